@@ -1,0 +1,71 @@
+"""sarcohort: retrospective cancer cohort studies, from case-report data to a report.
+
+The public API (stable names; see the README for a tour)::
+
+    import sarcohort as sc
+    km  = sc.kaplan_meier("Surv(time, status) ~ sex", data=df, conf_type="log-log")
+    lr  = sc.logrank("Surv(time, status) ~ sex + strata(centre)", data=df)
+    cox = sc.cox("Surv(time, status) ~ age + factor(grade)", data=df, ties="efron")
+    study  = sc.Study.from_toml("study.toml")
+    cohort = study.load()
+    result = study.analyze(cohort)
+
+Submodules are imported on first use, so ``import sarcohort`` (and the command line's
+``--help``) stays fast and never imports matplotlib.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "kaplan_meier": "sarcohort.stats.km",
+    "logrank": "sarcohort.stats.logrank",
+    "cox": "sarcohort.stats.cox",
+    "Study": "sarcohort.study",
+    "SurvivalData": "sarcohort.model.survdata",
+    "parse_formula": "sarcohort.formula",
+    "InputError": "sarcohort.exceptions",
+    "FormulaError": "sarcohort.exceptions",
+    "SchemaError": "sarcohort.exceptions",
+    "ProtocolError": "sarcohort.exceptions",
+    "ConvergenceWarning": "sarcohort.exceptions",
+    "DataQualityWarning": "sarcohort.exceptions",
+}
+_SUBMODULES = {"report", "synth", "stats", "cohort", "plots", "tables", "ingest", "endpoints", "model"}
+
+__all__ = ["__version__", *_LAZY]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sarcohort.exceptions import (
+        ConvergenceWarning,
+        DataQualityWarning,
+        FormulaError,
+        InputError,
+        ProtocolError,
+        SchemaError,
+    )
+    from sarcohort.formula import parse_formula
+    from sarcohort.model.survdata import SurvivalData
+    from sarcohort.stats.cox import cox
+    from sarcohort.stats.km import kaplan_meier
+    from sarcohort.stats.logrank import logrank
+    from sarcohort.study import Study
+
+
+def __getattr__(name: str) -> Any:
+    """Import public names and submodules on first use (PEP 562)."""
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return import_module(f"sarcohort.{name}")
+    raise AttributeError(f"module 'sarcohort' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY, *_SUBMODULES])

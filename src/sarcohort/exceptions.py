@@ -1,0 +1,91 @@
+"""Exceptions and warnings raised by sarcohort.
+
+Every error caused by the caller's input is an :class:`InputError`, a
+``ValueError`` subclass whose message names the argument (or file, row and
+column), the offending value and what to do about it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "SarcohortError",
+    "InputError",
+    "FormulaError",
+    "SchemaError",
+    "ProtocolError",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+]
+
+
+class SarcohortError(Exception):
+    """Base class of every error raised on purpose by sarcohort."""
+
+
+class InputError(SarcohortError, ValueError):
+    """Bad input from the caller: names the argument, the value and a fix.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words a user understands.
+    argument
+        Name of the argument (or column) as the caller wrote it.
+    value
+        The offending value (shortened in the message if long).
+    fix
+        What to do about it.
+
+    Examples
+    --------
+    >>> err = InputError("times must be non-negative", argument="time", value=-1.0,
+    ...                  fix="check the follow-up dates")
+    >>> str(err)
+    'time: times must be non-negative (got -1.0); check the follow-up dates'
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        argument: str | None = None,
+        value: Any = None,
+        fix: str | None = None,
+    ) -> None:
+        self.argument = argument
+        self.value = value
+        self.fix = fix
+        self.reason = message
+        text = message
+        if argument is not None:
+            text = f"{argument}: {text}"
+        if value is not None:
+            shown = repr(value)
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
+            text = f"{text} (got {shown})"
+        if fix:
+            text = f"{text}; {fix}"
+        super().__init__(text)
+
+
+class FormulaError(InputError):
+    """A model formula that cannot be parsed or refers to unknown columns."""
+
+
+class SchemaError(InputError):
+    """A data file that does not match the canonical cohort schema."""
+
+
+class ProtocolError(InputError):
+    """A study protocol (study.toml) with unknown keys, wrong types or bad values."""
+
+
+class ConvergenceWarning(UserWarning):
+    """A model fit did not converge, or a coefficient diverges (monotone likelihood)."""
+
+
+class DataQualityWarning(UserWarning):
+    """The data are usable but something looks wrong (e.g. few events per variable)."""

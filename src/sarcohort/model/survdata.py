@@ -1,0 +1,163 @@
+"""Validated right-censored (optionally left-truncated) survival data.
+
+:class:`SurvivalData` is what every estimator receives: float exit times, boolean events
+and, for counting-process ``(start, stop]`` data, entry times. Building one checks the
+input once, with errors that name the argument, the value and the fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sarcohort.exceptions import InputError
+
+__all__ = ["SurvivalData", "normalize_event"]
+
+
+def normalize_event(event: Any, argument: str = "event") -> np.ndarray:
+    """Event indicator as booleans, accepting the codings R's ``Surv`` accepts.
+
+    ``True``/``False``, ``1``/``0``, or R's ``2``/``1`` (dead/alive: used when every value is
+    1 or 2 and at least one is 2, as R does).
+
+    Examples
+    --------
+    >>> normalize_event([1, 2, 2]).tolist()
+    [False, True, True]
+    >>> normalize_event([0, 1, 1]).tolist()
+    [False, True, True]
+    """
+    arr = np.asarray(event)
+    if arr.dtype == bool:
+        return arr.copy()
+    if arr.dtype.kind not in "iuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise InputError(
+                "event indicator must be numeric or boolean",
+                argument=argument,
+                value=arr[:5].tolist() if arr.ndim else arr.item(),
+                fix="code events as 1/0, True/False, or R's 2/1",
+            ) from None
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        bad = int(np.flatnonzero(np.isnan(arr))[0])
+        raise InputError(
+            f"missing event indicator at position {bad}",
+            argument=argument,
+            fix="drop or complete the rows with a missing status",
+        )
+    values = np.unique(arr)
+    if np.isin(values, (0, 1)).all():
+        return arr == 1
+    if np.isin(values, (1, 2)).all():
+        return arr == 2
+    bad_values = values[~np.isin(values, (0, 1, 2))]
+    shown = bad_values[:5].tolist() if bad_values.size else values[:5].tolist()
+    raise InputError(
+        "event codes must be 0/1, True/False or R's 1/2 (1 = censored, 2 = event)",
+        argument=argument,
+        value=shown,
+        fix="recode the status column",
+    )
+
+
+def _as_times(values: Any, argument: str, n: int | None = None) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("times must be numbers", argument=argument, fix="convert dates to days first") from None
+    if arr.ndim != 1:
+        arr = arr.reshape(-1) if arr.ndim == 0 else arr
+        if arr.ndim != 1:
+            raise InputError(f"expected a 1-d array, got shape {arr.shape}", argument=argument)
+    if n is not None and arr.shape[0] != n:
+        raise InputError(
+            f"length {arr.shape[0]} does not match the {n} times",
+            argument=argument,
+            fix="pass arrays of the same length",
+        )
+    if not np.isfinite(arr).all():
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise InputError(
+            f"times must be finite; position {bad} is {arr[bad]}",
+            argument=argument,
+            fix="drop or complete rows with missing follow-up",
+        )
+    return arr
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Validated survival outcome.
+
+    Attributes
+    ----------
+    time
+        Exit (stop) times, float64, finite and non-negative.
+    event
+        Event indicator (True = event, False = censored).
+    entry
+        Entry (start) times for counting-process data, with ``entry < time``; None when
+        every subject is at risk from time 0.
+    """
+
+    time: np.ndarray
+    event: np.ndarray
+    entry: np.ndarray | None = None
+
+    @property
+    def n(self) -> int:
+        """Number of rows."""
+        return int(self.time.shape[0])
+
+    @classmethod
+    def from_arrays(
+        cls,
+        time: Any,
+        event: Any,
+        entry: Any = None,
+        *,
+        names: tuple[str, str, str] = ("time", "event", "entry"),
+    ) -> SurvivalData:
+        """Check and convert arrays; raise :class:`InputError` naming the argument at fault.
+
+        Examples
+        --------
+        >>> SurvivalData.from_arrays([5, 3], [1, 0]).event.tolist()
+        [True, False]
+        """
+        t = _as_times(time, names[0])
+        if t.size == 0:
+            raise InputError("no observations", argument=names[0], fix="pass at least one row")
+        if entry is None and (t < 0).any():
+            bad = int(np.flatnonzero(t < 0)[0])
+            raise InputError(
+                f"times must be non-negative; position {bad} is {t[bad]}",
+                argument=names[0],
+                fix="check that follow-up ends after the time origin",
+            )
+        raw_event = np.asarray(event)
+        if raw_event.shape != t.shape:
+            raise InputError(
+                f"length {raw_event.reshape(-1).shape[0]} does not match the {t.size} times",
+                argument=names[1],
+                fix="pass arrays of the same length",
+            )
+        ev = normalize_event(raw_event, names[1])
+        start = None
+        if entry is not None:
+            start = _as_times(entry, names[2], t.size)
+            if (start >= t).any():
+                bad = int(np.flatnonzero(start >= t)[0])
+                raise InputError(
+                    f"entry must be before exit; position {bad} has entry {start[bad]} >= exit {t[bad]}",
+                    argument=names[2],
+                    fix="drop zero-length intervals or check start/stop columns",
+                )
+        for arr in (t, ev) + ((start,) if start is not None else ()):
+            arr.setflags(write=False)
+        return cls(time=t, event=ev, entry=start)
