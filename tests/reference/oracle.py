@@ -60,7 +60,7 @@ def _datasets() -> dict[str, Any]:
 def load_dataset(name: str) -> pd.DataFrame:
     """A reference dataset as R had it: factor columns become pandas Categoricals in R's level order."""
     meta = _datasets()[name]
-    df = pd.read_csv(HERE / meta["file"], keep_default_na=False, na_values=[""])
+    df = pd.read_csv(HERE / meta["file"], keep_default_na=False, na_values=[""], float_precision="round_trip")
     for col, info in meta["columns"].items():
         if info["type"] == "factor":
             df[col] = pd.Categorical(df[col].astype("string").astype(object), categories=info["levels"])
