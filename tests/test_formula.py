@@ -44,7 +44,10 @@ def test_na_omit_matches_r(case):
 def test_counting_process_and_strata():
     frame = model_frame("Surv(start, stop, event) ~ age + strata(transplant)", load_dataset("heart"))
     assert frame.surv.entry is not None and (frame.surv.entry < frame.surv.time).all()
-    assert frame.strata_labels == ("transplant=0", "transplant=1")
+    # transplant is a factor: R's strata() then labels by level alone (its shortlabel rule)
+    assert frame.strata_labels == ("0", "1")
+    numeric = model_frame("Surv(time, status) ~ age + strata(sex)", load_dataset("lung"))
+    assert numeric.strata_labels == ("sex=1", "sex=2")  # as basehaz in cox_lung_strata_sex_efron
 
 
 def test_group_labels_r_style():

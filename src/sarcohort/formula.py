@@ -248,9 +248,16 @@ def _codes(column: Any, name: str) -> tuple[np.ndarray, list[str]]:
     return codes, [f"{name}={format_level(v)}" for v in levels]
 
 
-def _combine(columns: Sequence[tuple[str, Any]]) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Combine grouping columns: codes in lexicographic level order, first column slowest."""
+def _combine(
+    columns: Sequence[tuple[str, Any]], *, short_labels: bool = False
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Combine grouping columns: codes in lexicographic level order, first column slowest.
+
+    With ``short_labels`` the labels are the levels alone (``"squamous"``), without ``name=``.
+    """
     parts = [_codes(col, name) for name, col in columns]
+    if short_labels:
+        parts = [(codes, [label.split("=", 1)[1] for label in labels]) for codes, labels in parts]
     if len(parts) == 1:
         return parts[0][0], tuple(parts[0][1])
     stacked = np.column_stack([c for c, _ in parts])
@@ -345,7 +352,10 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
         surv = SurvivalData.from_arrays(values[0], values[1], names=(names[0], names[1], names[2]))
     strata_codes, strata_labels = (None, ())
     if parsed.strata:
-        strata_codes, strata_labels = _combine([(e, _evaluate_grouping(e, frame)) for e in parsed.strata])
+        columns = [(e, _evaluate_grouping(e, frame)) for e in parsed.strata]
+        # R's strata() omits "name=" from its labels when every argument is a factor.
+        all_factors = all(isinstance(getattr(c, "dtype", None), pd.CategoricalDtype) for _, c in columns)
+        strata_codes, strata_labels = _combine(columns, short_labels=all_factors)
     cluster = None
     if parsed.cluster is not None:
         cluster = pd.factorize(pd.Series(_evaluate_grouping(parsed.cluster, frame)), sort=True)[0]

@@ -1,0 +1,295 @@
+"""Kaplan-Meier estimator, identical to R's ``survfit`` (survival 3.5).
+
+``kaplan_meier`` takes arrays or an R formula with a DataFrame, aggregates once per
+(curve, distinct time) with :func:`sarcohort.stats._aggregates.risk_table`, and computes
+per curve:
+
+* ``S(t) = prod_{t_j <= t} (1 - d_j / n_j)``;
+* Greenwood ``std_err(t) = sqrt(sum d_j / (n_j (n_j - d_j)))``, the SE of ``log S``
+  (``Inf`` once ``n_j = d_j``, i.e. S = 0, as R);
+* Nelson-Aalen ``H(t) = sum d_j / n_j`` and ``SE(H) = sqrt(sum d_j / n_j^2)``;
+* pointwise bands (:func:`confidence_band`), as ``survival:::survfit_confint``.
+
+Example
+-------
+>>> km = kaplan_meier([1, 2, 2, 3], [1, 1, 0, 1])
+>>> km.curves["All"].survival.round(4).tolist()
+[0.75, 0.5, 0.0]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy.special import ndtri
+
+from sarcohort.exceptions import InputError
+from sarcohort.model.survdata import SurvivalData
+from sarcohort.stats._aggregates import integer_codes, risk_table
+from sarcohort.stats.results import KaplanMeierCurve, KaplanMeierResult
+
+__all__ = ["kaplan_meier", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
+
+#: Accepted ``conf_type`` values (and the R spelling each maps to).
+CONF_TYPES = {"log": "log", "log-log": "log-log", "loglog": "log-log", "plain": "plain"}
+
+
+def confidence_band(
+    surv: np.ndarray, std_err: np.ndarray, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise confidence band of a survival curve, exactly as R's ``survfit_confint``.
+
+    With ``z`` the ``(1 + level)/2`` normal quantile and ``se`` the SE of ``log S``:
+
+    * ``plain``: ``S -+ z se S``, clipped to [0, 1] (NaN where S = 0: ``0 * Inf``);
+    * ``log``: ``exp(log S -+ z se)``, the upper end clipped at 1; NaN where S = 0;
+    * ``log-log``: ``exp(-exp(log(-log S) -+ z se / log S))``; NaN where S = 0 or 1.
+    """
+    z = float(ndtri(1 - (1 - conf_level) / 2))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if conf_type == "plain":
+            se2 = std_err * surv * z
+            # R: pmax(p - se2, 0), pmin(p + se2, 1); NaN propagates as in R
+            lower = np.maximum(surv - se2, 0.0)
+            upper = np.minimum(surv + se2, 1.0)
+        elif conf_type == "log":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = z * std_err
+            lower = np.exp(np.log(xx) - se2)
+            upper = np.minimum(np.exp(np.log(xx) + se2), 1.0)
+        elif conf_type == "log-log":
+            xx = np.where((surv == 0) | (surv == 1), np.nan, surv)
+            se2 = z * std_err / np.log(xx)
+            lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
+            upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+        else:  # pragma: no cover - validated by the caller
+            raise ValueError(conf_type)
+    return lower, upper
+
+
+@dataclass(frozen=True)
+class SurvivalInputs:
+    """Validated response with group (and stratum) codes, shared by KM and log-rank."""
+
+    surv: SurvivalData
+    group: np.ndarray
+    group_labels: tuple[str, ...]
+    strata: np.ndarray | None
+    strata_labels: tuple[str, ...]
+    n_missing: int
+
+
+def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes and labels of a grouping array: categories in order, other values sorted.
+
+    Labels are the values as R prints them (``1`` not ``1.0``, ``TRUE``/``FALSE``).
+    """
+    from sarcohort.formula import format_level
+
+    cat = getattr(values, "cat", None)  # pandas Series of category dtype
+    if cat is not None:
+        values = values.array
+    if hasattr(values, "categories") and hasattr(values, "codes"):  # pandas Categorical
+        raw = np.asarray(values.codes, dtype=np.int64)
+        if raw.shape[0] != n:
+            raise InputError(f"length {raw.shape[0]} does not match the {n} times",
+                             argument=argument, fix="pass arrays of the same length")
+        if (raw < 0).any():
+            bad = int(np.flatnonzero(raw < 0)[0])
+            raise InputError(f"missing value at position {bad}", argument=argument,
+                             fix="drop those rows first, or use the formula interface (na.omit)")
+        codes, used = integer_codes(raw)
+        cats = list(values.categories)
+        return codes, tuple(format_level(cats[int(i)]) for i in used)
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise InputError(f"shape {arr.shape} does not match the {n} times",
+                         argument=argument, fix="pass one value per row")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        bad = int(np.flatnonzero(np.isnan(arr))[0])
+        raise InputError(f"missing value at position {bad}", argument=argument,
+                         fix="drop those rows first, or use the formula interface (na.omit)")
+    if arr.dtype.kind == "O":
+        missing = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and v != v)]
+        if missing:
+            raise InputError(f"missing value at position {missing[0]}", argument=argument,
+                             fix="drop those rows first, or use the formula interface (na.omit)")
+        try:
+            codes, uniques = integer_codes(arr)
+        except TypeError:
+            codes, uniques = integer_codes(arr.astype(str))
+    else:
+        codes, uniques = integer_codes(arr)
+    return codes, tuple(format_level(v) for v in uniques.tolist())
+
+
+def survival_inputs(
+    time_or_formula: Any,
+    event: Any = None,
+    group: Any = None,
+    entry: Any = None,
+    *,
+    strata: Any = None,
+    data: Any = None,
+    group_from_strata: bool = False,
+) -> SurvivalInputs:
+    """Resolve the two input forms (arrays, or formula + DataFrame) into codes.
+
+    With a formula, the grouping terms are the right-hand side (``~ 1`` gives one group
+    ``"All"``); ``strata(...)`` terms are strata, or, with ``group_from_strata`` (KM),
+    further grouping terms, as ``survfit`` treats them.  Rows with a missing value are
+    dropped as R's ``na.omit`` and counted in ``n_missing``.
+    """
+    if isinstance(time_or_formula, str):
+        from sarcohort.formula import group_labels, model_frame
+
+        for name, value in (("event", event), ("group", group), ("entry", entry), ("strata", strata)):
+            if value is not None:
+                raise InputError("with a formula, give variables inside the formula",
+                                 argument=name, fix=f"drop {name}= or pass arrays instead of a formula")
+        if data is None:
+            raise InputError("a formula needs data", argument="data",
+                             fix="pass data=<pandas DataFrame>")
+        mf = model_frame(time_or_formula, data)
+        terms = list(mf.formula.terms)
+        strata_codes, strata_labels = mf.strata, tuple(mf.strata_labels)
+        if group_from_strata and mf.formula.strata:
+            terms += [f"strata({s})" for s in mf.formula.strata]
+            strata_codes, strata_labels = None, ()
+        codes, labels = group_labels(mf.data, terms)
+        codes = np.asarray(codes, dtype=np.int64)
+        if (codes < 0).any():  # pragma: no cover - model_frame drops missing rows
+            raise InputError("missing grouping value", argument="formula", value=time_or_formula)
+        return SurvivalInputs(mf.surv, codes, tuple(labels), strata_codes, strata_labels,
+                              int(mf.n_missing))
+    if data is not None:
+        raise InputError("data= is only used with a formula", argument="data",
+                         fix='pass a formula such as "Surv(time, status) ~ sex", or arrays without data=')
+    if time_or_formula is None or event is None:
+        raise InputError("time and event are required", argument="event" if time_or_formula is not None else "time",
+                         fix="pass kaplan_meier(time, event) or a formula with data=")
+    surv = SurvivalData.from_arrays(time_or_formula, event, entry)
+    if group is None:
+        codes, labels = np.zeros(surv.n, dtype=np.int64), ("All",)
+    else:
+        codes, labels = _array_codes(group, "group", surv.n)
+    s_codes: np.ndarray | None = None
+    s_labels: tuple[str, ...] = ()
+    if strata is not None:
+        s_codes, s_labels = _array_codes(strata, "strata", surv.n)
+    return SurvivalInputs(surv, codes, labels, s_codes, s_labels, 0)
+
+
+def _conf_type(conf_type: str) -> str:
+    key = conf_type.lower() if isinstance(conf_type, str) else conf_type
+    if key not in CONF_TYPES:
+        raise InputError("unknown confidence band type", argument="conf_type", value=conf_type,
+                         fix='use "log" (R\'s default), "log-log" or "plain"')
+    return CONF_TYPES[key]
+
+
+def _conf_level(conf_level: float) -> float:
+    try:
+        level = float(conf_level)
+    except (TypeError, ValueError):
+        level = float("nan")
+    if not 0.0 < level < 1.0:
+        raise InputError("confidence level must lie strictly between 0 and 1",
+                         argument="conf_level", value=conf_level, fix="e.g. 0.95")
+    return level
+
+
+def kaplan_meier(
+    time_or_formula: Any,
+    event: Any = None,
+    group: Any = None,
+    entry: Any = None,
+    *,
+    data: Any = None,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+) -> KaplanMeierResult:
+    """Kaplan-Meier curves with Greenwood SEs, pointwise bands and Nelson-Aalen hazard.
+
+    Parameters
+    ----------
+    time_or_formula
+        Exit times (array), or an R formula such as ``"Surv(time, status) ~ sex"`` /
+        ``"Surv(start, stop, event) ~ 1"`` evaluated on ``data``.  ``strata(x)`` on the
+        right-hand side is grouping too (as in ``survfit``).
+    event
+        Event indicator: True/False, 1/0, or R's 2/1 coding.
+    group
+        Optional grouping array; one curve per distinct value, labelled by the value as
+        R prints it (``"1"``, ``"Lev+5FU"``, categories in their order, other values
+        sorted).  Formula groups are labelled ``"sex=1"``; a single curve is ``"All"``.
+    entry
+        Entry times for left truncation / counting-process data (``entry < time``).
+    data
+        pandas DataFrame for a formula.
+    conf_type
+        ``"log"`` (R's default), ``"log-log"`` or ``"plain"``.
+    conf_level
+        Level of the pointwise bands and of the median CI.
+
+    Returns
+    -------
+    KaplanMeierResult
+
+    Raises
+    ------
+    InputError
+        Negative or missing times, bad event codes, mismatched lengths, ``entry >= time``,
+        empty input, unknown ``conf_type``.
+    """
+    ctype = _conf_type(conf_type)
+    level = _conf_level(conf_level)
+    inp = survival_inputs(time_or_formula, event, group, entry, data=data, group_from_strata=True)
+    k = len(inp.group_labels)
+    s = inp.surv
+    table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k)
+    start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
+    curves: dict[str, KaplanMeierCurve] = {}
+    for c, label in enumerate(inp.group_labels):
+        rows = table.segment(c)
+        curves[label] = _curve(
+            label,
+            table.time[rows],
+            table.n_risk[rows, 0],
+            table.n_event[rows, 0],
+            table.n_censor[rows, 0],
+            int(round(table.n_records[c, 0])),
+            ctype,
+            level,
+            start,
+        )
+    return KaplanMeierResult(curves=curves, conf_type=ctype, conf_level=level, n_missing=inp.n_missing)
+
+
+def _curve(
+    label: str,
+    time: np.ndarray,
+    n_risk: np.ndarray,
+    n_event: np.ndarray,
+    n_censor: np.ndarray,
+    n: int,
+    conf_type: str,
+    conf_level: float,
+    start: float,
+) -> KaplanMeierCurve:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(1.0 - n_event / n_risk)
+        greenwood = np.cumsum(n_event / (n_risk * (n_risk - n_event)))
+        std_err = np.sqrt(greenwood)
+        cumhaz = np.cumsum(n_event / n_risk)
+        cumhaz_se = np.sqrt(np.cumsum(n_event / (n_risk * n_risk)))
+    lower, upper = confidence_band(surv, std_err, conf_type, conf_level)
+    for a in (time, n_risk, n_event, n_censor, surv, std_err, lower, upper, cumhaz, cumhaz_se):
+        a.setflags(write=False)
+    return KaplanMeierCurve(
+        label=label, time=time, n_risk=n_risk, n_event=n_event, n_censor=n_censor, survival=surv,
+        std_err=std_err, lower=lower, upper=upper, cumhaz=cumhaz, cumhaz_se=cumhaz_se, n=n,
+        conf_type=conf_type, conf_level=conf_level, start_time=start,
+    )
