@@ -1,0 +1,22 @@
+"""The validated cohort: inclusion, patient flow, derived endpoints, saved as Parquet + manifest.
+
+>>> from sarcohort.cohort import build_cohort, load_cohort_config   # doctest: +SKIP
+>>> cohort = build_cohort(load_cohort_config("study.toml"))          # doctest: +SKIP
+>>> cohort.flow.to_frame(), cohort.report.ok                         # doctest: +SKIP
+"""
+
+from sarcohort.cohort.build import build_cohort, cohort_from_frames, cohort_from_tables
+from sarcohort.cohort.cohort import Cohort
+from sarcohort.cohort.config import CohortConfig, load_cohort_config
+from sarcohort.cohort.flow import FlowStep, PatientFlow
+
+__all__ = [
+    "Cohort",
+    "CohortConfig",
+    "FlowStep",
+    "PatientFlow",
+    "build_cohort",
+    "cohort_from_frames",
+    "cohort_from_tables",
+    "load_cohort_config",
+]

@@ -1,0 +1,1 @@
+"""Canonical cohort data model: schema, survival data and validation."""
