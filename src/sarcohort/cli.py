@@ -46,11 +46,39 @@ def _main(
     """Retrospective cancer cohort studies, from case-report data to a manuscript-ready report."""
 
 
+def _summary(doc: str | None) -> str:
+    """The first paragraph of a docstring, on one line (typer keeps line breaks)."""
+    return " ".join((doc or "").strip().split("\n\n")[0].split())
+
+
 for _name, _module in COMMANDS.items():
     _run = import_module(f"sarcohort.commands.{_module}").run
-    app.command(_name, help=_run.__doc__)(_run)
+    app.command(_name, help=_summary(_run.__doc__))(_run)
 
 
 def main() -> None:
-    """Entry point of the ``sarcohort`` console script."""
-    app()
+    """Entry point of the ``sarcohort`` console script.
+
+    Errors a user can fix are reported by each command with file, row and column. An
+    unexpected failure is reported in one line (no traceback) with exit code 1; set
+    ``SARCOHORT_DEBUG=1`` to see the traceback.
+    """
+    import os
+    import sys
+
+    try:
+        app()
+    except Exception as exc:  # noqa: BLE001 - the last line of defence of a CLI
+        if os.environ.get("SARCOHORT_DEBUG"):
+            raise
+        from sarcohort.exceptions import InputError
+
+        if isinstance(exc, InputError):
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        print(
+            f"internal error: {type(exc).__name__}: {exc}\n"
+            "This is a bug in sarcohort; run again with SARCOHORT_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        sys.exit(1)
