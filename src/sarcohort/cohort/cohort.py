@@ -65,21 +65,38 @@ class Cohort:
         """All problems (same as ``report.problems``)."""
         return self.report.problems
 
+    def columns_not_saved(self) -> list[str]:
+        """Columns of the source file that are not in the template (kept in memory only).
+
+        A free column may hold anything, names included, so it is never written to disk;
+        the protocol's ``[derived]`` covariates computed from it are.
+        """
+        from sarcohort.cohort.config import DERIVED_COLUMNS
+        from sarcohort.model.schema import PATIENTS
+
+        derived = set(self.manifest.get("config", {}).get("derived") or {})
+        known = {*PATIENTS.names, *DERIVED_COLUMNS, *derived, "pseudo_id", "source_row"}
+        return [c for c in self.patients.columns if c not in known]
+
     def save(self, directory: str | Path) -> Path:
         """Write ``cohort.parquet``, ``treatments.parquet``, ``problems.csv`` and ``manifest.json``.
 
-        The birth date is not written (the age at first metastasis is); the
-        manifest records the SHA-256 of both Parquet files.
+        The birth date is not written (the age at first metastasis is), nor are free
+        columns that are not in the template (:meth:`columns_not_saved`); the manifest
+        records the SHA-256 of both Parquet files and the names of the columns left out.
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
-        patients = self.patients.drop(columns=[c for c in NEVER_SAVED if c in self.patients])
+        not_saved = self.columns_not_saved()
+        patients = self.patients.drop(columns=[c for c in (*NEVER_SAVED, *not_saved) if c in self.patients])
         treatments = self.treatments.drop(
             columns=[c for c in NEVER_SAVED if c in self.treatments])
         patients.to_parquet(out / "cohort.parquet", index=False)
         treatments.to_parquet(out / "treatments.parquet", index=False)
         self.report.write_csv(out / "problems.csv")
         manifest = dict(self.manifest)
+        manifest["columns_not_saved"] = not_saved
+        manifest["columns"] = {k: v for k, v in manifest.get("columns", {}).items() if k not in not_saved}
         manifest["files"] = {name: _sha256(out / name) for name in
                              ("cohort.parquet", "treatments.parquet", "problems.csv")}
         (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",

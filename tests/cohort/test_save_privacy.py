@@ -1,0 +1,21 @@
+"""What a saved cohort may contain: no identifier, no birth date, no free column."""
+
+import pandas as pd
+
+from sarcohort.cohort import Cohort, cohort_from_frames
+from sarcohort.cohort.example import example_tables
+
+
+def test_free_columns_stay_in_memory(tmp_path):
+    patients, treatments = example_tables()
+    patients["patient_name"] = "Jane Doe"
+    cohort = cohort_from_frames(patients, treatments)
+    assert "patient_name" in cohort.patients  # usable by [derived] expressions in memory
+    cohort.save(tmp_path)
+    saved = pd.read_parquet(tmp_path / "cohort.parquet")
+    assert not {"patient_name", "grade", "patient_id", "birth_date"} & set(saved.columns)
+    text = (tmp_path / "manifest.json").read_text()
+    assert "Jane Doe" not in text and '"patient_name"' in text  # named as left out, never its values
+    reloaded = Cohort.load(tmp_path)
+    assert "patient_name" not in reloaded.patients.columns
+    assert len(reloaded.patients) == len(cohort.patients)
