@@ -1,0 +1,364 @@
+"""The ``Results`` of a study: frozen plain data, JSON (de)serialisable.
+
+Everything the report needs is here, as numbers (never pre-formatted text), so
+the tables, the figures and the narrative all format the same numbers through
+:mod:`sarcohort.tables.format`. No patient-level row is stored: curves are the
+Kaplan-Meier step functions (aggregates), never identifiers or dates.
+
+Non-finite numbers (a median not reached, an upper limit that cannot be
+estimated) are stored as ``None``, which JSON writes as ``null``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "FlowStep",
+    "CategoryCount",
+    "ContinuousSummary",
+    "Table1Variable",
+    "Table1",
+    "Landmark",
+    "Curve",
+    "KMGroup",
+    "KMAnalysis",
+    "EndpointSummary",
+    "CoxTerm",
+    "CoxModel",
+    "ExposureComparison",
+    "StudyMeta",
+    "Results",
+    "clean_float",
+]
+
+
+def clean_float(x: Any) -> float | None:
+    """A float, or ``None`` for None/NaN/inf (not estimable)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+@dataclass(frozen=True)
+class FlowStep:
+    """One step of the patient flow: ``n`` remain after excluding ``excluded``."""
+
+    label: str
+    n: int
+    excluded: int = 0
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CategoryCount:
+    """Counts of one level in each column (overall first, then each group)."""
+
+    level: str
+    counts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ContinuousSummary:
+    """Summary of a continuous variable in one column (non-missing values)."""
+
+    n: int
+    mean: float | None
+    sd: float | None
+    minimum: float | None
+    maximum: float | None
+    median: float | None
+    q1: float | None
+    q3: float | None
+
+
+@dataclass(frozen=True)
+class Table1Variable:
+    """One variable of Table 1 with its group comparison."""
+
+    name: str
+    label: str
+    kind: str  # "categorical" | "continuous"
+    denominators: tuple[int, ...]  # non-missing n per column
+    missing: tuple[int, ...]
+    levels: tuple[CategoryCount, ...] = ()
+    summaries: tuple[ContinuousSummary, ...] = ()
+    test: str | None = None
+    statistic: float | None = None
+    p: float | None = None
+
+
+@dataclass(frozen=True)
+class Table1:
+    """Table 1: columns are Overall then each level of the grouping variable."""
+
+    group: str | None
+    group_label: str | None
+    columns: tuple[str, ...]
+    n: tuple[int, ...]
+    variables: tuple[Table1Variable, ...]
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """Survival at a landmark time with its pointwise CI and the number at risk."""
+
+    time: float
+    survival: float | None
+    lower: float | None
+    upper: float | None
+    n_risk: int
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A Kaplan-Meier step function (aggregates only) for plotting."""
+
+    time: tuple[float, ...]
+    survival: tuple[float | None, ...]
+    lower: tuple[float | None, ...]
+    upper: tuple[float | None, ...]
+    censor_times: tuple[float, ...]
+    censor_survival: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class KMGroup:
+    """One Kaplan-Meier curve with its median, landmarks and numbers at risk."""
+
+    label: str
+    n: int
+    events: int
+    median: float | None
+    median_lower: float | None
+    median_upper: float | None
+    landmarks: tuple[Landmark, ...]
+    at_risk: tuple[int, ...]  # at KMAnalysis.risk_times
+    curve: Curve
+
+
+@dataclass(frozen=True)
+class KMAnalysis:
+    """Kaplan-Meier of one endpoint, overall or by one factor, with the log-rank test."""
+
+    endpoint: str
+    endpoint_label: str
+    factor: str | None
+    factor_label: str | None
+    groups: tuple[KMGroup, ...]
+    risk_times: tuple[float, ...]
+    logrank_chisq: float | None = None
+    logrank_df: int | None = None
+    logrank_p: float | None = None
+    n_missing: int = 0
+
+
+@dataclass(frozen=True)
+class EndpointSummary:
+    """An endpoint: its columns, n, events and median follow-up (reverse KM)."""
+
+    name: str
+    label: str
+    time_column: str
+    event_column: str
+    n: int
+    events: int
+    median_followup: float | None
+    median_followup_lower: float | None
+    median_followup_upper: float | None
+
+
+@dataclass(frozen=True)
+class CoxTerm:
+    """One term of a Cox model: HR (95% CI) and P (Wald)."""
+
+    name: str
+    label: str
+    coef: float | None
+    se: float | None
+    hr: float | None
+    lower: float | None
+    upper: float | None
+    p: float | None
+    n_exposed: int | None = None
+
+
+@dataclass(frozen=True)
+class CoxModel:
+    """A fitted Cox model, as the report shows it."""
+
+    endpoint: str
+    endpoint_label: str
+    kind: str  # "univariable" | "multivariable" | "time-dependent" | "landmark"
+    covariates: tuple[str, ...]
+    terms: tuple[CoxTerm, ...]
+    n: int
+    n_event: int
+    n_missing: int
+    epv: float | None
+    zph_global_p: float | None
+    lr_p: float | None
+    concordance: float | None
+    warnings: tuple[str, ...] = ()
+    selection: str = "explicit"
+
+
+@dataclass(frozen=True)
+class ExposureComparison:
+    """A post-baseline exposure: naive baseline coding vs the corrected analyses."""
+
+    endpoint: str
+    endpoint_label: str
+    exposure: str
+    label: str
+    naive: CoxTerm
+    time_dependent: CoxTerm | None
+    landmark: CoxTerm | None
+    landmark_time: float | None
+    landmark_n: int | None
+    landmark_events: int | None
+    ratio_td_naive: float | None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class StudyMeta:
+    """Provenance: who computed what, from which protocol and data."""
+
+    title: str
+    protocol_version: str
+    sarcohort_version: str
+    protocol_hash: str
+    created_utc: str
+    time_unit: str
+    conf_level: float
+    conf_type: str
+    median_ci: str
+    group: str | None
+    group_label: str | None
+    software: tuple[tuple[str, str], ...]
+    ties: str = "efron"
+    continuous_test: str = "wilcoxon"
+    manifest: dict[str, Any] = field(default_factory=dict)
+    report_options: dict[str, Any] = field(default_factory=dict)
+    landmark_time: float | None = None
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything a study computed; :meth:`to_json` writes ``results.json``."""
+
+    meta: StudyMeta
+    flow: tuple[FlowStep, ...]
+    endpoints: tuple[EndpointSummary, ...]
+    table1: Table1
+    survival: tuple[KMAnalysis, ...]
+    univariable: tuple[CoxModel, ...]
+    multivariable: tuple[CoxModel, ...]
+    robustness: tuple[ExposureComparison, ...] = ()
+    warnings: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict)
+
+    # -- lookups used by tables, plots and the narrative --------------------------
+    def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:
+        """The Kaplan-Meier analysis of ``endpoint`` by ``factor`` (None: overall)."""
+        for k in self.survival:
+            if k.endpoint == endpoint and k.factor == factor:
+                return k
+        raise KeyError(f"no Kaplan-Meier analysis for endpoint {endpoint!r} by {factor!r}")
+
+    def model(self, endpoint: str, kind: str = "multivariable") -> CoxModel:
+        """The multivariable Cox model of ``endpoint``."""
+        for m in self.multivariable:
+            if m.endpoint == endpoint and m.kind == kind:
+                return m
+        raise KeyError(f"no {kind} Cox model for endpoint {endpoint!r}")
+
+    def endpoint(self, name: str) -> EndpointSummary:
+        """The summary of endpoint ``name``."""
+        for e in self.endpoints:
+            if e.name == name:
+                return e
+        raise KeyError(f"no endpoint {name!r}")
+
+    # -- JSON ---------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dicts, lists, numbers and strings (``None`` for not estimable)."""
+        return _encode(self)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        """The JSON text (strict JSON: no NaN); written to ``path`` when given."""
+        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, ensure_ascii=False)
+        if path is not None:
+            Path(path).write_text(text + "\n", encoding="utf-8")
+        return text
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Results:
+        """Rebuild from :meth:`to_dict`'s output."""
+        return _decode(cls, data)
+
+    @classmethod
+    def from_json(cls, text_or_path: str | Path) -> Results:
+        """Rebuild from JSON text or a ``results.json`` path."""
+        if isinstance(text_or_path, Path) or not str(text_or_path).lstrip().startswith("{"):
+            text = Path(text_or_path).read_text(encoding="utf-8")
+        else:
+            text = str(text_or_path)
+        return cls.from_dict(json.loads(text))
+
+
+def _encode(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, tuple | list):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, dict):
+        return {str(k): _encode(v) for k, v in obj.items()}
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return clean_float(obj)
+    # numpy scalars
+    if hasattr(obj, "item"):
+        return _encode(obj.item())
+    return str(obj)
+
+
+def _decode(tp: Any, data: Any) -> Any:
+    if data is None:
+        return None
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(tp) if a is not type(None)]
+        for a in options:
+            if dataclasses.is_dataclass(a) and isinstance(data, dict):
+                return _decode(a, data)
+        return _decode(options[0], data) if len(options) == 1 else data
+    if origin is tuple:
+        items = typing.get_args(tp)
+        if len(items) == 2 and items[1] is Ellipsis:
+            return tuple(_decode(items[0], x) for x in data)
+        return tuple(_decode(a, x) for a, x in zip(items, data, strict=True))
+    if origin is dict or tp is dict:
+        return dict(data)
+    if dataclasses.is_dataclass(tp) and isinstance(tp, type):
+        hints = typing.get_type_hints(tp)
+        kwargs = {f.name: _decode(hints[f.name], data[f.name])
+                  for f in dataclasses.fields(tp) if f.name in data}
+        return tp(**kwargs)
+    if tp is float:
+        return float(data)
+    if tp is int:
+        return int(data)
+    return data

@@ -1,0 +1,208 @@
+"""Run a protocol on a cohort: patient flow, Table 1, Kaplan-Meier, Cox -> Results."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as _dt
+import json
+import platform
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.analysis.regression import fit_cox
+from sarcohort.analysis.results import (
+    CoxModel,
+    EndpointSummary,
+    FlowStep,
+    Results,
+    StudyMeta,
+)
+from sarcohort.analysis.survival import km_analysis, risk_times
+from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
+from sarcohort.analysis.timedep import compare_exposure
+from sarcohort.exceptions import ProtocolError
+
+__all__ = ["run_analysis", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
+
+#: Columns that identify a patient: never described, modelled or written.
+IDENTIFYING = frozenset({"patient_id", "pseudo_id", "source_row", "birth_date", "name",
+                         "first_name", "last_name", "initials"})
+
+
+def sarcohort_version() -> str:
+    """The installed sarcohort version."""
+    try:
+        from importlib.metadata import version
+
+        return version("sarcohort")
+    except Exception:  # noqa: BLE001 - not installed (source checkout)
+        return "0+unknown"
+
+
+def software_versions() -> tuple[tuple[str, str], ...]:
+    """Versions of the software that computed the results."""
+    import scipy
+
+    return (
+        ("sarcohort", sarcohort_version()),
+        ("Python", platform.python_version()),
+        ("NumPy", np.__version__),
+        ("SciPy", scipy.__version__),
+        ("pandas", pd.__version__),
+    )
+
+
+def flow_steps(flow: Any) -> tuple[FlowStep, ...]:
+    """The patient flow of a cohort (:class:`sarcohort.cohort.PatientFlow`) as plain steps."""
+    if flow is None:
+        return ()
+    out = [FlowStep(label="Patient records read", n=int(flow.n_read))]
+    for s in flow.steps:
+        out.append(FlowStep(label=str(s.reason), n=int(s.n_remaining), excluded=int(s.n_excluded),
+                            reason=str(s.reason)))
+    out.append(FlowStep(label="Patients analysed", n=int(flow.n_analysed)))
+    return tuple(out)
+
+
+def _check_columns(data: pd.DataFrame, study: Any) -> None:
+    a = study.analysis
+    have = set(data.columns)
+
+    def need(names: Any, key: str) -> None:
+        for n in names:
+            if n not in have:
+                raise ProtocolError(
+                    "names a column the cohort does not have", argument=key, value=n,
+                    fix="available columns: " + ", ".join(sorted(map(str, have))))
+
+    shown = [*a.descriptive, *a.factors, *([a.group] if a.group else []),
+             *[c for covs in a.multivariable.covariates.values() for c in covs]]
+    for name in shown:
+        if name in IDENTIFYING or (name in have and pd.api.types.is_datetime64_any_dtype(data[name])):
+            raise ProtocolError(
+                "an identifier or a date is never described or reported", argument="analysis",
+                value=name, fix="describe a derived variable instead (age, months to metastasis)")
+    for e in a.endpoints:
+        need([f"{e}_days", f"{e}_event"], "analysis.endpoints")
+    if a.group:
+        need([a.group], "analysis.group")
+    need(a.descriptive, "analysis.descriptive")
+    need(a.factors, "analysis.factors")
+    for e, covs in a.multivariable.covariates.items():
+        need(covs, f"analysis.multivariable.{e}")
+    need(list(a.time_dependent), "analysis.time_dependent")
+    need(list(a.time_dependent.values()), "analysis.time_dependent")
+
+
+def _json_safe(obj: Any) -> Any:
+    return json.loads(json.dumps(obj, default=str, allow_nan=True).replace("NaN", "null"))
+
+
+def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | None = None) -> Results:
+    """Run every analysis of ``study``'s protocol on ``cohort``."""
+    say = progress or (lambda _msg: None)
+    a = study.analysis
+    data: pd.DataFrame = cohort.patients
+    _check_columns(data, study)
+    label = a.label
+    warnings_out: list[str] = []
+
+    say("Table 1")
+    descriptive = list(a.descriptive) or [c for c in a.factors if c != a.group]
+    table1 = build_table1(data, descriptive, a.group, label=label,
+                          continuous_test=a.continuous_test, group_order=a.group_order)
+
+    endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
+    lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * 30.4375 / a.unit_days
+    for e in a.endpoints:
+        say(f"Kaplan-Meier: {label(e)}")
+        days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)
+        event = data[f"{e}_event"].fillna(False).astype(bool).to_numpy()
+        t = days / a.unit_days
+        ok = np.isfinite(t)
+        if (~ok).any():
+            warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
+        max_t = study.report.max_time or float(np.nanmax(t)) if ok.any() else 1.0
+        rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
+        kw = dict(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+                  landmarks=a.landmarks, times_at_risk=rt)
+        overall = km_analysis(e, label(e), t[ok], event[ok], **kw)
+        survival.append(overall)
+        rev = km_analysis(e, label(e), t[ok], ~event[ok], **kw)
+        fu = rev.groups[0]
+        endpoints.append(EndpointSummary(
+            name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
+            n=int(ok.sum()), events=int(event[ok].sum()), median_followup=fu.median,
+            median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper))
+        by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
+        for f in by:
+            s = data[f]
+            if not is_categorical(s):
+                warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
+                continue
+            lab, order = level_labels(s)
+            if f == a.group:
+                order = ordered(order, a.group_order)
+            survival.append(km_analysis(
+                e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok], order,
+                factor=f, factor_label=label(f), **kw))
+
+        say(f"Cox models: {label(e)}")
+        uni: list[CoxModel] = []
+        for f in a.factors:
+            uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label,
+                               ties=a.ties, conf_level=a.conf_level))
+        univariable.extend(uni)
+        mv = a.multivariable
+        if mv.selection == "univariable":
+            candidates = mv.covariates.get(e) or a.factors
+            chosen = [m.covariates[0] for m in uni if m.covariates[0] in candidates
+                      and any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms)]
+            extra = [c for c in candidates if c not in a.factors]
+            for c in extra:
+                m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label,
+                            ties=a.ties)
+                if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
+                    chosen.append(c)
+            covs = chosen
+        else:
+            covs = list(mv.covariates.get(e, a.factors))
+        if covs:
+            multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
+                                         label=label, ties=a.ties, selection=mv.selection,
+                                         conf_level=a.conf_level))
+        else:
+            warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
+
+        for x, tcol in a.time_dependent.items():
+            say(f"Time-dependent {label(x)}: {label(e)}")
+            s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
+            adjust = covs if x in covs else []
+            robustness.append(compare_exposure(
+                e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days, adjust,
+                landmark_time=lm_time, label=label, ties=a.ties))
+
+    for m in multivariable:
+        for w in m.warnings:
+            warnings_out.append(f"{m.endpoint_label}, multivariable model: {w}")
+
+    meta = StudyMeta(
+        title=study.title, protocol_version=study.version, sarcohort_version=sarcohort_version(),
+        protocol_hash=study.protocol_hash,
+        created_utc=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        time_unit=a.time_unit, conf_level=a.conf_level, conf_type=a.conf_type,
+        median_ci=a.median_ci, group=a.group, group_label=label(a.group) if a.group else None,
+        software=software_versions(), ties=a.ties, continuous_test=a.continuous_test,
+        manifest=_json_safe(dict(getattr(cohort, "manifest", {}) or {})),
+        report_options=_json_safe(dataclasses.asdict(study.report)),
+        landmark_time=lm_time if a.time_dependent else None)
+    names = set(a.endpoints) | set(a.factors) | set(descriptive) | ({a.group} if a.group else set())
+    return Results(
+        meta=meta, flow=flow_steps(getattr(cohort, "flow", None)), endpoints=tuple(endpoints),
+        table1=table1, survival=tuple(survival), univariable=tuple(univariable),
+        multivariable=tuple(multivariable), robustness=tuple(robustness),
+        warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)})
+

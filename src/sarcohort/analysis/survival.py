@@ -1,0 +1,180 @@
+"""Kaplan-Meier analyses of the runner: per endpoint, overall and by factor.
+
+Each curve comes from :func:`sarcohort.stats.km.kaplan_meier` (R's survfit),
+each log-rank test from :func:`sarcohort.stats.logrank.logrank` (R's
+survdiff). Survival at a landmark is the step function at the last time at or
+before it, as R's ``summary(fit, times=)``; beyond the last follow-up it is not
+estimable (None). Numbers at risk at a time ``t`` count subjects whose time is
+``>= t``, as R's ``summary(fit, times=)`` and survminer's risk tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from sarcohort.analysis import _core
+from sarcohort.analysis.results import Curve, KMAnalysis, KMGroup, Landmark, clean_float
+
+__all__ = ["km_analysis", "risk_times", "nice_step", "curve_to_result", "at_risk", "landmark"]
+
+_STEPS = {
+    "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
+    "days": (7, 14, 30, 60, 90, 180, 365, 730, 1825),
+    "weeks": (1, 2, 4, 8, 13, 26, 52, 104, 260),
+    "years": (0.25, 0.5, 1, 2, 5, 10, 20),
+}
+
+
+def nice_step(max_time: float, unit: str = "months", max_ticks: int = 9) -> float:
+    """The smallest conventional step (6, 12, 24 months; 1, 2, 5 years...) giving <= max_ticks intervals."""
+    steps = _STEPS.get(unit, (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000))
+    for s in steps:
+        if max_time / s <= max_ticks:
+            return float(s)
+    mag = 10 ** math.floor(math.log10(max(max_time, 1e-12) / max_ticks))
+    for m in (1, 2, 5, 10):
+        if max_time / (m * mag) <= max_ticks:
+            return float(m * mag)
+    return float(10 * mag)
+
+
+def risk_times(max_time: float, unit: str = "months", step: float | None = None) -> tuple[float, ...]:
+    """Tick times 0, step, ..., up to the first multiple of step >= max_time."""
+    if not max_time > 0:
+        return (0.0, 1.0)
+    step = step or nice_step(max_time, unit)
+    n = max(1, math.ceil(max_time / step - 1e-9))
+    return tuple(float(i * step) for i in range(n + 1))
+
+
+def at_risk(time: np.ndarray, times: Sequence[float]) -> tuple[int, ...]:
+    """Number of subjects with time >= t for each t."""
+    st = np.sort(np.asarray(time, float))
+    return tuple(int(st.size - np.searchsorted(st, t, side="left")) for t in times)
+
+
+def landmark(curve: object, t: float, time: np.ndarray) -> Landmark:
+    """Survival (CI) at ``t`` from a core curve; None beyond the last follow-up."""
+    ct = np.asarray(curve.time, dtype=np.float64)  # type: ignore[attr-defined]
+    n_risk = at_risk(time, [t])[0]
+    if ct.size == 0:
+        return Landmark(time=float(t), survival=None, lower=None, upper=None, n_risk=n_risk)
+    if t > float(np.max(time)):
+        # beyond the last follow-up S(t) is unknown (R drops such times), unless the curve
+        # already reached 0 (the last patient had the event): then it stays 0
+        last = float(np.asarray(curve.survival)[-1])  # type: ignore[attr-defined]
+        if last == 0.0:
+            return Landmark(time=float(t), survival=0.0, lower=None, upper=None, n_risk=0)
+        return Landmark(time=float(t), survival=None, lower=None, upper=None, n_risk=n_risk)
+    i = int(np.searchsorted(ct, t, side="right")) - 1
+    if i < 0:
+        return Landmark(time=float(t), survival=1.0, lower=1.0, upper=1.0, n_risk=n_risk)
+    return Landmark(
+        time=float(t),
+        survival=clean_float(np.asarray(curve.survival)[i]),  # type: ignore[attr-defined]
+        lower=clean_float(np.asarray(curve.lower)[i]),  # type: ignore[attr-defined]
+        upper=clean_float(np.asarray(curve.upper)[i]),  # type: ignore[attr-defined]
+        n_risk=n_risk,
+    )
+
+
+def curve_to_result(curve: object) -> Curve:
+    """The plotting data of a core Kaplan-Meier curve (aggregates only)."""
+    t = np.asarray(curve.time, dtype=np.float64)  # type: ignore[attr-defined]
+    s = np.asarray(curve.survival, dtype=np.float64)  # type: ignore[attr-defined]
+    nc = np.asarray(curve.n_censor)  # type: ignore[attr-defined]
+    cens = nc > 0
+    return Curve(
+        time=tuple(float(x) for x in t),
+        survival=tuple(clean_float(x) for x in s),
+        lower=tuple(clean_float(x) for x in np.asarray(curve.lower, dtype=np.float64)),  # type: ignore[attr-defined]
+        upper=tuple(clean_float(x) for x in np.asarray(curve.upper, dtype=np.float64)),  # type: ignore[attr-defined]
+        censor_times=tuple(float(x) for x in t[cens]),
+        censor_survival=tuple(float(x) for x in s[cens]),
+    )
+
+
+def _single_curve(time: np.ndarray, event: np.ndarray, conf_type: str, conf_level: float) -> object:
+    km = _core.kaplan_meier(time, event, conf_type=conf_type, conf_level=conf_level)
+    curves = km.curves
+    return next(iter(curves.values()))
+
+
+def km_group(
+    label: str,
+    time: np.ndarray,
+    event: np.ndarray,
+    *,
+    conf_type: str,
+    conf_level: float,
+    median_ci: str,
+    landmarks: Sequence[float],
+    times_at_risk: Sequence[float],
+) -> KMGroup:
+    """One Kaplan-Meier curve summarised for the report."""
+    curve = _single_curve(time, event, conf_type, conf_level)
+    lo, hi = _core.pair(curve.median_ci(method=median_ci))  # type: ignore[attr-defined]
+    return KMGroup(
+        label=label,
+        n=int(time.size),
+        events=int(event.sum()),
+        median=clean_float(curve.median),  # type: ignore[attr-defined]
+        median_lower=clean_float(lo),
+        median_upper=clean_float(hi),
+        landmarks=tuple(landmark(curve, t, time) for t in landmarks),
+        at_risk=at_risk(time, times_at_risk),
+        curve=curve_to_result(curve),
+    )
+
+
+def km_analysis(
+    endpoint: str,
+    endpoint_label: str,
+    time: np.ndarray,
+    event: np.ndarray,
+    groups: np.ndarray | None = None,
+    order: Sequence[str] | None = None,
+    *,
+    factor: str | None = None,
+    factor_label: str | None = None,
+    conf_type: str = "log-log",
+    conf_level: float = 0.95,
+    median_ci: str = "brookmeyer-crowley",
+    landmarks: Sequence[float] = (),
+    times_at_risk: Sequence[float] = (0.0,),
+) -> KMAnalysis:
+    """Kaplan-Meier curves of one endpoint, overall (groups None) or by group labels.
+
+    ``groups`` holds a string label per subject (None/NaN for missing: those
+    subjects are left out and counted in ``n_missing``); ``order`` gives the
+    order of the curves.
+    """
+    time = np.asarray(time, float)
+    event = np.asarray(event).astype(bool)
+    kw = dict(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci,
+              landmarks=landmarks, times_at_risk=times_at_risk)
+    if groups is None:
+        g = km_group("All", time, event, **kw)  # type: ignore[arg-type]
+        return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=None,
+                          factor_label=None, groups=(g,), risk_times=tuple(times_at_risk))
+    labels = np.asarray(groups, dtype=object)
+    present = np.array([lab is not None and lab == lab for lab in labels], dtype=bool)
+    order = [o for o in (order or sorted(set(labels[present]))) if (labels == o).any()]
+    out = tuple(km_group(str(o), time[labels == o], event[labels == o], **kw)  # type: ignore[arg-type]
+                for o in order)
+    chisq = p = None
+    df = None
+    if len(order) > 1:
+        codes = np.full(labels.size, -1)
+        for i, o in enumerate(order):
+            codes[labels == o] = i
+        keep = codes >= 0
+        lr = _core.logrank(time[keep], event[keep], codes[keep])
+        chisq, p, df = clean_float(lr.chisq), clean_float(lr.p), int(lr.df)
+    return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=factor,
+                      factor_label=factor_label, groups=out, risk_times=tuple(times_at_risk),
+                      logrank_chisq=chisq, logrank_df=df, logrank_p=p,
+                      n_missing=int((~present).sum()))

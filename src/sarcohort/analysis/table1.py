@@ -1,0 +1,239 @@
+"""Table 1: description of the cohort overall and by group, with group comparisons.
+
+Categorical variables: n (%) of the non-missing values per level; compared by
+Pearson's chi-square test (no continuity correction), or Fisher's exact test
+when any expected count is below 5. Continuous variables: mean (range) and
+median (interquartile range, R's default type-7 quantiles); compared by the
+Wilcoxon rank-sum test (Mann-Whitney U; Kruskal-Wallis for more than two
+groups) or, when the protocol asks, Welch's t test (one-way ANOVA for more than
+two groups). Missing values are counted per column and never enter a test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.analysis.results import (
+    CategoryCount,
+    ContinuousSummary,
+    Table1,
+    Table1Variable,
+    clean_float,
+)
+
+__all__ = ["build_table1", "is_categorical", "level_labels", "ordered", "as_binary", "TEST_NAMES"]
+
+TEST_NAMES = {
+    "chisq": "Pearson's chi-square test",
+    "fisher": "Fisher's exact test",
+    "wilcoxon": "Wilcoxon rank-sum test",
+    "kruskal": "Kruskal-Wallis test",
+    "t": "Welch's t test",
+    "anova": "one-way ANOVA",
+}
+
+
+_YES = {"yes", "y", "true", "oui", "1"}
+_NO = {"no", "n", "false", "non", "0"}
+
+
+def as_binary(s: pd.Series) -> pd.Series | None:
+    """A yes/no column as floats 1/0 (NaN kept), or None when it is not yes/no.
+
+    Booleans, numbers in {0, 1} and text in {yes, no} (also y/n, true/false,
+    any case) are yes/no columns.
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return s.astype(float)
+    values = pd.unique(s.dropna())
+    if len(values) == 0:
+        return None
+    if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
+        if set(np.asarray(values, dtype=float)) <= {0.0, 1.0}:
+            return s.astype(float)
+        return None
+    if isinstance(s.dtype, pd.CategoricalDtype) and len(s.cat.categories) > 2:
+        return None
+    if all(isinstance(v, (bool, np.bool_)) for v in values):
+        return s.map(lambda v: np.nan if pd.isna(v) else float(bool(v))).astype(float)
+    text = {str(v).strip().lower() for v in values}
+    if text <= (_YES | _NO):
+        return s.map(lambda v: np.nan if pd.isna(v) else
+                     (1.0 if str(v).strip().lower() in _YES else 0.0)).astype(float)
+    return None
+
+
+def _binary(s: pd.Series) -> bool:
+    return as_binary(s) is not None
+
+
+def is_categorical(s: pd.Series) -> bool:
+    """Yes/no columns, text and categoricals; numbers with more values are continuous."""
+    if _binary(s):
+        return True
+    if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
+        return True
+    return bool(pd.api.types.is_string_dtype(s) or pd.api.types.is_bool_dtype(s))
+
+
+def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
+    """String labels of a categorical column (missing stays missing) and the level order.
+
+    Yes/no variables (bool, 0/1, yes/no text) read ``Yes``/``No`` with ``Yes``
+    first; categoricals keep their category order; other values are sorted.
+    """
+    b = as_binary(s)
+    if b is not None:
+        lab = b.map(lambda v: None if pd.isna(v) else ("Yes" if v else "No"))
+        return lab, ["Yes", "No"]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in s.cat.categories]
+        lab = s.astype(object).map(lambda v: None if pd.isna(v) else str(v))
+        return lab, order
+    lab = s.map(lambda v: None if pd.isna(v) else display_level(v))
+    values = sorted(pd.unique(s.dropna()), key=lambda v: (isinstance(v, str), v))
+    return lab, [display_level(v) for v in values]
+
+
+def display_level(value: object) -> str:
+    """A level as shown: text in lower case gets a capital (``synchronous`` -> ``Synchronous``)."""
+    text = str(value)
+    return text[:1].upper() + text[1:] if text.islower() else text
+
+
+def ordered(levels: Sequence[str], first: Sequence[str]) -> list[str]:
+    """``levels`` with those named in ``first`` (data values) moved to the front, in order."""
+    first = [display_level(v) for v in first]
+    head = [lv for lv in first if lv in levels]
+    return head + [lv for lv in levels if lv not in head]
+
+
+def _quantile7(x: np.ndarray, q: float) -> float:
+    return float(np.quantile(x, q, method="linear"))
+
+
+def _summary(x: np.ndarray) -> ContinuousSummary:
+    n = int(x.size)
+    if n == 0:
+        return ContinuousSummary(0, None, None, None, None, None, None, None)
+    return ContinuousSummary(
+        n=n,
+        mean=clean_float(x.mean()),
+        sd=clean_float(x.std(ddof=1)) if n > 1 else None,
+        minimum=clean_float(x.min()),
+        maximum=clean_float(x.max()),
+        median=clean_float(np.median(x)),
+        q1=clean_float(_quantile7(x, 0.25)),
+        q3=clean_float(_quantile7(x, 0.75)),
+    )
+
+
+def _categorical_test(table: np.ndarray) -> tuple[str | None, float | None, float | None]:
+    from sarcohort.analysis import group_tests as gt
+
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[1] < 2:
+        return None, None, None
+    stat, p, expected = gt.chisq_test(table)
+    if (expected < 5).any():
+        if table.shape == (2, 2):
+            return "fisher", None, clean_float(gt.fisher_2x2(table))
+        from scipy import stats  # r x c exact test: rare, and only then the heavy import
+
+        try:
+            return "fisher", None, clean_float(stats.fisher_exact(table).pvalue)
+        except (ValueError, TypeError):  # scipy < 1.15: 2 x 2 only
+            pass
+    return "chisq", clean_float(stat), clean_float(p)
+
+
+def _continuous_test(samples: list[np.ndarray], kind: str) -> tuple[str | None, float | None, float | None]:
+    from sarcohort.analysis import group_tests as gt
+
+    samples = [s for s in samples if s.size > 0]
+    if len(samples) < 2 or any(s.size < 2 for s in samples):
+        return None, None, None
+    if np.ptp(np.concatenate(samples)) == 0:  # all values equal: nothing to compare
+        return None, None, None
+    if kind == "t":
+        name, (stat, p) = (("t", gt.welch_t(samples[0], samples[1])) if len(samples) == 2
+                           else ("anova", gt.anova(samples)))
+    else:
+        name, (stat, p) = (("wilcoxon", gt.wilcoxon(samples[0], samples[1]))
+                           if len(samples) == 2 else ("kruskal", gt.kruskal(samples)))
+    return name, clean_float(stat), clean_float(p)
+
+
+def build_table1(
+    data: pd.DataFrame,
+    variables: Sequence[str],
+    group: str | None,
+    *,
+    label: Callable[[str], str] = str,
+    continuous_test: str = "wilcoxon",
+    group_order: Sequence[str] = (),
+) -> Table1:
+    """Describe ``variables`` overall and by ``group``.
+
+    Parameters
+    ----------
+    data
+        One row per analysed patient.
+    variables
+        Column names, in the order of the table.
+    group
+        Grouping column (None: overall only). Patients with a missing group are
+        counted in Overall only.
+    label
+        Display label of a column name.
+    continuous_test
+        ``"wilcoxon"`` (default) or ``"t"``.
+    group_order
+        Levels of ``group`` to show first, in this order (others follow).
+    """
+    if group is not None:
+        glab, gorder = level_labels(data[group])
+        gorder = ordered(gorder, group_order)
+        gorder = [g for g in gorder if (glab == g).any()]
+        masks = [np.ones(len(data), bool)] + [(glab == g).to_numpy() for g in gorder]
+        columns = ("Overall", *gorder)
+    else:
+        masks = [np.ones(len(data), bool)]
+        columns = ("Overall",)
+    out = []
+    for name in variables:
+        s = data[name]
+        miss = s.isna().to_numpy()
+        missing = tuple(int((miss & m).sum()) for m in masks)
+        denoms = tuple(int((~miss & m).sum()) for m in masks)
+        if is_categorical(s):
+            lab, order = level_labels(s)
+            labv = lab.to_numpy(dtype=object)
+            levels = tuple(
+                CategoryCount(level=lv, counts=tuple(int(((labv == lv) & m).sum()) for m in masks))
+                for lv in order
+            )
+            test = stat = p = None
+            if len(masks) > 2:
+                table = np.array([c.counts[1:] for c in levels], dtype=float)
+                test, stat, p = _categorical_test(table)
+            out.append(Table1Variable(name=name, label=label(name), kind="categorical",
+                                      denominators=denoms, missing=missing, levels=levels,
+                                      test=test, statistic=stat, p=p))
+        else:
+            x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
+            ok = np.isfinite(x)
+            samples = [x[ok & m] for m in masks]
+            test = stat = p = None
+            if len(masks) > 2:
+                test, stat, p = _continuous_test(samples[1:], continuous_test)
+            out.append(Table1Variable(name=name, label=label(name), kind="continuous",
+                                      denominators=tuple(int(v.size) for v in samples),
+                                      missing=tuple(int((~ok & m).sum()) for m in masks),
+                                      summaries=tuple(_summary(v) for v in samples),
+                                      test=test, statistic=stat, p=p))
+    return Table1(group=group, group_label=label(group) if group else None, columns=columns,
+                  n=tuple(int(m.sum()) for m in masks), variables=tuple(out))

@@ -1,0 +1,75 @@
+"""``sarcohort analyze study.toml --out DIR``: run a protocol and write its report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["run", "analyze"]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"sarcohort analyze: {message}", err=True)
+    return typer.Exit(code)
+
+
+def analyze(protocol: Path, out: Path, *, quiet: bool = False) -> dict[str, Path]:
+    """Load, analyse and report; returns the paths written (library form of :func:`run`)."""
+    from sarcohort.report import prepare, write
+    from sarcohort.study import Study
+
+    say = (lambda _m: None) if quiet else (lambda m: typer.echo(f"  {m}", err=True))
+    study = Study.from_toml(protocol)
+    prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
+    say(f"protocol: {study.title} (version {study.version})")
+    cohort = study.load()
+    report = getattr(cohort, "report", None)
+    n_err = len(getattr(report, "errors", ()) or ()) if report is not None else 0
+    say(f"cohort: {len(cohort.patients)} patients analysed"
+        + (f"; {n_err} data error(s): see `sarcohort validate`" if n_err else ""))
+    results = study.analyze(cohort, progress=say)
+    return write(results, out)
+
+
+def _check_sources(protocol: Path) -> None:
+    """Missing data files are usage errors (exit 2), found before any work."""
+    from sarcohort.study import Study
+
+    study = Study.from_toml(protocol)
+    data = getattr(study.cohort_config, "data", None)
+    for key in ("patients", "treatments", "redcap_dictionary"):
+        name = getattr(data, key, None)
+        if name and not (protocol.parent / name).is_file():
+            raise _fail(f"{protocol}: [data] {key} = {name!r}: no such file "
+                        f"{protocol.parent / name} (paths are relative to the protocol)", 2)
+
+
+def run(
+    protocol: Annotated[Path, typer.Argument(help="The study protocol (study.toml); `sarcohort init` writes an example.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json.")] = Path("report"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
+) -> None:
+    """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
+
+    Exit code 0: report written; 1: the data or the analysis failed (the message says
+    which file, row, column or key); 2: usage error (missing protocol, bad key in it).
+    """
+    from sarcohort.exceptions import InputError, ProtocolError
+
+    if not protocol.is_file():
+        raise _fail(f"{protocol}: no such protocol file (create one with `sarcohort init`)", 2)
+    t0 = time.perf_counter()
+    try:
+        _check_sources(protocol)
+        paths = analyze(protocol, out, quiet=quiet)
+    except ProtocolError as exc:
+        raise _fail(f"{protocol}: {exc}", 2) from None
+    except InputError as exc:
+        raise _fail(str(exc), 1) from None
+    except OSError as exc:
+        raise _fail(f"cannot write the report to {out}: {exc}", 1) from None
+    main = paths.get("html") or paths.get("json")
+    typer.echo(f"Report written to {main} ({time.perf_counter() - t0:.1f} s)")

@@ -1,0 +1,257 @@
+"""Render the report's figures once: SVG (inlined in the HTML) and 300 dpi PNG files."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sarcohort.analysis.results import Results
+from sarcohort.report.safe import safe_name
+
+__all__ = [
+    "Figure", "FigureSpec", "Pending", "plan", "prepare", "start", "render_figures", "inline_svg",
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rendered figure: its key, caption, SVG text and the files written."""
+
+    key: str
+    caption: str
+    svg: str
+    files: tuple[Path, ...]
+    section: str  # "flow" | endpoint name
+
+
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.S)
+_ID = re.compile(r'\bid="([^"]+)"')
+_URL = re.compile(r"url\(#([^)]+)\)")
+_HREF = re.compile(r'\b((?:xlink:)?href)="#([^"]+)"')
+
+
+def inline_svg(svg: str, prefix: str) -> str:
+    """SVG text ready to inline in HTML: no XML prolog or comments, ids made unique.
+
+    Several SVGs in one page must not share ids (clip paths and glyphs are
+    referenced by id), so every id and reference gets ``prefix``.
+    """
+    start = svg.find("<svg")
+    svg = _METADATA.sub("", _COMMENT.sub("", svg[start:]))
+    svg = _ID.sub(lambda m: f'id="{prefix}-{m.group(1)}"', svg)
+    svg = _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", svg)
+    svg = _HREF.sub(lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"', svg)
+    # a responsive figure: width from CSS, height from the viewBox
+    m = re.search(r'<svg([^>]*?) width="([^"]*)" height="[^"]*"', svg)
+    if m:
+        # up to 1.4 times the print size on a screen, never wider than the column
+        w = re.match(r"([0-9.]+)(\w*)", m.group(2))
+        width = f"{float(w.group(1)) * 1.4:.0f}{w.group(2)}" if w else m.group(2)
+        svg = svg[: m.start()] + f'<svg{m.group(1)} style="max-width:{width}"' + svg[m.end():]
+    return svg.replace("<svg", '<svg role="img" focusable="false" class="fig"', 1)
+
+
+def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[str, tuple[Path, ...]]:
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from sarcohort.plots.style import rc_context, save, svg_font_fallback
+
+    # saving reads rcParams (svg.fonttype, fonts): keep the journal style while saving
+    with rc_context():
+        files = tuple(save(fig, stem, [f for f in formats if f != "svg"], dpi=dpi))
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None}, facecolor="white")
+    svg = svg_font_fallback(buf.getvalue())
+    if "svg" in formats:
+        p = stem.with_suffix(".svg")
+        p.write_text(svg, encoding="utf-8")
+        files = (p, *files)
+    plt.close(fig)
+    return svg, files
+
+
+def _draw(kind: str, payload: Any, unit: str) -> Any:
+    """Draw one figure; returns the matplotlib Figure."""
+    if kind == "flow":
+        from sarcohort.plots.flow import plot_flow
+
+        return plot_flow(payload).figure
+    if kind == "km":
+        from sarcohort.plots.km import plot_km
+
+        return plot_km(payload, time_unit=unit).figure
+    from sarcohort.plots.forest import plot_forest
+
+    return plot_forest(payload).figure
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """A figure to render: what, where, and its caption."""
+
+    key: str
+    caption: str
+    section: str
+    kind: str  # "flow" | "km" | "forest"
+    payload: Any
+    stem: str
+    formats: tuple[str, ...]
+    dpi: int
+    unit: str
+
+
+def _job(spec: FigureSpec) -> tuple[str, tuple[Path, ...]]:
+    return _render(_draw(spec.kind, spec.payload, spec.unit), Path(spec.stem), spec.formats,
+                   spec.dpi)
+
+
+class Pending:
+    """Figures being rendered (in worker processes, or on demand here)."""
+
+    def __init__(self, specs: list[FigureSpec], async_result: Any = None, pool: Any = None):
+        self._specs = specs
+        self._async = async_result
+        self._pool = pool
+
+    def result(self) -> list[Figure]:
+        """Wait for the figures (rendering them here if no worker does)."""
+        done = None
+        if self._async is not None:
+            try:
+                done = self._async.get()
+            except Exception:  # noqa: BLE001 - a failed worker: render here instead
+                done = None
+            finally:
+                self._pool.close()
+                self._pool.join()
+        if done is None:
+            done = [_job(s) for s in self._specs]
+        return [Figure(s.key, s.caption, svg, files, s.section)
+                for s, (svg, files) in zip(self._specs, done, strict=True)]
+
+
+_PREPARED: Any = None  # a pool started by prepare(), used by the next start()
+
+
+def _warm() -> None:
+    """Worker initialiser: import and set up matplotlib and the plotting modules."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+
+    from sarcohort.plots import flow, forest, km  # noqa: F401
+    from sarcohort.plots.style import font_family, text_width_in
+
+    font_family()
+    text_width_in("0")
+
+
+def _can_fork() -> bool:
+    import multiprocessing as mp
+
+    return "fork" in mp.get_all_start_methods()
+
+
+def prepare(workers: int | None = None) -> bool:
+    """Start the figure workers now, so they import matplotlib while the analysis runs.
+
+    Optional: call it before :meth:`Study.load`/:meth:`Study.analyze` to take about half a
+    second (the matplotlib import) off the report on a multi-core machine. The next
+    :func:`start` (and :func:`sarcohort.report.write`) uses these workers. Returns
+    whether workers were started.
+    """
+    import multiprocessing as mp
+    import os
+
+    global _PREPARED
+    if _PREPARED is not None:
+        return True
+    workers = min(2, os.cpu_count() or 1) if workers is None else workers
+    if workers < 2 or not _can_fork():
+        return False
+    try:
+        _PREPARED = mp.get_context("fork").Pool(workers, initializer=_warm)
+    except Exception:  # noqa: BLE001 - no /dev/shm or no fork: figures render here later
+        return False
+    return True
+
+
+def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
+    """Start rendering ``specs``; call ``.result()`` for the figures.
+
+    Figures are independent and CPU-bound (rasterising 300 dpi PNGs): with
+    several cores they render in forked worker processes while the caller
+    writes the tables. Any failure of the pool falls back to rendering in this
+    process, one by one.
+    """
+    import multiprocessing as mp
+    import os
+
+    global _PREPARED
+    pool, _PREPARED = _PREPARED, None
+    if workers is None:
+        workers = min(2, os.cpu_count() or 1)
+    if pool is None and workers > 1 and len(specs) >= 3 and _can_fork():
+        # import and set up matplotlib once, here, so the forked children inherit it
+        _warm()
+        try:
+            pool = mp.get_context("fork").Pool(workers)
+        except Exception:  # noqa: BLE001 - e.g. no /dev/shm in a sandbox: render serially
+            pool = None
+    if pool is not None:
+        try:
+            return Pending(specs, pool.map_async(_job, specs, chunksize=1), pool)
+        except Exception:  # noqa: BLE001 - render serially
+            pool.terminate()
+    return Pending(specs)
+
+
+def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", "png"),
+         dpi: int = 300, factor_figures: bool = True) -> list[FigureSpec]:
+    """The figures of the report: patient flow, Kaplan-Meier (overall, by group, by
+    factor when ``factor_figures``) and forest plots."""
+    fig_dir = out_dir / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    unit = results.meta.time_unit
+    specs: list[FigureSpec] = []
+
+    def add(key: str, caption: str, section: str, kind: str, payload: Any) -> None:
+        specs.append(FigureSpec(key, caption, section, kind, payload, str(fig_dir / key),
+                                tuple(formats), dpi, unit))
+
+    if results.flow:
+        add("flow", "Patient flow.", "flow", "flow", results)
+    group = results.meta.group
+    for e in results.endpoints:
+        for k in results.survival:
+            if k.endpoint != e.name:
+                continue
+            if k.factor is not None and k.factor != group and not factor_figures:
+                continue
+            key = f"km_{safe_name(e.name)}" + (f"_{safe_name(k.factor)}" if k.factor else "")
+            by = f" by {k.factor_label[:1].lower() + k.factor_label[1:]}" if k.factor_label else ""
+            cap = (f"{e.label}{by}: Kaplan-Meier estimates"
+                   + (f" with pointwise {results.meta.conf_level:.0%} confidence bands"
+                      if len(k.groups) <= 3 else "")
+                   + "; ticks mark censored patients; numbers at risk below the time axis."
+                   + (" Log-rank P in the legend." if len(k.groups) > 1 else ""))
+            add(key, cap, e.name, "km", k)
+        for m in results.multivariable:
+            if m.endpoint == e.name and m.terms:
+                add(f"forest_{safe_name(e.name)}", f"{e.label}: hazard ratios of the "
+                    "multivariable Cox model (95% CI, log scale).", e.name, "forest", m)
+    return specs
+
+
+def render_figures(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", "png"),
+                   dpi: int = 300, factor_figures: bool = True, workers: int | None = None
+                   ) -> list[Figure]:
+    """Plan and render every figure (see :func:`plan`, :func:`start`)."""
+    specs = plan(results, out_dir, formats=formats, dpi=dpi, factor_figures=factor_figures)
+    return start(specs, workers).result()

@@ -1,0 +1,178 @@
+"""Generated text: a methods paragraph and an abstract-style results paragraph.
+
+Every number is formatted by :mod:`sarcohort.tables.format`, the same functions
+the tables use, so the text and the tables cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sarcohort.analysis.results import CoxModel, CoxTerm, Results
+from sarcohort.tables.build import median_ci_name
+from sarcohort.tables.format import fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
+
+__all__ = ["methods", "results_text", "p_phrase", "hr_phrase", "join_words"]
+
+
+def join_words(items: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    items = list(items)
+    if not items:
+        return ""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def p_phrase(p: float | None) -> str:
+    """``P = 0.002`` or ``P < 0.001``."""
+    text = fmt_p(p)
+    return f"P {text}" if text[0] in "<>" else f"P = {text}"
+
+
+def hr_phrase(t: CoxTerm) -> str:
+    """``HR 2.10, 95% CI 1.34-3.29, P = 0.002``."""
+    hr = fmt_hr(t.hr, t.lower, t.upper)
+    point, _, ci = hr.partition(" (")
+    return f"HR {point}, 95% CI {ci.rstrip(')')}, {p_phrase(t.p)}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def methods(r: Results) -> str:
+    """The statistical methods paragraph."""
+    m = r.meta
+    parts = []
+    t1 = r.table1
+    desc = ("Categorical variables are described with counts and percentages, continuous "
+            "variables with mean (range) and median (interquartile range).")
+    if len(t1.columns) > 1 and t1.group_label:
+        cont = ("Welch's t test" if m.continuous_test == "t" else
+                "the Wilcoxon rank-sum (Mann-Whitney) test")
+        desc += (f" Groups defined by {_lower_first(t1.group_label)} were compared with "
+                 f"Pearson's chi-square test, or Fisher's exact test when an expected count was "
+                 f"below 5, and with {cont}.")
+    parts.append(desc)
+    ends = join_words([_lower_first(e.label) for e in r.endpoints])
+    lm = [lmk.time for lmk in r.survival[0].groups[0].landmarks] if r.survival else []
+    km = (f"{ends[:1].upper() + ends[1:]} were estimated with the Kaplan-Meier method; medians are "
+          f"given with {m.conf_level:.0%} confidence intervals (CI) computed as the "
+          f"{median_ci_name(m.median_ci)}")
+    if lm:
+        km += (f", and survival at {join_words([f'{t:g}' for t in lm])} {m.time_unit} with "
+               f"pointwise {m.conf_level:.0%} CIs ({m.conf_type} transformation)")
+    km += (". Curves were compared with the log-rank test. Median follow-up was estimated with "
+           "the reverse Kaplan-Meier method.")
+    parts.append(km)
+    cox = ("Hazard ratios (HR) with Wald 95% CIs were estimated with Cox proportional hazards "
+           f"models ({m.ties.capitalize()} method for ties), univariable for each factor")
+    mv = [x for x in r.multivariable if x.kind == "multivariable"]
+    if mv:
+        models = [f"{join_words([_lower_first(t.label) for t in x.terms])} for "
+                  f"{_lower_first(x.endpoint_label)}" for x in mv]
+        cox += " and multivariable with " + "; ".join(models)
+        if any(x.selection != "explicit" for x in mv):
+            cox += (" (covariates selected by their univariable P value, a data-driven selection "
+                    "that inflates the retained effects)")
+    cox += (". Proportional hazards were checked with the scaled Schoenfeld residual test "
+            "(cox.zph, Kaplan-Meier time transform), and the number of events per variable "
+            "is reported.")
+    parts.append(cox)
+    if r.robustness:
+        x = r.robustness[0]
+        parts.append(
+            f"Because {_lower_first(x.label)} took place after the time origin, its effect was "
+            "also estimated as a time-dependent covariate in a counting-process Cox model and in "
+            f"a landmark analysis at {x.landmark_time:g} {m.time_unit}, which avoid the "
+            "immortal-time bias of a baseline yes/no coding.")
+    soft = dict(m.software)
+    parts.append(
+        f"Tests were two-sided. Analyses used sarcohort {m.sarcohort_version} (Python "
+        f"{soft.get('Python', '')}, NumPy {soft.get('NumPy', '')}, SciPy {soft.get('SciPy', '')}),"
+        " whose survival estimates are verified against R's survival package.")
+    return " ".join(parts)
+
+
+def _model_sentence(x: CoxModel) -> str:
+    worse = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr > 1]
+    better = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr < 1]
+    other = [t for t in x.terms if t not in worse and t not in better]
+    name = x.endpoint_label
+    bits = []
+    if worse:
+        bits.append("shorter " + _lower_first(name) + " was associated with " + join_words(
+            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in worse]))
+    if better:
+        bits.append(("longer " + _lower_first(name) + " with " if bits else "longer " +
+                     _lower_first(name) + " was associated with ") + join_words(
+            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in better]))
+    text = "In the multivariable model, " + "; ".join(bits) if bits else (
+        f"In the multivariable model of {_lower_first(name)}, no factor reached P < 0.05")
+    if other:
+        text += ("; " if bits else ": ") + join_words(
+            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in other]) + (
+            " was not significant" if len(other) == 1 else " were not significant")
+    return text + "."
+
+
+def results_text(r: Results) -> str:
+    """The results paragraph, in the style of an abstract."""
+    t1 = r.table1
+    out = []
+    first = f"{t1.n[0]} patients were analysed"
+    if len(t1.columns) > 1:
+        first += " (" + join_words([f"{n} {_lower_first(c)}" for c, n in
+                                    zip(t1.columns[1:], t1.n[1:], strict=True)]) + ")"
+    out.append(first + ".")
+    unit = r.meta.time_unit
+    meds = []
+    for e in r.endpoints:
+        g = r.km(e.name).groups[0]
+        meds.append(f"the median {_lower_first(e.label)} was {fmt_time(g.median)} {unit} "
+                    f"(95% CI {fmt_time(g.median_lower)}-{fmt_time(g.median_upper)})")
+    fu_end = sorted((e for e in r.endpoints if e.median_followup is not None),
+                    key=lambda e: (e.name != "os", r.endpoints.index(e)))
+    if fu_end:
+        e0 = fu_end[0]
+        fu = (f"With a median follow-up of {fmt_time(e0.median_followup)} {unit} "
+              f"(95% CI {fmt_time(e0.median_followup_lower)}-"
+              f"{fmt_time(e0.median_followup_upper)}), ")
+        out.append(fu + join_words(meds) + ".")
+    elif meds:
+        out.append(join_words(meds)[:1].upper() + join_words(meds)[1:] + ".")
+    for e in r.endpoints:
+        g = r.km(e.name).groups[0]
+        lms = [lm for lm in g.landmarks if lm.survival is not None]
+        if lms:
+            times = join_words([f"{lm.time:g}" for lm in lms])
+            values = join_words([fmt_survival(lm.survival, lm.lower, lm.upper).replace(
+                "% (", "% (95% CI ") for lm in lms])
+            out.append(f"{e.label} at {times} {unit} was {values}"
+                       + (" respectively." if len(lms) > 1 else "."))
+    if r.meta.group:
+        for e in r.endpoints:
+            try:
+                k = r.km(e.name, r.meta.group)
+            except KeyError:
+                continue
+            by_group = join_words([f"{fmt_time_ci(g.median, g.median_lower, g.median_upper)} "
+                                   f"{unit} in {_lower_first(g.label)} patients" for g in k.groups])
+            out.append(f"Median {_lower_first(e.label)} was {by_group} (log-rank "
+                       f"{p_phrase(k.logrank_p)}).")
+    for model in r.multivariable:
+        out.append(_model_sentence(model))
+    for x in r.robustness:
+        td = x.time_dependent
+        if td is None:
+            continue
+        out.append(
+            f"Analysed as a time-dependent covariate, the HR of {_lower_first(x.label)} for "
+            f"{_lower_first(x.endpoint_label)} was {fmt_hr(td.hr, td.lower, td.upper)}, against "
+            f"{fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper)} in the naive baseline analysis"
+            + (f" and {fmt_hr(x.landmark.hr, x.landmark.lower, x.landmark.upper)} in the "
+               f"{x.landmark_time:g}-{unit[:-1] if unit.endswith('s') else unit} "
+               f"landmark analysis" if x.landmark else "") + ".")
+    return " ".join(out)

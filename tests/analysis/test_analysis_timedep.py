@@ -1,0 +1,78 @@
+"""Post-baseline exposure: counting-process split (hand-built rows), identities of the
+time-dependent and landmark analyses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.small_cohort import MONTH, cohort, results
+from sarcohort.analysis.timedep import compare_exposure, split_at_exposure
+
+
+def test_split_by_hand():
+    # patient 0: exposed at 2, event at 5 -> (0, 2] no event + (2, 5] event, exposed
+    # patient 1: never exposed, censored at 4 -> (0, 4]
+    # patient 2: exposed at 0 -> exposed throughout (0, 3]
+    # patient 3: "exposed" at 6 after its end at 6 -> unexposed (0, 6]
+    start, stop, ev, x, row = split_at_exposure(
+        np.array([5.0, 4.0, 3.0, 6.0]), np.array([True, False, True, True]),
+        np.array([2.0, np.nan, 0.0, 6.0]))
+    got = sorted(zip(row.tolist(), start.tolist(), stop.tolist(), ev.tolist(), x.tolist(),
+                     strict=True))
+    assert got == [(0, 0.0, 2.0, False, 0.0), (0, 2.0, 5.0, True, 1.0),
+                   (1, 0.0, 4.0, False, 0.0), (2, 0.0, 3.0, True, 1.0),
+                   (3, 0.0, 6.0, True, 0.0)]
+    # follow-up time is conserved: sum of intervals == sum of times
+    assert (stop - start).sum() == pytest.approx(5 + 4 + 3 + 6)
+
+
+def test_exposure_at_origin_gives_the_naive_hr():
+    # every exposed patient exposed at time 0: no immortal time, so the time-dependent
+    # model is the naive model and the HRs are identical
+    p = cohort().patients
+    t = p["os_days"].to_numpy() / MONTH
+    e = p["os_event"].to_numpy()
+    s = np.where(p["metastasis_surgery"], 0.0, np.nan)
+    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=3.0)
+    assert x.time_dependent is not None
+    assert x.time_dependent.hr == pytest.approx(x.naive.hr, rel=1e-9)
+    assert x.ratio_td_naive == pytest.approx(1.0, rel=1e-9)
+
+
+def test_landmark_population_by_hand():
+    # landmark at 6 months: patients with OS > 6 (7c, 8, 10, 12, 14, 16, 20c, 24, 30c) -> 9,
+    # of whom 6 have an event (c: censored)
+    r = results(time_dependent={"metastasis_surgery": "surgery_days"}, landmark_time=6)
+    x = next(x for x in r.robustness if x.endpoint == "os")
+    assert x.landmark_time == 6.0
+    assert x.landmark_n == 9 and x.landmark_events == 6
+    # surgery at 1 month, every event after 2 months: the split only moves event-free time,
+    # so the risk sets at every event time are unchanged and the HRs are identical
+    assert x.ratio_td_naive == pytest.approx(1.0, rel=1e-9)
+    assert x.naive.hr == pytest.approx(
+        next(t.hr for t in r.model("os").terms if t.name == "metastasis_surgery"), rel=1e-12)
+    assert "adjusted for" in x.note
+
+
+def test_time_dependent_equals_core_counting_process():
+    from sarcohort.stats.cox import cox
+
+    p = cohort().patients
+    t = p["os_days"].to_numpy() / MONTH
+    e = p["os_event"].to_numpy()
+    s = p["surgery_days"].to_numpy() / MONTH
+    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0)
+    start, stop, ev, xx, _ = split_at_exposure(t, e, s)
+    fit = cox(stop, ev, pd.DataFrame({"metastasis_surgery": xx}), entry=start)
+    assert x.time_dependent.hr == pytest.approx(float(fit.hr[0]), rel=1e-10)
+
+
+def test_non_binary_exposure_is_refused():
+    from sarcohort.exceptions import ProtocolError
+
+    p = cohort().patients
+    with pytest.raises(ProtocolError, match="yes/no"):
+        compare_exposure("os", "OS", p["os_days"].to_numpy(), p["os_event"].to_numpy(), p,
+                         "n_metastases", p["surgery_days"].to_numpy(), [], landmark_time=6.0)

@@ -1,0 +1,211 @@
+"""The report's files: HTML escaping, Word and Excel tables re-opened, CSV neutralisation,
+no identifier anywhere, narrative numbers equal to the tables'."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+
+from analysis.small_cohort import FORMULA, SCRIPT, cohort, results
+from sarcohort.tables import build
+from sarcohort.tables.format import fmt_hr, fmt_time
+
+EXTRA = {
+    "Published vs reproduced": pd.DataFrame({
+        "figure": ["median OS", "=cmd|' /C calc'!A0"],
+        "published": ["20.5 (13.2-27.7)", "x"],
+        "reproduced": ["12.0", "<b>bold</b>"],
+        "note": ["", "synthetic"],
+    }),
+    "Synthetic data": "These patients are synthetic.\n\nA second <i>paragraph</i>.",
+}
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    import sarcohort.report
+
+    r = results(time_dependent={"metastasis_surgery": "surgery_days"}, landmark_time=6)
+    out = tmp_path_factory.mktemp("report")
+    paths = sarcohort.report.write(r, out, extra_sections=EXTRA)
+    return r, out, paths
+
+
+def test_files_written(report):
+    _, out, paths = report
+    for key in ("html", "docx", "xlsx", "json", "csv_dir", "figures_dir"):
+        assert paths[key].exists(), key
+    names = {p.name for p in (out / "figures").iterdir()}
+    for stem in ("flow", "km_os", "km_os_timing", "km_pfs", "km_pfs_timing", "forest_os"):
+        assert {f"{stem}.svg", f"{stem}.png"} <= names
+    assert "km_os_met_bone.png" not in names  # factor_figures = false in this protocol
+
+
+def test_html_escapes_every_data_string(report):
+    _, out, _ = report
+    html = (out / "report.html").read_text()
+    assert "<script" not in html.lower()  # the centre named <script>alert(1)</script>
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>bold</b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<i>paragraph</i>" not in html
+    assert "Published vs reproduced" in html and "These patients are synthetic." in html
+    assert html.count("<svg") >= 6  # figures inline
+    # self-contained: nothing loaded from elsewhere
+    assert not re.search(r'(src|href)="(https?:|//)', html) and "@import" not in html
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids))  # inline SVGs do not share ids
+
+
+def test_no_identifier_in_any_output(report):
+    _, out, _ = report
+    p = cohort().patients
+    births = [d.strftime("%Y-%m-%d") for d in p["birth_date"]]
+    for f in out.rglob("*"):
+        if f.is_dir() or f.suffix in (".png", ".docx", ".xlsx"):
+            continue
+        text = f.read_text(errors="replace")
+        for pid in p.index:
+            assert pid not in text, (f, pid)
+        for b in births:
+            assert b not in text, (f, b)
+
+
+def _table_frames(r):
+    return {t.key: t for t in build.all_tables(r)}
+
+
+def test_docx_tables_reopened(report):
+    from docx import Document
+
+    r, out, _ = report
+    doc = Document(str(out / "tables.docx"))
+    frames = _table_frames(r)
+    cells = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    t1 = frames["table1"].frame
+    got = next(c for c in cells if c[0][0] == "Characteristic")
+    assert got[0] == list(t1.columns)
+    assert got[1:] == t1.astype(str).values.tolist()
+    assert any(row[0] == SCRIPT for row in got)  # Word shows the text as text
+    mv = frames["multivariable_os"].frame
+    got = next(c for c in cells if c[0] == list(mv.columns))
+    assert got[1:] == mv.values.tolist()
+    extra = next(c for c in cells if c[0] == ["figure", "published", "reproduced", "note"])
+    assert extra[1] == ["median OS", "20.5 (13.2-27.7)", "12.0", ""]
+
+
+def test_xlsx_cells_reopened_and_neutralised(report):
+    from openpyxl import load_workbook
+
+    r, out, _ = report
+    wb = load_workbook(out / "tables.xlsx")
+    ws = next(ws for ws in wb.worksheets if ws["A3"].value == "Characteristic")
+    t1 = _table_frames(r)["table1"].frame
+    rows = [[c.value or "" for c in row] for row in ws.iter_rows(min_row=4, max_row=3 + len(t1),
+                                                                 max_col=len(t1.columns))]
+    expected = t1.astype(str).values.tolist()
+    expected = [["'" + v if v.startswith("=") else v for v in row] for row in expected]
+    assert rows == expected
+    values = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row
+              if isinstance(c.value, str)]
+    assert "'" + FORMULA in values and FORMULA not in values
+    assert all(c.data_type != "f" for ws in wb.worksheets for row in ws.iter_rows() for c in row)
+    pub = next(ws for ws in wb.worksheets if ws["A1"].value == "Published vs reproduced")
+    assert pub["A5"].value == "'=cmd|' /C calc'!A0"
+
+
+def test_csv_neutralised(report):
+    _, out, _ = report
+    with open(out / "csv" / "table1.csv", newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    first = [row[0] for row in rows]
+    assert "'" + FORMULA in first and FORMULA not in first
+    for f in (out / "csv").glob("*.csv"):
+        with open(f, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for cell in row:
+                    assert not cell.startswith(("=", "+", "@")), (f, cell)
+
+
+def test_narrative_numbers_equal_the_tables(report):
+    from sarcohort.report.narrative import methods, results_text
+
+    r, _, _ = report
+    text = results_text(r)
+    frames = _table_frames(r)
+    # medians: the "All patients" row of each endpoint's table
+    for e in r.endpoints:
+        row = frames[f"km_{e.name}"].frame.iloc[0]
+        median_cell = row.iloc[3]  # "12.0 (8.0-NR)"
+        point, _, ci = median_cell.partition(" (")
+        assert f"{point} months (95% CI {ci.rstrip(')')})" in text
+    # every multivariable HR, CI and P as in its table
+    for m in r.multivariable:
+        table = frames[f"multivariable_{m.endpoint}"].frame
+        for _, (label, hr_cell, p_cell) in table.iterrows():
+            point, _, ci = hr_cell.partition(" (")
+            p_text = f"P {p_cell}" if p_cell[0] in "<>" else f"P = {p_cell}"
+            assert f"HR {point}, 95% CI {ci.rstrip(')')}, {p_text}" in text, label
+    # group sizes as in Table 1
+    assert "12 patients were analysed (4 synchronous and 8 metachronous)" in text
+    k = r.km("os", "timing")
+    assert fmt_time(k.groups[0].median) in text
+    m = methods(r)
+    assert "Brookmeyer-Crowley" in m and "log-rank" in m and "sarcohort" in m
+    assert "Fisher's exact test" in m and "cox.zph" in m
+    x = next(x for x in r.robustness if x.endpoint == "os")
+    assert fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper) in text
+
+
+def test_write_from_results_json(report, tmp_path):
+    import sarcohort.report
+
+    _, out, _ = report
+    paths = sarcohort.report.write(out / "results.json", tmp_path, formats=("html",),
+                                   figure_formats=("svg",))
+    assert paths["html"].is_file() and not (tmp_path / "tables.docx").exists()
+    assert not list((tmp_path / "figures").glob("*.png"))
+
+
+def test_neutralise_rules():
+    # OWASP CSV-injection rule: text starting with = + - @ (or tab, CR) gets a leading quote;
+    # numbers written as text and a lone dash are not formulas
+    from sarcohort.report.safe import neutralise
+
+    assert neutralise("=1+1") == "'=1+1"
+    assert neutralise("+A1") == "'+A1"
+    assert neutralise("-A1") == "'-A1"
+    assert neutralise("@SUM(A1:A2)") == "'@SUM(A1:A2)"
+    assert neutralise("\tx") == "'\tx"
+    assert neutralise("-1.5") == "-1.5" and neutralise("+3%") == "+3%"
+    assert neutralise("-") == "-" and neutralise("Lyon") == "Lyon" and neutralise(2.5) == 2.5
+
+
+def test_extra_sections_forms():
+    from sarcohort.report import ExtraSection
+    from sarcohort.report.sections import normalise_extra
+
+    df = pd.DataFrame({"figure": ["a"], "published": ["1"], "reproduced": ["2"], "note": [""]})
+    forms = [
+        [("T", df), ("Note", "text")],
+        {"T": df, "Note": "text"},
+        [ExtraSection("T", df), ExtraSection("Note", "text")],
+    ]
+    for form in forms:
+        got = normalise_extra(form)
+        assert [s.title for s in got] == ["T", "Note"]
+        assert got[1].content == "text"
+    assert normalise_extra(None) == []
+
+
+def test_prepared_workers_render_the_figures(tmp_path):
+    import sarcohort.report
+    from sarcohort.report import figures
+
+    sarcohort.report.prepare(2)
+    paths = sarcohort.report.write(results(), tmp_path, formats=("html",))
+    assert figures._PREPARED is None  # used by write, then released
+    assert len(list((tmp_path / "figures").glob("*.png"))) >= 7
+    assert paths["html"].read_text().count("<svg") >= 7
