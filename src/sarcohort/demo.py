@@ -254,6 +254,7 @@ def run_demo(
     import sarcohort.report
     from sarcohort.study import Study
 
+    sarcohort.report.prepare()  # figure workers import matplotlib while the analysis runs
     say("validating and deriving endpoints")
     study = Study.from_toml(protocol_path)
     cohort = study.load()
