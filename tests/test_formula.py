@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-from reference.oracle import load_case, load_dataset
 
+from reference.oracle import load_case, load_dataset
 from sarcohort.exceptions import FormulaError, InputError
 from sarcohort.formula import format_level, group_labels, model_frame, parse_formula
 

@@ -37,7 +37,21 @@ _LAZY = {
 }
 _SUBMODULES = {"report", "synth", "stats", "cohort", "plots", "tables", "ingest", "endpoints", "model"}
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "__version__",
+    "kaplan_meier",
+    "logrank",
+    "cox",
+    "Study",
+    "SurvivalData",
+    "parse_formula",
+    "InputError",
+    "FormulaError",
+    "SchemaError",
+    "ProtocolError",
+    "ConvergenceWarning",
+    "DataQualityWarning",
+]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.exceptions import (
