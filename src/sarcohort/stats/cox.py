@@ -1,0 +1,407 @@
+"""Cox proportional hazards regression, identical to R's ``coxph``.
+
+Two ways in::
+
+    sc.cox(time, event, X)                                    # arrays (fast path, no pandas)
+    sc.cox("Surv(time, status) ~ age + factor(grade) + strata(centre)", data=df)
+
+The front checks the input, drops rows with missing values (counted in ``n_missing``, as
+R's ``na.omit``), builds the design matrix with R's coding and names
+(:mod:`sarcohort.stats.design`), and hands plain arrays to the kernel
+(:mod:`sarcohort.stats._cox_kernel`). Robust (sandwich) variances follow ``coxph``: the
+dfbeta residuals, summed within clusters, give ``D'D``.
+
+Deliberate differences from R (everything else agrees to rounding):
+
+* a covariate that is constant or collinear with others raises :class:`InputError` naming it
+  (R reports an ``NA`` coefficient); a factor level with no analysed rows is dropped;
+* we converge tighter than R's default ``eps = 1e-9`` (coefficients equal R's
+  ``coxph.control(eps = 1e-12)`` refit), so ``iterations`` can differ by one from ``fit$iter``;
+* the concordance ignores case weights.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Literal
+
+import numpy as np
+from scipy import special as _sp
+
+from sarcohort.exceptions import ConvergenceWarning, InputError
+from sarcohort.stats import _cox_kernel as K
+from sarcohort.stats import cox_newton as N
+from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
+
+__all__ = ["cox", "CoxResult"]
+
+_TIES = ("efron", "breslow", "exact")
+
+
+def _chi2(stat: float, df: int) -> TestResult:
+    return TestResult(float(stat), int(df), float(_sp.chdtrc(df, stat)) if df > 0 else float("nan"))
+
+
+def _wald(var: np.ndarray, b: np.ndarray) -> float:
+    if b.size == 0:
+        return 0.0
+    try:
+        return float(b @ np.linalg.solve(var, b))
+    except np.linalg.LinAlgError:
+        return float(b @ np.linalg.lstsq(var, b, rcond=None)[0])
+
+
+def _codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
+    arr = np.asarray(values)
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise InputError(f"must have one value per row ({n})", argument=argument, value=arr.shape)
+    if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 2 * n + 2:
+        uniq, codes = np.unique(arr, return_inverse=True)
+    else:
+        uniq, codes = np.unique(arr.astype(str) if arr.dtype == object else arr, return_inverse=True)
+    from sarcohort.formula import format_level
+
+    return codes.astype(np.int64), tuple(f"{argument}={format_level(u)}" for u in uniq)
+
+
+def _float(values: Any, argument: str, n: int | None) -> np.ndarray:
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise InputError("must be numeric", argument=argument, fix="pass numbers") from exc
+    if n is not None and arr.shape[0] != n:
+        raise InputError(f"must have one value per row ({n} rows)", argument=argument, value=arr.shape[0])
+    return arr
+
+
+def _event(values: Any, n: int) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype == bool:
+        ev = arr
+    else:
+        from sarcohort.model.survdata import normalize_event
+
+        num = np.asarray(arr, dtype=float) if arr.dtype.kind in "iuf" else None
+        if num is not None and np.isnan(num).any():
+            ev = np.zeros(n, dtype=bool)
+            ok = ~np.isnan(num)
+            ev[ok] = normalize_event(num[ok])
+            return ev
+        ev = normalize_event(arr)
+    if ev.shape[0] != n:
+        raise InputError(f"must have one value per row ({n} rows)", argument="event", value=ev.shape[0])
+    return ev
+
+
+def _event_missing(values: Any) -> np.ndarray:
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        return np.isnan(arr)
+    return np.zeros(arr.shape[0], dtype=bool)
+
+
+def cox(
+    time_or_formula: Any,
+    event: Any = None,
+    X: Any = None,
+    *,
+    data: Any = None,
+    ties: Literal["efron", "breslow", "exact"] = "efron",
+    strata: Any = None,
+    cluster: Any = None,
+    entry: Any = None,
+    offset: Any = None,
+    robust: bool = False,
+    weights: Any = None,
+    names: Any = None,
+    conf_level: float = 0.95,
+    max_iter: int = 30,
+) -> CoxResult:
+    """Fit a Cox proportional hazards model (R's ``coxph``).
+
+    Parameters
+    ----------
+    time_or_formula
+        Follow-up (stop) times, or an R formula such as
+        ``"Surv(time, status) ~ age + factor(grade) + sex:age + strata(centre) + cluster(id)"``
+        (``Surv(start, stop, event)`` for counting-process data; ``offset(expr)`` allowed).
+    event
+        Event indicator (bool, 0/1, or R's 1/2), with arrays.
+    X
+        Covariates (n x p array, or a DataFrame whose column names become the term names).
+    data
+        The DataFrame for a formula.
+    ties
+        ``"efron"`` (R's default), ``"breslow"`` or ``"exact"`` (exact partial likelihood).
+    strata, cluster, entry, offset, weights
+        Per-row stratum labels, cluster labels, entry (start) times, offsets and case weights
+        (arrays; with a formula use ``strata()``, ``cluster()``, ``offset()`` in the formula).
+    robust
+        Sandwich variance (implied by ``cluster``).
+    names
+        Coefficient names for an array ``X``.
+    conf_level
+        Level of the hazard-ratio confidence intervals.
+    max_iter
+        Maximum Newton-Raphson iterations.
+
+    Returns
+    -------
+    CoxResult
+
+    Raises
+    ------
+    InputError
+        Bad input (lengths, negative times, unknown ``ties``, collinear covariates...).
+
+    Warns
+    -----
+    ConvergenceWarning
+        When a coefficient diverges (monotone likelihood, e.g. no events in one category),
+        naming the covariate; or when the fit did not converge.
+    """
+    if ties not in _TIES:
+        raise InputError("unknown ties method", argument="ties", value=ties, fix=f"use one of {_TIES}")
+    if not 0 < conf_level < 1:
+        raise InputError("must be between 0 and 1", argument="conf_level", value=conf_level)
+    if isinstance(time_or_formula, str):
+        return _cox_formula(time_or_formula, data, ties=ties, robust=robust, weights=weights,
+                            conf_level=conf_level, max_iter=max_iter, extra=(event, X, strata, cluster, entry, offset))
+    return _cox_arrays(time_or_formula, event, X, ties=ties, strata=strata, cluster=cluster,
+                       entry=entry, offset=offset, robust=robust, weights=weights, names=names,
+                       conf_level=conf_level, max_iter=max_iter)
+
+
+def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
+                conf_level, max_iter) -> CoxResult:
+    if event is None or X is None:
+        raise InputError("arrays need time, event and X", argument="event" if event is None else "X",
+                         fix="call cox(time, event, X) or cox('Surv(time, status) ~ ...', data=df)")
+    t = _float(time, "time", None).reshape(-1)
+    n = t.shape[0]
+    if n == 0:
+        raise InputError("no observations", argument="time", fix="pass at least one row")
+    if hasattr(X, "columns") and hasattr(X, "to_numpy"):
+        if names is None:
+            names = [str(c) for c in X.columns]
+        if any(not (np.issubdtype(dt, np.number) or np.issubdtype(dt, np.bool_)) for dt in X.dtypes):
+            from sarcohort.stats.design import build_design
+
+            design = build_design([(str(c),) for c in X.columns], X)
+            Xa, names = design.X, list(design.columns)
+        else:
+            Xa = X.to_numpy(dtype=float)
+    else:
+        Xa = _float(X, "X", None)
+    if Xa.ndim == 1:
+        Xa = Xa[:, None]
+    if Xa.shape[0] != n:
+        raise InputError(f"must have one row per observation ({n})", argument="X", value=Xa.shape)
+    p = Xa.shape[1]
+    if names is None:
+        names = [f"x{j + 1}" for j in range(p)]
+    names = tuple(str(s) for s in names)
+    if len(names) != p:
+        raise InputError(f"needs one name per column of X ({p})", argument="names", value=len(names))
+    missing = _event_missing(event)
+    if np.isnan(t.sum()):  # one pass when nothing is missing (the usual case)
+        missing |= np.isnan(t)
+    if Xa.size and np.isnan(Xa.sum()):
+        missing |= np.isnan(Xa).any(axis=1)
+    en = off = wt = None
+    if entry is not None:
+        en = _float(entry, "entry", n)
+        missing |= np.isnan(en)
+    if offset is not None:
+        off = _float(offset, "offset", n)
+        missing |= np.isnan(off)
+    if weights is not None:
+        wt = _float(weights, "weights", n)
+        missing |= np.isnan(wt)
+    ev = _event(event, n)
+    strata_codes: np.ndarray | None = None
+    strata_labels: tuple[str, ...] = ()
+    if strata is not None:
+        sv = np.asarray(strata)
+        if sv.dtype.kind == "f":
+            missing |= np.isnan(sv)
+        strata_codes, strata_labels = _codes(np.where(missing, sv[~missing][0] if (~missing).any() else 0, sv)
+                                             if sv.dtype.kind == "f" else sv, "strata", n)
+    cl = None
+    if cluster is not None:
+        cl = _codes(cluster, "cluster", n)[0]
+    n_missing = int(missing.sum())
+    if n_missing:
+        keep = ~missing
+        t, ev, Xa = t[keep], ev[keep], Xa[keep]
+        en = None if en is None else en[keep]
+        off = None if off is None else off[keep]
+        wt = None if wt is None else wt[keep]
+        cl = None if cl is None else cl[keep]
+        if strata_codes is not None:
+            strata_codes = strata_codes[keep]
+    _check_times(t, en, wt)
+    return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
+                ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
+                offset=off, weights=wt, robust=robust, n_missing=n_missing, conf_level=conf_level,
+                max_iter=max_iter, design=None)
+
+
+def _check_times(t: np.ndarray, en: np.ndarray | None, wt: np.ndarray | None) -> None:
+    if t.size == 0:
+        raise InputError("no rows left after removing missing values", argument="time")
+    if not np.isfinite(t).all():
+        raise InputError("times must be finite", argument="time")
+    if en is None and t.min() < 0:
+        raise InputError("times must be non-negative", argument="time", value=float(t.min()))
+    if en is not None and np.any(en >= t):
+        bad = int(np.flatnonzero(en >= t)[0])
+        raise InputError(f"entry must be before the stop time (row {bad}: {en[bad]} >= {t[bad]})",
+                         argument="entry", fix="check the (start, stop] intervals")
+    if wt is not None and np.any(wt <= 0):
+        raise InputError("case weights must be positive", argument="weights", value=float(wt.min()))
+
+
+def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, max_iter, extra) -> CoxResult:
+    from sarcohort.formula import model_frame
+    from sarcohort.stats.design import build_design
+
+    if any(v is not None for v in extra):
+        raise InputError("with a formula, give strata/cluster/entry/offset inside the formula",
+                         argument="formula", value=formula,
+                         fix="e.g. 'Surv(time, status) ~ age + strata(centre) + cluster(id)'")
+    if data is None:
+        raise InputError("a formula needs data", argument="data", fix="pass data=DataFrame")
+    mf = model_frame(formula, data)
+    design = build_design(mf.formula.rhs, mf.data) if mf.formula.rhs.strip() not in ("1", "") else None
+    Xa = design.X if design is not None else np.zeros((mf.surv.n, 0))
+    wt = None if weights is None else _float(weights, "weights", len(data))[mf.kept]
+    names: tuple[str, ...] = design.columns if design is not None else ()
+    levels: tuple[Any, ...] = ()
+    if mf.strata is not None:
+        levels = tuple(mf.strata_labels)
+    time_, event, entry = mf.surv.time, mf.surv.event, mf.surv.entry
+    strata, cluster, offset, n_missing = mf.strata, mf.cluster, mf.offset, mf.n_missing
+    nan_rows = np.isnan(Xa).any(axis=1) if Xa.size else np.zeros(Xa.shape[0], dtype=bool)
+    if nan_rows.any():  # e.g. log() of a negative value: R's na.omit drops these rows too
+        keep = ~nan_rows
+        time_, event, Xa = time_[keep], event[keep], Xa[keep]
+        entry = None if entry is None else entry[keep]
+        strata = None if strata is None else strata[keep]
+        cluster = None if cluster is None else cluster[keep]
+        offset = None if offset is None else offset[keep]
+        wt = None if wt is None else wt[keep]
+        n_missing += int(nan_rows.sum())
+    return _fit(time_, event, Xa, names=names,
+                term_labels=design.terms if design is not None else (),
+                assign=design.assign if design is not None else (), ties=ties, strata=strata,
+                strata_labels=mf.strata_labels, cluster=cluster, entry=entry,
+                offset=offset, weights=wt, robust=robust, n_missing=n_missing,
+                conf_level=conf_level, max_iter=max_iter, design=design,
+                strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset)
+
+
+def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:
+    """R would give NA coefficients for collinear columns; we stop with a clear error."""
+    p = Xc.shape[1]
+    if p == 0:
+        return
+    sd = Xc.std(axis=0)
+    const = np.flatnonzero(sd == 0)
+    if const.size:
+        raise InputError("covariate is constant in the analysed rows (its effect cannot be estimated)",
+                         argument=names[const[0]], fix="remove it from the model")
+    Z = Xc / sd
+    r = np.linalg.qr(Z, mode="r")
+    d = np.abs(np.diag(r))
+    if d.size < p or np.any(d < 1e-9 * max(d.max(), 1.0)):
+        bad = int(np.flatnonzero(d < 1e-9 * max(d.max(), 1.0))[0]) if d.size == p else d.size
+        raise InputError("covariate is collinear with the preceding ones", argument=names[min(bad, p - 1)],
+                         fix="remove it (or a redundant factor level) from the model")
+
+
+def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, cluster, entry,
+         offset, weights, robust, n_missing, conf_level, max_iter, design, strata_names=(),
+         strata_levels=(), offset_expr=None) -> CoxResult:
+    n, p = Xa.shape
+    if Xa.size and not np.isfinite(Xa.sum()):
+        col = int(np.flatnonzero(~np.isfinite(Xa).all(axis=0))[0])
+        raise InputError("covariate has infinite values (e.g. log(0))", argument=names[col],
+                         fix="remove or recode the infinite values")
+    if not ev.any():
+        raise InputError("no events among the analysed rows: a Cox model needs at least one",
+                         argument="event", fix="check the event coding (1/TRUE = event)")
+    method = "breslow" if ties == "exact" else ties
+    cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights, method=method)
+    try:
+        if ties == "exact":
+            from sarcohort.stats.cox_exact import exact_evaluator
+
+            nr, _ = N.newton(cs, max_iter=max_iter, evaluator=exact_evaluator(cs))
+        else:
+            nr, _ = N.newton(cs, max_iter=max_iter)
+    except N.SingularInformation:
+        _check_rank(cs.X, names)  # names the constant or collinear covariate
+        raise InputError("the covariates carry no information at the event times (e.g. a covariate "
+                         "constant among the subjects at risk)", argument="X",
+                         fix="remove covariates that do not vary among patients with events") from None
+    beta = nr.beta
+    cs.work = np.empty((0, 0))  # release the Newton scratch buffer (rebuilt on demand)
+    if nr.infinite.any():
+        bad = [names[j] for j in np.flatnonzero(nr.infinite)]
+        warnings.warn(f"monotone likelihood: the coefficient of {', '.join(bad)} diverges (hazard ratio "
+                      "tends to 0 or infinity, e.g. no events in one category); its estimate, SE and "
+                      "test are not meaningful", ConvergenceWarning, stacklevel=3)
+    elif not nr.converged:
+        warnings.warn(f"the Cox fit did not converge in {max_iter} iterations", ConvergenceWarning, stacklevel=3)
+    naive_var = nr.var
+    with np.errstate(invalid="ignore"):  # NaN for a degenerate (warned) fit
+        se = np.sqrt(np.diag(naive_var))
+    robust = robust or cluster is not None
+    robust_se = None
+    rscore = None
+    var = naive_var
+    if robust and p:
+        from sarcohort.stats.cox_residuals import score_sorted
+
+        cw = cs.cw
+        sc = score_sorted(cs, K.evaluate(cs, beta, info=False))
+        if cw is not None:
+            sc = sc * cw[:, None]
+        dfb = sc @ naive_var
+        cl_sorted = (cluster[cs.order] if cluster is not None else None)
+        # R's robust score test: score residuals at beta = 0 with the linear predictor set to 0
+        sc0 = score_sorted(cs, K.evaluate(cs, np.zeros(p), info=False, offset=False))
+        if cw is not None:
+            sc0 = sc0 * cw[:, None]
+        if cl_sorted is not None:
+            k = int(cl_sorted.max()) + 1
+            dfb = np.vstack([np.bincount(cl_sorted, dfb[:, j], minlength=k) for j in range(p)]).T
+            sc0 = np.vstack([np.bincount(cl_sorted, sc0[:, j], minlength=k) for j in range(p)]).T
+        var = dfb.T @ dfb
+        robust_se = np.sqrt(np.diag(var))
+        u0 = sc0.sum(axis=0)
+        rscore = _chi2(_wald(sc0.T @ sc0, u0), p)
+    use_se = robust_se if robust_se is not None else se
+    zq = _sp.ndtri(0.5 + conf_level / 2)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        z = beta / use_se
+        pv = 2 * _sp.ndtr(-np.abs(z))
+        hr = np.exp(beta)
+        lo = np.exp(beta - zq * use_se)
+        hi = np.exp(beta + zq * use_se)
+    loglik = nr.loglik
+    state = CoxState(setup=cs, beta=beta, design=design, cluster=cluster, strata_labels=tuple(strata_labels),
+                     strata_names=tuple(strata_names), strata_levels=tuple(strata_levels),
+                     offset_mean=float(np.mean(offset)) if offset is not None else 0.0,
+                     has_offset=offset is not None, offset_expr=offset_expr)
+    return CoxResult(
+        terms=tuple(names), coef=beta, se=se, robust_se=robust_se, hr=hr, hr_lower=lo, hr_upper=hi,
+        z=z, p=pv, var=var, naive_var=naive_var, n=int(n), n_event=int(ev.sum()),
+        n_missing=int(n_missing), loglik_null=nr.loglik_init, loglik=loglik,
+        iterations=nr.iterations, converged=nr.converged,
+        lr_test=_chi2(2 * (loglik - nr.loglik_init), p), wald_test=_chi2(_wald(var, beta), p),
+        score_test=_chi2(nr.score_test, p), robust_score_test=rscore, ties=ties, means=cs.means,
+        conf_level=conf_level, term_labels=tuple(term_labels), assign=tuple(assign),
+        strata_labels=tuple(strata_labels), _state=state,
+    )

@@ -1,0 +1,150 @@
+"""Newton-Raphson for the Cox partial likelihood, as R's ``coxfit6`` (step-halving, R's
+stopping rule and its infinite-coefficient check), converged tighter than R.
+
+The function evaluated at each step is :func:`sarcohort.stats._cox_kernel.evaluate` (or the
+exact-likelihood evaluator of :mod:`sarcohort.stats.cox_exact`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
+
+__all__ = ["NewtonResult", "SingularInformation", "check_information", "newton"]
+
+
+@dataclass(frozen=True)
+class NewtonResult:
+    beta: np.ndarray  # coefficients (same for centered and raw X)
+    var: np.ndarray  # inverse information at beta
+    loglik_init: float
+    loglik: float
+    score_test: float
+    iterations: int  # iterations R would report (its 1e-9 rule)
+    converged: bool
+    infinite: np.ndarray  # bool per coefficient: monotone likelihood suspected (R's rule)
+    u_init: np.ndarray
+    imat_init: np.ndarray
+
+
+class SingularInformation(np.linalg.LinAlgError):
+    """The information matrix is not positive definite (collinear or constant covariates)."""
+
+
+def check_information(imat: np.ndarray, toler: float = 1e-12) -> None:
+    """Raise :class:`SingularInformation` unless ``imat`` is numerically positive definite
+    (Cholesky pivots relative to the diagonal above ``toler``, as R's ``toler.chol``)."""
+    if imat.size == 0:
+        return
+    d = imat.diagonal()
+    try:
+        L = np.linalg.cholesky(imat)  # fails on NaN and on matrices that are not positive
+    except np.linalg.LinAlgError as exc:
+        raise SingularInformation("information matrix is singular") from exc
+    if not (L.diagonal() ** 2 >= toler * d).all():
+        raise SingularInformation("information matrix is singular")
+
+
+def _info(ev: Evaluation) -> np.ndarray:
+    if ev.imat is None:  # evaluators called by newton always compute it
+        raise RuntimeError("the evaluation has no information matrix")
+    return ev.imat
+
+
+def _inverse(imat: np.ndarray) -> np.ndarray:
+    """Inverse of the (symmetric) information; pseudo-inverse when it is singular."""
+    if imat.shape[0] == 0:
+        return np.zeros((0, 0))
+    try:
+        var = np.linalg.inv(imat)
+    except np.linalg.LinAlgError:
+        var = np.linalg.pinv(imat)
+    var += var.T
+    var *= 0.5
+    return var
+
+
+def newton(
+    cs: CoxSetup,
+    init: np.ndarray | None = None,
+    *,
+    max_iter: int = 30,
+    eps: float = 1e-9,
+    step_tol: float = 1e-10,
+    evaluator: Callable[..., Evaluation] = evaluate,
+) -> tuple[NewtonResult, Evaluation]:
+    """Newton-Raphson with step-halving, as R's ``coxfit6``, converged tighter than R.
+
+    As R: start at ``init`` (0), halve the step while the log-likelihood decreases, stop when
+    ``|1 - loglik_old / loglik_new| <= eps`` (1e-9). R's stopping point can leave errors of a few
+    1e-9 in the coefficients; we also stop, earlier or later, when the error left after the
+    next Newton step, predicted from the quadratic convergence of the last two steps
+    (``r_k^3 / r_(k-1)^2`` with ``r`` the largest step in standard errors), is below
+    ``step_tol`` standard errors and the step is small enough for the variance taken at this
+    point (``r <= 1e-7 sqrt(events)``), and take that step without a further evaluation. The
+    coefficients then equal R's tightly converged fit (``coxph.control(eps = 1e-12)``). At R's stopping point a coefficient whose
+    step stays large relative to its value is flagged as infinite (R's ``toler.inf`` rule:
+    monotone likelihood). ``iterations`` counts our Newton iterations.
+    """
+    p = cs.p
+    beta = np.zeros(p) if init is None else np.asarray(init, dtype=float).copy()
+    ev = evaluator(cs, beta)
+    loglik_init, u_init, imat_init = ev.loglik, ev.u, _info(ev)
+    if p == 0:
+        return NewtonResult(beta, np.zeros((0, 0)), loglik_init, loglik_init, 0.0, 0, True,
+                            np.zeros(0, dtype=bool), u_init, imat_init), ev
+    check_information(imat_init)
+    var = _inverse(imat_init)
+    step = var @ ev.u
+    score_test = float(ev.u @ step)
+    infinite = np.zeros(p, dtype=bool)
+
+    def done(b, v, e, it, conv):
+        return NewtonResult(beta=b, var=v, loglik_init=loglik_init, loglik=e.loglik, score_test=score_test,
+                            iterations=it, converged=conv, infinite=infinite, u_init=u_init,
+                            imat_init=imat_init), e
+
+    def size(st, v):  # largest step in standard errors (NaN when v is not positive)
+        d = v.diagonal()
+        if not (d > 0).all():
+            return float("nan")
+        return float((np.abs(st) / np.sqrt(d)).max())
+
+    root_events = float(np.sqrt(max(cs.g_wdeaths.sum(), 1.0)))
+    prev = size(step, var)
+    if prev <= step_tol:
+        return done(beta + step, var, ev, 0, True)
+    cur = ev
+    newbeta = beta + step
+    halving = 0
+    for it in range(1, max_iter + 1):
+        new = evaluator(cs, newbeta)
+        finite = math.isfinite(new.loglik)
+        r_conv = finite and halving == 0 and abs(1 - cur.loglik / new.loglik) <= eps
+        if not r_conv and (not finite or new.loglik < cur.loglik):
+            halving += 1
+            newbeta = (newbeta + beta) / 2
+            continue
+        halving = 0
+        var = _inverse(_info(new))
+        step = var @ new.u
+        if r_conv:
+            infs = np.abs(step)
+            infinite = ~np.isfinite(new.u) | ((infs > eps) & (infs > np.sqrt(eps) * np.abs(newbeta)))
+            if infinite.any():
+                return done(newbeta, var, new, it, True)
+        r = size(step, var)
+        # the variance is taken here: its relative error is about r * skewness / sqrt(events)
+        if r <= step_tol or (r**3 <= step_tol * prev**2 and r <= 1e-7 * root_events):
+            return done(newbeta + step, var, new, it, True)
+        prev = r
+        if r_conv and new.loglik <= cur.loglik:  # R's rule met, no further progress possible
+            return done(newbeta, var, new, it, True)
+        cur, beta = new, newbeta
+        newbeta = beta + step
+    return done(beta, _inverse(_info(cur)), cur, max_iter, False)

@@ -1,0 +1,289 @@
+"""Baseline hazard and predicted survival curves of a Cox fit, as R's ``basehaz`` and
+``survfit(fit, newdata)`` (survival's ``agsurv``/``coxsurv.fit``).
+
+Hazard increments at each event time: Efron-type (ctype 2, R's default after an Efron fit)
+``sum_k m_k / D_k``, or Breslow-type (ctype 1) ``d / S0``. A curve for covariates ``x`` is
+``H(t; x) = exp((x - means)' b + offset) * H0(t)`` with
+``var H = exp(2 lp) * (sum_t varhaz + d(t)' V d(t))``, ``d(t) = sum_{s <= t} (x - xbar(s)) dH0(s)``,
+``V`` the fit's variance (robust for robust fits). Confidence limits use the log scale, as
+``survfit``'s default ``conf.type = "log"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+from scipy import stats as _st
+
+from sarcohort.exceptions import InputError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sarcohort.stats.cox_result import CoxResult
+
+__all__ = ["BaselineHazard", "CoxCurve", "CoxSurvival", "baseline_hazard", "predict_survival"]
+
+
+@dataclass(frozen=True)
+class BaselineHazard:
+    """Cumulative baseline hazard at every distinct time (events and censorings), per stratum."""
+
+    time: np.ndarray
+    hazard: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    strata: np.ndarray | None  # stratum label of each row (None when unstratified)
+    kind: str
+    centered: bool
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns time, hazard, n_risk, n_event (and strata)."""
+        import pandas as pd
+
+        cols: dict[str, Any] = {"time": self.time, "hazard": self.hazard, "n_risk": self.n_risk,
+                                "n_event": self.n_event}
+        if self.strata is not None:
+            cols["strata"] = self.strata
+        return pd.DataFrame(cols)
+
+
+@dataclass(frozen=True)
+class CoxCurve:
+    """One predicted survival curve (``survfit.coxph``'s columns)."""
+
+    name: str
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    surv: np.ndarray
+    std_err: np.ndarray  # SE of the cumulative hazard (= of log S), R's std.err
+    cumhaz: np.ndarray
+    std_chaz: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per time."""
+        import pandas as pd
+
+        return pd.DataFrame({k: getattr(self, k) for k in ("time", "n_risk", "n_event", "n_censor", "surv",
+                                                            "std_err", "cumhaz", "lower", "upper")})
+
+
+@dataclass(frozen=True)
+class CoxSurvival:
+    """Predicted curves, one per row of ``newdata``."""
+
+    curves: tuple[CoxCurve, ...]
+    conf_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """All curves stacked, with a ``curve`` column."""
+        import pandas as pd
+
+        return pd.concat([c.to_frame().assign(curve=c.name) for c in self.curves], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class _Timeline:
+    """Per stratum: all distinct times with counts and the per-time hazard pieces."""
+
+    stratum: int
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    haz: np.ndarray  # hazard increments (at the centering point), 0 at censor-only times
+    varhaz: np.ndarray
+    xbar: np.ndarray  # (k, p) sum over the time's pairs of xbar * h
+
+
+def _timelines(fit: CoxResult, kind: str) -> list[_Timeline]:
+    cs, ev = fit._state.setup, fit._state.final
+    p = cs.p
+    pg = cs.pair_group
+    if kind == "efron":
+        h = cs.pair_mult / ev.pair_denom
+        g_haz = np.bincount(pg, h, minlength=cs.m)
+        g_var = np.bincount(pg, cs.pair_mult / ev.pair_denom**2, minlength=cs.m)
+        g_xbar = np.zeros((cs.m, p))
+        for j in range(p):
+            g_xbar[:, j] = np.bincount(pg, ev.pair_xbar[:, j] * h, minlength=cs.m)
+    else:
+        g_haz = cs.g_wdeaths / ev.s0
+        g_var = cs.g_wdeaths / ev.s0**2
+        g_xbar = ev.s1 / ev.s0[:, None] * g_haz[:, None]
+    out = []
+    for k in np.unique(cs.strata):
+        rows = cs.strata == k
+        stop, event = cs.stop[rows], cs.event[rows]
+        times, inv = np.unique(stop, return_inverse=True)
+        nt = times.size
+        n_event = np.bincount(inv, event, minlength=nt)
+        n_out = np.bincount(inv, minlength=nt).astype(float)
+        n_censor = n_out - n_event
+        n_risk = np.cumsum(n_out[::-1])[::-1]
+        if cs.entry is not None:
+            # rows with entry >= t are not yet at risk at t
+            e_sorted = np.sort(cs.entry[rows])
+            n_risk = n_risk - (e_sorted.size - np.searchsorted(e_sorted, times, side="left"))
+        haz = np.zeros(nt)
+        var = np.zeros(nt)
+        xb = np.zeros((nt, p))
+        gk = np.flatnonzero(cs.g_stratum == k)
+        if gk.size:
+            pos = np.searchsorted(times, cs.g_time[gk])
+            haz[pos], var[pos], xb[pos] = g_haz[gk], g_var[gk], g_xbar[gk]
+        out.append(_Timeline(int(k), times, n_risk, n_event, n_censor, haz, var, xb))
+    return out
+
+
+def _default_kind(fit: CoxResult, kind: str | None) -> str:
+    if kind is None:
+        return "efron" if fit.ties == "efron" else "breslow"
+    if kind not in ("efron", "breslow"):
+        raise InputError("unknown baseline hazard type", argument="kind", value=kind, fix="use 'efron' or 'breslow'")
+    if kind == "efron" and fit.ties != "efron":
+        raise InputError("Efron-type increments need an Efron fit", argument="kind", value=kind,
+                         fix="use kind='breslow' or refit with ties='efron'")
+    return kind
+
+
+def baseline_hazard(fit: CoxResult, kind: Literal["efron", "breslow"] | None = None,
+                    centered: bool = False) -> BaselineHazard:
+    """Cumulative baseline hazard, as R's ``basehaz(fit, centered)``.
+
+    ``centered=False`` gives the hazard at covariates 0 (factors at their reference level);
+    ``centered=True`` at the covariate means. A model with an offset is evaluated at the
+    mean offset, as R does.
+    """
+    ctype = _default_kind(fit, kind)
+    st = fit._state
+    lp = st.offset_mean
+    if not centered:
+        lp -= float(fit.means @ fit.coef)
+    scale = np.exp(lp)
+    parts = _timelines(fit, ctype)
+    labels = st.strata_labels
+    strata = None
+    if labels:
+        strata = np.concatenate([np.repeat(labels[t.stratum], t.time.size) for t in parts]).astype(object)
+    return BaselineHazard(
+        time=np.concatenate([t.time for t in parts]),
+        hazard=np.concatenate([np.cumsum(t.haz) * scale for t in parts]),
+        n_risk=np.concatenate([t.n_risk for t in parts]),
+        n_event=np.concatenate([t.n_event for t in parts]),
+        strata=strata, kind=ctype, centered=centered,
+    )
+
+
+def _newdata_rows(fit: CoxResult, newdata: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Covariates (centered), offsets and strata codes of the new rows."""
+    st = fit._state
+    p = fit.coef.size
+    strata = None
+    if st.design is not None or (hasattr(newdata, "columns") and st.strata_names):
+        import pandas as pd
+
+        nd = newdata if isinstance(newdata, pd.DataFrame) else pd.DataFrame(
+            {k: np.atleast_1d(v) for k, v in dict(newdata).items()})
+        X = st.design.transform(nd) if st.design is not None else np.zeros((len(nd), 0))
+        n = len(nd)
+        off = np.zeros(n)
+        if st.has_offset:
+            from sarcohort.expressions import evaluate, names
+
+            expr = _offset_expr(fit)
+            if expr is not None and names(expr) <= set(map(str, nd.columns)):
+                off = np.asarray(evaluate(expr, nd), dtype=float) * np.ones(n)
+            else:
+                off = np.full(n, st.offset_mean)
+        if st.strata_names:
+            strata = _strata_codes(fit, nd)
+    else:
+        X = np.atleast_2d(np.asarray(newdata, dtype=float))
+        if X.shape[1] != p and X.shape[0] == p and X.shape[1] == 1:
+            X = X.T
+        n = X.shape[0]
+        off = np.zeros(n)
+    if X.shape[1] != p:
+        raise InputError(f"needs {p} covariate columns", argument="newdata", value=X.shape)
+    if strata is None:
+        if st.strata_labels and len(st.strata_labels) > 1:
+            raise InputError("a stratified model needs the strata variables in newdata", argument="newdata",
+                             fix=f"add columns {list(st.strata_names) or 'for the strata'}")
+        strata = np.zeros(n, dtype=np.int64) + (int(st.setup.strata[0]) if st.setup.n else 0)
+    return X - fit.means, off, strata
+
+
+def _offset_expr(fit: CoxResult) -> str | None:
+    return fit._state.offset_expr
+
+
+def _strata_codes(fit: CoxResult, nd: Any) -> np.ndarray:
+    from sarcohort.formula import format_level
+    from sarcohort.stats.design import _raw
+
+    st = fit._state
+    cols = [np.asarray(_raw(e, nd), dtype=object) for e in st.strata_names]
+    codes = []
+    for i in range(len(nd)):
+        label = ", ".join(f"{e}={format_level(c[i])}" for e, c in zip(st.strata_names, cols, strict=True))
+        if label not in st.strata_labels:
+            raise InputError("stratum not in the fitted data", argument="newdata", value=label,
+                             fix=f"use one of {list(st.strata_labels)}")
+        codes.append(st.strata_labels.index(label))
+    return np.asarray(codes, dtype=np.int64)
+
+
+def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None = None,
+                     kind: Literal["efron", "breslow"] | None = None) -> CoxSurvival:
+    """Survival curves for covariate profiles, as ``survfit(fit, newdata)``.
+
+    Parameters
+    ----------
+    fit
+        The Cox fit.
+    newdata
+        A DataFrame (or dict) with the model's variables (formula fits: as in the data, e.g.
+        ``celltype="adeno"``; the strata variables for a stratified model), or an array of
+        covariate rows for array fits.
+    conf_level
+        Confidence level (default: the fit's).
+    kind
+        Hazard increments: Efron-type (default after an Efron fit) or Breslow.
+
+    Returns
+    -------
+    CoxSurvival
+        One curve per new row: S = exp(-H), the SE of H including the variance of beta-hat,
+        and log-scale confidence limits.
+    """
+    ctype = _default_kind(fit, kind)
+    level = fit.conf_level if conf_level is None else conf_level
+    zq = _st.norm.ppf(0.5 + level / 2)
+    Xc, off, strata = _newdata_rows(fit, newdata)
+    lines = {t.stratum: t for t in _timelines(fit, ctype)}
+    stratified = len(fit._state.strata_labels) > 0
+    curves = []
+    for i in range(Xc.shape[0]):
+        t = lines[int(strata[i])]
+        x = Xc[i]
+        risk = float(np.exp(x @ fit.coef + off[i]))
+        H = np.cumsum(t.haz)
+        dt = np.cumsum(t.haz[:, None] * x[None, :] - t.xbar, axis=0)
+        varh = (np.cumsum(t.varhaz) + np.einsum("ij,jk,ik->i", dt, fit.var, dt)) * risk**2
+        se = np.sqrt(varh)
+        cumhaz = H * risk
+        surv = np.exp(-cumhaz)
+        with np.errstate(over="ignore"):
+            lower = surv * np.exp(-zq * se)
+            upper = np.minimum(surv * np.exp(zq * se), 1.0)
+        name = str(i + 1) if (stratified or Xc.shape[0] > 1) else "All"
+        curves.append(CoxCurve(name, t.time, t.n_risk, t.n_event, t.n_censor, surv, se, cumhaz, se,
+                               lower, upper))
+    return CoxSurvival(tuple(curves), level)
