@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
 
@@ -265,7 +265,7 @@ def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None =
     """
     ctype = _default_kind(fit, kind)
     level = fit.conf_level if conf_level is None else conf_level
-    zq = _st.norm.ppf(0.5 + level / 2)
+    zq = _sp.ndtri(0.5 + level / 2)
     Xc, off, strata = _newdata_rows(fit, newdata)
     lines = {t.stratum: t for t in _timelines(fit, ctype)}
     stratified = len(fit._state.strata_labels) > 0

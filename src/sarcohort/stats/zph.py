@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
-from scipy import stats as _st
+from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, _cum_at_rows
@@ -70,7 +70,9 @@ def _transform_times(cs: CoxSetup, transform: str) -> np.ndarray:
     if transform == "log":
         return np.log(cs.stop)
     if transform == "rank":
-        return _st.rankdata(cs.stop)
+        from scipy.stats import rankdata  # rare transform: the heavy import only here
+
+        return rankdata(cs.stop)
     return _km_left(cs)
 
 
@@ -128,4 +130,4 @@ def cox_zph(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] 
     rows.append("GLOBAL")
     chisq_a = np.asarray(chisq)
     df_a = np.asarray(df)
-    return ZphResult(tuple(rows), chisq_a, df_a, _st.chi2.sf(chisq_a, df_a), transform)
+    return ZphResult(tuple(rows), chisq_a, df_a, _sp.chdtrc(df_a, chisq_a), transform)
