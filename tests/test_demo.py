@@ -60,6 +60,8 @@ def test_reproduced_values_come_from_results(demo):
         for name, sign in factors.items():
             assert terms[name].p < 0.05, (endpoint, name)
             assert (terms[name].hr - 1) * sign > 0, (endpoint, name)
+    # published: bone metastases not significant for PFS
+    assert {t.name: t for t in results.model("pfs").terms}["met_bone"].p >= 0.05
 
 
 def test_refuses_to_overwrite(tmp_path: Path):
