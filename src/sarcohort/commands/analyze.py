@@ -18,20 +18,23 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 def analyze(protocol: Path, out: Path, *, quiet: bool = False) -> dict[str, Path]:
     """Load, analyse and report; returns the paths written (library form of :func:`run`)."""
+    from sarcohort.commands._progress import progress
     from sarcohort.report import prepare, write
     from sarcohort.study import Study
 
-    say = (lambda _m: None) if quiet else (lambda m: typer.echo(f"  {m}", err=True))
     study = Study.from_toml(protocol)
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
-    say(f"protocol: {study.title} (version {study.version})")
-    cohort = study.load()
-    report = getattr(cohort, "report", None)
-    n_err = len(getattr(report, "errors", ()) or ()) if report is not None else 0
-    say(f"cohort: {len(cohort.patients)} patients analysed"
-        + (f"; {n_err} data error(s): see `sarcohort validate`" if n_err else ""))
-    results = study.analyze(cohort, progress=say)
-    return write(results, out)
+    with progress(f"{study.title}: loading the cohort") as say:
+        cohort = study.load()
+        results = study.analyze(cohort, progress=say)
+        say("writing the report")
+        paths = write(results, out)
+    if not quiet:
+        n_err = len(cohort.report.errors)
+        typer.echo(f"{len(cohort.patients)} patients analysed"
+                   + (f"; {n_err} data error(s) excluded patients: see `sarcohort validate`" if n_err else ""),
+                   err=True)
+    return paths
 
 
 def _check_sources(protocol: Path) -> None:

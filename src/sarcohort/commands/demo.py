@@ -22,17 +22,15 @@ def run(
     from rich.console import Console
     from rich.table import Table
 
+    from sarcohort.commands._progress import progress
     from sarcohort.demo import run_demo
     from sarcohort.exceptions import InputError
 
     console = Console()
     err = Console(stderr=True)
     try:
-        if console.is_terminal:
-            with console.status("starting") as status:
-                result = run_demo(out, seed=seed, progress=lambda msg: status.update(msg))
-        else:
-            result = run_demo(out, seed=seed)
+        with progress("starting") as say:
+            result = run_demo(out, seed=seed, progress=say)
     except InputError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         raise typer.Exit(2) from None

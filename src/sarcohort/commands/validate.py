@@ -79,15 +79,19 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         config = load_cohort_config(protocol) if protocol is not None else CohortConfig()
     except ProtocolError as exc:
         raise _usage(f"protocol: {exc}") from None
-    try:
-        patients_raw, treatments_raw = read_sources(config.data, config.base_dir, patients=file,
-                                                    treatments=treatments, sheet=sheet)
-    except InputError as exc:
-        raise _usage(str(exc)) from None
-    try:
-        cohort = cohort_from_tables(patients_raw, treatments_raw, config)
-    except ProtocolError as exc:
-        raise _usage(f"protocol: {exc}") from None
+    from sarcohort.commands._progress import progress
+
+    with progress(f"reading {file.name}") as say:
+        try:
+            patients_raw, treatments_raw = read_sources(config.data, config.base_dir, patients=file,
+                                                        treatments=treatments, sheet=sheet)
+        except InputError as exc:
+            raise _usage(str(exc)) from None
+        say(f"checking {patients_raw.n} patient rows")
+        try:
+            cohort = cohort_from_tables(patients_raw, treatments_raw, config)
+        except ProtocolError as exc:
+            raise _usage(f"protocol: {exc}") from None
     rep = cohort.report
     _print(rep, cohort.flow, patients_raw.n, treatments_raw.n if treatments_raw else None)
     if report_path is not None:

@@ -1,0 +1,23 @@
+"""Progress for long commands: a rich spinner on a terminal, silence elsewhere (CI, pipes)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def progress(first: str = "working") -> Iterator[Callable[[str], None]]:
+    """Yield a function that shows its message as the current step.
+
+    On a terminal the step shows beside a spinner on standard error (the results on
+    standard output stay clean); when standard error is not a terminal nothing is shown.
+    """
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _message: None
+        return
+    with console.status(first) as status:
+        yield lambda message: status.update(message)
