@@ -138,29 +138,23 @@ def published_vs_reproduced(published: dict[str, Any], results: Any) -> Any:
         shown = "-" if reproduced is None else fmt_n_pct(reproduced, t1.n[0])
         rows.append((p["label"], f"{p['value']}{pct}", shown, note))
 
+    def range_row(key: str, summary: Any, unit: str, note: str) -> None:
+        p = published[key]
+        shown = "-" if summary is None else fmt_mean_range(summary.mean, summary.minimum, summary.maximum)
+        rows.append((f"{p['label']} ({unit})", f"{p['mean']} ({p['min']}-{p['max']})", shown,
+                     f"mean (range), {note}"))
+
     count_row("n_patients", t1.n[0], "patients analysed (after validation and inclusion)")
     count_row("synchronous", t1.n[sync] if sync is not None else None)
     count_row("metachronous", t1.n[meta] if meta is not None else None)
     count_row("male", _level_count(results, "sex", "M"))
     count_row("female", _level_count(results, "sex", "F"))
-    age = _summary(results, "age_at_metastasis")
-    p = published["age"]
-    rows.append((
-        f"{p['label']} (years)",
-        f"{p['mean']} ({p['min']}-{p['max']})",
-        "-" if age is None else fmt_mean_range(age.mean, age.minimum, age.maximum),
-        "mean (range), age at first metastasis",
-    ))
+    range_row("age", _summary(results, "age_at_metastasis"), "years", "age at first metastasis")
     for site in ("met_lung", "met_bone", "met_other"):
         count_row(site, _level_count(results, site))
-    ttm = _summary(results, "months_to_metastasis", meta) if meta is not None else None
-    p = published["time_to_metachronous_metastasis"]
-    rows.append((
-        f"{p['label']} (months)",
-        f"{p['mean']} ({p['min']}-{p['max']})",
-        "-" if ttm is None else fmt_mean_range(ttm.mean, ttm.minimum, ttm.maximum),
-        "mean (range), metachronous patients",
-    ))
+    range_row("time_to_metachronous_metastasis",
+              _summary(results, "months_to_metastasis", meta) if meta is not None else None,
+              "months", "metachronous patients")
     no_sys = _level_count(results, "no_systemic_treatment")
     no_sys_sync = _level_count(results, "no_systemic_treatment", column=sync) if sync is not None else None
     count_row("no_systemic_treatment", no_sys,

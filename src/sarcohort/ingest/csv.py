@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import sys
 from pathlib import Path
 
 from sarcohort.exceptions import InputError
-from sarcohort.ingest.table import RawTable, frame_from_rows
+from sarcohort.ingest.table import RawTable, frame_from_rows, read_source
 from sarcohort.model.validate_report import Problem
 
 __all__ = ["read_csv", "decode_bytes", "sniff_delimiter"]
@@ -77,12 +76,7 @@ def read_csv(path: str | Path, display_name: str | None = None) -> RawTable:
     """
     path = Path(path)
     name = display_name or path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", argument=str(path),
-                         fix="check the path") from None
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = read_source(path)
     text, _, problems = decode_bytes(data, name)
     if not text.strip():
         raise InputError("the file is empty", argument=name, fix="export the table again")

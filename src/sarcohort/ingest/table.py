@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sarcohort.exceptions import InputError
 from sarcohort.model.validate_report import Problem
 
 __all__ = ["RawTable"]
@@ -156,3 +159,19 @@ def _empty(v: object) -> bool:
     if isinstance(v, float):
         return v != v
     return False
+
+
+def read_source(path: Path) -> tuple[bytes, str]:
+    """The bytes of a source file and their SHA-256 (recorded in the cohort manifest).
+
+    Raises
+    ------
+    InputError
+        When the file cannot be read, naming it.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", argument=str(path),
+                         fix="check the path") from None
+    return data, hashlib.sha256(data).hexdigest()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from pathlib import Path
 
 from sarcohort.exceptions import InputError
-from sarcohort.ingest.table import RawTable, frame_from_rows
+from sarcohort.ingest.table import RawTable, frame_from_rows, read_source
 
 __all__ = ["read_xlsx", "sheet_names", "find_sheet"]
 
@@ -57,12 +56,7 @@ def read_xlsx(path: str | Path, sheet: str | None = None, display_name: str | No
     """
     path = Path(path)
     name = display_name or path.name
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read the file ({exc.strerror})", argument=str(path),
-                         fix="check the path") from None
-    digest = hashlib.sha256(data).hexdigest()
+    data, digest = read_source(path)
     wb = _open(path, name)
     try:
         names = list(wb.sheetnames)
