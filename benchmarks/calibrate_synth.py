@@ -13,7 +13,9 @@ Runs ``sarcohort.synth.generate(n=120, seed=s)`` for many seeds and reports
   log-HR of the generator: the immortal-time gap;
 * generation time per cohort.
 
-Statistics come from sarcohort's own ``sc.kaplan_meier`` / ``sc.cox`` (Efron ties)
+Each cohort goes through the same validation and endpoint derivation as a real export
+(``sarcohort.cohort.cohort_from_frames``, via ``sarcohort.synth.derive``). Statistics come
+from sarcohort's own ``sc.kaplan_meier`` / ``sc.cox`` (Efron ties)
 when importable, else from lifelines; ``--engine`` forces one. ``--find-default``
 prints the smallest seed meeting the default-seed criteria (medians within 10%,
 all seven published factors significant as published, PFS bone not significant).

@@ -1,9 +1,8 @@
-"""Per-patient analysis variables derived from the two tables.
+"""Per-patient analysis variables of a synthetic cohort, as the pipeline derives them.
 
-A small, self-contained implementation of the derivations the cohort layer
-makes (timing, months, OS, PFS, surgery, local treatment, trial, no systemic
-treatment, age), used by the calibration benchmark and the tests to check the
-generator without depending on the rest of the package.
+A thin view of :func:`sarcohort.cohort.cohort_from_frames` (the same validation and
+endpoint derivation a real export goes through), with short column names for the
+calibration benchmark and the generator's tests.
 """
 
 from __future__ import annotations
@@ -13,53 +12,38 @@ import pandas as pd
 
 __all__ = ["derive"]
 
-DAYS_PER_MONTH = 30.4375
-
 
 def derive(patients: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
-    """One row per patient with the derived analysis variables.
+    """One row per analysed patient with the derived analysis variables.
 
-    Columns: ``synchronous`` (first metastasis <= 90 days after the primary),
-    ``ttm_months``, ``early`` (< 24 months), ``more_than_5``, ``bone``,
-    ``age`` (years at first metastasis), ``os_months``/``os_event`` (first
-    metastasis to death, censored at last follow-up), ``pfs_months``/``pfs_event``
-    (to progression or death), ``surgery``, ``local``, ``in_trial``,
-    ``no_systemic``. Expects clean tables (as :func:`sarcohort.synth.generate`
-    writes them with ``messy=False``).
+    Columns: ``patient_id``, ``synchronous`` (first metastasis <= 90 days after the
+    primary), ``ttm_months``, ``early`` (< 24 months), ``more_than_5``, ``lung``, ``bone``,
+    ``other``, ``male``, ``age`` (years at first metastasis), ``os_months``/``os_event``,
+    ``pfs_months``/``pfs_event``, ``surgery``, ``local``, ``in_trial``, ``no_systemic``.
+    Expects clean tables (as :func:`sarcohort.synth.generate` writes them with
+    ``messy=False``): a patient the validator excludes has no row.
     """
-    met = pd.to_datetime(patients["first_metastasis_date"])
-    prim = pd.to_datetime(patients["primary_diagnosis_date"])
-    birth = pd.to_datetime(patients["birth_date"])
-    prog = pd.to_datetime(patients["progression_date"])
-    death = pd.to_datetime(patients["death_date"])
-    last = pd.to_datetime(patients["last_followup_date"])
-    ttm = (met - prim).dt.days.to_numpy()
-    os_days = np.where(death.notna(), (death - met).dt.days, (last - met).dt.days)
-    pfs_end = prog.where(prog.notna(), death)
-    pfs_days = np.where(pfs_end.notna(), (pfs_end - met).dt.days, (last - met).dt.days)
-    ids = patients["patient_id"].to_numpy()
-    tr = treatments
+    from sarcohort.cohort import cohort_from_frames
 
-    def has(mask: pd.Series) -> np.ndarray:
-        return np.isin(ids, tr.loc[mask, "patient_id"].to_numpy())
-
+    c = cohort_from_frames(patients, treatments, source_name="synthetic cohort").patients
+    ids = patients["patient_id"].to_numpy()[c["source_row"].to_numpy() - 2]  # header is row 1
     return pd.DataFrame({
         "patient_id": ids,
-        "synchronous": ttm <= 90,
-        "ttm_months": ttm / DAYS_PER_MONTH,
-        "early": ttm / DAYS_PER_MONTH < 24,
-        "more_than_5": patients["n_metastases"].to_numpy() > 5,
-        "lung": (patients["met_lung"] == "yes").to_numpy(),
-        "bone": (patients["met_bone"] == "yes").to_numpy(),
-        "other": (patients["met_other"] == "yes").to_numpy(),
-        "male": (patients["sex"] == "M").to_numpy(),
-        "age": (met - birth).dt.days.to_numpy() / 365.25,
-        "os_months": os_days / DAYS_PER_MONTH,
-        "os_event": death.notna().to_numpy(),
-        "pfs_months": pfs_days / DAYS_PER_MONTH,
-        "pfs_event": pfs_end.notna().to_numpy(),
-        "surgery": has(tr["kind"] == "surgery"),
-        "local": has(tr["kind"].isin(["surgery", "radiotherapy", "ablation"])),
-        "in_trial": has(tr["in_trial"] == "yes"),
-        "no_systemic": ~has(tr["kind"] == "systemic"),
-    })
+        "synchronous": (c["timing"] == "synchronous").to_numpy(),
+        "ttm_months": c["months_to_metastasis"].to_numpy(),
+        "early": c["months_to_metastasis"].to_numpy() < 24,
+        "more_than_5": c["n_metastases"].to_numpy(dtype=float) > 5,
+        "lung": (c["met_lung"] == "yes").to_numpy(),
+        "bone": (c["met_bone"] == "yes").to_numpy(),
+        "other": (c["met_other"] == "yes").to_numpy(),
+        "male": (c["sex"] == "M").to_numpy(),
+        "age": c["age_at_metastasis"].to_numpy(),
+        "os_months": c["os_months"].to_numpy(),
+        "os_event": c["os_event"].to_numpy(dtype=bool),
+        "pfs_months": c["pfs_months"].to_numpy(),
+        "pfs_event": c["pfs_event"].to_numpy(dtype=bool),
+        "surgery": c["metastasis_surgery"].to_numpy(dtype=bool),
+        "local": c["local_treatment"].to_numpy(dtype=bool),
+        "in_trial": c["in_trial"].to_numpy(dtype=bool),
+        "no_systemic": c["no_systemic_treatment"].to_numpy(dtype=bool),
+    }, index=np.arange(len(c)))
