@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from sarcohort.exceptions import FormulaError, InputError
+from sarcohort.expressions import r_label
 
 __all__ = ["Design", "Factor", "build_design", "expand_terms"]
 
@@ -67,7 +68,7 @@ def expand_terms(rhs: str) -> list[tuple[str, ...]]:
     from formulaic import Formula
 
     try:
-        formula = Formula(rhs)
+        formula = Formula(_python_operators(rhs))
     except Exception as exc:  # formulaic raises several parser exception types
         raise FormulaError(f"cannot read the model terms: {exc}", argument="formula", value=rhs,
                            fix="write terms as in R, e.g. 'age + factor(grade) + sex:age'") from exc
@@ -80,11 +81,31 @@ def expand_terms(rhs: str) -> list[tuple[str, ...]]:
 
     out: list[tuple[str, ...]] = []
     for term in formula:
-        exprs = tuple(f.expr for f in term.factors if f.expr != "1")
+        exprs = tuple(r_label(f.expr) for f in term.factors if f.expr != "1")
         if exprs:
             out.append(tuple(sorted(exprs, key=first_seen)))
     # R orders terms by degree, keeping the written order within a degree (stable sort)
     return sorted(out, key=len)
+
+
+def _python_operators(rhs: str) -> str:
+    """R's ``^`` (power) and ``%%`` (modulo) inside calls, as Python writes them for formulaic.
+
+    At the top level ``^`` keeps its formula meaning (``(a + b)^2``: interactions).
+    """
+    out, depth = [], 0
+    i = 0
+    while i < len(rhs):
+        ch = rhs[i]
+        depth += ch == "("
+        depth -= ch == ")"
+        if rhs.startswith("%%", i):
+            out.append("%")
+            i += 2
+            continue
+        out.append("**" if ch == "^" and depth > 0 else ch)
+        i += 1
+    return "".join(out)
 
 
 def _nrows(data: Any) -> int:
