@@ -147,8 +147,8 @@ def published_vs_reproduced(published: dict[str, Any], results: Any) -> Any:
     count_row("n_patients", t1.n[0], "patients analysed (after validation and inclusion)")
     count_row("synchronous", t1.n[sync] if sync is not None else None)
     count_row("metachronous", t1.n[meta] if meta is not None else None)
-    count_row("male", _level_count(results, "sex", "M"))
-    count_row("female", _level_count(results, "sex", "F"))
+    count_row("male", _level_count(results, "sex", "Male"))
+    count_row("female", _level_count(results, "sex", "Female"))
     range_row("age", _summary(results, "age_at_metastasis"), "years", "age at first metastasis")
     for site in ("met_lung", "met_bone", "met_other"):
         count_row(site, _level_count(results, site))

@@ -28,7 +28,7 @@ def test_table1_counts_by_hand(res):
     assert t1.n == (12, 4, 8)
     sex = _var(res, "sex")
     counts = {c.level: c.counts for c in sex.levels}
-    assert counts == {"F": (6, 2, 4), "M": (6, 2, 4)}
+    assert counts == {"Male": (6, 2, 4), "Female": (6, 2, 4)}  # codes shown by their dictionary labels
     bone = _var(res, "met_bone")  # yes/no text read as a yes/no variable
     assert [c.level for c in bone.levels] == ["Yes", "No"]
     assert bone.levels[0].counts == (3, 2, 1)

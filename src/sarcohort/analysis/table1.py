@@ -98,6 +98,21 @@ def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
     return lab, [display_level(v) for v in values]
 
 
+def _with_code_labels(name: str, s: pd.Series) -> pd.Series:
+    """A template column's codes shown by their labels (``M`` -> ``Male``), as the data
+    dictionary defines them; yes/no columns and other columns are left as they are."""
+    from sarcohort.model.schema import PATIENTS, YES_NO
+
+    if name not in PATIENTS:
+        return s
+    column = PATIENTS.column(name)
+    if not column.labels or tuple(column.codes) == tuple(YES_NO):
+        return s
+    categories = list(column.labels)
+    mapped = s.map(dict(zip(column.codes, column.labels, strict=True)))
+    return pd.Series(pd.Categorical(mapped, categories=categories), index=s.index)
+
+
 def display_level(value: object) -> str:
     """A level as shown: text in lower case gets a capital (``synchronous`` -> ``Synchronous``)."""
     text = str(value)
@@ -205,7 +220,7 @@ def build_table1(
         columns = ("Overall",)
     out = []
     for name in variables:
-        s = data[name]
+        s = _with_code_labels(name, data[name])
         miss = s.isna().to_numpy()
         missing = tuple(int((miss & m).sum()) for m in masks)
         denoms = tuple(int((~miss & m).sum()) for m in masks)
