@@ -42,7 +42,7 @@ import numpy as np
 
 from sarcohort.exceptions import InputError
 
-__all__ = ["evaluate", "names", "validate", "r_label", "FUNCTIONS"]
+__all__ = ["evaluate", "names", "validate", "FUNCTIONS"]
 
 _NAME_START = re.compile(r"[A-Za-z_]")
 _NAME_CHARS = re.compile(r"[A-Za-z0-9_.]*")
@@ -455,50 +455,3 @@ def evaluate(expr: str, data: Mapping[str, Any] | Any) -> np.ndarray:
             value = np.full(n, value[()])
     return value
 
-
-_TOKEN = re.compile(
-    r"\s*(?:(?P<str>'[^']*'|\"[^\"]*\")|(?P<tick>`[^`]*`)|(?P<num>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+)"
-    r"|(?P<name>[A-Za-z_.][A-Za-z0-9_.]*)|(?P<op>%[A-Za-z/*]*%|==|!=|<=|>=|&&|\|\||\*\*|[-+*/^<>&|!~:=%])"
-    r"|(?P<punct>[(),\[\]]))"
-)
-_SPACED = {"+", "-", "*", "==", "!=", "<", ">", "<=", ">=", "&", "|", "&&", "||", "~", "="}
-
-
-def r_label(expr: str) -> str:
-    """An expression spelled as R deparses it, for coefficient names (``I(age/10)``).
-
-    R puts spaces around ``+ - * == < >`` and the logical operators, none around
-    ``/ ^ %% :``, none after a unary minus, and one after each comma.
-
-    >>> r_label("I(age / 10)"), r_label("log(wt.loss+1)"), r_label("I(( age*2 )-sex)")
-    ('I(age/10)', 'log(wt.loss + 1)', 'I((age * 2) - sex)')
-    >>> r_label("I(-age)"), r_label("pmin(a,b)"), r_label("I(age > 60)"), r_label("I(age % 10)")
-    ('I(-age)', 'pmin(a, b)', 'I(age > 60)', 'I(age%%10)')
-    """
-    out: list[str] = []
-    previous = ""  # kind of the previous token: "operand", "op" or "open"
-    pos = 0
-    text = expr.strip()
-    while pos < len(text):
-        m = _TOKEN.match(text, pos)
-        if m is None or m.end() == pos:
-            return expr.strip()  # something unusual: keep the user's spelling
-        pos = m.end()
-        kind = m.lastgroup
-        tok = m.group(kind).strip()  # type: ignore[arg-type]
-        if kind == "op":
-            tok = {"**": "^", "%": "%%"}.get(tok, tok)  # R's spelling of power and modulo
-            if previous in ("", "op", "open") and tok in ("-", "+", "!"):
-                out.append(tok)  # unary
-            elif tok in _SPACED:
-                out.append(f" {tok} ")
-            else:
-                out.append(tok)
-            previous = "op"
-        elif kind == "punct":
-            out.append(", " if tok == "," else tok)
-            previous = "operand" if tok in ")]" else "open"
-        else:
-            out.append(tok)
-            previous = "operand"
-    return "".join(out)

@@ -76,3 +76,20 @@ def test_non_binary_exposure_is_refused():
     with pytest.raises(ProtocolError, match="yes/no"):
         compare_exposure("os", "OS", p["os_days"].to_numpy(), p["os_event"].to_numpy(), p,
                          "n_metastases", p["surgery_days"].to_numpy(), [], landmark_time=6.0)
+
+
+def test_conf_level_reaches_every_model():
+    # closed form: the 90% Wald interval is exp(coef -/+ z * se), z = Phi^-1(0.95)
+    from scipy.special import ndtri
+
+    p = cohort().patients
+    t = p["os_days"].to_numpy() / MONTH
+    e = p["os_event"].to_numpy()
+    s = p["surgery_days"].to_numpy() / MONTH
+    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
+                         conf_level=0.90)
+    z = ndtri(0.95)
+    for term in (x.naive, x.time_dependent, x.landmark):
+        assert term is not None
+        assert term.lower == pytest.approx(np.exp(term.coef - z * term.se), rel=1e-9)
+        assert term.upper == pytest.approx(np.exp(term.coef + z * term.se), rel=1e-9)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import io
 
+import matplotlib
 import numpy as np
 import pytest
 
-matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
 from sarcohort.analysis.survival import km_analysis, risk_times  # noqa: E402

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -59,14 +61,23 @@ def test_html_escapes_every_data_string(report):
     assert len(ids) == len(set(ids))  # inline SVGs do not share ids
 
 
+def _output_text(f) -> str:
+    """The text of an output file; Word and Excel files are zipped XML, read member by member."""
+    if f.suffix in (".docx", ".xlsx"):
+        with zipfile.ZipFile(f) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist()
+                           if n.endswith((".xml", ".rels")))
+    return f.read_text(errors="replace")
+
+
 def test_no_identifier_in_any_output(report):
     _, out, _ = report
     p = cohort().patients
     births = [d.strftime("%Y-%m-%d") for d in p["birth_date"]]
     for f in out.rglob("*"):
-        if f.is_dir() or f.suffix in (".png", ".docx", ".xlsx"):
+        if f.is_dir() or f.suffix == ".png":
             continue
-        text = f.read_text(errors="replace")
+        text = _output_text(f)
         for pid in p.index:
             assert pid not in text, (f, pid)
         for b in births:
@@ -209,3 +220,20 @@ def test_prepared_workers_render_the_figures(tmp_path):
     assert figures._PREPARED is None  # used by write, then released
     assert len(list((tmp_path / "figures").glob("*.png"))) >= 7
     assert paths["html"].read_text().count("<svg") >= 7
+
+
+def test_interval_labels_follow_the_protocol_conf_level():
+    # the protocol asks for 90% intervals: no table, footnote, figure caption or sentence
+    # may call them 95% CIs
+    from sarcohort.report.figures import plan
+    from sarcohort.report.narrative import methods, results_text
+
+    r = results(conf_level=0.90, ties="breslow",
+                time_dependent={"metastasis_surgery": "surgery_days"}, landmark_time=6)
+    texts = [methods(r), results_text(r)]
+    for t in build.all_tables(r):
+        texts += [*map(str, t.frame.columns), *t.footnotes]
+    texts += [s.caption for s in plan(r, Path("unused"))]
+    joined = "\n".join(texts)
+    assert "95%" not in joined and "Efron" not in joined
+    assert "HR (90% CI)" in joined and "90% CI" in results_text(r)

@@ -189,3 +189,22 @@ def test_case_weights_equal_replicated_rows_breslow() -> None:
     np.testing.assert_allclose(a.se, b.se, rtol=1e-6)
     np.testing.assert_allclose(a.loglik, b.loglik, rtol=1e-12)
     np.testing.assert_allclose(a.baseline_hazard().hazard, b.baseline_hazard().hazard, rtol=1e-6)
+
+
+def test_formula_weights_missing_dropped_and_checked_as_arrays():
+    # R's na.omit drops a row whose weight is NA; the formula path equals the array path
+    # fitted on the other rows, and a non-positive weight is refused in both paths
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"t": rng.exponential(size=40), "s": rng.integers(0, 2, 40),
+                       "x": rng.normal(size=40)})
+    w = rng.uniform(0.5, 2.0, 40)
+    w[3] = np.nan
+    f = cox("Surv(t, s) ~ x", data=df, weights=w)
+    keep = ~np.isnan(w)
+    g = cox(df.t.to_numpy()[keep], df.s.to_numpy()[keep], df[["x"]].to_numpy()[keep],
+            weights=w[keep])
+    assert f.n_missing == 1 and f.n == 39
+    np.testing.assert_allclose(f.coef, g.coef, rtol=1e-12)
+    w[3] = -1.0
+    with pytest.raises(InputError, match="weights"):
+        cox("Surv(t, s) ~ x", data=df, weights=w)

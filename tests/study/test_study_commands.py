@@ -52,7 +52,8 @@ def test_analyze_bad_key_exits_2(tmp_path):
 
 @pytest.mark.slow
 def test_analyze_reference_study_on_synthetic_data(tmp_path):
-    synth = pytest.importorskip("sarcohort.synth")
+    from sarcohort import synth
+
     shutil.copy(EXAMPLE, tmp_path / "study.toml")
     synth.generate().write(tmp_path)
     res = CliRunner().invoke(_app(), ["analyze", str(tmp_path / "study.toml"), "--out",

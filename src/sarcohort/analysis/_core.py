@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["kaplan_meier", "logrank", "cox", "pair"]
+__all__ = ["kaplan_meier", "logrank", "cox"]
 
 
 def kaplan_meier(*args: Any, **kwargs: Any) -> Any:
@@ -27,10 +27,3 @@ def cox(*args: Any, **kwargs: Any) -> Any:
 
     return f(*args, **kwargs)
 
-
-def pair(ci: Any) -> tuple[float, float]:
-    """(lower, upper) of an interval object or a 2-tuple."""
-    if hasattr(ci, "lower") and hasattr(ci, "upper"):
-        return float(ci.lower), float(ci.upper)
-    lo, hi = ci
-    return float(lo), float(hi)

@@ -63,27 +63,12 @@ def design(
 
 
 def zph_global_p(fit: Any) -> float | None:
-    """The GLOBAL P of ``fit.zph(transform="km")`` (R's cox.zph), or None."""
+    """The GLOBAL P of ``fit.zph(transform="km")`` (R's cox.zph), or None when it cannot be computed."""
     try:
         z = fit.zph(transform="km")
-    except Exception:  # noqa: BLE001 - a PH test that cannot be computed is reported as missing
+    except (ValueError, np.linalg.LinAlgError):  # e.g. a singular information matrix
         return None
-    for attr in ("global_p",):
-        if hasattr(z, attr):
-            return clean_float(getattr(z, attr))
-    if hasattr(z, "to_frame"):
-        f = z.to_frame()
-        for key in ("GLOBAL", "global"):
-            if key in f.index:
-                return clean_float(f.loc[key, "p"])
-        if "term" in f.columns:
-            row = f[f["term"].astype(str).str.upper() == "GLOBAL"]
-            if len(row):
-                return clean_float(row["p"].iloc[0])
-    terms = list(getattr(z, "terms", []))
-    if terms and str(terms[-1]).upper() == "GLOBAL":
-        return clean_float(np.asarray(z.p)[-1])
-    return None
+    return clean_float(z.p[-1])  # rows: the terms, then GLOBAL
 
 
 def fit_cox(
@@ -130,7 +115,7 @@ def fit_cox(
             kwargs["entry"] = ent
         try:
             fit = _core.cox(t, e, X, **kwargs)
-        except Exception as exc:  # noqa: BLE001 - a failed fit is reported, not fatal
+        except (ValueError, np.linalg.LinAlgError) as exc:  # InputError included: reported, not fatal
             warn_texts.append(f"the model could not be fitted: {exc}")
             fit = None
     for w in caught:
@@ -160,12 +145,12 @@ def fit_cox(
             upper=clean_float(np.asarray(fit.hr_upper)[i]), p=clean_float(np.asarray(fit.p)[i]),
             n_exposed=exposed[c]))
     # the concordance is shown for multivariable models only (it costs more than the fit)
-    conc = getattr(fit, "concordance", None) if kind == "multivariable" else None
+    conc = fit.concordance if kind == "multivariable" else None
     return CoxModel(
         endpoint=endpoint, endpoint_label=endpoint_label, kind=kind,
         covariates=tuple(covariates), terms=tuple(terms), n=int(fit.n),
         n_event=int(fit.n_event), n_missing=int((~keep).sum()), epv=epv,
         zph_global_p=zph_global_p(fit) if kind != "time-dependent" else None,
-        lr_p=clean_float(fit.lr_test.p) if hasattr(fit, "lr_test") else None,
+        lr_p=clean_float(fit.lr_test.p),
         concordance=clean_float(conc.value) if conc is not None else None,
         warnings=tuple(warn_texts), selection=selection)

@@ -34,11 +34,11 @@ IDENTIFYING = frozenset({"patient_id", "pseudo_id", "source_row", "birth_date", 
 
 def sarcohort_version() -> str:
     """The installed sarcohort version."""
-    try:
-        from importlib.metadata import version
+    from importlib.metadata import PackageNotFoundError, version
 
+    try:
         return version("sarcohort")
-    except Exception:  # noqa: BLE001 - not installed (source checkout)
+    except PackageNotFoundError:  # not installed (source checkout)
         return "0+unknown"
 
 
@@ -125,7 +125,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
         ok = np.isfinite(t)
         if (~ok).any():
             warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
-        max_t = study.report.max_time or float(np.nanmax(t)) if ok.any() else 1.0
+        max_t = (study.report.max_time or float(np.nanmax(t))) if ok.any() else 1.0
         rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
         kw = dict(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
                   landmarks=a.landmarks, times_at_risk=rt)
@@ -164,7 +164,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             extra = [c for c in candidates if c not in a.factors]
             for c in extra:
                 m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label,
-                            ties=a.ties)
+                            ties=a.ties, conf_level=a.conf_level)
                 if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
                     chosen.append(c)
             covs = chosen
@@ -183,7 +183,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             adjust = covs if x in covs else []
             robustness.append(compare_exposure(
                 e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days, adjust,
-                landmark_time=lm_time, label=label, ties=a.ties))
+                landmark_time=lm_time, label=label, ties=a.ties, conf_level=a.conf_level))
 
     for m in multivariable:
         for w in m.warnings:

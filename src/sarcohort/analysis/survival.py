@@ -116,7 +116,7 @@ def km_group(
 ) -> KMGroup:
     """One Kaplan-Meier curve summarised for the report."""
     curve = _single_curve(time, event, conf_type, conf_level)
-    lo, hi = _core.pair(curve.median_ci(method=median_ci))  # type: ignore[attr-defined]
+    lo, hi = curve.median_ci(method=median_ci)  # type: ignore[attr-defined]
     return KMGroup(
         label=label,
         n=int(time.size),

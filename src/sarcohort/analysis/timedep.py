@@ -81,11 +81,13 @@ def compare_exposure(
     landmark_time: float,
     label: Callable[[str], str] = str,
     ties: str = "efron",
+    conf_level: float = 0.95,
 ) -> ExposureComparison:
     """Naive, time-dependent and landmark hazard ratios of one exposure.
 
     ``time`` and ``exposure_time`` are in the same unit; ``adjust`` are the other
-    covariates of the model (empty: unadjusted).
+    covariates of the model (empty: unadjusted); ``conf_level`` is the level of every
+    HR interval (the protocol's).
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -100,7 +102,7 @@ def compare_exposure(
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]
     naive_model = fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
-                          label=label, ties=ties)
+                          label=label, ties=ties, conf_level=conf_level)
     naive = _term(naive_model, exposure)
     if naive is None:  # cannot happen: the exposure is the first covariate of the model
         raise RuntimeError(f"no term for {exposure!r} in the naive model")
@@ -110,7 +112,7 @@ def compare_exposure(
     td_data = data.loc[usable].iloc[rows].reset_index(drop=True).copy()
     td_data[exposure] = exp_td
     td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
-                       label=label, ties=ties, entry=start)
+                       label=label, ties=ties, entry=start, conf_level=conf_level)
     td = _term(td_model, exposure)
 
     at_risk = time > landmark_time
@@ -120,7 +122,7 @@ def compare_exposure(
     lm_events = int(event[at_risk].sum())
     if at_risk.sum() > 1 and 0 < lm_data[exposure].sum() < at_risk.sum():
         lm_model = fit_cox(endpoint, endpoint_label, time[at_risk] - landmark_time, event[at_risk],
-                           lm_data, covs, kind="landmark", label=label, ties=ties)
+                           lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level)
         lm = _term(lm_model, exposure)
     ratio = None
     if td is not None and td.hr is not None and naive.hr is not None:

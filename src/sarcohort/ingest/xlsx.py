@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from sarcohort.exceptions import InputError
@@ -16,10 +15,7 @@ def _open(path: Path, name: str):
 
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__})",
-                         argument=name, fix="open it in Excel and save it as .xlsx") from None
-    except Exception as exc:  # openpyxl raises many kinds on corrupt files
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError...) on corrupt files
         raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__})",
                          argument=name, fix="open it in Excel and save it as .xlsx") from None
 

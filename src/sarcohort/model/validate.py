@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcohort.ingest.mapping import map_columns
+from sarcohort.ingest.mapping import MappedTable, map_columns
 from sarcohort.ingest.table import RawTable
 from sarcohort.model.schema import PATIENTS, TREATMENTS
 from sarcohort.model.validate_collect import Collector
@@ -62,11 +62,17 @@ class ValidatedData:
     sources: tuple[dict, ...]
 
 
-def _collector(raw: RawTable, names: dict[str, str]) -> Collector:
-    c = Collector(raw.file, raw.sheet, raw.rows, names)
+def _collector(mapped: MappedTable) -> Collector:
+    """The table's problems so far: from reading it and from mapping its columns."""
+    raw = mapped.raw
+    c = Collector(raw.file, raw.sheet, raw.rows, mapped.source_names)
     c.problems.extend(raw.problems)
     for pos, rule in raw.bad_rows.items():
         c.mark(np.array([pos]), rule)
+    c.problems.extend(mapped.problems)
+    for q in mapped.problems:
+        if q.severity == "error":  # a mapping error (e.g. a missing column) marks every row
+            c.mark(np.arange(raw.n), q.rule)
     return c
 
 
@@ -100,22 +106,14 @@ def validate_tables(
         Reference date for dates in the future (default: today).
     """
     mp = map_columns(patients, PATIENTS, mapping)
-    pcol = _collector(mp.raw, mp.source_names)
-    pcol.problems.extend(mp.problems)
-    for p in mp.problems:
-        if p.severity == "error":
-            pcol.mark(np.arange(patients.n), p.rule)
+    pcol = _collector(mp)
     if patients.n == 0:
         pcol.add_table(None, "file.empty", "error", "the patients table has no data row")
     p, convention = coerce_table(mp, PATIENTS, pcol, codes, date_format)
     sources = [_source(patients, "patients")]
     if treatments is not None:
         mt = map_columns(treatments, TREATMENTS, mapping)
-        tcol = _collector(mt.raw, mt.source_names)
-        tcol.problems.extend(mt.problems)
-        for q in mt.problems:
-            if q.severity == "error":
-                tcol.mark(np.arange(treatments.n), q.rule)
+        tcol = _collector(mt)
         t, _ = coerce_table(mt, TREATMENTS, tcol, codes, date_format, convention)
         sources.append(_source(treatments, "treatments"))
         t_rows = treatments.rows

@@ -25,11 +25,6 @@ def _d(p: pd.DataFrame, col: str) -> np.ndarray:
     return p[col].to_numpy(dtype="datetime64[ns]")
 
 
-def _iso(a: np.ndarray) -> np.ndarray:
-    """Dates shown in problems (turned into text only for the rows with a problem)."""
-    return a
-
-
 def _lt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ~np.isnat(a) & ~np.isnat(b) & (a < b)
 
@@ -40,7 +35,7 @@ def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: n
         if c not in p:
             continue
         v = _d(p, c)
-        shown = "(birth date not shown)" if c == "birth_date" else _iso(v)
+        shown = "(birth date not shown)" if c == "birth_date" else v
         col.add(_lt(np.full_like(v, today), v), c, "date.range", "error",
                 f"{c} is in the future: check the year", shown)
         col.add(_lt(v, np.full_like(v, _FIRST)), c, "date.range", "error",
@@ -57,26 +52,26 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
     prog, death, fu = _d(p, "progression_date"), _d(p, "death_date"), _d(p, "last_followup_date")
     col.add(~_lt(birth, diag) & ~np.isnat(birth) & ~np.isnat(diag), "primary_diagnosis_date",
             "date.order.birth_diagnosis", "error",
-            "the primary diagnosis is not after the birth date: check both dates", _iso(diag))
+            "the primary diagnosis is not after the birth date: check both dates", diag)
     col.add(_lt(met, diag), "first_metastasis_date", "date.order.diagnosis_metastasis", "error",
-            "the first metastasis is before the primary diagnosis: check both dates", _iso(met))
+            "the first metastasis is before the primary diagnosis: check both dates", met)
     col.add(_lt(prog, met), "progression_date", "date.order.metastasis_progression", "error",
-            "the progression is before the first metastasis: check both dates", _iso(prog))
+            "the progression is before the first metastasis: check both dates", prog)
     col.add(_lt(death, met), "death_date", "date.order.metastasis_death", "error",
-            "the death is before the first metastasis: check both dates", _iso(death))
+            "the death is before the first metastasis: check both dates", death)
     col.add(_lt(death, prog), "progression_date", "date.order.progression_death", "error",
-            "the progression is after the death: check both dates", _iso(prog))
+            "the progression is after the death: check both dates", prog)
     col.add(_lt(fu, met), "last_followup_date", "date.order.followup", "error",
-            "the last follow-up is before the first metastasis: check both dates", _iso(fu))
+            "the last follow-up is before the first metastasis: check both dates", fu)
     col.add(_lt(fu, prog) & ~_lt(fu, met), "last_followup_date", "date.order.followup", "error",
             "the last follow-up is before the progression: the last follow-up is the last "
-            "news of the patient, on or after every event", _iso(fu))
+            "news of the patient, on or after every event", fu)
     col.add(_lt(fu, death) & ~_lt(fu, met) & ~_lt(fu, prog), "last_followup_date",
             "date.order.followup", "warning",
             "the last follow-up is before the death date: the death date is used for OS; set "
-            "the last follow-up to the death date", _iso(fu))
+            "the last follow-up to the death date", fu)
     col.add(_lt(death, fu), "last_followup_date", "date.order.death_followup", "error",
-            "the last follow-up is after the death: check both dates", _iso(fu))
+            "the last follow-up is after the death: check both dates", fu)
     age = age_years(birth, met)
     shown = np.char.mod("%.1f years", np.nan_to_num(age))
     with np.errstate(invalid="ignore"):
@@ -171,10 +166,10 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
     last = np.where(linked, last, np.datetime64("NaT"))
     tcol.add(_lt(start, met), "start_date", "date.order.treatment", "error",
              "the treatment starts before the first metastasis: check the dates (treatments of "
-             "the primary tumour do not belong in this table)", _iso(start))
+             "the primary tumour do not belong in this table)", start)
     tcol.add(_lt(last, start), "start_date", "date.order.treatment_followup", "warning",
              "the treatment starts after the last follow-up (or death): check the dates",
-             _iso(start))
+             start)
     kind = t["kind"].to_numpy(dtype=object)
     has_line = t["line"].notna().to_numpy()
     tcol.add(has_line & (kind != "systemic") & pd.notna(kind), "line", "treatment.line",

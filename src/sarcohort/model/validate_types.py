@@ -70,7 +70,8 @@ def _numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
 
 
 def _shown(col: str, values: pd.Series) -> pd.Series | str:
-    """Values shown in problems (converted to text only for the rows with a problem)."""
+    """Values shown in problems (the birth date never is); the Collector turns the values of
+    the rows with a problem into text."""
     if col in _HIDDEN:
         return "(birth date not shown)"
     return values

@@ -8,7 +8,7 @@ import numpy as np
 
 from sarcohort.analysis.results import CoxModel
 from sarcohort.plots.style import FONT_SIZE, SMALL, rc_context, text_width_in, use_agg
-from sarcohort.tables.format import fmt_hr, fmt_p
+from sarcohort.tables.format import ci_name, fmt_hr, fmt_p
 
 __all__ = ["plot_forest"]
 
@@ -34,10 +34,12 @@ def _ticks(lo: float, hi: float) -> list[float]:
     return ticks
 
 
-def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None) -> Any:
+def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
+                conf_level: float = 0.95) -> Any:
     """Forest plot of a fitted :class:`~sarcohort.analysis.results.CoxModel`.
 
-    Returns the Axes of the HRs (log scale); labels, ``HR (95% CI)`` and P are
+    Returns the Axes of the HRs (log scale); labels, ``HR (95% CI)`` (``conf_level``:
+    the level the model's intervals were computed at) and P are
     drawn beside it in the same rows. A term that could not be estimated shows
     its label and an en dash.
     """
@@ -75,13 +77,13 @@ def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None) ->
         ax.minorticks_off()
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel("Hazard ratio (95% CI), log scale", fontsize=SMALL)
+        ax.set_xlabel(f"Hazard ratio ({ci_name(conf_level)}), log scale", fontsize=SMALL)
         tr = blended_transform_factory(fig.transFigure, ax.transData)
         x_num = pos.x1 + 0.15 / fw
         x_p = x_num + NUM_W / fw
         x_lab = pos.x0 - (label_w - 0.1) / fw
         head_y = n - 0.5 + 0.45
-        for x, text, ha in ((x_lab, "Variable", "left"), (x_num, "HR (95% CI)", "left"),
+        for x, text, ha in ((x_lab, "Variable", "left"), (x_num, f"HR ({ci_name(conf_level)})", "left"),
                             (x_p, "P", "left")):
             ax.text(x, head_y, text, transform=tr, ha=ha, va="center", fontsize=FONT_SIZE,
                     fontweight="bold", clip_on=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 from sarcohort.analysis.results import Results
 from sarcohort.report.safe import safe_name
+from sarcohort.tables.format import ci_name
 
 __all__ = [
     "Figure", "FigureSpec", "Pending", "plan", "prepare", "start", "render_figures", "inline_svg",
@@ -87,7 +88,8 @@ def _draw(kind: str, payload: Any, unit: str) -> Any:
         return plot_km(payload, time_unit=unit).figure
     from sarcohort.plots.forest import plot_forest
 
-    return plot_forest(payload).figure
+    model, conf_level = payload
+    return plot_forest(model, conf_level=conf_level).figure
 
 
 @dataclass(frozen=True)
@@ -245,7 +247,8 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
         for m in results.multivariable:
             if m.endpoint == e.name and m.terms:
                 add(f"forest_{safe_name(e.name)}", f"{e.label}: hazard ratios of the "
-                    "multivariable Cox model (95% CI, log scale).", e.name, "forest", m)
+                    f"multivariable Cox model ({ci_name(results.meta.conf_level)}, log scale).",
+                    e.name, "forest", (m, results.meta.conf_level))
     return specs
 
 

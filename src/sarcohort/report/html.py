@@ -2,8 +2,9 @@
 
 Rendered by jinja2 with autoescaping on: every data-derived string (centre
 names, group labels, titles) is HTML-escaped. The only markup inserted
-unescaped is the SVG matplotlib wrote, with its comments removed (text is
-drawn as paths, so no data string is left in it as text).
+unescaped is the SVG matplotlib wrote, with its comments and metadata removed;
+its text stays text (``svg.fonttype = "none"``) and matplotlib writes it
+XML-escaped, so no data string becomes markup.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sarcohort.report.figures import Figure, inline_svg
 from sarcohort.report.narrative import methods, results_text
 from sarcohort.report.sections import Section
 from sarcohort.tables.build import median_ci_name
+from sarcohort.tables.format import ci_name
 
 __all__ = ["render_html", "write_html"]
 
@@ -86,6 +88,7 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
         title=title or results.meta.title, meta=results.meta, css=Markup(_template_text("report.css")),
         warnings=list(results.warnings), methods=methods(results), results_text=results_text(results),
         sections=ctx_sections, toc=toc, median_ci=median_ci_name(results.meta.median_ci),
+        ci=ci_name(results.meta.conf_level),
         manifest=_manifest_rows(results.meta.manifest))
 
 

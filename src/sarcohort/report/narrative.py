@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sarcohort.analysis.results import CoxModel, CoxTerm, Results
 from sarcohort.tables.build import median_ci_name
-from sarcohort.tables.format import fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
+from sarcohort.tables.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
 
 __all__ = ["methods", "results_text", "p_phrase", "hr_phrase", "join_words"]
 
@@ -31,11 +31,11 @@ def p_phrase(p: float | None) -> str:
     return f"P {text}" if text[0] in "<>" else f"P = {text}"
 
 
-def hr_phrase(t: CoxTerm) -> str:
+def hr_phrase(t: CoxTerm, conf_level: float = 0.95) -> str:
     """``HR 2.10, 95% CI 1.34-3.29, P = 0.002``."""
     hr = fmt_hr(t.hr, t.lower, t.upper)
     point, _, ci = hr.partition(" (")
-    return f"HR {point}, 95% CI {ci.rstrip(')')}, {p_phrase(t.p)}"
+    return f"HR {point}, {ci_name(conf_level)} {ci.rstrip(')')}, {p_phrase(t.p)}"
 
 
 def _lower_first(text: str) -> str:
@@ -67,7 +67,8 @@ def methods(r: Results) -> str:
     km += (". Curves were compared with the log-rank test. Median follow-up was estimated with "
            "the reverse Kaplan-Meier method.")
     parts.append(km)
-    cox = ("Hazard ratios (HR) with Wald 95% CIs were estimated with Cox proportional hazards "
+    cox = (f"Hazard ratios (HR) with Wald {ci_name(m.conf_level)}s were estimated with Cox "
+           "proportional hazards "
            f"models ({m.ties.capitalize()} method for ties), univariable for each factor")
     mv = [x for x in r.multivariable if x.kind == "multivariable"]
     if mv:
@@ -96,7 +97,7 @@ def methods(r: Results) -> str:
     return " ".join(parts)
 
 
-def _model_sentence(x: CoxModel) -> str:
+def _model_sentence(x: CoxModel, conf_level: float) -> str:
     worse = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr > 1]
     better = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr < 1]
     other = [t for t in x.terms if t not in worse and t not in better]
@@ -104,16 +105,16 @@ def _model_sentence(x: CoxModel) -> str:
     bits = []
     if worse:
         bits.append("shorter " + _lower_first(name) + " was associated with " + join_words(
-            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in worse]))
+            [f"{_lower_first(t.label)} ({hr_phrase(t, conf_level)})" for t in worse]))
     if better:
         bits.append(("longer " + _lower_first(name) + " with " if bits else "longer " +
                      _lower_first(name) + " was associated with ") + join_words(
-            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in better]))
+            [f"{_lower_first(t.label)} ({hr_phrase(t, conf_level)})" for t in better]))
     text = "In the multivariable model, " + "; ".join(bits) if bits else (
         f"In the multivariable model of {_lower_first(name)}, no factor reached P < 0.05")
     if other:
         text += ("; " if bits else ": ") + join_words(
-            [f"{_lower_first(t.label)} ({hr_phrase(t)})" for t in other]) + (
+            [f"{_lower_first(t.label)} ({hr_phrase(t, conf_level)})" for t in other]) + (
             " was not significant" if len(other) == 1 else " were not significant")
     return text + "."
 
@@ -128,17 +129,18 @@ def results_text(r: Results) -> str:
                                     zip(t1.columns[1:], t1.n[1:], strict=True)]) + ")"
     out.append(first + ".")
     unit = r.meta.time_unit
+    ci = ci_name(r.meta.conf_level)
     meds = []
     for e in r.endpoints:
         g = r.km(e.name).groups[0]
         meds.append(f"the median {_lower_first(e.label)} was {fmt_time(g.median)} {unit} "
-                    f"(95% CI {fmt_time(g.median_lower)}-{fmt_time(g.median_upper)})")
+                    f"({ci} {fmt_time(g.median_lower)}-{fmt_time(g.median_upper)})")
     fu_end = sorted((e for e in r.endpoints if e.median_followup is not None),
                     key=lambda e: (e.name != "os", r.endpoints.index(e)))
     if fu_end:
         e0 = fu_end[0]
         fu = (f"With a median follow-up of {fmt_time(e0.median_followup)} {unit} "
-              f"(95% CI {fmt_time(e0.median_followup_lower)}-"
+              f"({ci} {fmt_time(e0.median_followup_lower)}-"
               f"{fmt_time(e0.median_followup_upper)}), ")
         out.append(fu + join_words(meds) + ".")
     elif meds:
@@ -149,7 +151,7 @@ def results_text(r: Results) -> str:
         if lms:
             times = join_words([f"{lm.time:g}" for lm in lms])
             values = join_words([fmt_survival(lm.survival, lm.lower, lm.upper).replace(
-                "% (", "% (95% CI ") for lm in lms])
+                "% (", f"% ({ci} ") for lm in lms])
             out.append(f"{e.label} at {times} {unit} was {values}"
                        + (" respectively." if len(lms) > 1 else "."))
     if r.meta.group:
@@ -163,7 +165,7 @@ def results_text(r: Results) -> str:
             out.append(f"Median {_lower_first(e.label)} was {by_group} (log-rank "
                        f"{p_phrase(k.logrank_p)}).")
     for model in r.multivariable:
-        out.append(_model_sentence(model))
+        out.append(_model_sentence(model, r.meta.conf_level))
     for x in r.robustness:
         td = x.time_dependent
         if td is None:

@@ -232,19 +232,18 @@ def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust,
         cl = _codes(cluster, "cluster", n)[0]
     n_missing = int(missing.sum())
     if n_missing:
-        keep = ~missing
-        t, ev, Xa = t[keep], ev[keep], Xa[keep]
-        en = None if en is None else en[keep]
-        off = None if off is None else off[keep]
-        wt = None if wt is None else wt[keep]
-        cl = None if cl is None else cl[keep]
-        if strata_codes is not None:
-            strata_codes = strata_codes[keep]
+        t, ev, Xa, en, off, wt, cl, strata_codes = _rows(~missing, t, ev, Xa, en, off, wt, cl,
+                                                          strata_codes)
     _check_times(t, en, wt)
     return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
                 ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
                 offset=off, weights=wt, robust=robust, n_missing=n_missing, conf_level=conf_level,
                 max_iter=max_iter, design=None)
+
+
+def _rows(keep: np.ndarray, *arrays: np.ndarray | None) -> tuple[Any, ...]:
+    """Each array restricted to the ``keep`` rows (``None`` stays ``None``)."""
+    return tuple(None if a is None else a[keep] for a in arrays)
 
 
 def _check_times(t: np.ndarray, en: np.ndarray | None, wt: np.ndarray | None) -> None:
@@ -283,15 +282,13 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
     time_, event, entry = mf.surv.time, mf.surv.event, mf.surv.entry
     strata, cluster, offset, n_missing = mf.strata, mf.cluster, mf.offset, mf.n_missing
     nan_rows = np.isnan(Xa).any(axis=1) if Xa.size else np.zeros(Xa.shape[0], dtype=bool)
+    if wt is not None:
+        nan_rows |= np.isnan(wt)  # a missing weight drops the row, as in the array path and R
     if nan_rows.any():  # e.g. log() of a negative value: R's na.omit drops these rows too
-        keep = ~nan_rows
-        time_, event, Xa = time_[keep], event[keep], Xa[keep]
-        entry = None if entry is None else entry[keep]
-        strata = None if strata is None else strata[keep]
-        cluster = None if cluster is None else cluster[keep]
-        offset = None if offset is None else offset[keep]
-        wt = None if wt is None else wt[keep]
+        time_, event, Xa, entry, strata, cluster, offset, wt = _rows(
+            ~nan_rows, time_, event, Xa, entry, strata, cluster, offset, wt)
         n_missing += int(nan_rows.sum())
+    _check_times(time_, entry, wt)
     return _fit(time_, event, Xa, names=names,
                 term_labels=design.terms if design is not None else (),
                 assign=design.assign if design is not None else (), ties=ties, strata=strata,

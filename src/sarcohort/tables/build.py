@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from sarcohort.tables.format import (
     DASH,
+    ci_name,
     fmt_hr,
     fmt_int,
     fmt_mean_range,
@@ -145,13 +146,14 @@ def table1(t1: Table1) -> ReportTable:
 
 
 def survival_table(results: Results, endpoint: str) -> ReportTable:
-    """Median (95% CI), survival at the landmarks and log-rank P, overall and by factor."""
+    """Median (CI), survival at the landmarks (CI) and log-rank P, overall and by factor."""
     m = results.meta
     unit = m.time_unit
+    ci = ci_name(m.conf_level)
     analyses = [k for k in results.survival if k.endpoint == endpoint]
     landmarks = [lm.time for lm in analyses[0].groups[0].landmarks] if analyses else []
-    cols = ["Variable", "n", "Events", f"Median, {unit} (95% CI)"]
-    cols += [f"{t:g}-{unit[:-1] if unit.endswith('s') else unit} survival (95% CI)"
+    cols = ["Variable", "n", "Events", f"Median, {unit} ({ci})"]
+    cols += [f"{t:g}-{unit[:-1] if unit.endswith('s') else unit} survival ({ci})"
              for t in landmarks]
     cols.append("Log-rank P")
     rows: list[list[str]] = []
@@ -186,10 +188,11 @@ def survival_table(results: Results, endpoint: str) -> ReportTable:
 def univariable_table(results: Results) -> ReportTable:
     """Univariable Cox models: one row per term and endpoint."""
     endpoints = [e.name for e in results.endpoints]
+    ci = ci_name(results.meta.conf_level)
     cols = ["Variable"]
     for e in endpoints:
         lab = results.endpoint(e).label
-        cols += [f"{lab}: HR (95% CI)", f"{lab}: P"]
+        cols += [f"{lab}: HR ({ci})", f"{lab}: P"]
     rows: list[list[str]] = []
     keys: list[tuple[str, str]] = []
     for m in results.univariable:
@@ -206,21 +209,23 @@ def univariable_table(results: Results) -> ReportTable:
                 else [DASH, DASH]
         rows.append(row)
     notes = ("Cox proportional hazards models with one variable each; HR: hazard ratio "
-             "(Wald 95% CI and P). Ties: Efron.",)
+             f"(Wald {ci} and P). Ties: {results.meta.ties.capitalize()}.",)
     return ReportTable("univariable", "Univariable Cox models", _frame(rows, cols),
                        tuple("plain" for _ in rows), notes)
 
 
-def multivariable_table(model: CoxModel, *, time_unit: str = "months") -> ReportTable:
+def multivariable_table(model: CoxModel, *, time_unit: str = "months", conf_level: float = 0.95,
+                        ties: str = "efron") -> ReportTable:
     """One multivariable Cox model with n, events, EPV, the PH test and warnings."""
-    cols = ["Variable", "HR (95% CI)", "P"]
+    ci = ci_name(conf_level)
+    cols = ["Variable", f"HR ({ci})", "P"]
     rows = [[t.label, fmt_hr(t.hr, t.lower, t.upper), fmt_p(t.p)] for t in model.terms]
     notes = [
         f"n = {model.n} ({model.n_missing} with a missing value left out), events = "
         f"{model.n_event}, events per variable = {fmt_stat(model.epv)}.",
         "Proportional hazards: cox.zph global test P = " + fmt_p(model.zph_global_p) +
         (f"; concordance (C) = {fmt_ratio(model.concordance)}." if model.concordance else "."),
-        "HR: hazard ratio, Wald 95% CI and P; ties: Efron.",
+        f"HR: hazard ratio, Wald {ci} and P; ties: {ties.capitalize()}.",
     ]
     notes += [f"Warning: {w}" for w in model.warnings]
     return ReportTable(f"multivariable_{model.endpoint}",
@@ -230,8 +235,9 @@ def multivariable_table(model: CoxModel, *, time_unit: str = "months") -> Report
 
 def robustness_table(results: Results) -> ReportTable:
     """Naive vs time-dependent vs landmark HRs of post-baseline exposures."""
-    cols = ["Endpoint", "Exposure", "Naive (baseline yes/no): HR (95% CI)", "P",
-            "Time-dependent: HR (95% CI)", "P", "Landmark: HR (95% CI)", "P",
+    ci = ci_name(results.meta.conf_level)
+    cols = ["Endpoint", "Exposure", f"Naive (baseline yes/no): HR ({ci})", "P",
+            f"Time-dependent: HR ({ci})", "P", f"Landmark: HR ({ci})", "P",
             "Time-dependent / naive HR"]
     rows = []
     notes = []
@@ -275,7 +281,8 @@ def all_tables(results: Results) -> list[ReportTable]:
     if results.univariable:
         out.append(univariable_table(results))
     for m in results.multivariable:
-        out.append(multivariable_table(m, time_unit=results.meta.time_unit))
+        out.append(multivariable_table(m, time_unit=results.meta.time_unit,
+                                       conf_level=results.meta.conf_level, ties=results.meta.ties))
     if results.robustness:
         out.append(robustness_table(results))
     return out

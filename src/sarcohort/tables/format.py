@@ -29,6 +29,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "DASH",
+    "ci_name",
     "NOT_REACHED",
     "is_missing",
     "fmt_p",
@@ -102,6 +103,17 @@ def fmt_ratio(x: float | None) -> str:
         return NOT_REACHED
     x = float(x)  # type: ignore[arg-type]
     return _fixed(x, _magnitude_decimals(x))
+
+
+def ci_name(conf_level: float) -> str:
+    """The name of an interval at ``conf_level``: ``95% CI``.
+
+    Examples
+    --------
+    >>> ci_name(0.95), ci_name(0.9), ci_name(0.975)
+    ('95% CI', '90% CI', '97.5% CI')
+    """
+    return f"{round(100 * conf_level, 1):g}% CI"
 
 
 def fmt_hr(hr: float | None, lower: float | None, upper: float | None) -> str:
