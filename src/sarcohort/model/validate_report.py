@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sarcohort.spreadsheet import neutralise, unneutralise
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -182,7 +184,7 @@ class ValidationReport:
         path = Path(path)
         frame = self.to_frame()
         for col in ("value", "message", "column", "sheet"):
-            frame[col] = frame[col].map(_neutralise_formula)
+            frame[col] = frame[col].map(neutralise)
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         return path
 
@@ -197,17 +199,6 @@ class ValidationReport:
             problems.append(Problem(
                 file=rec["file"], sheet=rec["sheet"] or None,
                 row=int(rec["row"]) if rec["row"] else None,
-                column=rec["column"] or None, value=_unneutralise(rec["value"]), rule=rec["rule"],
+                column=rec["column"] or None, value=unneutralise(rec["value"]), rule=rec["rule"],
                 severity=rec["severity"], message=rec["message"]))
         return cls(tuple(problems))
-
-
-def _neutralise_formula(text: object) -> object:
-    """Prefix a quote to cells a spreadsheet would run as a formula."""
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@"):
-        return "'" + text
-    return text
-
-
-def _unneutralise(text: str) -> str:
-    return text[1:] if text[:2] in ("'=", "'+", "'-", "'@") else text

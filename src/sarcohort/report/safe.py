@@ -1,39 +1,19 @@
-"""Output safety: spreadsheet-formula neutralisation and file-name hygiene.
+"""Output safety: spreadsheet-formula neutralisation of tables, and file-name hygiene.
 
-A cell whose text begins with ``=``, ``+``, ``-``, ``@`` (or a tab / carriage
-return) is run as a formula by Excel and LibreOffice ("CSV injection"); such
-text is prefixed with an apostrophe, as OWASP recommends. Plain numbers written
-as text (``-1.5``) cannot be formulas and are left alone.
+Cells are neutralised by :func:`sarcohort.spreadsheet.neutralise` (re-exported here).
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sarcohort.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["neutralise", "safe_frame", "safe_name"]
-
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?%?$")
-
-
-def neutralise(value: Any) -> Any:
-    """The value, with formula-triggering text prefixed by ``'``; non-text unchanged.
-
-    Examples
-    --------
-    >>> neutralise("=HYPERLINK(\\"x\\")"), neutralise("-1.5"), neutralise("Lyon"), neutralise(3)
-    ('\\'=HYPERLINK("x")', '-1.5', 'Lyon', 3)
-    >>> neutralise("-"), neutralise("-cmd"), neutralise("@SUM(A1)"), neutralise("+1+1")
-    ('-', "'-cmd", "'@SUM(A1)", "'+1+1")
-    """
-    if (isinstance(value, str) and value.startswith(_TRIGGERS) and not _NUMBER.match(value)
-            and value.strip("-") != ""):  # a lone dash ("not available") is no formula
-        return "'" + value
-    return value
 
 
 def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
