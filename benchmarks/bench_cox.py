@@ -28,6 +28,7 @@ import time
 import warnings
 
 import numpy as np
+from _timing import best_of
 
 
 def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -39,15 +40,6 @@ def make_data(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray
     time_ = np.minimum(np.ceil(np.minimum(latent, censor)), 3650.0)
     event = (latent <= censor) & (latent <= 3650)
     return time_, event, X
-
-
-def best_of(fn, repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
 
 
 def run_sarcohort(t, e, X):

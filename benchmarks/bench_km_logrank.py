@@ -17,20 +17,10 @@ The script also checks that the three agree on S(t) and on the chi-square.
 from __future__ import annotations
 
 import argparse
-import time
 import warnings
-from collections.abc import Callable
 
 import numpy as np
-
-
-def best_of(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
-    best, out = float("inf"), None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - t0)
-    return best, out
+from _timing import best_of
 
 
 def make_data(n: int, seed: int = 2026, continuous: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

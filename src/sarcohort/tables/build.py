@@ -214,7 +214,7 @@ def univariable_table(results: Results) -> ReportTable:
                        tuple("plain" for _ in rows), notes)
 
 
-def multivariable_table(model: CoxModel, *, time_unit: str = "months", conf_level: float = 0.95,
+def multivariable_table(model: CoxModel, *, conf_level: float = 0.95,
                         ties: str = "efron") -> ReportTable:
     """One multivariable Cox model with n, events, EPV, the PH test and warnings."""
     ci = ci_name(conf_level)
@@ -281,8 +281,7 @@ def all_tables(results: Results) -> list[ReportTable]:
     if results.univariable:
         out.append(univariable_table(results))
     for m in results.multivariable:
-        out.append(multivariable_table(m, time_unit=results.meta.time_unit,
-                                       conf_level=results.meta.conf_level, ties=results.meta.ties))
+        out.append(multivariable_table(m, conf_level=results.meta.conf_level, ties=results.meta.ties))
     if results.robustness:
         out.append(robustness_table(results))
     return out
