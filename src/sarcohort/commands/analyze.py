@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,13 +16,11 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def analyze(protocol: Path, out: Path, *, quiet: bool = False) -> dict[str, Path]:
-    """Load, analyse and report; returns the paths written (library form of :func:`run`)."""
+def analyze(study: Any, out: Path, *, quiet: bool = False) -> dict[str, Path]:
+    """Load, analyse and report a parsed :class:`~sarcohort.study.Study`; returns the paths written."""
     from sarcohort.commands._progress import progress
     from sarcohort.report import prepare, write
-    from sarcohort.study import Study
 
-    study = Study.from_toml(protocol)
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
     with progress(f"{study.title}: loading the cohort") as say:
         cohort = study.load()
@@ -37,17 +35,15 @@ def analyze(protocol: Path, out: Path, *, quiet: bool = False) -> dict[str, Path
     return paths
 
 
-def _check_sources(protocol: Path) -> None:
+def _check_sources(study: Any) -> None:
     """Missing data files are usage errors (exit 2), found before any work."""
-    from sarcohort.study import Study
-
-    study = Study.from_toml(protocol)
-    data = getattr(study.cohort_config, "data", None)
+    data = study.cohort_config.data
+    base = study.path.parent
     for key in ("patients", "treatments", "redcap_dictionary"):
-        name = getattr(data, key, None)
-        if name and not (protocol.parent / name).is_file():
-            raise _fail(f"{protocol}: [data] {key} = {name!r}: no such file "
-                        f"{protocol.parent / name} (paths are relative to the protocol)", 2)
+        name = getattr(data, key)
+        if name and not (base / name).is_file():
+            raise _fail(f"{study.path}: [data] {key} = {name!r}: no such file "
+                        f"{base / name} (paths are relative to the protocol)", 2)
 
 
 def run(
@@ -61,13 +57,15 @@ def run(
     which file, row, column or key); 2: usage error (missing protocol, bad key in it).
     """
     from sarcohort.exceptions import InputError, ProtocolError
+    from sarcohort.study import Study
 
     if not protocol.is_file():
         raise _fail(f"{protocol}: no such protocol file (create one with `sarcohort init`)", 2)
     t0 = time.perf_counter()
     try:
-        _check_sources(protocol)
-        paths = analyze(protocol, out, quiet=quiet)
+        study = Study.from_toml(protocol)
+        _check_sources(study)
+        paths = analyze(study, out, quiet=quiet)
     except ProtocolError as exc:
         raise _fail(f"{protocol}: {exc}", 2) from None
     except InputError as exc:
