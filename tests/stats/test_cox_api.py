@@ -208,3 +208,16 @@ def test_formula_weights_missing_dropped_and_checked_as_arrays():
     w[3] = -1.0
     with pytest.raises(InputError, match="weights"):
         cox("Surv(t, s) ~ x", data=df, weights=w)
+
+
+def test_constant_covariates_are_refused_not_estimated():
+    """R gives NA for a constant covariate; we stop and name it rather than print a made-up HR."""
+    rng = np.random.default_rng(4)
+    n = 60
+    df = pd.DataFrame({"t": rng.exponential(size=n), "e": rng.random(n) < 0.7, "x": rng.normal(size=n),
+                       "one": 1.0, "flag": True, "partly": np.where(np.arange(n) < 5, np.nan, 2.0)})
+    for term in ("one", "flag", "partly"):  # partly: constant once na.omit drops its missing rows
+        with pytest.raises(InputError, match=term):
+            cox(f"Surv(t, e) ~ x + {term}", data=df)
+    with pytest.raises(InputError, match="constant"):
+        cox(df["t"].to_numpy(), df["e"].to_numpy(), np.column_stack([df["x"], np.ones(n)]))

@@ -54,6 +54,8 @@ def design(
         else:
             lab, order = level_labels(s)
             order = [o for o in order if (lab == o).any()]
+            if len(order) < 2:  # one level only: a constant column, which the fit refuses by name
+                cols[c], labels[c], exposed[c] = np.zeros(len(sub)), label(c), None
             for lv in order[1:]:
                 name = f"{c}={lv}"
                 cols[name] = (lab == lv).to_numpy(dtype=float)

@@ -23,7 +23,7 @@ from sarcohort.analysis.results import (
 from sarcohort.analysis.survival import km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
 from sarcohort.analysis.timedep import compare_exposure
-from sarcohort.exceptions import ProtocolError
+from sarcohort.exceptions import InputError, ProtocolError
 
 __all__ = ["run_analysis", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
 
@@ -67,6 +67,23 @@ def flow_steps(flow: Any) -> tuple[FlowStep, ...]:
     return tuple(out)
 
 
+def _looks_identifying(s: pd.Series) -> bool:
+    """Text with a distinct value for most patients, or whole numbers all distinct: the shape
+    of a name, an identifier or a date written as text (a [derived] alias of a free column
+    included). Real categories repeat; real measurements are rarely all-distinct integers."""
+    values = s.dropna()
+    n = len(values)
+    if n < 20:
+        return False
+    distinct = values.nunique()
+    if pd.api.types.is_bool_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        x = values.to_numpy(dtype=float)
+        return distinct == n and bool(np.all(x == np.round(x)))
+    return distinct > max(20, n // 2)
+
+
 def _check_columns(data: pd.DataFrame, study: Any) -> None:
     a = study.analysis
     have = set(data.columns)
@@ -85,6 +102,12 @@ def _check_columns(data: pd.DataFrame, study: Any) -> None:
             raise ProtocolError(
                 "an identifier or a date is never described or reported", argument="analysis",
                 value=name, fix="describe a derived variable instead (age, months to metastasis)")
+        if name in have and _looks_identifying(data[name]):
+            raise ProtocolError(
+                f"has a different value for nearly every patient ({data[name].nunique()} values "
+                f"among {len(data)} patients): it looks like an identifier, a name or a date, "
+                "which is never shown in a report", argument="analysis", value=name,
+                fix="describe a derived variable instead (a category, an age, a duration)")
     for e in a.endpoints:
         need([f"{e}_days", f"{e}_event"], "analysis.endpoints")
     if a.group:
@@ -106,6 +129,13 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
     say = progress or (lambda _msg: None)
     a = study.analysis
     data: pd.DataFrame = cohort.patients
+    if data.empty:
+        flow = cohort.flow
+        reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
+        raise InputError(
+            f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})",
+            argument=str(study.path), fix="run `sarcohort validate` on the data with this protocol to see "
+            "each problem by file, row and column")
     _check_columns(data, study)
     label = a.label
     warnings_out: list[str] = []

@@ -173,6 +173,9 @@ def _make_factor(expr: str, data: Any) -> Factor:
         except TypeError:
             uniq = sorted(uniq, key=str)
         levels = [format_level(v) for v in uniq]
+    if len(levels) < 2:  # R: "contrasts can be applied only to factors with 2 or more levels"
+        raise InputError(f"factor has {len(levels)} level in the analysed rows (its effect cannot be "
+                         "estimated)", argument=expr, value=levels, fix="remove it from the model")
     return Factor(expr, True, tuple(levels))
 
 
