@@ -157,7 +157,8 @@ def _num(v: Any, path: str, *, lo: float | None = None, hi: float | None = None)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise _err(path, "must be a number", v)
     if (lo is not None and v <= lo) or (hi is not None and v >= hi):
-        raise _err(path, f"must be between {lo} and {hi} (exclusive)", v)
+        bounds = [f"more than {lo:g}" if lo is not None else "", f"less than {hi:g}" if hi is not None else ""]
+        raise _err(path, "must be " + " and ".join(b for b in bounds if b), v)
     return float(v)
 
 

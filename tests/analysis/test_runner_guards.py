@@ -64,3 +64,10 @@ def test_constant_covariate_fails_the_model_by_name(synthetic):
     model = results.model("os")
     assert all(t.hr is None for t in model.terms)
     assert any("everyone" in w and "constant" in w for w in model.warnings)
+
+
+def test_group_order_typo_is_reported(synthetic):
+    doc = _protocol()
+    doc["analysis"]["group_order"] = ["synchronous", "metachronus"]
+    results = _run(doc, *synthetic)
+    assert any("'metachronus'" in w and "spelling" in w for w in results.warnings)

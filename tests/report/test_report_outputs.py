@@ -237,3 +237,15 @@ def test_interval_labels_follow_the_protocol_conf_level():
     joined = "\n".join(texts)
     assert "95%" not in joined and "Efron" not in joined
     assert "HR (90% CI)" in joined and "90% CI" in results_text(r)
+
+
+def test_rewriting_a_folder_leaves_no_stale_figures(tmp_path):
+    import sarcohort.report
+    from analysis.small_cohort import results as small_results
+
+    res = small_results()
+    sarcohort.report.write(res, tmp_path, factor_figures=True, formats=("csv",))
+    many = {p.name for p in (tmp_path / "figures").iterdir()}
+    sarcohort.report.write(res, tmp_path, factor_figures=False, formats=("csv",))
+    few = {p.name for p in (tmp_path / "figures").iterdir()}
+    assert few < many  # the factor figures of the first run are gone

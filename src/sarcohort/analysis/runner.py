@@ -144,6 +144,15 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
     descriptive = list(a.descriptive) or [c for c in a.factors if c != a.group]
     table1 = build_table1(data, descriptive, a.group, label=label,
                           continuous_test=a.continuous_test, group_order=a.group_order)
+    if a.group:
+        shown_groups = {g.lower() for g in table1.columns[1:]}
+        unknown = [g for g in a.group_order if str(g).lower() not in shown_groups]
+        if unknown:
+            warnings_out.append(f"analysis.group_order names {', '.join(map(repr, unknown))}, which is not a "
+                                f"value of {a.group} in the analysed patients (check the spelling).")
+        if len(table1.columns) < 3:
+            warnings_out.append(f"{label(a.group)} takes a single value in the analysed patients: "
+                                "there is nothing to compare.")
 
     endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
     lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * 30.4375 / a.unit_days

@@ -30,7 +30,7 @@ def analyze(study: Any, out: Path, *, quiet: bool = False) -> dict[str, Path]:
     if not quiet:
         n_err = len(cohort.report.errors)
         typer.echo(f"{len(cohort.patients)} patients analysed"
-                   + (f"; {n_err} data error(s) excluded patients: see `sarcohort validate`" if n_err else ""),
+                   + (f"; {n_err} data error(s): see `sarcohort validate`" if n_err else ""),
                    err=True)
     return paths
 

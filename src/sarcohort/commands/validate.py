@@ -35,7 +35,7 @@ def _folder_sources(folder: Path) -> tuple[Path, Path | None]:
 
 def run(
     file: Annotated[Path, typer.Argument(help="Data file: .xlsx (sheets 'patients' and 'treatments'), .csv or .parquet of patients, or a folder with patients.csv and treatments.csv.", show_default=False)],
-    protocol: Annotated[Path | None, typer.Option("--protocol", "-p", help="study.toml whose [data] section maps your columns, codes and date format, and whose [inclusion] gives the age range.")] = None,
+    protocol: Annotated[Path | None, typer.Option("--protocol", "-p", help="study.toml whose \\[data] section maps your columns, codes and date format, and whose \\[inclusion] gives the age range.")] = None,
     report: Annotated[Path | None, typer.Option("--report", "-r", help="Write every problem to this CSV file.")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of the patients table in a workbook (default: 'patients', else the first).")] = None,
     treatments: Annotated[Path | None, typer.Option("--treatments", "-t", help="Treatments table, when not in the same workbook.")] = None,

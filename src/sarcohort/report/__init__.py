@@ -70,6 +70,7 @@ def write(
         results = Results.from_json(Path(results))
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    _remove_previous_outputs(out)
     opts = dict(results.meta.report_options or {})
     formats = tuple(formats or opts.get("formats") or ("html", "docx", "xlsx", "csv"))
     figure_formats = tuple(figure_formats or opts.get("figure_formats") or ("svg", "png"))
@@ -107,3 +108,12 @@ def write(
 
         paths["html"] = write_html(out / "report.html", results, sections, figures, title)
     return paths
+
+
+def _remove_previous_outputs(out: Path) -> None:
+    """Remove the figures and CSVs an earlier report wrote in ``out``, so that a report
+    never mixes files of two runs (other files in the folder are left alone)."""
+    for folder, suffixes in (("figures", {".svg", ".png"}), ("csv", {".csv"})):
+        for old in (out / folder).glob("*"):
+            if old.is_file() and old.suffix in suffixes:
+                old.unlink()

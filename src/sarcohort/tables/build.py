@@ -209,7 +209,10 @@ def univariable_table(results: Results) -> ReportTable:
                 else [DASH, DASH]
         rows.append(row)
     notes = ("Cox proportional hazards models with one variable each; HR: hazard ratio "
-             f"(Wald {ci} and P). Ties: {results.meta.ties.capitalize()}.",)
+             f"(Wald {ci} and P). Ties: {results.meta.ties.capitalize()}.",
+             *dict.fromkeys(f"{m.endpoint_label}, {m.covariates[0]}: {w}"
+                            for m in results.univariable for w in m.warnings
+                            if "events per variable" not in w))
     return ReportTable("univariable", "Univariable Cox models", _frame(rows, cols),
                        tuple("plain" for _ in rows), notes)
 
