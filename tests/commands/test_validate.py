@@ -145,3 +145,38 @@ def test_hundred_thousand_rows(tmp_path):
     assert "... and" in r.output  # only the first problems are printed
     frame = pd.read_csv(tmp_path / "r.csv")
     assert (frame["severity"] == "error").sum() > 1000
+
+
+def test_workbook_without_treatments_sheet(tmp_path):
+    """Without a protocol the treatments are absent (an info says so); with a protocol naming
+    the workbook for treatments it is a usage error naming the file and its sheets."""
+    p, _ = example_tables()
+    path = tmp_path / "same.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        p.to_excel(xw, sheet_name="patients", index=False)
+    r = invoke(path)
+    assert r.exit_code == 0, r.output
+    assert "sheet.missing" in r.output and "treatment row" not in r.output
+    assert "6 would be analysed" in r.output
+    proto = tmp_path / "study.toml"
+    proto.write_text('[data]\npatients = "same.xlsx"\ntreatments = "same.xlsx"\n', encoding="utf-8")
+    r = invoke(path, "--protocol", proto)
+    assert r.exit_code == 2
+    assert "same.xlsx" in r.output and "no sheet 'treatments'" in r.output
+    assert "'patients'" in r.output
+
+
+def test_same_id_in_two_centres_excludes_both_patients(tmp_path):
+    p, t = example_tables()
+    p.loc[5, "patient_id"] = "A1"  # Nice's C1 takes the id of Lyon's A1; treatments have no centre
+    p.to_csv(tmp_path / "p.csv", index=False)
+    t.to_csv(tmp_path / "t.csv", index=False)
+    r = invoke(tmp_path / "p.csv", "--treatments", tmp_path / "t.csv", "--report",
+               tmp_path / "problems.csv")
+    assert r.exit_code == 1, r.output
+    frame = pd.read_csv(tmp_path / "problems.csv", encoding="utf-8-sig")
+    amb = frame[frame["rule"] == "treatment.ambiguous_patient"]
+    assert amb["row"].tolist() == [2, 3, 4] and (amb["file"] == "t.csv").all()
+    assert (amb["severity"] == "error").all()
+    flat = " ".join(r.output.split())
+    assert "2 excluded (data error (rule treatment.ambiguous_patient in treatments))" in flat

@@ -201,3 +201,70 @@ def test_header_only_file_is_an_error_not_a_crash(tmp_path):
     path.write_text(",".join(example_tables()[0].columns) + "\n")
     c = _cohort(path, CohortConfig())
     assert not c.report.ok and c.flow.n_read == 0 and c.flow.n_analysed == 0
+
+
+def _sheets(path, **frames):
+    with pd.ExcelWriter(path) as xw:
+        for name, frame in frames.items():
+            frame.to_excel(xw, sheet_name=name, index=False)
+    return path
+
+
+def test_workbook_without_treatments_sheet_is_not_read_as_treatments(tmp_path):
+    """The protocol names the workbook for treatments: its patients sheet is never used
+    as the treatments table; the error names the file and its sheets."""
+    p, _ = example_tables()
+    _sheets(tmp_path / "same.xlsx", patients=p)
+    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx"}})
+    with pytest.raises(InputError, match=r"no sheet 'treatments'.*its sheets: 'patients'") as exc:
+        read_sources(config.data, tmp_path)
+    assert exc.value.argument == "same.xlsx"
+    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
+                                              "treatments_sheet": "Tx"}})
+    with pytest.raises(InputError, match="no sheet 'Tx'"):
+        read_sources(config.data, tmp_path)
+    # the protocol points the treatments at the patients sheet itself
+    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
+                                              "treatments_sheet": "patients"}})
+    with pytest.raises(InputError, match="both be the sheet 'patients'"):
+        read_sources(config.data, tmp_path)
+
+
+def test_workbook_without_treatments_sheet_means_no_treatments(tmp_path):
+    p, _ = example_tables()
+    path = _sheets(tmp_path / "book.xlsx", patients=p)
+    pt, tt = read_sources(CohortConfig().data, tmp_path, patients=path)
+    assert tt is None and pt.sheet == "patients"
+    info = [q for q in pt.problems if q.rule == "sheet.missing"]
+    assert len(info) == 1 and info[0].severity == "info"
+    assert "no sheet named 'treatments'" in info[0].message and "'patients'" in info[0].message
+    c = cohort_from_tables(pt, tt, CohortConfig(), today=TODAY)
+    assert c.report.ok and len(c.patients) == 6 and len(c.treatments) == 0
+
+
+def test_patients_sheet_is_never_the_treatments_sheet(tmp_path):
+    p, t = example_tables()
+    # no 'patients' sheet: the first sheet that is not the treatments sheet is read, with a note
+    path = _sheets(tmp_path / "a.xlsx", treatments=t, Cohort=p)
+    pt, tt = read_sources(CohortConfig().data, tmp_path, patients=path)
+    assert (pt.sheet, tt.sheet, pt.n, tt.n) == ("Cohort", "treatments", 6, 7)
+    assert [q.rule for q in pt.problems] == ["sheet.missing"]
+    # a workbook with only a treatments sheet has no patients table
+    path = _sheets(tmp_path / "b.xlsx", treatments=t)
+    with pytest.raises(InputError, match=r"no patients sheet \(its sheets: 'treatments'\)"):
+        read_sources(CohortConfig().data, tmp_path, patients=path)
+    # a patients sheet named in the protocol must exist
+    config = CohortConfig.from_dict({"data": {"patients_sheet": "Patients 2019"}})
+    with pytest.raises(InputError, match=r"no sheet 'Patients 2019'.*'Cohort'"):
+        read_sources(config.data, tmp_path, patients=tmp_path / "a.xlsx")
+
+
+def test_separate_treatments_workbook(tmp_path):
+    p, t = example_tables()
+    p_path = _sheets(tmp_path / "p.xlsx", patients=p)
+    one = _sheets(tmp_path / "one.xlsx", Sheet1=t)  # a workbook of its own, one sheet: that table
+    pt, tt = read_sources(CohortConfig().data, tmp_path, patients=p_path, treatments=one)
+    assert tt.sheet == "Sheet1" and tt.n == 7
+    two = _sheets(tmp_path / "two.xlsx", Sheet1=t, Sheet2=p)  # several sheets: never guessed
+    with pytest.raises(InputError, match=r"no sheet 'treatments'.*'Sheet1', 'Sheet2'"):
+        read_sources(CohortConfig().data, tmp_path, patients=p_path, treatments=two)

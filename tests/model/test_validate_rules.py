@@ -219,19 +219,54 @@ def test_date_values_are_shown_as_dates(tmp_path):
     assert prob.value == "2011-04-01"
 
 
-def test_same_id_in_two_centres_warns_when_treatments_cannot_be_linked(tmp_path):
+def test_same_id_in_two_centres_makes_its_treatments_ambiguous(tmp_path):
     p, t = example_tables()
     p.loc[5, "patient_id"] = "A1"  # C1 in Nice now has the id of A1 (Lyon)
     c = _build(tmp_path, p, t)
     rows = sorted(x.row for x in c.report.warnings if x.rule == "duplicate_id.centre")
     assert rows == [2, 7]
-    # the treatments of 'A1' are linked to nobody rather than to the wrong patient
-    assert not c.patients.loc["P0001", "metastasis_surgery"]
-    # with a centre column in the treatments table they are linked again
-    t["centre"] = ["Lyon", "Lyon", "Lyon", "Paris", "Paris", "Paris", "Paris"]
+    # the three treatment rows of 'A1' (rows 2-4) cannot tell Lyon's A1 from Nice's: errors
+    for row in (2, 3, 4):
+        prob = _find(c, "treatment.ambiguous_patient", row, "patient_id", file="treatments.csv")
+        assert prob.severity == "error"
+        assert "several centres (row 2 (Lyon), row 7 (Nice)" in prob.message
+        assert "add a centre column to the treatments table" in prob.message
+    assert "treatment.ambiguous_patient" in RULES
+    # both patients are excluded rather than analysed with no treatment (A1 had surgery
+    # and two systemic lines); the others are untouched
+    assert c.flow.excluded["data error (rule treatment.ambiguous_patient in treatments)"] == 2
+    assert c.flow.n_analysed == 4
+    assert sorted(c.excluded["source_row"]) == [2, 7]
+    assert list(c.patients.index) == ["P0002", "P0003", "P0004", "P0005"]
+    assert c.patients.loc["P0003", "n_systemic_lines"] == 1
+    # no treatment of the excluded patients is kept
+    assert set(c.treatments["pseudo_id"]) == {"P0003", "P0004", "P0005"}
+
+
+def test_same_id_in_two_centres_is_linked_by_a_centre_column(tmp_path):
+    p, t = example_tables()
+    p.loc[5, "patient_id"] = "A1"
+    t["centre"] = [" lyon", "Lyon", "LYON", "Paris", "Paris", "Paris", "Paris"]  # case, spaces
     c = _build(tmp_path, p, t)
-    assert not [x for x in c.report.problems if x.rule == "duplicate_id.centre"]
+    assert c.report.ok, c.report.to_frame()
+    assert not [x for x in c.report.problems if x.rule.startswith("duplicate_id")]
     assert c.patients.loc["P0001", "metastasis_surgery"]
+    assert c.patients.loc["P0001", "n_systemic_lines"] == 2
+    assert c.patients.loc["P0006", "n_systemic_lines"] == 0  # Nice's A1 has no treatment
+    # a treatment of A1 in Nice now goes to Nice's patient; one in Paris matches nobody
+    extra = {"patient_id": "A1", "kind": "surgery", "start_date": "2016-01-01", "in_trial": "no"}
+    t = pd.concat([t, pd.DataFrame([{**extra, "centre": "Nice"}, {**extra, "centre": "Paris"}])],
+                  ignore_index=True)
+    c = _build(tmp_path, p, t)
+    assert c.patients.loc["P0006", "metastasis_surgery"]
+    prob = _find(c, "treatment.unknown_patient", 10, "centre", file="treatments.csv")
+    assert "in this centre" in prob.message and prob.value == "Paris"
+    # a treatment row without its centre falls back on the id: ambiguous again
+    t.loc[8, "centre"] = None
+    c = _build(tmp_path, p, t)
+    _find(c, "treatment.ambiguous_patient", 10, "patient_id", file="treatments.csv")
+    assert c.flow.excluded["data error (rule treatment.ambiguous_patient in treatments)"] == 2
+    assert c.flow.n_analysed == 4
 
 
 def test_repeated_header_in_a_file(tmp_path):
@@ -244,3 +279,37 @@ def test_repeated_header_in_a_file(tmp_path):
     c = cohort_from_tables(p_raw, None, today=TODAY)
     prob = _find(c, "column.duplicate", 1, "sex (2)")
     assert prob.severity == "warning"
+
+
+def test_ids_differing_only_by_case_warn(tmp_path):
+    p, t = example_tables()
+    p.loc[1, "patient_id"] = "a1"  # A2 of Lyon now 'a1': probably A1 typed twice
+    p.loc[5, "patient_id"] = "b1"  # in Nice: not the same centre as Paris' B1, no warning
+    c = _build(tmp_path, p, t)
+    hits = sorted((x.row, x.severity) for x in c.report.problems if x.rule == "duplicate_id.case")
+    assert hits == [(2, "warning"), (3, "warning")]
+    prob = _find(c, "duplicate_id.case", 3, "patient_id")
+    assert "(rows 2, 3)" in prob.message and "A1" not in prob.value + prob.message
+    assert "duplicate_id.case" in RULES
+    assert c.flow.n_analysed == 6  # a warning: nobody excluded
+
+
+@pytest.mark.parametrize("written", ["1e3", "1E3", "2.5", "0x10", "1_000", "inf"])
+def test_integer_refuses_scientific_notation_and_decimals(tmp_path, written):
+    p, t = example_tables()
+    p["n_metastases"] = p["n_metastases"].astype(object)
+    p.loc[2, "n_metastases"] = written
+    c = _build(tmp_path, p, t)
+    prob = _find(c, "type", 4, "n_metastases")
+    assert prob.severity == "error" and prob.value == written
+    assert c.flow.excluded["data error (rule type)"] == 1
+
+
+@pytest.mark.parametrize(("written", "value"), [("12", 12), ("+3", 3), ("7.0", 7), (" 4 ", 4)])
+def test_integer_written_plainly_is_read(tmp_path, written, value):
+    p, t = example_tables()
+    p["n_metastases"] = p["n_metastases"].astype(object)
+    p.loc[2, "n_metastases"] = written
+    c = _build(tmp_path, p, t)
+    assert c.report.ok, c.report.to_frame()
+    assert c.patients.loc["P0003", "n_metastases"] == value

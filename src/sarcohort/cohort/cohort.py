@@ -14,10 +14,13 @@ from sarcohort.cohort.flow import PatientFlow
 from sarcohort.exceptions import InputError
 from sarcohort.model.validate_report import ValidationReport
 
-__all__ = ["Cohort", "NEVER_SAVED"]
+__all__ = ["Cohort", "NEVER_SAVED", "TREATMENT_DERIVED"]
 
 #: Columns never written to disk (the identifier is not even kept in memory).
 NEVER_SAVED = ("patient_id", "birth_date")
+
+#: Columns the cohort adds to the treatments table (saved with the template's columns).
+TREATMENT_DERIVED = ("pseudo_id", "source_row", "start_days")
 
 _FILES = ("cohort.parquet", "treatments.parquet", "manifest.json", "problems.csv")
 
@@ -66,7 +69,7 @@ class Cohort:
         return self.report.problems
 
     def columns_not_saved(self) -> list[str]:
-        """Columns of the source file that are not in the template (kept in memory only).
+        """Columns of the patients file that are not in the template (kept in memory only).
 
         A free column may hold anything, names included, so it is never written to disk;
         the protocol's ``[derived]`` covariates computed from it are.
@@ -78,24 +81,38 @@ class Cohort:
         known = {*PATIENTS.names, *DERIVED_COLUMNS, *derived, "pseudo_id", "source_row"}
         return [c for c in self.patients.columns if c not in known]
 
+    def treatment_columns_not_saved(self) -> list[str]:
+        """Columns of the treatments file that are not in the template (kept in memory only).
+
+        Same rule as :meth:`columns_not_saved`: only the template's treatment columns and
+        the columns this layer adds (``pseudo_id``, ``source_row``, ``start_days``) are saved.
+        """
+        from sarcohort.model.schema import TREATMENTS
+
+        known = {*TREATMENTS.names, *TREATMENT_DERIVED}
+        return [c for c in self.treatments.columns if c not in known]
+
     def save(self, directory: str | Path) -> Path:
         """Write ``cohort.parquet``, ``treatments.parquet``, ``problems.csv`` and ``manifest.json``.
 
         The birth date is not written (the age at first metastasis is), nor are free
-        columns that are not in the template (:meth:`columns_not_saved`); the manifest
-        records the SHA-256 of both Parquet files and the names of the columns left out.
+        columns of either table that are not in the template (:meth:`columns_not_saved`,
+        :meth:`treatment_columns_not_saved`); the manifest records the SHA-256 of both
+        Parquet files and, under ``columns_not_saved``, the names (never the values) of
+        the columns left out of each table.
         """
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         not_saved = self.columns_not_saved()
+        t_not_saved = self.treatment_columns_not_saved()
         patients = self.patients.drop(columns=[c for c in (*NEVER_SAVED, *not_saved) if c in self.patients])
         treatments = self.treatments.drop(
-            columns=[c for c in NEVER_SAVED if c in self.treatments])
+            columns=[c for c in (*NEVER_SAVED, *t_not_saved) if c in self.treatments])
         patients.to_parquet(out / "cohort.parquet", index=False)
         treatments.to_parquet(out / "treatments.parquet", index=False)
         self.report.write_csv(out / "problems.csv")
         manifest = dict(self.manifest)
-        manifest["columns_not_saved"] = not_saved
+        manifest["columns_not_saved"] = {"patients": not_saved, "treatments": t_not_saved}
         manifest["columns"] = {k: v for k, v in manifest.get("columns", {}).items() if k not in not_saved}
         manifest["files"] = {name: _sha256(out / name) for name in
                              ("cohort.parquet", "treatments.parquet", "problems.csv")}

@@ -93,27 +93,113 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
         return read_redcap(p_path, dict_path, keep)
     kind = _kind(p_path)
     t_table: RawTable | None = None
-    if kind == "xlsx":
-        from sarcohort.ingest.xlsx import find_sheet, read_xlsx, sheet_names
-
-        names = sheet_names(p_path)
-        p_sheet = sheet or data.patients_sheet or find_sheet(names, "patients") or names[0]
-        p_table = read_xlsx(p_path, p_sheet)
-        if treatments is None and data.treatments is None:
-            t_sheet = data.treatments_sheet or find_sheet(names, "treatments")
-            if t_sheet is not None and find_sheet(names, t_sheet) != p_table.sheet:
-                t_table = read_xlsx(p_path, t_sheet)
-    else:
-        p_table = read_table(p_path)
     t_path = Path(treatments) if treatments is not None else (
         base / data.treatments if data.treatments else None)
-    if t_path is not None:
-        if _kind(t_path) == "xlsx":
-            from sarcohort.ingest.xlsx import find_sheet, read_xlsx, sheet_names
+    if kind == "xlsx":
+        from sarcohort.ingest.xlsx import read_xlsx, sheet_names
 
-            names = sheet_names(t_path) if t_path.is_file() else []
-            t_sheet = data.treatments_sheet or find_sheet(names, "treatments")
-            t_table = read_table(t_path, t_sheet)
+        names = sheet_names(p_path)
+        p_sheet, note = _patients_sheet(p_path, names, sheet or data.patients_sheet,
+                                        data.treatments_sheet or "treatments")
+        p_table = read_xlsx(p_path, p_sheet)
+        if note is not None:
+            p_table = p_table.with_(problems=(*p_table.problems, p_table.problem(
+                "sheet.missing", "info", note)))
+        if t_path is None:
+            t_sheet = _workbook_sheet(p_path, names, data.treatments_sheet, "treatments",
+                                      required=data.treatments_sheet is not None)
+            if t_sheet is None:
+                p_table = p_table.with_(problems=(*p_table.problems, p_table.problem(
+                    "sheet.missing", "info",
+                    f"the workbook has no sheet named 'treatments' (its sheets: "
+                    f"{_listing(names)}): no treatments are read, so every patient counts as "
+                    "untreated (no surgery, no systemic line); add the sheet or give "
+                    "the treatments file")))
+            else:
+                t_table = _other_sheet(p_path, t_sheet, p_table)
+    else:
+        p_table = read_table(p_path)
+    if t_path is not None:
+        if t_path.is_file() and _kind(t_path) == "xlsx":
+            from sarcohort.ingest.xlsx import sheet_names
+
+            names = sheet_names(t_path)
+            same = _same_file(t_path, p_path)
+            # a workbook of its own with one sheet is that table; otherwise the sheet must
+            # be named, never guessed (it could be the patients sheet)
+            required = same or data.treatments_sheet is not None or len(names) > 1
+            t_sheet = _workbook_sheet(t_path, names, data.treatments_sheet, "treatments",
+                                      required=required) or names[0]
+            t_table = _other_sheet(t_path, t_sheet, p_table if same else None)
         else:
             t_table = read_table(t_path)
     return p_table, t_table
+
+
+def _listing(names: list[str]) -> str:
+    return ", ".join(repr(n) for n in names) or "none"
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:  # pragma: no cover - broken links
+        return False
+
+
+def _patients_sheet(path: Path, names: list[str], wanted: str | None, treatments_sheet: str,
+                    ) -> tuple[str, str | None]:
+    """The patients sheet: the one asked for (which must exist), else 'patients', else the
+    first sheet that is not the treatments sheet; with an info note when guessed."""
+    from sarcohort.ingest.xlsx import find_sheet
+
+    if wanted is not None:
+        return _workbook_sheet(path, names, wanted, "patients", required=True), None  # type: ignore[return-value]
+    found = find_sheet(names, "patients")
+    if found is not None:
+        return found, None
+    others = [n for n in names if find_sheet([n], treatments_sheet) is None]
+    if not others:
+        raise InputError(f"the workbook has no patients sheet (its sheets: {_listing(names)})",
+                         argument=path.name, value="patients",
+                         fix="name the patients sheet 'patients', or set [data] patients_sheet "
+                             "(--sheet on the command line)")
+    note = None
+    if len(names) > 1:
+        note = (f"the workbook has no sheet named 'patients': its sheet {others[0]!r} is read "
+                "as the patients table (set [data] patients_sheet, or --sheet, to choose)")
+    return others[0], note
+
+
+def _workbook_sheet(path: Path, names: list[str], wanted: str | None, role: str, *,
+                    required: bool) -> str | None:
+    """The sheet named ``wanted`` (default: ``role``), ignoring case and spaces.
+
+    Raises
+    ------
+    InputError
+        When it is not there and ``required``: naming the file and its sheets.
+    """
+    from sarcohort.ingest.xlsx import find_sheet
+
+    name = wanted or role
+    found = find_sheet(names, name)
+    if found is None and required:
+        key = "patients_sheet" if role == "patients" else "treatments_sheet"
+        raise InputError(
+            f"the workbook has no sheet {name!r} for the {role} table (its sheets: "
+            f"{_listing(names)})", argument=path.name, value=name,
+            fix=f"name the {role} sheet {name!r}, or set [data] {key} to one of its sheets")
+    return found
+
+
+def _other_sheet(path: Path, t_sheet: str, p_table: RawTable | None) -> RawTable:
+    """Read the treatments sheet, refusing the sheet already read as the patients table."""
+    from sarcohort.ingest.xlsx import read_xlsx
+
+    if p_table is not None and p_table.sheet == t_sheet:
+        raise InputError(f"the patients and treatments tables would both be the sheet "
+                         f"{t_sheet!r}", argument=path.name, value=t_sheet,
+                         fix="put the treatments in a sheet of their own and set [data] "
+                             "treatments_sheet (and patients_sheet) to the right sheets")
+    return read_xlsx(path, t_sheet)

@@ -127,7 +127,11 @@ def validate_tables(
         "centre" in t.columns and t["centre"].notna().any())
     patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
                   check_centre_ids=need_centre_check)
-    pos = link_treatments(p, t, tcol) if len(t) else np.zeros(0, np.int64)
+    pos, ambiguous = (link_treatments(p, t, tcol, patients.rows) if len(t)
+                      else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    # patients whose id several treatment rows cannot tell apart: excluded, since their
+    # treatment covariates (surgery, lines, trials) would be silently wrong
+    pcol.mark(ambiguous, "treatment.ambiguous_patient in treatments")
     if len(t):
         treatment_rules(p, t, pos, tcol, today=today)
         bad = np.flatnonzero((tcol.first_error != None) & (pos >= 0))  # noqa: E711

@@ -23,6 +23,7 @@ RULES: dict[str, str] = {
     "encoding": "the file is UTF-8 (other encodings are read and reported)",
     "row.ragged": "a row has no more cells than the header",
     "file.empty_rows": "empty rows are skipped",
+    "sheet.missing": "a workbook has no sheet of the expected name (which sheet was read, or none)",
     "column.unknown": "a column that is not in the template (kept, never an error)",
     "column.missing": "a template column is absent from the file",
     "column.duplicate": "two columns of the file map to the same template column",
@@ -35,6 +36,7 @@ RULES: dict[str, str] = {
     "date.range": "a date in the future or before 1900",
     "duplicate_id": "the same patient id twice within a centre",
     "duplicate_id.centre": "the same patient id in two centres",
+    "duplicate_id.case": "two patient ids of a centre that differ only by upper/lower case",
     "date.order.birth_diagnosis": "birth before primary diagnosis",
     "date.order.diagnosis_metastasis": "primary diagnosis not after first metastasis",
     "date.order.metastasis_progression": "first metastasis not after progression",
@@ -47,6 +49,7 @@ RULES: dict[str, str] = {
     "age.range": "age at first metastasis within the protocol's range",
     "n_metastases.min": "at least one metastasis",
     "treatment.unknown_patient": "a treatment whose patient is not in the patients table",
+    "treatment.ambiguous_patient": "a treatment whose patient id belongs to several patients",
     "treatment.line": "a line number for systemic treatments only",
     "line.min": "a line number is at least 1",
 }

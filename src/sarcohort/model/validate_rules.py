@@ -110,6 +110,7 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
         col.add(mask, "patient_id", "duplicate_id", "error",
                 "this patient id appears more than once in the same centre: merge the rows "
                 "or correct the id", values)
+    _case_duplicates(frame, has, col)
     if check_centre_ids:
         per_id = frame.drop_duplicates(["centre", "id"]).groupby("id")["centre"].transform("size")
         multi = frame.drop_duplicates(["centre", "id"])[per_id > 1]
@@ -119,32 +120,120 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
             mask[pos] = True
             col.add(mask, "patient_id", "duplicate_id.centre", "warning",
                     "this patient id is used in several centres and the treatments table has "
-                    "no centre column: its treatments cannot be linked; make ids unique "
-                    "(e.g. prefix the centre)", "same id in another centre")
+                    "no centre column: a treatment with this id cannot be linked (error "
+                    "treatment.ambiguous_patient, the patients are excluded); make ids unique "
+                    "(e.g. prefix the centre) or add a centre column to the treatments table",
+                    "same id in another centre")
+
+
+def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> None:
+    """Ids of one centre that differ only by case ("syn-01" and "SYN-01"): a warning."""
+    low = frame["id"].astype(str).str.casefold()
+    keyed = frame.assign(low=low)
+    n_spellings = keyed.groupby(["centre", "low"], sort=False)["id"].transform("nunique")
+    flagged = (n_spellings > 1).to_numpy()
+    if not flagged.any():
+        return
+    sub = keyed[flagged]
+    rows = sub.groupby(["centre", "low"], sort=False)["row"].transform(
+        lambda r: ", ".join(str(int(x)) for x in sorted(r)))
+    mask = np.zeros(len(has), bool)
+    mask[np.flatnonzero(has)[flagged]] = True
+    msgs = np.full(len(has), "", dtype=object)
+    msgs[np.flatnonzero(has)[flagged]] = [
+        f"this patient id differs from another id of the same centre only by upper/lower case "
+        f"(rows {r}): probably the same patient; correct the id, or merge the rows" for r in rows]
+    col.add(mask, "patient_id", "duplicate_id.case", "warning", msgs, "same id, other case")
+
+
+def _key(s: pd.Series) -> pd.Series:
+    """Centre names compared ignoring case and surrounding spaces."""
+    return s.astype(object).where(s.notna(), None).map(
+        lambda v: None if v is None else str(v).strip().casefold())
 
 
 def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
-                    ) -> np.ndarray:
-    """Position of each treatment's patient in the patients table (-1 when unknown).
+                    patient_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Link each treatment row to its patient.
 
-    Links on (centre, patient_id) when the treatments table has a centre column,
-    else on patient_id alone (ids used in several centres are not linked).
+    A row is linked on ``patient_id`` alone, or on (``centre``, ``patient_id``) when
+    the treatments table has a ``centre`` column and the row's centre is filled in.
+    A row whose key matches no patient is an error ``treatment.unknown_patient``;
+    one whose key matches several patients (the same id in two centres, and no centre
+    to tell them apart) is an error ``treatment.ambiguous_patient``: it is linked to
+    nobody rather than to the wrong patient, and those patients are returned so that
+    they are excluded (their treatment covariates would be wrong).
+
+    ``patient_rows`` are the patients' row numbers in their file (for the messages).
+
+    Returns
+    -------
+    position, ambiguous
+        Position of each treatment's patient in the patients table (-1 when none or
+        several), and the positions of the patients sharing an ambiguous id.
     """
+    has = p["patient_id"].notna().to_numpy()
+    rows = (np.arange(2, len(p) + 2) if patient_rows is None
+            else np.asarray(patient_rows, dtype=np.int64))
+    pk = pd.DataFrame({"id": p["patient_id"].to_numpy(dtype=object)[has],
+                       "centre": _key(p["centre"]).to_numpy(dtype=object)[has],
+                       "shown": p["centre"].to_numpy(dtype=object)[has],
+                       "pos": np.flatnonzero(has), "row": rows[has]})
+    n = len(t)
+    tid = t["patient_id"].to_numpy(dtype=object)
     by_centre = "centre" in t.columns and t["centre"].notna().any()
-    keys_p = ["centre", "patient_id"] if by_centre else ["patient_id"]
-    pk = p[keys_p].copy()
-    pk["_pos"] = np.arange(len(p))
-    pk = pk[pk["patient_id"].notna()]
-    pk = pk.drop_duplicates(keys_p, keep=False)  # duplicated ids are errors already
-    tk = t[keys_p].copy()
-    merged = tk.merge(pk, on=keys_p, how="left")
-    pos = merged["_pos"].fillna(-1).to_numpy().astype(np.int64)
-    known_id = t["patient_id"].isin(p["patient_id"].dropna()).to_numpy()
-    unknown = (pos < 0) & t["patient_id"].notna().to_numpy() & ~known_id
-    tcol.add(unknown, "patient_id", "treatment.unknown_patient", "error",
+    tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(n, None, object)
+    use_c = pd.notna(tc)
+    count = np.zeros(n, np.int64)
+    first = np.full(n, -1, np.int64)
+    g_id = pk.groupby("id", sort=False)["pos"].agg(["size", "first"])
+    hit = g_id.reindex(pd.Index(tid, dtype=object))
+    count[~use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)[~use_c]
+    first[~use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)[~use_c]
+    if use_c.any():
+        g_c = pk.groupby(["centre", "id"], sort=False)["pos"].agg(["size", "first"])
+        hit = g_c.reindex(pd.MultiIndex.from_arrays([tc[use_c], tid[use_c]]))
+        count[use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
+        first[use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+    pos = np.where(count == 1, first, -1)
+    named = pd.notna(tid)
+    id_elsewhere = pd.Index(tid, dtype=object).isin(pk["id"]) & use_c
+    tcol.add(named & (count == 0) & ~id_elsewhere, "patient_id", "treatment.unknown_patient",
+             "error",
              "no patient with this id in the patients table: correct the id or add the patient",
              "no patient with this id")
-    return pos
+    tcol.add(named & (count == 0) & id_elsewhere, "centre", "treatment.unknown_patient", "error",
+             "no patient with this id in this centre (the id exists in another centre): "
+             "correct the centre or the id", t["centre"] if by_centre else "")
+    amb = np.flatnonzero(named & (count > 1))
+    if not amb.size:
+        return pos, np.zeros(0, np.int64)
+    sub = pk[pk["id"].isin(set(tid[amb]))]
+    where: dict[object, list[tuple[int, object, object, int]]] = {}
+    for rec in zip(sub["id"], sub["row"], sub["shown"], sub["centre"], sub["pos"], strict=True):
+        where.setdefault(rec[0], []).append(rec[1:])
+    msgs = np.full(n, "", dtype=object)
+    done: dict[tuple, str] = {}
+    concerned: set[int] = set()
+    for i in amb:
+        key = (tc[i] if use_c[i] else None, tid[i])
+        if key not in done:
+            hits = sorted(h for h in where[tid[i]] if key[0] is None or h[2] == key[0])
+            concerned.update(h[3] for h in hits)
+            several = len({h[2] for h in hits}) > 1
+            listing = ", ".join(f"row {r}" + (f" ({c})" if several and pd.notna(c) else "")
+                                for r, c, _, _ in hits)
+            place = ("patients in several centres" if several
+                     else "several patients of the same centre")
+            done[key] = (f"this patient id belongs to {place} ({listing} of the patients "
+                         "table): the treatment cannot be linked to one of them; add a centre "
+                         "column to the treatments table or make the ids unique")
+        msgs[i] = done[key]
+    mask = np.zeros(n, bool)
+    mask[amb] = True
+    tcol.add(mask, "patient_id", "treatment.ambiguous_patient", "error", msgs,
+             "id of several patients")
+    return pos, np.array(sorted(concerned), dtype=np.int64)
 
 
 def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Collector,

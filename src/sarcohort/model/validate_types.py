@@ -205,7 +205,10 @@ def _ints(spec: Column, s: pd.Series, missing: np.ndarray, col: Collector,
         text = s.astype(object)
     else:
         text = to_text(s) if text is None else text
-        num = _numbers(text, decimal_comma)
+        # digits only ("12", "+3", "12.0"): "1e3", "0x10" or "1_000" are not written whole numbers
+        sep = "[.,]" if decimal_comma else "[.]"
+        plain = text.str.fullmatch(rf"[+-]?\d+(?:{sep}0*)?", na=False)
+        num = _numbers(text.where(plain, None), decimal_comma)
     num_arr = num.to_numpy(dtype=float, na_value=np.nan)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(num_arr) & (np.floor(num_arr) == num_arr)
