@@ -71,3 +71,9 @@ def test_group_order_typo_is_reported(synthetic):
     doc["analysis"]["group_order"] = ["synchronous", "metachronus"]
     results = _run(doc, *synthetic)
     assert any("'metachronus'" in w and "spelling" in w for w in results.warnings)
+
+
+def test_missing_treatments_are_flagged(synthetic):
+    patients, treatments = synthetic
+    results = _run(_protocol(), patients.drop(columns=["name", "ipp"]), treatments.iloc[:0])
+    assert any("no treatment rows" in w and "Surgery of metastases" in w for w in results.warnings)

@@ -144,6 +144,14 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
     descriptive = list(a.descriptive) or [c for c in a.factors if c != a.group]
     table1 = build_table1(data, descriptive, a.group, label=label,
                           continuous_test=a.continuous_test, group_order=a.group_order)
+    treatment_columns = {"local_treatment", "metastasis_surgery", "n_systemic_lines",
+                         "no_systemic_treatment", "in_trial"}
+    used = {*descriptive, *a.factors, *a.time_dependent,
+            *[c for covs in a.multivariable.covariates.values() for c in covs]}
+    treatments = getattr(cohort, "treatments", None)
+    if treatments is not None and len(treatments) == 0 and used & treatment_columns:
+        warnings_out.append("The data hold no treatment rows: every patient counts as untreated in "
+                            + ", ".join(sorted(map(label, used & treatment_columns))) + ".")
     if a.group:
         shown_groups = {g.lower() for g in table1.columns[1:]}
         unknown = [g for g in a.group_order if str(g).lower() not in shown_groups]
