@@ -328,13 +328,13 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     if not ev.any():
         raise InputError("no events among the analysed rows: a Cox model needs at least one",
                          argument="event", fix="check the event coding (1/TRUE = event)")
-    if n and p:
-        constant = np.flatnonzero(Xa.max(axis=0) == Xa.min(axis=0))
+    method = "breslow" if ties == "exact" else ties
+    cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights, method=method)
+    if n and p:  # rows of the sorted transposed copy are contiguous: one cheap pass
+        constant = np.flatnonzero(np.ptp(cs.XT, axis=1) == 0)
         if constant.size:  # R: an NA coefficient; we stop and name it (never a made-up HR)
             raise InputError("covariate is constant in the analysed rows (its effect cannot be estimated)",
                              argument=names[constant[0]], fix="remove it from the model")
-    method = "breslow" if ties == "exact" else ties
-    cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights, method=method)
     try:
         if ties == "exact":
             from sarcohort.stats.cox_exact import exact_evaluator
