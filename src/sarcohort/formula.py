@@ -26,7 +26,8 @@ from sarcohort import expressions
 from sarcohort.exceptions import FormulaError
 from sarcohort.model.survdata import SurvivalData
 
-__all__ = ["SurvFormula", "ModelFrame", "parse_formula", "model_frame", "group_labels", "format_level"]
+__all__ = ["SurvFormula", "ModelFrame", "parse_formula", "model_frame", "group_labels", "format_level",
+           "present_levels"]
 
 _SPECIALS = ("strata", "cluster", "offset")
 
@@ -230,20 +231,33 @@ def format_level(value: Any) -> str:
     return str(value)
 
 
+def present_levels(series: Any) -> list[Any]:
+    """The levels R uses for a grouping or factor variable: a Categorical's categories that
+    occur, in category order; otherwise the distinct values, sorted.
+
+    >>> import pandas as pd
+    >>> present_levels(pd.Series(["b", "a", None])), present_levels(pd.Categorical(["b", "a"], ["c", "b", "a"]))
+    (['a', 'b'], ['b', 'a'])
+    """
+    import pandas as pd
+
+    series = series if isinstance(series, pd.Series) else pd.Series(series)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        present = set(series.dropna().astype(object))
+        return [c for c in series.cat.categories if c in present]
+    values = series.dropna().unique()
+    try:
+        return sorted(values)
+    except TypeError:
+        return sorted(values, key=str)
+
+
 def _codes(column: Any, name: str) -> tuple[np.ndarray, list[str]]:
     """Integer codes (-1 where missing) and labels ``name=value`` of one grouping column."""
     import pandas as pd
 
     series = pd.Series(column) if not isinstance(column, pd.Series) else column
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = [c for c in series.cat.categories if (series == c).any()]
-        levels: list[Any] = present
-    else:
-        values = series.dropna().unique()
-        try:
-            levels = sorted(values)
-        except TypeError:
-            levels = sorted(values, key=str)
+    levels = present_levels(series)
     codes = np.asarray(pd.Categorical(series, categories=levels).codes, dtype=np.int64)
     return codes, [f"{name}={format_level(v)}" for v in levels]
 

@@ -156,23 +156,14 @@ def _labels(values: Any) -> np.ndarray:
 def _make_factor(expr: str, data: Any) -> Factor:
     import pandas as pd
 
-    from sarcohort.formula import format_level
+    from sarcohort.formula import format_level, present_levels
 
     values = _raw(expr, data)
     explicit = _FACTOR_CALL.match(expr) is not None
     if not (explicit or _is_categorical(values)):
         return Factor(expr, False)
     series = values if isinstance(values, pd.Series) else pd.Series(np.asarray(values))
-    if isinstance(series.dtype, pd.CategoricalDtype):
-        present = set(series.dropna().astype(object))
-        levels = [format_level(c) for c in series.cat.categories if c in present]
-    else:
-        uniq = series.dropna().unique()
-        try:
-            uniq = sorted(uniq)
-        except TypeError:
-            uniq = sorted(uniq, key=str)
-        levels = [format_level(v) for v in uniq]
+    levels = [format_level(v) for v in present_levels(series)]
     if len(levels) < 2:  # R: "contrasts can be applied only to factors with 2 or more levels"
         raise InputError(f"factor has {len(levels)} level in the analysed rows (its effect cannot be "
                          "estimated)", argument=expr, value=levels, fix="remove it from the model")
