@@ -222,7 +222,7 @@ def test_prepared_workers_render_the_figures(tmp_path):
     assert paths["html"].read_text().count("<svg") >= 7
 
 
-def test_interval_labels_follow_the_protocol_conf_level():
+def test_interval_labels_follow_the_protocol_conf_level(tmp_path):
     # the protocol asks for 90% intervals: no table, footnote, figure caption or sentence
     # may call them 95% CIs
     from sarcohort.report.figures import plan
@@ -233,7 +233,7 @@ def test_interval_labels_follow_the_protocol_conf_level():
     texts = [methods(r), results_text(r)]
     for t in build.all_tables(r):
         texts += [*map(str, t.frame.columns), *t.footnotes]
-    texts += [s.caption for s in plan(r, Path("unused"))]
+    texts += [s.caption for s in plan(r, tmp_path)]
     joined = "\n".join(texts)
     assert "95%" not in joined and "Efron" not in joined
     assert "HR (90% CI)" in joined and "90% CI" in results_text(r)
