@@ -364,7 +364,8 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
         surv = SurvivalData.from_arrays(values[1], values[2], values[0], names=(names[1], names[2], names[0]))
     else:
         surv = SurvivalData.from_arrays(values[0], values[1], names=(names[0], names[1], names[2]))
-    strata_codes, strata_labels = (None, ())
+    strata_codes: np.ndarray | None = None
+    strata_labels: tuple[str, ...] = ()
     if parsed.strata:
         columns = [(e, _evaluate_grouping(e, frame)) for e in parsed.strata]
         # R's strata() omits "name=" from its labels when every argument is a factor.
