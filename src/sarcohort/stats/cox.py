@@ -281,7 +281,7 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
         levels = tuple(mf.strata_labels)
     time_, event, entry = mf.surv.time, mf.surv.event, mf.surv.entry
     strata, cluster, offset, n_missing = mf.strata, mf.cluster, mf.offset, mf.n_missing
-    nan_rows: np.ndarray = np.isnan(Xa).any(axis=1) if Xa.size else np.zeros(Xa.shape[0], dtype=bool)
+    nan_rows = np.asarray(np.isnan(Xa).any(axis=1) if Xa.size else np.zeros(Xa.shape[0], dtype=bool))
     if wt is not None:
         nan_rows |= np.isnan(wt)  # a missing weight drops the row, as in the array path and R
     if nan_rows.any():  # e.g. log() of a negative value: R's na.omit drops these rows too
