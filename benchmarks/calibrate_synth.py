@@ -158,7 +158,7 @@ def main() -> None:
     ap.add_argument("--find-default", action="store_true")
     ap.add_argument("--summary-json", type=str, default=None,
                     help="also write the calibration summary the demo report quotes "
-                         "(src/sarcohort/data/calibration.json)")
+                         "(src/sarcohort/synth/data/calibration.json)")
     args = ap.parse_args()
     raw = load_published()
     pub, lhr = raw["published"], raw["assumptions"]["log_hazard_ratios"]

@@ -19,15 +19,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from sarcohort._version import __version__
 
 _LAZY = {
     "kaplan_meier": "sarcohort.stats.km",
     "logrank": "sarcohort.stats.logrank",
     "cox": "sarcohort.stats.cox",
     "Study": "sarcohort.study",
-    "SurvivalData": "sarcohort.model.survdata",
-    "parse_formula": "sarcohort.formula",
+    "SurvivalData": "sarcohort.stats.survdata",
+    "parse_formula": "sarcohort.stats.formula",
     "InputError": "sarcohort.exceptions",
     "FormulaError": "sarcohort.exceptions",
     "SchemaError": "sarcohort.exceptions",
@@ -62,11 +62,11 @@ if TYPE_CHECKING:  # pragma: no cover
         ProtocolError,
         SchemaError,
     )
-    from sarcohort.formula import parse_formula
-    from sarcohort.model.survdata import SurvivalData
     from sarcohort.stats.cox import cox
+    from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
+    from sarcohort.stats.survdata import SurvivalData
     from sarcohort.study import Study
 
 

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 
-from analysis.small_cohort import MONTH, OS_EVENT, OS_MONTHS, cohort, results, study
+from fixtures.small_cohort import MONTH, OS_EVENT, OS_MONTHS, cohort, results, study
 from sarcohort.analysis.results import Results
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.small_cohort import MONTH, cohort, results
+from fixtures.small_cohort import MONTH, cohort, results
 from sarcohort.analysis.timedep import compare_exposure, split_at_exposure
 
 

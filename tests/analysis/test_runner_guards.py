@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.cohort.config import CohortConfig
 from sarcohort.exceptions import InputError, ProtocolError
+from sarcohort.protocol.cohort import CohortConfig
 from sarcohort.study import Study
 from sarcohort.synth import generate
 

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fixtures.example_cohort import example_tables
 from sarcohort.cohort import Cohort, CohortConfig, PatientFlow, build_cohort, cohort_from_frames
-from sarcohort.cohort.example import example_tables
 from sarcohort.exceptions import InputError
 
 TODAY = "2024-01-01"

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sarcohort.cohort.config import CohortConfig, load_cohort_config
 from sarcohort.exceptions import ProtocolError
+from sarcohort.protocol.cohort import CohortConfig, load_cohort_config
 
 TOML = """
 [study]

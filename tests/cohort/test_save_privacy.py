@@ -4,8 +4,8 @@ import json
 
 import pandas as pd
 
+from fixtures.example_cohort import example_tables
 from sarcohort.cohort import Cohort, cohort_from_frames
-from sarcohort.cohort.example import example_tables
 
 
 def test_free_columns_stay_in_memory(tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.small_cohort import results
+from fixtures.small_cohort import results
 
 pytestmark = pytest.mark.browser
 

@@ -10,9 +10,9 @@ import zipfile
 import pandas as pd
 import pytest
 
-from analysis.small_cohort import FORMULA, SCRIPT, cohort, results
-from sarcohort.tables import build
-from sarcohort.tables.format import fmt_hr, fmt_time
+from fixtures.small_cohort import FORMULA, SCRIPT, cohort, results
+from sarcohort.report import tables as build
+from sarcohort.report.format import fmt_hr, fmt_time
 
 EXTRA = {
     "Published vs reproduced": pd.DataFrame({
@@ -240,7 +240,7 @@ def test_interval_labels_follow_the_protocol_conf_level(tmp_path):
 
 def test_rewriting_a_folder_leaves_no_stale_figures(tmp_path):
     import sarcohort.report
-    from analysis.small_cohort import results as small_results
+    from fixtures.small_cohort import results as small_results
 
     res = small_results()
     sarcohort.report.write(res, tmp_path, factor_figures=True, formats=("csv",))

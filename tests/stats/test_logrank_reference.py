@@ -61,7 +61,7 @@ def test_stratified_with_arrays_matches_formula(name: str) -> None:
     case = load_case(name)
     formula, _, rho = parse_survdiff_call(case["call"])
     data = load_dataset(Path(case["data_file"]).stem)
-    from sarcohort.formula import model_frame
+    from sarcohort.stats.formula import model_frame
 
     mf = model_frame(formula, data)
     grp = mf.data[mf.formula.terms[0]]

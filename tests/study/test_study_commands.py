@@ -9,8 +9,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sarcohort.commands import analyze as analyze_cmd
-from sarcohort.commands import init as init_cmd
+from sarcohort.cli import analyze as analyze_cmd
+from sarcohort.cli import init as init_cmd
 from sarcohort.study import Study
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from sarcohort.exceptions import ProtocolError
-from sarcohort.study import Study, parse_protocol
+from sarcohort.protocol.analysis import parse_protocol
+from sarcohort.study import Study
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "reference-study" / "study.toml"

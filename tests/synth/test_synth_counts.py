@@ -1,6 +1,6 @@
 """Exact published counts and distributions of the synthetic cohort.
 
-Oracle: the published abstract (sarcohort/data/published.toml, checked against
+Oracle: the published abstract (sarcohort/synth/data/published.toml, checked against
 ../shared/study/reference-study.md by hand) and, for other n, proportional
 scaling computed by hand in the test.
 """

@@ -133,7 +133,7 @@ def test_write_rejects_other_suffixes(tmp_path: Path) -> None:
 
 # ---------------------------------------------------------------- command
 def _app() -> typer.Typer:
-    from sarcohort.commands.synth import run
+    from sarcohort.cli.synth import run
 
     app = typer.Typer()
     app.command()(run)
@@ -162,7 +162,7 @@ def test_command_bad_output_exits_2(tmp_path: Path) -> None:
 
 
 def test_command_default_seed_matches_library() -> None:
-    from sarcohort.commands import synth as cmd
+    from sarcohort.cli import synth as cmd
     from sarcohort.synth import DEFAULT_SEED
 
     assert cmd.DEFAULT_SEED == DEFAULT_SEED

@@ -2,7 +2,7 @@
 
 Everything the report needs is here, as numbers (never pre-formatted text), so
 the tables, the figures and the narrative all format the same numbers through
-:mod:`sarcohort.tables.format`. No patient-level row is stored: curves are the
+:mod:`sarcohort.report.format`. No patient-level row is stored: curves are the
 Kaplan-Meier step functions (aggregates), never identifiers or dates.
 
 Non-finite numbers (a median not reached, an upper limit that cannot be

@@ -101,7 +101,7 @@ def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
 def _with_code_labels(name: str, s: pd.Series) -> pd.Series:
     """A template column's codes shown by their labels (``M`` -> ``Male``), as the data
     dictionary defines them; yes/no columns and other columns are left as they are."""
-    from sarcohort.model.schema import PATIENTS, YES_NO
+    from sarcohort.data.schema import PATIENTS, YES_NO
 
     if name not in PATIENTS:
         return s

@@ -7,8 +7,8 @@
 
 from sarcohort.cohort.build import build_cohort, cohort_from_frames, cohort_from_tables
 from sarcohort.cohort.cohort import Cohort
-from sarcohort.cohort.config import CohortConfig, load_cohort_config
 from sarcohort.cohort.flow import FlowStep, PatientFlow
+from sarcohort.protocol.cohort import CohortConfig, load_cohort_config
 
 __all__ = [
     "Cohort",

@@ -10,21 +10,16 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.cohort.cohort import Cohort
-from sarcohort.cohort.config import CohortConfig
+from sarcohort.cohort.derived import evaluate_derived
+from sarcohort.cohort.endpoints import overall_survival, progression_free_survival
 from sarcohort.cohort.inclusion import apply_inclusion
-from sarcohort.endpoints import (
-    DAYS_PER_MONTH,
-    age_years,
-    days_between,
-    evaluate_derived,
-    metastasis_timing,
-    overall_survival,
-    progression_free_survival,
-    treatment_summary,
-)
-from sarcohort.ingest.table import RawTable
-from sarcohort.model.schema import PATIENTS, TREATMENTS
-from sarcohort.model.validate import ValidatedData, validate_tables
+from sarcohort.cohort.timing import metastasis_timing
+from sarcohort.cohort.treatments import treatment_summary
+from sarcohort.data.days import DAYS_PER_MONTH, age_years, days_between
+from sarcohort.data.readers.table import RawTable
+from sarcohort.data.schema import PATIENTS, TREATMENTS
+from sarcohort.data.validation.validate import ValidatedData, validate_tables
+from sarcohort.protocol.cohort import CohortConfig
 
 __all__ = ["build_cohort", "cohort_from_frames", "cohort_from_tables", "derive_endpoints"]
 
@@ -118,7 +113,7 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
 
 def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.DataFrame,
               excluded: pd.DataFrame) -> dict:
-    from sarcohort import __version__
+    from sarcohort._version import __version__
 
     protocol: dict = {"file": Path(config.path).name if config.path else None,
                       "cohort_sections_sha256": config.source_hash or None}
@@ -172,7 +167,7 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
     InputError
         When a source file is missing or unreadable (ProtocolError for a wrong protocol).
     """
-    from sarcohort.ingest import read_sources
+    from sarcohort.data.readers import read_sources
 
     base = Path(base_dir) if base_dir is not None else config.base_dir
     p, t = read_sources(config.data, base)

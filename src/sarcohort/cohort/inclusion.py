@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sarcohort.cohort.config import InclusionConfig
 from sarcohort.cohort.flow import PatientFlow
+from sarcohort.protocol.cohort import InclusionConfig
 
 __all__ = ["apply_inclusion"]
 

@@ -64,7 +64,7 @@ def write(
     from sarcohort.analysis.results import Results
     from sarcohort.report.figures import plan, start
     from sarcohort.report.sections import normalise_extra, outline
-    from sarcohort.tables.build import ReportTable
+    from sarcohort.report.tables import ReportTable
 
     if not isinstance(results, Results):
         results = Results.from_json(Path(results))

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from sarcohort.analysis.results import Results
+from sarcohort.report.format import ci_name
 from sarcohort.report.safe import safe_name
-from sarcohort.tables.format import ci_name
 
 __all__ = [
     "Figure", "FigureSpec", "Pending", "plan", "prepare", "start", "render_figures", "inline_svg",
@@ -60,7 +60,7 @@ def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[s
 
     import matplotlib.pyplot as plt
 
-    from sarcohort.plots.style import rc_context, save, svg_font_fallback
+    from sarcohort.report.plots.style import rc_context, save, svg_font_fallback
 
     # saving reads rcParams (svg.fonttype, fonts): keep the journal style while saving
     with rc_context():
@@ -79,14 +79,14 @@ def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[s
 def _draw(kind: str, payload: Any, unit: str) -> Any:
     """Draw one figure; returns the matplotlib Figure."""
     if kind == "flow":
-        from sarcohort.plots.flow import plot_flow
+        from sarcohort.report.plots.flow import plot_flow
 
         return plot_flow(payload).figure
     if kind == "km":
-        from sarcohort.plots.km import plot_km
+        from sarcohort.report.plots.km import plot_km
 
         return plot_km(payload, time_unit=unit).figure
-    from sarcohort.plots.forest import plot_forest
+    from sarcohort.report.plots.forest import plot_forest
 
     model, conf_level = payload
     return plot_forest(model, conf_level=conf_level).figure
@@ -147,8 +147,8 @@ def _warm() -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot  # noqa: F401
 
-    from sarcohort.plots import flow, forest, km  # noqa: F401
-    from sarcohort.plots.style import font_family, text_width_in
+    from sarcohort.report.plots import flow, forest, km  # noqa: F401
+    from sarcohort.report.plots.style import font_family, text_width_in
 
     font_family()
     text_width_in("0")

@@ -16,10 +16,10 @@ from typing import Any
 
 from sarcohort.analysis.results import Results
 from sarcohort.report.figures import Figure, inline_svg
+from sarcohort.report.format import ci_name
 from sarcohort.report.narrative import methods, results_text
 from sarcohort.report.sections import Section
-from sarcohort.tables.build import median_ci_name
-from sarcohort.tables.format import ci_name
+from sarcohort.report.tables import median_ci_name
 
 __all__ = ["render_html", "write_html"]
 

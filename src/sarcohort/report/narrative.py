@@ -1,6 +1,6 @@
 """Generated text: a methods paragraph and an abstract-style results paragraph.
 
-Every number is formatted by :mod:`sarcohort.tables.format`, the same functions
+Every number is formatted by :mod:`sarcohort.report.format`, the same functions
 the tables use, so the text and the tables cannot disagree.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sarcohort.analysis.results import CoxModel, CoxTerm, Results
-from sarcohort.tables.build import median_ci_name
-from sarcohort.tables.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
+from sarcohort.report.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
+from sarcohort.report.tables import median_ci_name
 
 __all__ = ["methods", "results_text", "p_phrase", "hr_phrase", "join_words"]
 

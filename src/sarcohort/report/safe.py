@@ -1,6 +1,6 @@
 """Output safety: spreadsheet-formula neutralisation of tables, and file-name hygiene.
 
-Cells are neutralised by :func:`sarcohort.spreadsheet.neutralise` (re-exported here).
+Cells are neutralised by :func:`sarcohort.data.spreadsheet.neutralise` (re-exported here).
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from sarcohort.spreadsheet import neutralise
+from sarcohort.data.spreadsheet import neutralise
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sarcohort.analysis.results import Results
-from sarcohort.tables import build
-from sarcohort.tables.build import ReportTable
-from sarcohort.tables.format import fmt_time_ci
+from sarcohort.report import tables as build
+from sarcohort.report.format import fmt_time_ci
+from sarcohort.report.tables import ReportTable
 
 __all__ = ["ExtraSection", "Section", "Item", "outline", "normalise_extra"]
 

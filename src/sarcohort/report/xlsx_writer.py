@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sarcohort.report.safe import neutralise, safe_frame, safe_name
-from sarcohort.tables.build import ReportTable
+from sarcohort.report.tables import ReportTable
 
 __all__ = ["write_xlsx", "write_csvs", "sheet_name"]
 

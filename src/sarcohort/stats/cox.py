@@ -59,7 +59,7 @@ def _codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[str, .
         uniq, codes = np.unique(arr, return_inverse=True)
     else:
         uniq, codes = np.unique(arr.astype(str) if arr.dtype == object else arr, return_inverse=True)
-    from sarcohort.formula import format_level
+    from sarcohort.stats.formula import format_level
 
     return codes.astype(np.int64), tuple(f"{argument}={format_level(u)}" for u in uniq)
 
@@ -79,7 +79,7 @@ def _event(values: Any, n: int) -> np.ndarray:
     if arr.dtype == bool:
         ev = arr
     else:
-        from sarcohort.model.survdata import normalize_event
+        from sarcohort.stats.survdata import normalize_event
 
         num = np.asarray(arr, dtype=float) if arr.dtype.kind in "iuf" else None
         if num is not None and np.isnan(num).any():
@@ -262,8 +262,8 @@ def _check_times(t: np.ndarray, en: np.ndarray | None, wt: np.ndarray | None) ->
 
 
 def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, max_iter, extra) -> CoxResult:
-    from sarcohort.formula import model_frame
     from sarcohort.stats.design import build_design
+    from sarcohort.stats.formula import model_frame
 
     if any(v is not None for v in extra):
         raise InputError("with a formula, give strata/cluster/entry/offset inside the formula",

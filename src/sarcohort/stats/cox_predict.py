@@ -195,7 +195,7 @@ def _newdata_rows(fit: CoxResult, newdata: Any) -> tuple[np.ndarray, np.ndarray,
         n = len(nd)
         off = np.zeros(n)
         if st.has_offset:
-            from sarcohort.expressions import evaluate, names
+            from sarcohort.stats.expressions import evaluate, names
 
             expr = _offset_expr(fit)
             if expr is not None and names(expr) <= set(map(str, nd.columns)):
@@ -225,8 +225,8 @@ def _offset_expr(fit: CoxResult) -> str | None:
 
 
 def _strata_codes(fit: CoxResult, nd: Any) -> np.ndarray:
-    from sarcohort.formula import format_level
     from sarcohort.stats.design import _raw
+    from sarcohort.stats.formula import format_level
 
     st = fit._state
     cols = [np.asarray(_raw(e, nd), dtype=object) for e in st.strata_names]

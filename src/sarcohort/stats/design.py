@@ -13,7 +13,7 @@ coefficients: ``rxLev``, ``rxLev+5FU``, ``factor(differ)2``, ``age:sex``, ``log(
   without it is in the model (R's marginality rule), else with one column per level.
 * Interaction columns vary the first factor fastest, as R does.
 * Every other expression (``log(bili)``, ``age``) is evaluated by
-  :func:`sarcohort.expressions.evaluate` and enters as one numeric column.
+  :func:`sarcohort.stats.expressions.evaluate` and enters as one numeric column.
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def _nrows(data: Any) -> int:
 
 def _raw(expr: str, data: Any) -> Any:
     """Values of one variable expression: the column itself for a bare name (keeps categories)."""
-    from sarcohort.expressions import evaluate
+    from sarcohort.stats.expressions import evaluate
 
     inner = _FACTOR_CALL.match(expr)
     target = inner.group(1).strip() if inner else expr.strip()
@@ -143,7 +143,7 @@ def _is_categorical(values: Any) -> bool:
 
 def _labels(values: Any) -> np.ndarray:
     """Each value as R's level label (missing -> None)."""
-    from sarcohort.formula import format_level
+    from sarcohort.stats.formula import format_level
 
     arr = np.asarray(values, dtype=object)
     out = np.empty(arr.shape[0], dtype=object)
@@ -156,7 +156,7 @@ def _labels(values: Any) -> np.ndarray:
 def _make_factor(expr: str, data: Any) -> Factor:
     import pandas as pd
 
-    from sarcohort.formula import format_level, present_levels
+    from sarcohort.stats.formula import format_level, present_levels
 
     values = _raw(expr, data)
     explicit = _FACTOR_CALL.match(expr) is not None

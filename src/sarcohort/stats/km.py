@@ -26,9 +26,9 @@ import numpy as np
 from scipy.special import ndtri
 
 from sarcohort.exceptions import InputError
-from sarcohort.model.survdata import SurvivalData
 from sarcohort.stats._aggregates import integer_codes, risk_table
 from sarcohort.stats.results import KaplanMeierCurve, KaplanMeierResult
+from sarcohort.stats.survdata import SurvivalData
 
 __all__ = ["kaplan_meier", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
 
@@ -86,7 +86,7 @@ def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[
 
     Labels are the values as R prints them (``1`` not ``1.0``, ``TRUE``/``FALSE``).
     """
-    from sarcohort.formula import format_level
+    from sarcohort.stats.formula import format_level
 
     cat = getattr(values, "cat", None)  # pandas Series of category dtype
     if cat is not None:
@@ -143,7 +143,7 @@ def survival_inputs(
     dropped as R's ``na.omit`` and counted in ``n_missing``.
     """
     if isinstance(time_or_formula, str):
-        from sarcohort.formula import group_labels, model_frame
+        from sarcohort.stats.formula import group_labels, model_frame
 
         for name, value in (("event", event), ("group", group), ("entry", entry), ("strata", strata)):
             if value is not None:

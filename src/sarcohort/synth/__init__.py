@@ -5,7 +5,7 @@ The reference study (Lavit et al., Int J Cancer 2022, doi:10.1002/ijc.33823;
 abstract. :func:`generate` makes a cohort in the canonical two tables
 (``patients``, ``treatments``) that reproduces those figures, and
 ``sarcohort synth`` writes it as XLSX or CSV. The published figures and every
-assumption live in ``sarcohort/data/published.toml`` (:func:`load_published`).
+assumption live in ``sarcohort/synth/data/published.toml`` (:func:`load_published`).
 
 Exact for n = 120, whatever the seed
     36/84 synchronous/metachronous, 74/46 male/female, lung 91, bone 11,

@@ -19,7 +19,7 @@ import numpy as np
 __all__ = ["PUBLISHED_PATH", "load_published", "SynthParameters", "parameters", "largest_remainder"]
 
 #: Location of the data file (shipped as package data).
-PUBLISHED_PATH = Path(__file__).resolve().parent.parent / "data" / "published.toml"
+PUBLISHED_PATH = Path(__file__).resolve().parent / "data" / "published.toml"
 
 #: Size of the published cohort; counts are given for it and scaled for other n.
 N_PUBLISHED = 120
@@ -38,7 +38,7 @@ def load_published() -> dict[str, Any]:
     -------
     dict
         ``{"source": {...}, "published": {...}, "assumptions": {...}}`` exactly as
-        in ``sarcohort/data/published.toml`` (a fresh deep copy: callers may
+        in ``sarcohort/synth/data/published.toml`` (a fresh deep copy: callers may
         modify it). ``published`` holds only figures of the abstract, each with
         its value, unit and (for medians) 95% CI; ``assumptions`` holds every
         choice of the synthetic generator that the abstract does not give.

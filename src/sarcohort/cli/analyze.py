@@ -1,0 +1,76 @@
+"""``sarcohort analyze study.toml --out DIR``: run a protocol and write its report."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+__all__ = ["run", "analyze"]
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    typer.echo(f"sarcohort analyze: {message}", err=True)
+    return typer.Exit(code)
+
+
+def analyze(study: Any, out: Path, *, quiet: bool = False) -> dict[str, Path]:
+    """Load, analyse and report a parsed :class:`~sarcohort.study.Study`; returns the paths written."""
+    from sarcohort.cli._progress import progress
+    from sarcohort.report import prepare, write
+
+    prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
+    with progress(f"{study.title}: loading the cohort") as say:
+        cohort = study.load()
+        results = study.analyze(cohort, progress=say)
+        say("writing the report")
+        paths = write(results, out)
+    if not quiet:
+        n_err = len(cohort.report.errors)
+        typer.echo(f"{len(cohort.patients)} patients analysed"
+                   + (f"; {n_err} data error(s): see `sarcohort validate`" if n_err else ""),
+                   err=True)
+    return paths
+
+
+def _check_sources(study: Any) -> None:
+    """Missing data files are usage errors (exit 2), found before any work."""
+    data = study.cohort_config.data
+    base = study.path.parent
+    for key in ("patients", "treatments", "redcap_dictionary"):
+        name = getattr(data, key)
+        if name and not (base / name).is_file():
+            raise _fail(f"{study.path}: [data] {key} = {name!r}: no such file "
+                        f"{base / name} (paths are relative to the protocol)", 2)
+
+
+def run(
+    protocol: Annotated[Path, typer.Argument(help="The study protocol (study.toml); `sarcohort init` writes an example.", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json.")] = Path("report"),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
+) -> None:
+    """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
+
+    Exit code 0: report written; 1: the data or the analysis failed (the message says
+    which file, row, column or key); 2: usage error (missing protocol, bad key in it).
+    """
+    from sarcohort.exceptions import InputError, ProtocolError
+    from sarcohort.study import Study
+
+    if not protocol.is_file():
+        raise _fail(f"{protocol}: no such protocol file (create one with `sarcohort init`)", 2)
+    t0 = time.perf_counter()
+    try:
+        study = Study.from_toml(protocol)
+        _check_sources(study)
+        paths = analyze(study, out, quiet=quiet)
+    except ProtocolError as exc:
+        raise _fail(f"{protocol}: {exc}", 2) from None
+    except InputError as exc:
+        raise _fail(str(exc), 1) from None
+    except OSError as exc:
+        raise _fail(f"cannot write the report to {out}: {exc}", 1) from None
+    main = paths.get("html") or paths.get("json")
+    typer.echo(f"Report written to {main} ({time.perf_counter() - t0:.1f} s)")

@@ -1,0 +1,78 @@
+"""Mapping a user's column names to the template's (``[data.mapping]`` of the protocol)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sarcohort.data.readers.table import RawTable
+from sarcohort.data.schema import Table
+from sarcohort.data.validation.problems import Problem
+
+__all__ = ["MappedTable", "map_columns"]
+
+_ALIASES = {
+    "met_sites___lung": "met_lung",
+    "met_sites___bone": "met_bone",
+    "met_sites___other": "met_other",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class MappedTable:
+    """A raw table whose template columns carry their template names.
+
+    Attributes
+    ----------
+    raw
+        The table, columns renamed to template names where they map.
+    source_names
+        Template (or unknown) column name -> the name written in the file (for problems).
+    problems
+        Mapping problems (two columns mapped to one template column).
+    """
+
+    raw: RawTable
+    source_names: dict[str, str]
+    problems: tuple[Problem, ...]
+
+
+def _key(name: str) -> str:
+    return " ".join(str(name).strip().lower().split())
+
+
+def map_columns(raw: RawTable, table: Table, mapping: Mapping[str, str] | None = None,
+                ) -> MappedTable:
+    """Rename the columns of ``raw`` to ``table``'s template names.
+
+    A column is renamed when the protocol maps it (matching ignores case and
+    repeated spaces), when it is a template checkbox column of REDCap
+    (``met_sites___lung``), or when its name is a template name written with
+    other case. Columns mapped to the other table's names are left as they are.
+    """
+    user = {_key(k): v for k, v in (mapping or {}).items()}
+    canonical = {_key(n): n for n in table.names}
+    renames: dict[str, str] = {}
+    problems: list[Problem] = []
+    taken: dict[str, str] = {}
+    for col in raw.frame.columns:
+        k = _key(col)
+        target = user.get(k) or _ALIASES.get(k) or canonical.get(k)
+        if target is None or target not in table.names:
+            continue
+        if target in taken:
+            problems.append(Problem(
+                raw.file, raw.sheet, None, col, "", "column.duplicate", "error",
+                f"both {taken[target]!r} and {col!r} give the template column {target!r}: "
+                "remove one or change [data.mapping] in the protocol"))
+            continue
+        taken[target] = col
+        renames[col] = target
+    frame = raw.frame.rename(columns=renames)
+    # columns whose new name collides with an unmapped column keep the mapped one
+    source: dict[str, str] = {}
+    for c in raw.frame.columns:
+        source.setdefault(renames.get(c, c), c)
+    if frame.columns.duplicated().any():
+        frame = frame.loc[:, ~frame.columns.duplicated(keep="first")]
+    return MappedTable(raw.with_(frame=frame), source, tuple(problems))

@@ -1,0 +1,82 @@
+"""Reading sheets of an Excel workbook (.xlsx) with openpyxl."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sarcohort.data.readers.table import RawTable, frame_from_rows, read_source
+from sarcohort.exceptions import InputError
+
+__all__ = ["read_xlsx", "sheet_names", "find_sheet"]
+
+
+def _open(path: Path, name: str):
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds (BadZipFile, KeyError...) on corrupt files
+        raise InputError(f"cannot be read as an Excel workbook ({type(exc).__name__})",
+                         argument=name, fix="open it in Excel and save it as .xlsx") from None
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Names of the sheets of a workbook."""
+    path = Path(path)
+    wb = _open(path, path.name)
+    try:
+        return list(wb.sheetnames)
+    finally:
+        wb.close()
+
+
+def find_sheet(names: list[str], wanted: str) -> str | None:
+    """The sheet called ``wanted``, ignoring case and spaces, or None."""
+    key = wanted.strip().lower()
+    for n in names:
+        if n.strip().lower() == key:
+            return n
+    return None
+
+
+def read_xlsx(path: str | Path, sheet: str | None = None, display_name: str | None = None,
+              ) -> RawTable:
+    """Read one sheet (default: the first) of an .xlsx workbook; header in row 1.
+
+    Date cells come as dates, numbers as numbers, text as text.
+
+    Raises
+    ------
+    InputError
+        When the file is not a workbook or the sheet does not exist.
+    """
+    path = Path(path)
+    name = display_name or path.name
+    data, digest = read_source(path)
+    wb = _open(path, name)
+    try:
+        names = list(wb.sheetnames)
+        if sheet is None:
+            chosen = names[0]
+        else:
+            found = find_sheet(names, sheet)
+            if found is None:
+                raise InputError(f"the workbook has no sheet {sheet!r}", argument=name,
+                                 value=sheet, fix=f"use one of {names}")
+            chosen = found
+        ws = wb[chosen]
+        try:
+            ws.reset_dimensions()
+        except AttributeError:  # pragma: no cover - not read-only
+            pass
+        try:
+            records = [list(r) for r in ws.iter_rows(min_row=1, values_only=True)]
+        except Exception as exc:
+            raise InputError(f"cannot read sheet {chosen!r} ({type(exc).__name__})",
+                             argument=name, fix="open it in Excel and save it again") from None
+    finally:
+        wb.close()
+    if not records or not any(v is not None and str(v).strip() for v in records[0]):
+        raise InputError(f"sheet {chosen!r} has no header in row 1", argument=name,
+                         fix="put the column names in row 1")
+    return frame_from_rows(records[0], records[1:], name, chosen, sha256=digest)

@@ -1,0 +1,251 @@
+"""Typed schema checks: required values, types, codes and dates, column by column.
+
+Turns a mapped raw table into a typed one (text, codes, ``Int64`` numbers and
+``datetime64`` dates) and records a problem for every value that does not fit.
+A value that does not fit becomes missing in the typed table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.data import dates as D
+from sarcohort.data.readers.mapping import MappedTable
+from sarcohort.data.schema import MISSING_TOKENS, Column, Table
+from sarcohort.data.validation._collect import Collector
+
+__all__ = ["coerce_table", "to_text", "cell_text"]
+
+_HIDDEN = {"birth_date"}
+
+
+_MISSING_ARROW = sorted(MISSING_TOKENS)
+
+
+def cell_text(v: object) -> str | None:
+    """One cell as stripped text (None when missing); 12.0 becomes '12'."""
+    if v is None:
+        return None
+    if isinstance(v, float):
+        if v != v:
+            return None
+        if v.is_integer():
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, np.datetime64):
+        return None if np.isnat(v) else str(v)[:10]
+    if hasattr(v, "isoformat") and not isinstance(v, str):
+        return str(v.isoformat())[:10] if pd.notna(v) else None
+    t = str(v).strip()
+    return None if t.lower() in MISSING_TOKENS else t
+
+
+def to_text(s: pd.Series) -> pd.Series:
+    """Cells as stripped text; missing tokens and blanks become None; 12.0 becomes '12'."""
+    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        # Arrow's string kernels run in C: about twice as fast as pandas' object strings
+        a = pc.utf8_trim_whitespace(pa.array(s.to_numpy(dtype=object), type=pa.string(),
+                                             from_pandas=True))
+        missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
+        a = pc.if_else(missing, pa.scalar(None, pa.string()), a)
+        return pd.Series(a.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+    return s.astype(object).map(cell_text)
+
+
+def _missing_mask(s: pd.Series) -> np.ndarray:
+    if pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.isna().to_numpy()
+    return to_text(s).isna().to_numpy()
+
+
+def _numbers(text: pd.Series, decimal_comma: bool) -> pd.Series:
+    t = text.where(text.notna(), None)
+    if decimal_comma:
+        t = t.str.replace(",", ".", regex=False)
+    return pd.to_numeric(t, errors="coerce")
+
+
+def _shown(col: str, values: pd.Series) -> pd.Series | str:
+    """Values shown in problems (the birth date never is); the Collector turns the values of
+    the rows with a problem into text."""
+    if col in _HIDDEN:
+        return "(birth date not shown)"
+    return values
+
+
+def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
+                 codes: dict[str, dict[str, str]] | None = None, date_format: str | None = None,
+                 fallback_convention: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Check and convert every template column of one table.
+
+    Parameters
+    ----------
+    mapped
+        The table with template column names.
+    table
+        Its template (patients or treatments).
+    collector
+        Receives the problems.
+    codes
+        ``[data.codes]``: per template column, lower-cased user code -> template code.
+    date_format
+        ``[data] date_format`` of the protocol, or None.
+    fallback_convention
+        Day-first or month-first convention used when this table's dates do not decide.
+
+    Returns
+    -------
+    typed, convention
+        Template columns typed (missing ones all empty), then the other columns
+        (numbers where every value is a number, else text); the day/month
+        convention used for d/m/y text (None if undecided).
+    """
+    raw = mapped.raw
+    frame = raw.frame
+    n = len(frame)
+    codes = codes or {}
+    out: dict[str, pd.Series] = {}
+    present = [c for c in table.names if c in frame.columns]
+    for spec in table.columns:
+        if spec.name in frame.columns:
+            continue
+        if spec.required and not (spec.name == "last_followup_date" and "death_date" in frame):
+            collector.add_table(spec.name, "required", "error",
+                                f"the required column {spec.name!r} is missing: add it "
+                                "or map your column to it in [data.mapping] of the protocol")
+        else:
+            collector.add_table(spec.name, "column.missing", "warning",
+                                f"the column {spec.name!r} is missing: its values are taken "
+                                "as empty")
+    # dates, all columns of the table together (one day/month convention per table)
+    date_cols = [c for c in present if table.column(c).type == "date"]
+    texts = {c: to_text(frame[c]) for c in present
+             if not (pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
+                     or pd.api.types.is_numeric_dtype(frame[c].dtype))}
+    parsed, convention, note = D.parse_date_columns(frame, date_cols, date_format, texts,
+                                                    fallback_convention)
+    if note:
+        undecided = note.startswith("no date tells")
+        collector.add_table(None, "date.format", "warning" if undecided else "info", note)
+    for spec in table.columns:
+        name = spec.name
+        if name not in frame.columns:
+            out[name] = _empty(spec, n)
+            continue
+        s = frame[name]
+        typed_col = (pd.api.types.is_datetime64_any_dtype(s.dtype)
+                     or pd.api.types.is_numeric_dtype(s.dtype))
+        text = None if typed_col else texts[name]
+        missing = s.isna().to_numpy() if text is None else text.isna().to_numpy()
+        if spec.required:
+            need = missing
+            if name == "last_followup_date" and "death_date" in frame.columns:
+                death = texts.get("death_date")
+                need = missing & (death.isna().to_numpy() if death is not None
+                                  else _missing_mask(frame["death_date"]))
+            collector.add(need, name, "required", "error",
+                          f"{name} is required: fill it in" + (
+                              " (or give the death date)" if name == "last_followup_date" else ""))
+        if spec.type == "date":
+            out[name] = _dates(spec, s, parsed[name], collector)
+        elif spec.type == "int":
+            out[name] = _ints(spec, s, missing, collector, raw.decimal_comma, text)
+        elif spec.type == "code":
+            out[name] = _codes(spec, s, collector, codes.get(name, {}), text)
+        else:
+            text = to_text(s) if text is None else text
+            user = codes.get(name)
+            if user:
+                low = text.str.lower()
+                text = low.map(user).where(low.isin(list(user)), text)
+            out[name] = text
+    typed = pd.DataFrame(out, index=frame.index)
+    for col in frame.columns:
+        if col in table.names:
+            continue
+        collector.add_table(col, "column.unknown", "info",
+                            f"the column {col!r} is not in the template: it is kept as it is")
+        typed[col] = _extra(frame[col], raw.decimal_comma)
+    return typed, convention
+
+
+def _empty(spec: Column, n: int) -> pd.Series:
+    if spec.type == "date":
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"))
+    if spec.type == "int":
+        return pd.Series(pd.array([pd.NA] * n, dtype="Int64"))
+    return pd.Series([None] * n, dtype=object)
+
+
+def _dates(spec: Column, s: pd.Series, parsed: D.ParsedDates, col: Collector) -> pd.Series:
+    st = parsed.status
+    name = spec.name
+    shown = _shown(name, s)
+    col.add(st == D.INVALID, name, "date.invalid", "error",
+            f"{name} is not a valid date: write it as YYYY-MM-DD (or DD/MM/YYYY)", shown)
+    col.add(st == D.YEAR_ONLY, name, "date.invalid", "error",
+            f"{name} holds a year only: give the full date (YYYY-MM-DD)", shown)
+    col.add(st == D.AMBIGUOUS, name, "date.ambiguous", "error",
+            f"{name} can be read day-first or month-first: write it as YYYY-MM-DD, or set "
+            'date_format = "dayfirst" (or "monthfirst") in [data] of the protocol', shown)
+    col.add(st == D.TWO_DIGIT_YEAR, name, "date.ambiguous", "error",
+            f"{name} has a two-digit year: write the year in full (YYYY)", shown)
+    return parsed.values
+
+
+def _ints(spec: Column, s: pd.Series, missing: np.ndarray, col: Collector,
+          decimal_comma: bool, text: pd.Series | None = None) -> pd.Series:
+    name = spec.name
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        num = pd.to_numeric(s, errors="coerce").astype(float)
+        text = s.astype(object)
+    else:
+        text = to_text(s) if text is None else text
+        # digits only ("12", "+3", "12.0"): "1e3", "0x10" or "1_000" are not written whole numbers
+        sep = "[.,]" if decimal_comma else "[.]"
+        plain = text.str.fullmatch(rf"[+-]?\d+(?:{sep}0*)?", na=False)
+        num = _numbers(text.where(plain, None), decimal_comma)
+    num_arr = num.to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        whole = np.isfinite(num_arr) & (np.floor(num_arr) == num_arr)
+    bad = ~missing & ~whole
+    col.add(bad, name, "type", "error", f"{name} must be a whole number", text)
+    values = pd.array(np.where(whole, num_arr, np.nan), dtype="Float64")
+    if spec.minimum is not None:
+        low = whole & (num_arr < spec.minimum)
+        col.add(low, name, f"{name}.min", "error",
+                f"{name} must be at least {spec.minimum}", text)
+    ints = pd.Series(values).round().astype("Int64")
+    ints[~pd.Series(whole)] = pd.NA
+    return ints
+
+
+def _codes(spec: Column, s: pd.Series, col: Collector, user: dict[str, str],
+           text: pd.Series | None = None) -> pd.Series:
+    name = spec.name
+    text = to_text(s) if text is None else text
+    low = text.str.lower()
+    canon = {c.lower(): c for c in spec.codes}
+    mapping = {**canon, **user}
+    known = low.isin(list(mapping))
+    values = low.map(mapping).where(known, None)
+    bad = (text.notna() & ~known).to_numpy()
+    col.add(bad, name, "code", "error",
+            f"{name} must be one of {', '.join(spec.codes)}: correct the value or map your code "
+            f"in [data.codes.{name}] of the protocol", text)
+    return values.astype(object)
+
+
+def _extra(s: pd.Series, decimal_comma: bool) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    text = to_text(s)
+    if text.notna().any():
+        num = _numbers(text, decimal_comma)
+        if (num.notna() == text.notna()).all():
+            return num.astype(float)
+    return text

@@ -1,0 +1,268 @@
+"""Clinical rules across columns and tables, vectorised over rows.
+
+Every rule adds one problem per offending row; see :data:`RULES` in
+:mod:`sarcohort.data.validation.problems` for the ids.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.data.days import age_years
+from sarcohort.data.validation._collect import Collector
+
+__all__ = ["patient_rules", "link_treatments", "treatment_rules", "AGE_PLAUSIBLE_MAX"]
+
+#: Ages at first metastasis above this are data errors whatever the protocol says.
+AGE_PLAUSIBLE_MAX = 110.0
+_FIRST = np.datetime64("1900-01-01", "ns")
+_DATES = ("birth_date", "primary_diagnosis_date", "first_metastasis_date", "progression_date",
+          "death_date", "last_followup_date")
+
+
+def _d(p: pd.DataFrame, col: str) -> np.ndarray:
+    return p[col].to_numpy(dtype="datetime64[ns]")
+
+
+def _lt(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return ~np.isnat(a) & ~np.isnat(b) & (a < b)
+
+
+def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: np.datetime64,
+                ) -> None:
+    for c in cols:
+        if c not in p:
+            continue
+        v = _d(p, c)
+        shown = "(birth date not shown)" if c == "birth_date" else v
+        col.add(_lt(np.full_like(v, today), v), c, "date.range", "error",
+                f"{c} is in the future: check the year", shown)
+        col.add(_lt(v, np.full_like(v, _FIRST)), c, "date.range", "error",
+                f"{c} is before 1900: check the year", shown)
+
+
+def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = None,
+                  age_max: float | None = None, today: object | None = None,
+                  check_centre_ids: bool = False) -> None:
+    """Date ranges, date order, age, duplicate ids of the typed patients table."""
+    t = np.datetime64(pd.Timestamp(today or pd.Timestamp.today()).normalize().to_datetime64(), "ns")
+    _date_range(p, _DATES, col, t)
+    birth, diag, met = _d(p, "birth_date"), _d(p, "primary_diagnosis_date"), _d(p, "first_metastasis_date")
+    prog, death, fu = _d(p, "progression_date"), _d(p, "death_date"), _d(p, "last_followup_date")
+    col.add(~_lt(birth, diag) & ~np.isnat(birth) & ~np.isnat(diag), "primary_diagnosis_date",
+            "date.order.birth_diagnosis", "error",
+            "the primary diagnosis is not after the birth date: check both dates", diag)
+    col.add(_lt(met, diag), "first_metastasis_date", "date.order.diagnosis_metastasis", "error",
+            "the first metastasis is before the primary diagnosis: check both dates", met)
+    col.add(_lt(prog, met), "progression_date", "date.order.metastasis_progression", "error",
+            "the progression is before the first metastasis: check both dates", prog)
+    col.add(_lt(death, met), "death_date", "date.order.metastasis_death", "error",
+            "the death is before the first metastasis: check both dates", death)
+    col.add(_lt(death, prog), "progression_date", "date.order.progression_death", "error",
+            "the progression is after the death: check both dates", prog)
+    col.add(_lt(fu, met), "last_followup_date", "date.order.followup", "error",
+            "the last follow-up is before the first metastasis: check both dates", fu)
+    col.add(_lt(fu, prog) & ~_lt(fu, met), "last_followup_date", "date.order.followup", "error",
+            "the last follow-up is before the progression: the last follow-up is the last "
+            "news of the patient, on or after every event", fu)
+    col.add(_lt(fu, death) & ~_lt(fu, met) & ~_lt(fu, prog), "last_followup_date",
+            "date.order.followup", "warning",
+            "the last follow-up is before the death date: the death date is used for OS; set "
+            "the last follow-up to the death date", fu)
+    col.add(_lt(death, fu), "last_followup_date", "date.order.death_followup", "error",
+            "the last follow-up is after the death: check both dates", fu)
+    age = age_years(birth, met)
+    shown = np.char.mod("%.1f years", np.nan_to_num(age))
+    with np.errstate(invalid="ignore"):
+        implausible = (age > AGE_PLAUSIBLE_MAX)
+        col.add(implausible, "birth_date", "age.range", "error",
+                f"the age at first metastasis is over {AGE_PLAUSIBLE_MAX:g} years: check the "
+                "birth date", shown)
+        if age_min is not None:
+            col.add((age < age_min) & ~implausible, "birth_date", "age.range", "warning",
+                    f"the age at first metastasis is below the protocol's minimum "
+                    f"({age_min:g} years): the patient is not included", shown)
+        if age_max is not None:
+            col.add((age > age_max) & ~implausible, "birth_date", "age.range", "warning",
+                    f"the age at first metastasis is above the protocol's maximum "
+                    f"({age_max:g} years): the patient is not included", shown)
+    _duplicates(p, col, check_centre_ids)
+
+
+def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None:
+    ids = p["patient_id"]
+    centre = p["centre"].fillna("")
+    has = ids.notna().to_numpy()
+    frame = pd.DataFrame({"id": ids, "centre": centre, "row": col.rows})[has]
+    dup = frame.duplicated(["centre", "id"], keep=False)
+    if dup.any():
+        d = frame[dup]
+        g = d.groupby(["centre", "id"], sort=False)["row"]
+        first = g.transform("min")
+        second = g.transform(lambda s: s.nsmallest(2).iloc[-1])
+        other = np.where(d["row"] == first, second, first)
+        mask = np.zeros(len(p), bool)
+        pos = np.flatnonzero(has)[dup.to_numpy()]
+        mask[pos] = True
+        values = np.full(len(p), "", dtype=object)
+        values[pos] = [f"duplicate of row {int(r)}" for r in other]
+        col.add(mask, "patient_id", "duplicate_id", "error",
+                "this patient id appears more than once in the same centre: merge the rows "
+                "or correct the id", values)
+    _case_duplicates(frame, has, col)
+    if check_centre_ids:
+        per_id = frame.drop_duplicates(["centre", "id"]).groupby("id")["centre"].transform("size")
+        multi = frame.drop_duplicates(["centre", "id"])[per_id > 1]
+        if len(multi):
+            mask = np.zeros(len(p), bool)
+            pos = np.flatnonzero(has)[frame["id"].isin(multi["id"]).to_numpy()]
+            mask[pos] = True
+            col.add(mask, "patient_id", "duplicate_id.centre", "warning",
+                    "this patient id is used in several centres and the treatments table has "
+                    "no centre column: a treatment with this id cannot be linked (error "
+                    "treatment.ambiguous_patient, the patients are excluded); make ids unique "
+                    "(e.g. prefix the centre) or add a centre column to the treatments table",
+                    "same id in another centre")
+
+
+def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> None:
+    """Ids of one centre that differ only by case ("syn-01" and "SYN-01"): a warning."""
+    low = frame["id"].astype(str).str.casefold()
+    keyed = frame.assign(low=low)
+    n_spellings = keyed.groupby(["centre", "low"], sort=False)["id"].transform("nunique")
+    flagged = (n_spellings > 1).to_numpy()
+    if not flagged.any():
+        return
+    sub = keyed[flagged]
+    rows = sub.groupby(["centre", "low"], sort=False)["row"].transform(
+        lambda r: ", ".join(str(int(x)) for x in sorted(r)))
+    mask = np.zeros(len(has), bool)
+    mask[np.flatnonzero(has)[flagged]] = True
+    msgs = np.full(len(has), "", dtype=object)
+    msgs[np.flatnonzero(has)[flagged]] = [
+        f"this patient id differs from another id of the same centre only by upper/lower case "
+        f"(rows {r}): probably the same patient; correct the id, or merge the rows" for r in rows]
+    col.add(mask, "patient_id", "duplicate_id.case", "warning", msgs, "same id, other case")
+
+
+def _key(s: pd.Series) -> pd.Series:
+    """Centre names compared ignoring case and surrounding spaces."""
+    return s.astype(object).where(s.notna(), None).map(
+        lambda v: None if v is None else str(v).strip().casefold())
+
+
+def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
+                    patient_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Link each treatment row to its patient.
+
+    A row is linked on ``patient_id`` alone, or on (``centre``, ``patient_id``) when
+    the treatments table has a ``centre`` column and the row's centre is filled in.
+    A row whose key matches no patient is an error ``treatment.unknown_patient``;
+    one whose key matches several patients (the same id in two centres, and no centre
+    to tell them apart) is an error ``treatment.ambiguous_patient``: it is linked to
+    nobody rather than to the wrong patient, and those patients are returned so that
+    they are excluded (their treatment covariates would be wrong).
+
+    ``patient_rows`` are the patients' row numbers in their file (for the messages).
+
+    Returns
+    -------
+    position, ambiguous
+        Position of each treatment's patient in the patients table (-1 when none or
+        several), and the positions of the patients sharing an ambiguous id.
+    """
+    has = p["patient_id"].notna().to_numpy()
+    rows = (np.arange(2, len(p) + 2) if patient_rows is None
+            else np.asarray(patient_rows, dtype=np.int64))
+    pk = pd.DataFrame({"id": p["patient_id"].to_numpy(dtype=object)[has],
+                       "centre": _key(p["centre"]).to_numpy(dtype=object)[has],
+                       "shown": p["centre"].to_numpy(dtype=object)[has],
+                       "pos": np.flatnonzero(has), "row": rows[has]})
+    n = len(t)
+    tid = t["patient_id"].to_numpy(dtype=object)
+    by_centre = "centre" in t.columns and t["centre"].notna().any()
+    tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(n, None, object)
+    use_c = pd.notna(tc)
+    count = np.zeros(n, np.int64)
+    first = np.full(n, -1, np.int64)
+    g_id = pk.groupby("id", sort=False)["pos"].agg(["size", "first"])
+    hit = g_id.reindex(pd.Index(tid, dtype=object))
+    count[~use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)[~use_c]
+    first[~use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)[~use_c]
+    if use_c.any():
+        g_c = pk.groupby(["centre", "id"], sort=False)["pos"].agg(["size", "first"])
+        hit = g_c.reindex(pd.MultiIndex.from_arrays([tc[use_c], tid[use_c]]))
+        count[use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
+        first[use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+    pos = np.where(count == 1, first, -1)
+    named = pd.notna(tid)
+    id_elsewhere = pd.Index(tid, dtype=object).isin(pk["id"]) & use_c
+    tcol.add(named & (count == 0) & ~id_elsewhere, "patient_id", "treatment.unknown_patient",
+             "error",
+             "no patient with this id in the patients table: correct the id or add the patient",
+             "no patient with this id")
+    tcol.add(named & (count == 0) & id_elsewhere, "centre", "treatment.unknown_patient", "error",
+             "no patient with this id in this centre (the id exists in another centre): "
+             "correct the centre or the id", t["centre"] if by_centre else "")
+    amb = np.flatnonzero(named & (count > 1))
+    if not amb.size:
+        return pos, np.zeros(0, np.int64)
+    sub = pk[pk["id"].isin(set(tid[amb]))]
+    where: dict[object, list[tuple[int, object, object, int]]] = {}
+    for rec in zip(sub["id"], sub["row"], sub["shown"], sub["centre"], sub["pos"], strict=True):
+        where.setdefault(rec[0], []).append(rec[1:])
+    msgs = np.full(n, "", dtype=object)
+    done: dict[tuple, str] = {}
+    concerned: set[int] = set()
+    for i in amb:
+        key = (tc[i] if use_c[i] else None, tid[i])
+        if key not in done:
+            hits = sorted(h for h in where[tid[i]] if key[0] is None or h[2] == key[0])
+            concerned.update(h[3] for h in hits)
+            several = len({h[2] for h in hits}) > 1
+            listing = ", ".join(f"row {r}" + (f" ({c})" if several and pd.notna(c) else "")
+                                for r, c, _, _ in hits)
+            place = ("patients in several centres" if several
+                     else "several patients of the same centre")
+            done[key] = (f"this patient id belongs to {place} ({listing} of the patients "
+                         "table): the treatment cannot be linked to one of them; add a centre "
+                         "column to the treatments table or make the ids unique")
+        msgs[i] = done[key]
+    mask = np.zeros(n, bool)
+    mask[amb] = True
+    tcol.add(mask, "patient_id", "treatment.ambiguous_patient", "error", msgs,
+             "id of several patients")
+    return pos, np.array(sorted(concerned), dtype=np.int64)
+
+
+def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Collector,
+                    today: object | None = None) -> None:
+    """Treatment dates against the patient's dates, and line numbers."""
+    now = np.datetime64(pd.Timestamp(today or pd.Timestamp.today()).normalize().to_datetime64(), "ns")
+    _date_range(t, ("start_date",), tcol, now)
+    start = _d(t, "start_date")
+    linked = pos >= 0
+
+    def take(col: str) -> np.ndarray:
+        values = np.append(_d(p, col), np.datetime64("NaT"))  # position -1: no patient
+        return values[np.where(linked, pos, len(p))]
+
+    met = take("first_metastasis_date")
+    fu = take("last_followup_date")
+    death = take("death_date")
+    last = np.where(np.isnat(death), fu, np.where(np.isnat(fu), death, np.maximum(fu, death)))
+    last = np.where(linked, last, np.datetime64("NaT"))
+    tcol.add(_lt(start, met), "start_date", "date.order.treatment", "error",
+             "the treatment starts before the first metastasis: check the dates (treatments of "
+             "the primary tumour do not belong in this table)", start)
+    tcol.add(_lt(last, start), "start_date", "date.order.treatment_followup", "warning",
+             "the treatment starts after the last follow-up (or death): check the dates",
+             start)
+    kind = t["kind"].to_numpy(dtype=object)
+    has_line = t["line"].notna().to_numpy()
+    tcol.add(has_line & (kind != "systemic") & pd.notna(kind), "line", "treatment.line",
+             "warning", "a line number is given for a treatment that is not systemic: remove it",
+             t["line"].astype(str).to_numpy())
+    tcol.add(~has_line & (kind == "systemic"), "line", "treatment.line", "warning",
+             "the line number of this systemic treatment is missing: it is counted as one line")

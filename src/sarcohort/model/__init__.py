@@ -1,1 +1,0 @@
-"""Canonical cohort data model: schema, survival data and validation."""

@@ -1,0 +1,104 @@
+"""Forest plot of a Cox model: HR with 95% CI on a log axis, with the numbers beside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from sarcohort.analysis.results import CoxModel
+from sarcohort.report.format import ci_name, fmt_hr, fmt_p
+from sarcohort.report.plots.style import FONT_SIZE, SMALL, rc_context, text_width_in, use_agg
+
+__all__ = ["plot_forest"]
+
+ROW_H = 0.3
+PLOT_W = 2.3
+NUM_W = 1.45
+P_W = 0.6
+
+
+def _limits(model: CoxModel) -> tuple[float, float]:
+    vals = [v for t in model.terms for v in (t.lower, t.upper, t.hr) if v is not None and v > 0]
+    lo = min(vals + [1.0]) / 1.15
+    hi = max(vals + [1.0]) * 1.15
+    lo, hi = max(lo, 0.01), min(hi, 100.0)
+    return lo, hi
+
+
+def _ticks(lo: float, hi: float) -> list[float]:
+    cands = [0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50, 100]
+    ticks = [t for t in cands if lo <= t <= hi]
+    while len(ticks) > 7:
+        ticks = ticks[::2] if 1 in ticks[::2] else ticks[1::2]
+    return ticks
+
+
+def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
+                conf_level: float = 0.95) -> Any:
+    """Forest plot of a fitted :class:`~sarcohort.analysis.results.CoxModel`.
+
+    Returns the Axes of the HRs (log scale); labels, ``HR (95% CI)`` (``conf_level``:
+    the level the model's intervals were computed at) and P are
+    drawn beside it in the same rows. A term that could not be estimated shows
+    its label and an en dash.
+    """
+    use_agg()
+    with rc_context():
+        import matplotlib.pyplot as plt
+        from matplotlib.transforms import blended_transform_factory
+
+        n = len(model.terms)
+        label_w = max([text_width_in(t.label, FONT_SIZE) for t in model.terms] + [1.0]) + 0.2
+        height = 0.55 + 0.45 + n * ROW_H + (0.3 if title else 0.0)
+        width = label_w + PLOT_W + NUM_W + P_W + 0.3
+        if ax is None:
+            fig = plt.figure(figsize=(width, height))
+            ax = fig.add_axes((label_w / width, 0.55 / height, PLOT_W / width, n * ROW_H / height))
+        fig = ax.figure
+        fw, _ = fig.get_size_inches()
+        pos = ax.get_position()
+        lo, hi = _limits(model)
+        ax.set_xscale("log")
+        ax.set_xlim(lo, hi)
+        ax.set_ylim(-0.5, n - 0.5)
+        ax.axvline(1.0, color="#777777", linewidth=0.8, linestyle="--", zorder=0)
+        ys = np.arange(n)[::-1]
+        for y, t in zip(ys, model.terms, strict=True):
+            if t.hr is not None and t.lower is not None and t.upper is not None:
+                ax.plot([max(t.lower, lo), min(t.upper, hi)], [y, y], color="#222222", linewidth=1.2)
+                ax.plot([t.hr], [y], marker="s", markersize=6, color="#0072B2", linestyle="none")
+                if t.upper > hi:
+                    ax.annotate("", xy=(hi, y), xytext=(hi / 1.15, y),
+                                arrowprops={"arrowstyle": "->", "lw": 1.0})
+        ticks = _ticks(lo, hi)
+        ax.set_xticks(ticks)
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.minorticks_off()
+        ax.set_yticks([])
+        ax.spines["left"].set_visible(False)
+        ax.set_xlabel(f"Hazard ratio ({ci_name(conf_level)}), log scale", fontsize=SMALL)
+        tr = blended_transform_factory(fig.transFigure, ax.transData)
+        x_num = pos.x1 + 0.15 / fw
+        x_p = x_num + NUM_W / fw
+        x_lab = pos.x0 - (label_w - 0.1) / fw
+        head_y = n - 0.5 + 0.45
+        for x, text, ha in ((x_lab, "Variable", "left"), (x_num, f"HR ({ci_name(conf_level)})", "left"),
+                            (x_p, "P", "left")):
+            ax.text(x, head_y, text, transform=tr, ha=ha, va="center", fontsize=FONT_SIZE,
+                    fontweight="bold", clip_on=False)
+        for y, t in zip(ys, model.terms, strict=True):
+            ax.text(x_lab, y, t.label, transform=tr, ha="left", va="center", fontsize=FONT_SIZE,
+                    clip_on=False)
+            ax.text(x_num, y, fmt_hr(t.hr, t.lower, t.upper), transform=tr, ha="left",
+                    va="center", fontsize=FONT_SIZE, clip_on=False)
+            ax.text(x_p, y, fmt_p(t.p), transform=tr, ha="left", va="center",
+                    fontsize=FONT_SIZE, clip_on=False)
+        if title:
+            ax.text(x_lab, head_y + 0.9, title, transform=tr, ha="left", va="center",
+                    fontsize=FONT_SIZE + 1, fontweight="bold", clip_on=False)
+        note = f"n = {model.n}, events = {model.n_event}"
+        ax.text(x_lab, -0.5 - 0.36 / ROW_H, note,
+                transform=tr, ha="left", va="center", fontsize=SMALL, color="#444444",
+                clip_on=False)
+    return ax

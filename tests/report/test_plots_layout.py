@@ -1,0 +1,143 @@
+"""Figure layout: the numbers-at-risk table stays aligned with the time axis for 1-6
+groups and long labels, nothing overlaps, nothing is clipped; PNG encoding round-trips."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from sarcohort.analysis.survival import km_analysis, risk_times  # noqa: E402
+from sarcohort.report.plots.km import plot_km  # noqa: E402
+
+
+def _km(k: int, long_labels: bool):
+    rng = np.random.default_rng(k)
+    n = 40 * k
+    t = rng.exponential(20.0, n).round(1) + 0.1
+    e = rng.random(n) < 0.75
+    names = [(f"Group {i + 1} with a rather long descriptive label, treated arm {i + 1}"
+              if long_labels else f"G{i + 1}") for i in range(k)]
+    g = np.array([names[i % k] for i in range(n)], dtype=object) if k > 1 else None
+    rt = risk_times(float(t.max()))
+    return km_analysis("os", "Overall survival", t, e, g, names if k > 1 else None,
+                       factor="x" if k > 1 else None, factor_label="X", landmarks=[12.0],
+                       times_at_risk=rt)
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
+@pytest.mark.parametrize("long_labels", [False, True])
+def test_risk_table_aligned_and_readable(k, long_labels):
+    import matplotlib.pyplot as plt
+
+    res = _km(k, long_labels)
+    ax = plot_km(res)
+    fig = ax.figure
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    tab = ax.risk_table
+    ticks_px = ax.transData.transform([(t, 0) for t in res.risk_times])[:, 0]
+    counts = [t for t in tab.texts]
+    assert len(counts) == k * len(res.risk_times)
+    # every count is centred exactly under its tick of the time axis
+    for i, txt in enumerate(counts):
+        bb = txt.get_window_extent(r)
+        assert (bb.x0 + bb.x1) / 2 == pytest.approx(ticks_px[i % len(res.risk_times)], abs=1.0)
+    # counts show the numbers at risk of the result
+    assert [int(t.get_text()) for t in counts] == [n for g in res.groups for n in g.at_risk]
+    # nothing overlaps in the table: row labels, counts of different rows and columns
+    boxes = [t.get_window_extent(r) for t in counts] + \
+            [lab.get_window_extent(r) for lab in tab.get_yticklabels()]
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (i, j)
+    # nothing is clipped: every text inside the figure
+    W, H = fig.canvas.get_width_height()
+    for t in fig.findobj(matplotlib.text.Text):
+        if not t.get_visible() or not t.get_text():
+            continue
+        bb = t.get_window_extent(r)
+        assert bb.x0 >= -0.5 and bb.y0 >= -0.5 and bb.x1 <= W + 0.5 and bb.y1 <= H + 0.5, t.get_text()
+    # the legend (k > 1) does not overlap the risk table or the axis labels
+    leg = ax.get_legend()
+    if leg is not None:
+        lb = leg.get_window_extent(r)
+        assert not lb.overlaps(tab.get_window_extent(r))
+        assert not lb.overlaps(ax.xaxis.label.get_window_extent(r))
+    plt.close(fig)
+
+
+def test_km_draws_ci_bands_and_censor_marks():
+    import matplotlib.pyplot as plt
+
+    res = _km(2, False)
+    ax = plot_km(res)
+    assert len(ax.collections) == 2  # one CI band per group
+    marks = [ln for ln in ax.lines if ln.get_marker() == "|"]
+    assert len(marks) == sum(1 for g in res.groups if g.curve.censor_times)
+    assert "Log-rank P" in ax.get_legend().get_title().get_text()
+    plt.close(ax.figure)
+
+
+def test_forest_and_flow(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from fixtures.small_cohort import results
+    from sarcohort.report.format import fmt_hr
+    from sarcohort.report.plots.flow import plot_flow
+    from sarcohort.report.plots.forest import plot_forest
+
+    r = results()
+    m = r.model("os")
+    ax = plot_forest(m)
+    texts = [t.get_text() for t in ax.texts]
+    for t in m.terms:
+        assert t.label in texts and fmt_hr(t.hr, t.lower, t.upper) in texts
+    plt.close(ax.figure)
+    ax = plot_flow(r)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "(n = 14)" in texts and "(n = 12)" in texts and "(n = 2)" in texts
+    assert "Synchronous (n = 4)" in texts and "Metachronous (n = 8)" in texts
+    plt.close(ax.figure)
+
+
+def test_png_bytes_roundtrip():
+    from PIL import Image
+
+    from sarcohort.report.plots.style import png_bytes
+
+    rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
+    im = Image.open(io.BytesIO(png_bytes(rgb, 300)))
+    assert im.mode == "RGB" and im.size == (5, 7)
+    assert np.array_equal(np.asarray(im), rgb)
+    assert im.info["dpi"][0] == pytest.approx(300, abs=0.01)
+
+
+def test_risk_times():
+    from sarcohort.analysis.survival import nice_step
+
+    assert risk_times(77.0) == tuple(float(x) for x in range(0, 96, 12))  # 12-month steps
+    assert nice_step(20.0) == 3.0
+    assert risk_times(10.0, step=5) == (0.0, 5.0, 10.0)
+
+
+def test_svg_escapes_labels_and_has_font_fallback(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from sarcohort.report.plots.style import save
+
+    t = np.arange(1.0, 21.0)
+    g = np.array(["<script>alert(1)</script>", "A & B"] * 10, dtype=object)
+    res = km_analysis("os", "OS", t, np.ones(20, bool), g, None, factor="x", factor_label="X",
+                      times_at_risk=risk_times(20.0))
+    ax = plot_km(res)
+    (svg_path,) = save(ax.figure, tmp_path / "km", ["svg"])
+    plt.close(ax.figure)
+    svg = svg_path.read_text()
+    assert "<script" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+    assert "A &amp; B" in svg
+    assert "sans-serif" in svg and "<text" in svg  # text stays text, with a fallback font
