@@ -24,6 +24,7 @@ from sarcohort.report.format import (
     fmt_stat,
     fmt_survival,
     fmt_time_ci,
+    summary_decimals,
 )
 
 if TYPE_CHECKING:
@@ -127,10 +128,12 @@ def table1(t1: Table1) -> ReportTable:
         else:
             rows.append([v.label] + empty + ptext(v.test, v.p))
             kinds.append("header")
-            rows.append(["Mean (range)"] + [fmt_mean_range(s.mean, s.minimum, s.maximum)
+            d = summary_decimals([x for s in v.summaries for x in (s.mean, s.minimum, s.maximum)])
+            rows.append(["Mean (range)"] + [fmt_mean_range(s.mean, s.minimum, s.maximum, d)
                                             for s in v.summaries] + ([""] if grouped else []))
             kinds.append("level")
-            rows.append(["Median (IQR)"] + [fmt_median_iqr(s.median, s.q1, s.q3)
+            d = summary_decimals([x for s in v.summaries for x in (s.median, s.q1, s.q3)])
+            rows.append(["Median (IQR)"] + [fmt_median_iqr(s.median, s.q1, s.q3, d)
                                             for s in v.summaries] + ([""] if grouped else []))
             kinds.append("level")
         if any(v.missing):
