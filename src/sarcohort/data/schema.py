@@ -35,6 +35,9 @@ __all__ = [
     "MISSING_TOKENS",
     "YES_NO",
     "LOCAL_KINDS",
+    "END_REASONS",
+    "OBJECTIVE_RESPONSES",
+    "DISEASE_CONTROL",
     "table",
 ]
 
@@ -42,6 +45,10 @@ ColumnType = Literal["id", "text", "code", "date", "int"]
 
 YES_NO: tuple[str, ...] = ("yes", "no")
 LOCAL_KINDS: tuple[str, ...] = ("surgery", "radiotherapy", "ablation")
+END_REASONS: tuple[str, ...] = ("progression", "toxicity", "completed", "death", "ongoing", "other")
+#: Best responses counted as objective (ORR) and as disease control (DCR).
+OBJECTIVE_RESPONSES: tuple[str, ...] = ("CR", "PR")
+DISEASE_CONTROL: tuple[str, ...] = ("CR", "PR", "SD")
 
 #: Cell contents read as an empty (missing) value, compared after stripping
 #: spaces and ignoring case.
@@ -169,6 +176,16 @@ TREATMENTS = Table(
                codes=("CR", "PR", "SD", "PD", "NE"),
                labels=("Complete response", "Partial response", "Stable disease",
                        "Progressive disease", "Not evaluable")),
+        Column("response_date", "date", False,
+               "date the objective response (CR or PR) was first documented", "date"),
+        Column("end_date", "date", False,
+               "date the treatment ended (empty while it is ongoing)", "date"),
+        Column("end_reason", "code", False, "why the treatment ended",
+               codes=END_REASONS,
+               labels=("Progression", "Toxicity", "Completed as planned", "Death", "Ongoing",
+                       "Other")),
+        Column("line_progression_date", "date", False,
+               "date of progression on this systemic line (empty if none)", "date"),
     ),
 )
 

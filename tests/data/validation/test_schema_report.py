@@ -14,7 +14,10 @@ def test_template_columns_are_the_agreed_ones():
         "first_metastasis_date", "n_metastases", "met_lung", "met_bone", "met_other",
         "progression_date", "death_date", "last_followup_date")
     assert TREATMENTS.names == ("patient_id", "kind", "start_date", "line", "regimen",
-                                "in_trial", "best_response")
+                                "in_trial", "best_response", "response_date", "end_date",
+                                "end_reason", "line_progression_date")
+    assert TREATMENTS.column("end_reason").codes == (
+        "progression", "toxicity", "completed", "death", "ongoing", "other")
     assert PATIENTS.column("sex").codes == ("M", "F")
     assert TREATMENTS.column("kind").codes == ("surgery", "radiotherapy", "ablation", "systemic")
     assert TREATMENTS.column("best_response").codes == ("CR", "PR", "SD", "PD", "NE")

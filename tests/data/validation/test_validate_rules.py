@@ -81,6 +81,17 @@ CASES = [
     ("treatment.unknown_patient", "t", 6, "patient_id", "ZZ9", 8, "patient_id", "error"),
     ("treatment.line", "t", 1, "line", 1, 3, "line", "warning"),
     ("line.min", "t", 0, "line", 0, 2, "line", "error"),
+    # the course of treatment (line 1 of A1 is row 2, its surgery row 3, its line 2 row 4)
+    ("date.order.treatment_end", "t", 0, "end_date", "2010-04-01", 2, "end_date", "error"),
+    ("date.order.line_progression", "t", 0, "line_progression_date", "2010-04-10", 2,
+     "line_progression_date", "error"),
+    ("date.order.response", "t", 0, "response_date", "2010-11-01", 2, "response_date", "error"),
+    ("treatment.end_reason", "t", 2, "end_reason", "toxicity", 4, "end_date", "warning"),
+    ("treatment.end_reason", "t", 0, "end_reason", "ongoing", 2, "end_reason", "warning"),
+    ("treatment.response_not_systemic", "t", 1, "best_response", "PR", 3, "best_response",
+     "warning"),
+    ("treatment.line_order", "t", 2, "start_date", "2010-04-10", 4, "start_date", "error"),
+    ("treatment.line_overlap", "t", 0, "end_date", "2010-12-01", 4, "start_date", "warning"),
 ]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from sarcohort.data.days import age_years
 from sarcohort.data.validation._collect import Collector
 
-__all__ = ["patient_rules", "link_treatments", "treatment_rules", "AGE_PLAUSIBLE_MAX"]
+__all__ = ["patient_rules", "link_treatments", "treatment_rules", "line_rules", "AGE_PLAUSIBLE_MAX"]
 
 #: Ages at first metastasis above this are data errors whatever the protocol says.
 AGE_PLAUSIBLE_MAX = 110.0
@@ -240,7 +240,7 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
                     today: object | None = None) -> None:
     """Treatment dates against the patient's dates, and line numbers."""
     now = np.datetime64(pd.Timestamp(today or pd.Timestamp.today()).normalize().to_datetime64(), "ns")
-    _date_range(t, ("start_date",), tcol, now)
+    _date_range(t, ("start_date", "end_date", "response_date", "line_progression_date"), tcol, now)
     start = _d(t, "start_date")
     linked = pos >= 0
 
@@ -266,3 +266,71 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
              t["line"].astype(str).to_numpy())
     tcol.add(~has_line & (kind == "systemic"), "line", "treatment.line", "warning",
              "the line number of this systemic treatment is missing: it is counted as one line")
+    line_rules(t, pos, tcol)
+
+
+def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector) -> None:
+    """The course of treatment: end dates and reasons, line order and overlap, responses.
+
+    Rules ``date.order.treatment_end``, ``date.order.line_progression``,
+    ``date.order.response``, ``treatment.end_reason``, ``treatment.response_not_systemic``,
+    ``treatment.line_order`` (error: line k+1 starts before line k of the same patient) and
+    ``treatment.line_overlap`` (warning: line k ends after line k+1 starts).
+    """
+    start, end = _d(t, "start_date"), _d(t, "end_date")
+    prog, resp = _d(t, "line_progression_date"), _d(t, "response_date")
+    kind = t["kind"].to_numpy(dtype=object)
+    systemic = kind == "systemic"
+    reason = t["end_reason"].to_numpy(dtype=object)
+    tcol.add(_lt(end, start), "end_date", "date.order.treatment_end", "error",
+             "the treatment ends before it starts: check the dates", end)
+    tcol.add(_lt(prog, start), "line_progression_date", "date.order.line_progression", "error",
+             "the progression on this line is dated before the line starts: check the dates",
+             prog)
+    tcol.add(_lt(resp, start) | _lt(prog, resp), "response_date", "date.order.response",
+             "error", "the response is dated before the line starts or after the progression "
+             "on this line: check the dates", resp)
+    tcol.add(~np.isnat(end) & (reason == "ongoing"), "end_reason", "treatment.end_reason",
+             "warning", "the treatment is marked ongoing but has an end date: remove one",
+             "ongoing")
+    tcol.add(np.isnat(end) & pd.notna(reason) & (reason != "ongoing"), "end_date",
+             "treatment.end_reason", "warning",
+             "an end reason is given without an end date: add the date the treatment ended")
+    not_sys = ~systemic & pd.notna(kind)
+    tcol.add(not_sys & t["best_response"].notna().to_numpy(), "best_response",
+             "treatment.response_not_systemic", "warning",
+             "a best response is given for a treatment that is not systemic: it is not counted "
+             "in the response tables")
+    tcol.add(not_sys & ~np.isnat(prog), "line_progression_date",
+             "treatment.response_not_systemic", "warning",
+             "a line progression date is given for a treatment that is not systemic: it is "
+             "ignored")
+    line = t["line"].to_numpy(dtype=float, na_value=np.nan)
+    ok = systemic & (pos >= 0) & ~np.isnan(line) & ~np.isnat(start)
+    if not ok.any():
+        return
+    rows = np.flatnonzero(ok)
+    f = pd.DataFrame({"p": pos[rows], "line": line[rows], "start": start[rows], "end": end[rows]})
+    lines = f.groupby(["p", "line"], sort=True).agg(start=("start", "min"), end=("end", "max"))
+    lines = lines.reset_index()
+    same = lines["p"].to_numpy()[1:] == lines["p"].to_numpy()[:-1]
+    s = lines["start"].to_numpy(dtype="datetime64[ns]")
+    e = lines["end"].to_numpy(dtype="datetime64[ns]")
+    early = np.zeros(len(lines), bool)
+    early[1:] = same & (s[1:] < s[:-1])
+    overlap = np.zeros(len(lines), bool)
+    overlap[1:] = same & ~np.isnat(e[:-1]) & (e[:-1] > s[1:])
+    key = pd.MultiIndex.from_arrays([f["p"], f["line"]])
+
+    def rows_of(flags: np.ndarray) -> np.ndarray:
+        bad = pd.MultiIndex.from_arrays([lines["p"][flags], lines["line"][flags]])
+        mask = np.zeros(len(t), bool)
+        mask[rows[key.isin(bad)]] = True
+        return mask
+
+    tcol.add(rows_of(early), "start_date", "treatment.line_order", "error",
+             "this line starts before the line numbered below it: check the line numbers and "
+             "dates (per-line outcomes would be wrong)", start)
+    tcol.add(rows_of(overlap), "start_date", "treatment.line_overlap", "warning",
+             "this line starts before the previous line ends: check the end date of the "
+             "previous line", start)

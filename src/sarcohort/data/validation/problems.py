@@ -51,6 +51,14 @@ RULES: dict[str, str] = {
     "treatment.unknown_patient": "a treatment whose patient is not in the patients table",
     "treatment.ambiguous_patient": "a treatment whose patient id belongs to several patients",
     "treatment.line": "a line number for systemic treatments only",
+    "treatment.line_order": "a systemic line does not start before the line numbered below it",
+    "treatment.line_overlap": "a systemic line ends before the next line starts",
+    "treatment.response_not_systemic": "a best response or line progression for systemic "
+                                       "treatments only",
+    "treatment.end_reason": "an end reason agrees with the end date (ongoing: no end date)",
+    "date.order.treatment_end": "a treatment does not end before it starts",
+    "date.order.line_progression": "progression on a line not before the line starts",
+    "date.order.response": "a response not before the line starts nor after its progression",
     "line.min": "a line number is at least 1",
 }
 
