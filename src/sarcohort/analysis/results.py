@@ -34,6 +34,13 @@ __all__ = [
     "CoxTerm",
     "CoxModel",
     "ExposureComparison",
+    "Share",
+    "Duration",
+    "RegimenCount",
+    "LineSummary",
+    "SwimmerLane",
+    "LineOccupancy",
+    "TreatmentCourse",
     "StudyMeta",
     "Results",
     "clean_float",
@@ -230,6 +237,110 @@ class ExposureComparison:
 
 
 @dataclass(frozen=True)
+class Share:
+    """``k`` of ``n`` with its exact (Clopper-Pearson) confidence interval."""
+
+    k: int
+    n: int
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A per-line time (Kaplan-Meier median with its CI, in the study's time unit)."""
+
+    n: int
+    events: int
+    median: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class RegimenCount:
+    """Patients who received ``regimen`` as line ``line``, of ``n_line`` on that line."""
+
+    line: int
+    regimen: str
+    n: int
+    n_line: int
+
+
+@dataclass(frozen=True)
+class LineSummary:
+    """One systemic line: patients, trials, best responses (ORR, DCR), per-line times.
+
+    ``responses`` counts each best response (``CR, PR, SD, PD, NE`` and ``missing``);
+    the objective response rate (CR + PR) and the disease control rate (CR + PR + SD)
+    are over every patient treated on the line, counting not evaluable and missing
+    responses as failures.
+    """
+
+    line: int
+    n: int
+    n_in_trial: int
+    responses: tuple[tuple[str, int], ...]
+    orr: Share
+    dcr: Share
+    pfs: Duration
+    time_to_next: Duration
+    time_on_line: Duration
+    response_duration: Duration | None
+
+
+@dataclass(frozen=True)
+class SwimmerLane:
+    """One patient's course from the first metastasis (pseudonymous id, times only).
+
+    ``lines`` holds ``(line, start, end)``; ``end`` is the end of follow-up while a line
+    is ongoing. ``alive`` marks follow-up still going on (an arrow on the plot).
+    """
+
+    pseudo_id: str
+    end: float
+    death: bool
+    alive: bool
+    lines: tuple[tuple[int, float, float], ...]
+    progressions: tuple[float, ...]
+    responses: tuple[float, ...]
+    surgeries: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class LineOccupancy:
+    """Share of patients on each line over time (the swimmer plot's summary for large cohorts).
+
+    ``shares[k][i]`` is the share of the cohort on line ``lines[k]`` at ``time[i]``
+    (patients alive and followed, on no line, make up the rest with the dead and
+    censored).
+    """
+
+    time: tuple[float, ...]
+    lines: tuple[int, ...]
+    shares: tuple[tuple[float, ...], ...]
+    followed: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class TreatmentCourse:
+    """What patients received after the first metastasis, and per-line outcomes."""
+
+    n_patients: int
+    n_no_systemic: int
+    n_in_trial: int
+    local: tuple[tuple[str, int], ...]
+    regimens: tuple[RegimenCount, ...]
+    lines: tuple[LineSummary, ...]
+    pfs_by_line: KMAnalysis | None
+    lanes: tuple[SwimmerLane, ...]
+    occupancy: LineOccupancy | None
+    unnumbered_rows: int = 0
+    swimmer_max: int = 150
+
+
+@dataclass(frozen=True)
 class StudyMeta:
     """Provenance: who computed what, from which protocol and data."""
 
@@ -266,6 +377,7 @@ class Results:
     robustness: tuple[ExposureComparison, ...] = ()
     warnings: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
+    treatments: TreatmentCourse | None = None
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

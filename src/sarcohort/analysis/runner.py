@@ -19,10 +19,12 @@ from sarcohort.analysis.results import (
     FlowStep,
     Results,
     StudyMeta,
+    TreatmentCourse,
 )
 from sarcohort.analysis.survival import km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
 from sarcohort.analysis.timedep import compare_exposure
+from sarcohort.analysis.treatments import treatment_course
 from sarcohort.exceptions import InputError, ProtocolError
 
 __all__ = ["run_analysis", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
@@ -246,10 +248,30 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
         manifest=_json_safe(dict(getattr(cohort, "manifest", {}) or {})),
         report_options=_json_safe(dataclasses.asdict(study.report)),
         landmark_time=lm_time if a.time_dependent else None)
+    course = _treatment_course(cohort, study, warnings_out)
     names = set(a.endpoints) | set(a.factors) | set(descriptive) | ({a.group} if a.group else set())
     return Results(
         meta=meta, flow=flow_steps(getattr(cohort, "flow", None)), endpoints=tuple(endpoints),
         table1=table1, survival=tuple(survival), univariable=tuple(univariable),
         multivariable=tuple(multivariable), robustness=tuple(robustness),
-        warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)})
+        warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
+        treatments=course)
+
+
+def _treatment_course(cohort: Any, study: Any, warnings_out: list[str]) -> TreatmentCourse | None:
+    """The treatment course, when the data hold treatments (see :mod:`.treatments`)."""
+    a = study.analysis
+    treatments = getattr(cohort, "treatments", None)
+    if treatments is None or len(treatments) == 0 or "pseudo_id" not in treatments:
+        return None
+    end = pd.to_numeric(cohort.patients["os_days"], errors="coerce").to_numpy(float) / a.unit_days
+    max_t = float(np.nanmax(end)) if np.isfinite(end).any() else 1.0
+    course = treatment_course(
+        cohort.patients, treatments, unit_days=a.unit_days, conf_type=a.conf_type,
+        conf_level=a.conf_level, median_ci=a.median_ci,
+        times_at_risk=risk_times(max_t, a.time_unit, study.report.risk_table_step))
+    if course.unnumbered_rows:
+        warnings_out.append(f"{course.unnumbered_rows} systemic treatment row(s) without a line "
+                            "number are left out of the per-line tables and figures.")
+    return course
 

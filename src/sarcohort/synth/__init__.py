@@ -80,6 +80,10 @@ Assumptions (NOT published; ``[assumptions]`` in published.toml, key in brackets
     - [trial] trial patients drawn among the systemically treated; trial treatment is line 1.
     - [regimens] plausible regimen names.
     - [best_response] response probabilities; PD when progression is early.
+    - [treatment_course] line 1 progresses at the first progression, later lines just
+      before the next line or after an exponential time (mean 4 months); chemotherapy
+      planned for 90-200 days, targeted agents until progression, 8% stopped early for
+      toxicity; responses documented 6-12 weeks after the start of the line.
     - [no_effect] sex, centre, trial, systemic treatment and age do not affect hazards.
 
 Default seed

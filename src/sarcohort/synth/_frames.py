@@ -16,6 +16,7 @@ PATIENT_COLUMNS: tuple[str, ...] = (
 )
 TREATMENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "kind", "start_date", "line", "regimen", "in_trial", "best_response",
+    "response_date", "end_date", "end_reason", "line_progression_date",
 )
 
 
@@ -63,6 +64,10 @@ def to_frames(s: SimulatedArrays) -> tuple[pd.DataFrame, pd.DataFrame]:
         "regimen": s.tr_regimen.astype(object),
         "in_trial": _yes_no(s.tr_trial),
         "best_response": [None if r == "" else r for r in s.tr_response],
+        "response_date": _dates(s.tr_response_date),
+        "end_date": _dates(s.tr_end),
+        "end_reason": s.tr_end_reason.astype(object),
+        "line_progression_date": _dates(s.tr_line_progression),
     })
     t_order = np.lexsort((s.tr_start, rank[s.tr_patient]))
     treatments = treatments.iloc[t_order].reset_index(drop=True)

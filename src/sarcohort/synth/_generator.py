@@ -77,6 +77,10 @@ class SimulatedArrays:
     tr_regimen: np.ndarray
     tr_trial: np.ndarray
     tr_response: np.ndarray
+    tr_end: np.ndarray
+    tr_end_reason: np.ndarray
+    tr_response_date: np.ndarray
+    tr_line_progression: np.ndarray
 
 
 def _days(iso: str) -> int:
@@ -257,7 +261,7 @@ def simulate(p: SynthParameters, rng: np.random.Generator, stratified: bool = Tr
     last_fu = first_met + last_d
 
     tr = _treatments(rng, p, first_met, last_d, prog_d, progressed, local, s_d,
-                     ~no_systemic, trial, lung, bone)
+                     ~no_systemic, trial, lung, bone, dead)
     return SimulatedArrays(
         centre=centre, patient_id=pid, male=male, birth=birth, primary=primary,
         first_met=first_met, n_metastases=n_met, lung=lung, bone=bone, other=other,
@@ -278,8 +282,13 @@ def _treatments(
     trial: np.ndarray,
     lung: np.ndarray,
     bone: np.ndarray,
+    dead: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Treatment rows: one local treatment row per locally treated patient, systemic lines."""
+    """Treatment rows: one local treatment row per locally treated patient, systemic lines.
+
+    The course of each row (end date and reason, response date, progression on the line)
+    is drawn last by :func:`_course`, so that it changes no other draw.
+    """
     a = p.a
     n = p.n
     reg = a["regimens"]
@@ -334,6 +343,85 @@ def _treatments(
                      np.zeros(idx.size, dtype=bool), rng.choice(later, size=idx.size, p=lp)))
 
     cols = [np.concatenate([r[i] for r in rows]) for i in range(7)]
+    fu_end = first_met + last_d
+    cols += _course(rng, p, cols, fu_end, dead, first_met + prog_d, progressed)
     order = np.lexsort((cols[3], cols[2], cols[0]))
-    names = ("tr_patient", "tr_kind", "tr_start", "tr_line", "tr_regimen", "tr_trial", "tr_response")
+    names = ("tr_patient", "tr_kind", "tr_start", "tr_line", "tr_regimen", "tr_trial", "tr_response",
+             "tr_end", "tr_end_reason", "tr_response_date", "tr_line_progression")
     return {k: c[order] for k, c in zip(names, cols, strict=True)}
+
+
+def _course(
+    rng: np.random.Generator,
+    p: SynthParameters,
+    cols: list[np.ndarray],
+    fu_end: np.ndarray,
+    dead: np.ndarray,
+    first_progression: np.ndarray,
+    progressed: np.ndarray,
+) -> list[np.ndarray]:
+    """End date and reason, response date and progression on the line of each treatment row.
+
+    Line 1 progresses at the patient's first progression. Line 2 progresses just before
+    line 3 starts, else after an exponential time (``[assumptions.treatment_course]``);
+    line 3 likewise. A line ends at its progression, at death, at the end of its planned
+    duration (completed; targeted agents are given until progression) or earlier for
+    toxicity; a line still running at the last follow-up is ongoing (no end date).
+    Responses (CR, PR) are documented at the first evaluation after the start.
+    """
+    c = p.a["treatment_course"]
+    pat, kind, start, line, regimen, _trial, resp = cols
+    m = start.size
+    end_fu = fu_end[pat]
+    died = dead[pat]
+    systemic = kind == "systemic"
+    prog = np.full(m, NO_DATE, dtype=np.int64)
+    first = systemic & (line == 1) & progressed[pat]
+    prog[first] = first_progression[pat][first]
+    later_start = np.full(m, NO_DATE, dtype=np.int64)  # start of the next line of the patient
+    for k in (2, 3):
+        nxt = np.flatnonzero(systemic & (line == k))
+        prev = np.flatnonzero(systemic & (line == k - 1))
+        pos = {int(pt): i for i, pt in zip(prev, pat[prev], strict=True)}
+        for i in nxt:
+            j = pos.get(int(pat[i]))
+            if j is not None:
+                later_start[j] = start[i]
+    lo, hi = c["progression_before_next_line"]
+    gap = rng.integers(int(lo), int(hi) + 1, size=m)
+    draw = start + np.ceil(rng.exponential(float(c["later_line_pfs_mean"]) * DAYS_PER_MONTH,
+                                           size=m)).astype(np.int64)
+    has_next = later_start != NO_DATE
+    later = systemic & (line >= 2)
+    prog = np.where(later & has_next, np.maximum(later_start - gap, start + 1), prog)
+    prog = np.where(later & ~has_next & (draw < end_fu), draw, prog)
+    # planned duration, toxicity
+    plo, phi = c["planned_days"]
+    planned = start + rng.integers(int(plo), int(phi) + 1, size=m)
+    targeted = np.isin(regimen, np.array(c["until_progression"], dtype=object))
+    planned = np.where(targeted, np.iinfo(np.int64).max // 2, planned)
+    toxic = systemic & (rng.random(m) < float(c["toxicity_probability"]))
+    tox_end = start + np.ceil((np.minimum(planned, start + int(phi)) - start)
+                              * rng.uniform(0.2, 0.8, size=m)).astype(np.int64)
+    planned = np.where(toxic, tox_end, planned)
+    big = np.iinfo(np.int64).max // 2
+    prog_or_big = np.where(prog == NO_DATE, big, prog)
+    death_or_big = np.where(died, end_fu, big)
+    end = np.minimum(np.minimum(prog_or_big, death_or_big), planned)
+    reason = np.where(end == prog_or_big, "progression",
+                      np.where(end == death_or_big, "death",
+                               np.where(toxic, "toxicity", "completed"))).astype(object)
+    # local treatments: surgery and ablation are one day, radiotherapy a few weeks
+    rlo, rhi = c["radiotherapy_days"]
+    rt_end = start + rng.integers(int(rlo), int(rhi) + 1, size=m)
+    end = np.where(systemic, end, np.where(kind == "radiotherapy", rt_end, start))
+    reason = np.where(systemic, reason, "completed").astype(object)
+    ongoing = end > end_fu
+    end = np.where(ongoing, NO_DATE, end)
+    reason[ongoing] = "ongoing"
+    elo, ehi = c["response_evaluation_days"]
+    seen = start + rng.integers(int(elo), int(ehi) + 1, size=m)
+    cap = np.where(prog == NO_DATE, end_fu, prog - 1)
+    responded = systemic & np.isin(resp, np.array(["CR", "PR"], dtype=object))
+    resp_date = np.where(responded, np.maximum(np.minimum(seen, cap), start), NO_DATE)
+    return [end.astype(np.int64), reason, resp_date.astype(np.int64), prog.astype(np.int64)]

@@ -1,0 +1,130 @@
+"""The treatment course of a study: counts, response rates, per-line PFS, swimmer lanes.
+
+Oracles: the published abstract for the synthetic reference cohort (13 patients without
+systemic treatment, 39 in trials, 81 with local treatment: reference-study.md), hand
+counts on the example cohort, Clopper-Pearson from scipy.stats.binomtest, and the
+per-line Kaplan-Meier against sarcohort.stats.km on the per-line table (itself checked
+against R's survfit by the km reference tests).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.stats import binomtest
+
+from fixtures.example_cohort import example_tables
+from sarcohort.analysis.results import Results
+from sarcohort.analysis.treatments import treatment_course
+from sarcohort.cohort import cohort_from_frames
+from sarcohort.cohort.lines import treatment_lines
+from sarcohort.study import Study
+from sarcohort.synth import generate
+
+MONTH = 30.4375
+KM = dict(conf_type="log-log", conf_level=0.95, median_ci="brookmeyer-crowley")
+
+
+@pytest.fixture(scope="module")
+def reference():
+    study = Study.from_toml("examples/reference-study/study.toml")
+    s = generate()
+    cohort = cohort_from_frames(s.patients, s.treatments, config=study.cohort_config,
+                                today="2024-01-01")
+    return study, cohort, study.analyze(cohort)
+
+
+def test_published_counts(reference):
+    _, _, res = reference
+    tc = res.treatments
+    assert tc.n_patients == 120
+    assert tc.n_no_systemic == 13
+    assert tc.n_in_trial == 39
+    local = dict(tc.local)
+    assert sum(local.values()) == 81
+    assert tc.lines[0].n == 120 - 13
+
+
+def test_response_rates_are_exact_intervals(reference):
+    _, _, res = reference
+    for line in res.treatments.lines:
+        counts = dict(line.responses)
+        assert sum(counts.values()) == line.n
+        assert line.orr.k == counts["CR"] + counts["PR"]
+        assert line.dcr.k == counts["CR"] + counts["PR"] + counts["SD"]
+        ci = binomtest(line.orr.k, line.orr.n).proportion_ci(method="exact")
+        assert line.orr.lower == pytest.approx(ci.low, rel=1e-9, abs=1e-12)
+        assert line.orr.upper == pytest.approx(ci.high, rel=1e-9, abs=1e-12)
+
+
+def test_pfs_by_line_is_the_km_of_the_per_line_table(reference):
+    from sarcohort.stats.km import kaplan_meier
+
+    _, cohort, res = reference
+    lines, _ = treatment_lines(cohort.patients, cohort.treatments)
+    km = res.treatments.pfs_by_line
+    assert km.logrank_p is None  # lines share patients: no test
+    for g in km.groups:
+        k = int(g.label.split()[1])
+        sel = lines["line"].to_numpy() == k
+        t = lines["pfs_days"].to_numpy(float)[sel] / MONTH
+        e = lines["pfs_event"].to_numpy(bool)[sel]
+        curve = next(iter(kaplan_meier(t, e).curves.values()))
+        assert g.n == sel.sum() and g.events == e.sum()
+        assert g.median == pytest.approx(curve.median, rel=1e-12)
+        line = res.treatments.lines[k - 1]
+        assert line.pfs.median == pytest.approx(curve.median, rel=1e-12)
+
+
+def test_lanes_are_pseudonymous_and_complete(reference):
+    _, cohort, res = reference
+    lanes = res.treatments.lanes
+    assert len(lanes) == 120
+    assert {lane.pseudo_id for lane in lanes} == set(cohort.patients.index)
+    assert all(lane.pseudo_id.startswith("P") for lane in lanes)
+    ends = [lane.end for lane in lanes]
+    assert ends == sorted(ends, reverse=True)
+    n_lines = sum(len(lane.lines) for lane in lanes)
+    lines, _ = treatment_lines(cohort.patients, cohort.treatments)
+    assert n_lines == len(lines)
+    assert sum(len(lane.surgeries) for lane in lanes) == int(
+        (cohort.treatments["kind"] == "surgery").sum())
+
+
+def test_results_round_trip(reference):
+    _, _, res = reference
+    assert Results.from_json(res.to_json()).treatments == res.treatments
+
+
+def test_large_cohorts_get_the_occupancy_summary():
+    p, t = example_tables()
+    cohort = cohort_from_frames(p, t, today="2024-01-01")
+    tc = treatment_course(cohort.patients, cohort.treatments, unit_days=MONTH, swimmer_max=3,
+                          **KM)
+    assert tc.lanes == () and tc.occupancy is not None
+    occ = tc.occupancy
+    assert occ.lines == (1, 2)
+    total = np.sum(occ.shares, axis=0)
+    assert np.all(total <= np.asarray(occ.followed) + 1e-12)
+    # at time 0 nobody is on a line yet, everyone is followed
+    assert occ.followed[0] == 1.0 and total[0] == 0.0
+
+
+def test_example_cohort_by_hand():
+    p, t = example_tables()
+    cohort = cohort_from_frames(p, t, today="2024-01-01")
+    tc = treatment_course(cohort.patients, cohort.treatments, unit_days=MONTH, **KM)
+    # A1 lines 1 and 2, B1 line 1 (trial), B2 line 1: 3 patients on line 1, 1 on line 2
+    assert [(s.line, s.n, s.n_in_trial) for s in tc.lines] == [(1, 3, 1), (2, 1, 0)]
+    assert dict(tc.lines[0].responses) == {"CR": 0, "PR": 1, "SD": 1, "PD": 1, "NE": 0,
+                                           "missing": 0}
+    assert tc.n_no_systemic == 3 and tc.n_in_trial == 1
+    assert dict(tc.local) == {"surgery": 1, "radiotherapy": 1, "ablation": 1}
+    assert {(r.line, r.regimen, r.n) for r in tc.regimens} == {
+        (1, "MAP", 1), (1, "trial drug", 1), (1, "AP", 1), (2, "ifosfamide", 1)}
+    # A1 line 1: response 2010-06-01 to progression 2010-10-01 = 122 days
+    assert tc.lines[0].response_duration.median == pytest.approx(122 / MONTH)
+    relabelled = treatment_course(cohort.patients, cohort.treatments, unit_days=MONTH,
+                                  regimen_labels={"AP": "doxorubicin + cisplatin"}, **KM)
+    assert (1, "doxorubicin + cisplatin", 1) in {(r.line, r.regimen, r.n)
+                                                 for r in relabelled.regimens}
