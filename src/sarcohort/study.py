@@ -70,12 +70,30 @@ class Study:
                    analysis=analysis, report=report, cohort_config=config,
                    protocol_hash=protocol_hash, description=study["description"])
 
+    def needed_columns(self) -> dict[str, dict[str, str]]:
+        """Template columns this protocol uses, per table, with the key that uses them.
+
+        A missing one is a data error (rule ``column.missing``), never an empty column.
+        """
+        from sarcohort.cohort.needs import needed_columns
+
+        a = self.analysis
+        used: list[tuple[str, str]] = [(c, "analysis.descriptive") for c in a.descriptive]
+        used += [(c, "analysis.factors") for c in a.factors]
+        if a.group:
+            used.append((a.group, "analysis.group"))
+        for e, covs in a.multivariable.covariates.items():
+            used += [(c, f"analysis.multivariable.{e}") for c in covs]
+        for x, col in a.time_dependent.items():
+            used += [(x, "analysis.time_dependent"), (col, "analysis.time_dependent")]
+        return needed_columns(self.cohort_config.derived, used, a.endpoints)
+
     def load(self, base_dir: str | Path | None = None) -> Any:
         """Ingest, validate and derive the cohort (files relative to the protocol)."""
         from sarcohort.cohort import build_cohort
 
         base = Path(base_dir) if base_dir is not None else self.path.parent
-        return build_cohort(self.cohort_config, base)
+        return build_cohort(self.cohort_config, base, needed=self.needed_columns())
 
     def analyze(self, cohort: Any, *, progress: Callable[[str], None] | None = None) -> Any:
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`."""

@@ -134,8 +134,12 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
     if data.empty:
         flow = cohort.flow
         reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
+        report = getattr(cohort, "report", None)
+        whole = [p for p in (report.errors if report is not None else ()) if p.row is None]
+        why = "".join(f"\n  {p.file}: {p.message} [{p.rule}]" for p in whole[:5])
         raise InputError(
-            f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})",
+            f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})"
+            + why,
             argument=str(study.path), fix="run `sarcohort validate` on the data with this protocol to see "
             "each problem by file, row and column")
     _check_columns(data, study)

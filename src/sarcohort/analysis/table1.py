@@ -233,7 +233,8 @@ def build_table1(
             )
             test = stat = p = None
             if len(masks) > 2:
-                table = np.array([c.counts[1:] for c in levels], dtype=float)
+                table = np.array([c.counts[1:] for c in levels], dtype=float).reshape(
+                    len(levels), len(masks) - 1)  # no level at all: an empty column
                 test, stat, p = _categorical_test(table)
             out.append(Table1Variable(name=name, label=label(name), kind="categorical",
                                       denominators=denoms, missing=missing, levels=levels,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from sarcohort.cohort.cohort import Cohort
 from sarcohort.cohort.derived import evaluate_derived
 from sarcohort.cohort.endpoints import overall_survival, progression_free_survival
 from sarcohort.cohort.inclusion import apply_inclusion
+from sarcohort.cohort.needs import needed_columns
 from sarcohort.cohort.timing import metastasis_timing
 from sarcohort.cohort.treatments import treatment_summary
 from sarcohort.data.days import DAYS_PER_MONTH, age_years, days_between
@@ -65,8 +67,12 @@ def _int_if_whole(s: pd.Series) -> pd.Series:
 
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
                        config: CohortConfig | None = None, *, today: object | None = None,
-                       ) -> Cohort:
+                       needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
     """Validate, derive, include and pseudonymise tables already read.
+
+    ``needed``: the template columns the analysis uses, per table, with the reason
+    (:func:`~sarcohort.cohort.needs.needed_columns`; default: both endpoints and the
+    ``[derived]`` expressions). A missing one is an error, never an empty column.
 
     Raises
     ------
@@ -74,10 +80,12 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
         When a [derived] expression cannot be evaluated on the cohort.
     """
     config = config or CohortConfig()
+    if needed is None:
+        needed = needed_columns(config.derived)
     checked: ValidatedData = validate_tables(
         patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
         date_format=config.data.date_format, age_min=config.inclusion.age_min,
-        age_max=config.inclusion.age_max, today=today)
+        age_max=config.inclusion.age_max, today=today, needed=needed)
     p, t = checked.patients, checked.treatments
     derived = derive_endpoints(p, t, checked.treatment_patient, config)
     pids = pseudo_ids(len(p))
@@ -140,7 +148,8 @@ def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.Data
 
 def cohort_from_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
                        config: CohortConfig | None = None, source_name: str = "data frame",
-                       *, today: object | None = None) -> Cohort:
+                       *, today: object | None = None,
+                       needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
     """Build a cohort from in-memory tables (e.g. from :mod:`sarcohort.synth`).
 
     Row numbers in problems count a header as row 1 (the first row is row 2).
@@ -148,11 +157,12 @@ def cohort_from_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None =
     p = RawTable.from_frame(patients, source_name, "patients")
     t = (RawTable.from_frame(treatments, source_name, "treatments")
          if treatments is not None else None)
-    return cohort_from_tables(p, t, config, today=today)
+    return cohort_from_tables(p, t, config, today=today, needed=needed)
 
 
 def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
-                 today: object | None = None) -> Cohort:
+                 today: object | None = None,
+                 needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
     """Read the protocol's sources and build the cohort.
 
     Parameters
@@ -161,6 +171,8 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
         The cohort sections of the protocol.
     base_dir
         Folder the ``[data]`` paths are relative to (default: the protocol's folder).
+    today, needed
+        As :func:`cohort_from_tables`.
 
     Raises
     ------
@@ -171,4 +183,4 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
 
     base = Path(base_dir) if base_dir is not None else config.base_dir
     p, t = read_sources(config.data, base)
-    return cohort_from_tables(p, t, config, today=today)
+    return cohort_from_tables(p, t, config, today=today, needed=needed)

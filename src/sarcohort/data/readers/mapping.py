@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from sarcohort.data.readers.table import RawTable
 from sarcohort.data.schema import Table
 from sarcohort.data.validation.problems import Problem
 
-__all__ = ["MappedTable", "map_columns"]
+__all__ = ["MappedTable", "map_columns", "closest_name"]
 
 _ALIASES = {
     "met_sites___lung": "met_lung",
@@ -39,6 +40,30 @@ class MappedTable:
 
 def _key(name: str) -> str:
     return " ".join(str(name).strip().lower().split())
+
+
+def _loose(name: str) -> str:
+    return "".join(ch for ch in str(name).lower() if ch.isalnum())
+
+
+def closest_name(name: str, candidates: Iterable[str], cutoff: float = 0.8) -> str | None:
+    """The candidate that ``name`` is probably a misspelling of (``progession_date`` ->
+    ``progression_date``), compared ignoring case, spaces and punctuation; None when none
+    is close enough.
+
+    >>> closest_name("Progession date", ["progression_date", "death_date"])
+    'progression_date'
+    >>> closest_name("grade", ["progression_date", "death_date"]) is None
+    True
+    """
+    loose = {_loose(c): c for c in candidates}
+    key = _loose(name)
+    if not key:
+        return None
+    if key in loose:
+        return loose[key]
+    hits = difflib.get_close_matches(key, list(loose), n=1, cutoff=cutoff)
+    return loose[hits[0]] if hits else None
 
 
 def map_columns(raw: RawTable, table: Table, mapping: Mapping[str, str] | None = None,

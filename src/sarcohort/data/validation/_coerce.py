@@ -7,12 +7,14 @@ A value that does not fit becomes missing in the typed table.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 from sarcohort.data import dates as D
-from sarcohort.data.readers.mapping import MappedTable
-from sarcohort.data.schema import MISSING_TOKENS, Column, Table
+from sarcohort.data.readers.mapping import MappedTable, closest_name
+from sarcohort.data.schema import MISSING_TOKENS, YES_NO, Column, Table
 from sarcohort.data.validation._collect import Collector
 
 __all__ = ["coerce_table", "to_text", "cell_text"]
@@ -25,7 +27,7 @@ _MISSING_ARROW = sorted(MISSING_TOKENS)
 
 def cell_text(v: object) -> str | None:
     """One cell as stripped text (None when missing); 12.0 becomes '12'."""
-    if v is None:
+    if v is None or v is pd.NA or v is pd.NaT:  # Parquet's nullable columns give pd.NA
         return None
     if isinstance(v, float):
         if v != v:
@@ -79,7 +81,8 @@ def _shown(col: str, values: pd.Series) -> pd.Series | str:
 
 def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                  codes: dict[str, dict[str, str]] | None = None, date_format: str | None = None,
-                 fallback_convention: str | None = None) -> tuple[pd.DataFrame, str | None]:
+                 fallback_convention: str | None = None,
+                 needed: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, str | None]:
     """Check and convert every template column of one table.
 
     Parameters
@@ -96,6 +99,9 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
         ``[data] date_format`` of the protocol, or None.
     fallback_convention
         Day-first or month-first convention used when this table's dates do not decide.
+    needed
+        Template columns the analysis uses, with the reason: a missing one is an error
+        (rule ``column.missing``), not an empty column.
 
     Returns
     -------
@@ -108,19 +114,30 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     frame = raw.frame
     n = len(frame)
     codes = codes or {}
+    needed = needed or {}
     out: dict[str, pd.Series] = {}
     present = [c for c in table.names if c in frame.columns]
+    unknown = [c for c in frame.columns if c not in table.names]
+    absent = [c for c in table.names if c not in frame.columns]
     for spec in table.columns:
         if spec.name in frame.columns:
             continue
-        if spec.required and not (spec.name == "last_followup_date" and "death_date" in frame):
+        hint = _hint_yours(spec.name, unknown, mapped.source_names)
+        excused = spec.name == "last_followup_date" and "death_date" in frame
+        if spec.required and not excused:
             collector.add_table(spec.name, "required", "error",
-                                f"the required column {spec.name!r} is missing: add it "
+                                f"the required column {spec.name!r} is missing{hint}: add it "
                                 "or map your column to it in [data.mapping] of the protocol")
+        elif spec.name in needed:
+            collector.add_table(spec.name, "column.missing", "error",
+                                f"the column {spec.name!r} is missing{hint}, and "
+                                f"{needed[spec.name]} needs it: add it or map your column to "
+                                "it in [data.mapping] of the protocol (a missing column is "
+                                "never taken as empty)")
         else:
             collector.add_table(spec.name, "column.missing", "warning",
-                                f"the column {spec.name!r} is missing: its values are taken "
-                                "as empty")
+                                f"the column {spec.name!r} is missing{hint}: nothing in the "
+                                "analysis uses it, and its values are taken as empty")
     # dates, all columns of the table together (one day/month convention per table)
     date_cols = [c for c in present if table.column(c).type == "date"]
     texts = {c: to_text(frame[c]) for c in present
@@ -141,6 +158,11 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                      or pd.api.types.is_numeric_dtype(s.dtype))
         text = None if typed_col else texts[name]
         missing = s.isna().to_numpy() if text is None else text.isna().to_numpy()
+        if n and missing.all() and not spec.required:
+            why = f" ({needed[name]} uses it)" if name in needed else ""
+            collector.add_table(name, "column.empty", "warning",
+                                f"the column {name!r} is empty in every row{why}: check that "
+                                "it was filled in and exported")
         if spec.required:
             need = missing
             if name == "last_followup_date" and "death_date" in frame.columns:
@@ -167,10 +189,28 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     for col in frame.columns:
         if col in table.names:
             continue
-        collector.add_table(col, "column.unknown", "info",
-                            f"the column {col!r} is not in the template: it is kept as it is")
+        near = closest_name(col, absent)
+        if near is not None:
+            collector.add_table(col, "column.unknown", "warning",
+                                f"the column {mapped.source_names.get(col, col)!r} is not in "
+                                f"the template: did you mean {near!r}? Rename it, or map it "
+                                "in [data.mapping] of the protocol")
+        else:
+            collector.add_table(col, "column.unknown", "info",
+                                f"the column {col!r} is not in the template: it is kept as "
+                                "free text (never described or modelled unless [data.codes] "
+                                "declares its codes)")
         typed[col] = _extra(frame[col], raw.decimal_comma)
     return typed, convention
+
+
+def _hint_yours(name: str, unknown: list[str], source: Mapping[str, str]) -> str:
+    """``' (did you mean your column 'progession_date'?)'`` when one of the file's unknown
+    columns is a near spelling of the template column ``name``."""
+    for col in unknown:
+        if closest_name(col, [name]) is not None:
+            return f" (is your column {source.get(col, col)!r} meant to be it?)"
+    return ""
 
 
 def _empty(spec: Column, n: int) -> pd.Series:
@@ -230,12 +270,15 @@ def _codes(spec: Column, s: pd.Series, col: Collector, user: dict[str, str],
     text = to_text(s) if text is None else text
     low = text.str.lower()
     canon = {c.lower(): c for c in spec.codes}
+    if spec.codes == YES_NO:  # booleans (Parquet, REDCap yesno) and 0/1
+        canon.update({"true": "yes", "false": "no", "1": "yes", "0": "no"})
     mapping = {**canon, **user}
     known = low.isin(list(mapping))
     values = low.map(mapping).where(known, None)
     bad = (text.notna() & ~known).to_numpy()
     col.add(bad, name, "code", "error",
-            f"{name} must be one of {', '.join(spec.codes)}: correct the value or map your code "
+            f"{name} must be one of {', '.join(spec.codes)}"
+            + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the value or map your code "
             f"in [data.codes.{name}] of the protocol", text)
     return values.astype(object)
 

@@ -24,8 +24,11 @@ RULES: dict[str, str] = {
     "row.ragged": "a row has no more cells than the header",
     "file.empty_rows": "empty rows are skipped",
     "sheet.missing": "a workbook has no sheet of the expected name (which sheet was read, or none)",
-    "column.unknown": "a column that is not in the template (kept, never an error)",
-    "column.missing": "a template column is absent from the file",
+    "column.unknown": "a column that is not in the template (kept as free text; a near "
+                      "spelling of a missing template column is a warning: did you mean ...?)",
+    "column.missing": "a template column is absent from the file (an error when an endpoint, "
+                      "a [derived] expression or the analysis uses it)",
+    "column.empty": "a column present in the file is empty in every row",
     "column.duplicate": "two columns of the file map to the same template column",
     "required": "a required value is missing",
     "type": "a value has the wrong type (e.g. not a whole number)",

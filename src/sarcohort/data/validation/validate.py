@@ -91,6 +91,7 @@ def validate_tables(
     age_min: float | None = 18.0,
     age_max: float | None = None,
     today: object | None = None,
+    needed: Mapping[str, Mapping[str, str]] | None = None,
 ) -> ValidatedData:
     """Check the patients (and treatments) tables against the template and clinical rules.
 
@@ -104,17 +105,24 @@ def validate_tables(
         ``[inclusion]`` ages: patients outside get an ``age.range`` warning.
     today
         Reference date for dates in the future (default: today).
+    needed
+        Per table (``"patients"``, ``"treatments"``), the template columns the analysis
+        uses and why (:func:`sarcohort.cohort.needs.needed_columns`): a missing one is an
+        error, never a column taken as empty.
     """
+    needed = needed or {}
     mp = map_columns(patients, PATIENTS, mapping)
     pcol = _collector(mp)
     if patients.n == 0:
         pcol.add_table(None, "file.empty", "error", "the patients table has no data row")
-    p, convention = coerce_table(mp, PATIENTS, pcol, codes, date_format)
+    p, convention = coerce_table(mp, PATIENTS, pcol, codes, date_format,
+                                 needed=needed.get("patients"))
     sources = [_source(patients, "patients")]
     if treatments is not None:
         mt = map_columns(treatments, TREATMENTS, mapping)
         tcol = _collector(mt)
-        t, _ = coerce_table(mt, TREATMENTS, tcol, codes, date_format, convention)
+        t, _ = coerce_table(mt, TREATMENTS, tcol, codes, date_format, convention,
+                            needed=needed.get("treatments"))
         sources.append(_source(treatments, "treatments"))
         t_rows = treatments.rows
     else:

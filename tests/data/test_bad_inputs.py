@@ -1,0 +1,186 @@
+"""Bad input files, one case per fault a real hospital export holds -> the rule that names it.
+
+Every case writes its own files (CSV, a real XLSX written with openpyxl, Parquet) from the
+six hand-made patients of :func:`fixtures.example_cohort.example_tables`, reads them as
+``validate`` and ``analyze`` do, and asserts the problem: rule, severity, column, and
+words of the message. The table grows with every fault found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fixtures.example_cohort import example_tables
+from sarcohort.cohort import cohort_from_tables
+from sarcohort.data.readers import read_sources
+from sarcohort.protocol.cohort import CohortConfig
+
+TODAY = "2024-01-01"
+
+
+def csv_files(patients: pd.DataFrame, treatments: pd.DataFrame | None = None):
+    def write(tmp: Path) -> tuple[Path, Path | None]:
+        patients.to_csv(tmp / "patients.csv", index=False)
+        if treatments is None:
+            return tmp / "patients.csv", None
+        treatments.to_csv(tmp / "treatments.csv", index=False)
+        return tmp / "patients.csv", tmp / "treatments.csv"
+    return write
+
+
+def parquet_files(patients: pd.DataFrame, treatments: pd.DataFrame | None = None):
+    def write(tmp: Path) -> tuple[Path, Path | None]:
+        patients.to_parquet(tmp / "patients.parquet", index=False)
+        if treatments is None:
+            return tmp / "patients.parquet", None
+        treatments.to_parquet(tmp / "treatments.parquet", index=False)
+        return tmp / "patients.parquet", tmp / "treatments.parquet"
+    return write
+
+
+def _drop(col: str) -> pd.DataFrame:
+    p, _ = example_tables()
+    return p.drop(columns=[col])
+
+
+def _rename(old: str, new: str) -> pd.DataFrame:
+    p, _ = example_tables()
+    return p.rename(columns={old: new})
+
+
+def _set(col: str, values: object) -> pd.DataFrame:
+    p, _ = example_tables()
+    p[col] = values
+    return p
+
+
+@dataclass
+class Case:
+    """A bad file and the problem it must give."""
+
+    id: str
+    write: Callable[[Path], tuple[Path, Path | None]]
+    rule: str
+    severity: str
+    column: str | None
+    words: tuple[str, ...]
+    config: dict = field(default_factory=dict)
+    row: int | None = None
+    file: str | None = None
+
+
+T = example_tables()[1]
+
+CASES = [
+    # a column the analysis needs is never silently empty
+    Case("misspelt progression_date", csv_files(_rename("progression_date", "progession_date"), T),
+         "column.missing", "error", "progression_date",
+         ("progession_date", "progression-free survival")),
+    Case("did you mean", csv_files(_rename("progression_date", "progession_date"), T),
+         "column.unknown", "warning", "progession_date", ("did you mean 'progression_date'",)),
+    Case("renamed death_date", csv_files(_rename("death_date", "deces"), T),
+         "column.missing", "error", "death_date", ("overall survival",)),
+    Case("dropped last_followup_date", csv_files(_drop("last_followup_date"), T),
+         "column.missing", "error", "last_followup_date", ("overall survival",)),
+    Case("column used by [derived]", csv_files(_drop("n_metastases"), T),
+         "column.missing", "error", "n_metastases", ("[derived] many",),
+         config={"derived": {"many": "n_metastases > 5"}}),
+    Case("coded column empty in every row", csv_files(_set("met_bone", None), T),
+         "column.empty", "warning", "met_bone", ("empty in every row",)),
+    Case("yes/no column with other words", csv_files(_set("met_lung", "maybe"), T),
+         "code", "error", "met_lung", ("yes, no", "1/0"), row=2),
+]
+
+
+def _problems(tmp_path: Path, case: Case):
+    p_path, t_path = case.write(tmp_path)
+    config = CohortConfig.from_dict(case.config)
+    p, t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
+    return cohort_from_tables(p, t, config, today=TODAY)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_file_gives_its_rule(tmp_path, case):
+    cohort = _problems(tmp_path, case)
+    hits = [p for p in cohort.report.problems
+            if p.rule == case.rule and p.column == case.column
+            and (case.row is None or p.row == case.row)
+            and (case.file is None or p.file == case.file)]
+    assert hits, f"no {case.rule} on {case.column}:\n{cohort.report.to_frame().to_string()}"
+    prob = hits[0]
+    assert prob.severity == case.severity, prob
+    for w in case.words:
+        assert w in prob.message, prob.message
+    if case.severity == "error":
+        assert not cohort.report.ok
+
+
+def test_missing_needed_column_excludes_everyone_and_names_the_column(tmp_path):
+    """PFS would silently have become OS: now nobody is analysed and the flow says why."""
+    case = CASES[0]
+    cohort = _problems(tmp_path, case)
+    assert cohort.flow.n_analysed == 0
+    assert cohort.flow.excluded["data error (rule column.missing)"] == 6
+
+
+def test_column_not_used_is_only_a_warning(tmp_path):
+    cohort = _problems(tmp_path, Case("x", csv_files(_drop("met_other"), T), "", "", None, ()))
+    prob = [p for p in cohort.report.problems if p.rule == "column.missing"]
+    assert [p.severity for p in prob] == ["warning"] and cohort.report.ok
+    assert "nothing in the analysis uses it" in prob[0].message
+
+
+def test_yes_no_accept_booleans_and_0_1(tmp_path):
+    """Parquet booleans (with a missing value) and 0/1 numbers are yes/no."""
+    p, t = example_tables()
+    p["met_lung"] = pd.array([True, False, True, None, True, False], dtype="boolean")
+    p["met_bone"] = [0, 0, 1, 1, 0, 0]
+    t["in_trial"] = [False, False, False, True, False, False, False]
+    cohort = _problems(tmp_path, Case("x", parquet_files(p, t), "", "", None, ()))
+    assert cohort.report.ok, cohort.report.to_frame().to_string()
+    assert cohort.patients["met_lung"].tolist() == ["yes", "no", "yes", None, "yes", "no"]
+    assert cohort.patients["met_bone"].tolist() == ["no", "no", "yes", "yes", "no", "no"]
+    assert cohort.patients["in_trial"].tolist() == [False, False, True, False, False, False]
+
+
+def test_protocol_factor_makes_its_column_needed(tmp_path):
+    """A column named by [analysis] is needed as soon as the study is loaded."""
+    from sarcohort.study import Study
+
+    p, t = example_tables()
+    csv_files(p.drop(columns=["met_bone"]), t)(tmp_path)
+    doc = {"data": {"patients": "patients.csv", "treatments": "treatments.csv"},
+           "analysis": {"endpoints": ["os"], "factors": ["met_bone"]}}
+    study = Study.from_dict(doc, tmp_path / "study.toml")
+    needed = study.needed_columns()
+    assert needed["patients"]["met_bone"] == "analysis.factors"
+    assert "progression_date" not in needed["patients"]  # OS only
+    cohort = study.load()
+    prob = [q for q in cohort.report.problems if q.column == "met_bone"]
+    assert [(q.rule, q.severity) for q in prob] == [("column.missing", "error")]
+    assert "analysis.factors needs it" in prob[0].message
+
+
+def test_analysis_survives_an_empty_coded_column(tmp_path):
+    """met_bone empty in every row: validate warns; Table 1, KM and Cox do not crash."""
+    from sarcohort.study import Study
+
+    p, t = example_tables()
+    p["met_bone"] = None
+    csv_files(p, t)(tmp_path)
+    doc = {"data": {"patients": "patients.csv", "treatments": "treatments.csv"},
+           "analysis": {"endpoints": ["os"], "group": "timing", "descriptive": ["met_bone"],
+                        "factors": ["met_bone"]},
+           "report": {"factor_figures": False}}
+    study = Study.from_dict(doc, tmp_path / "study.toml")
+    cohort = study.load()
+    assert [q.rule for q in cohort.report.problems if q.column == "met_bone"] == ["column.empty"]
+    results = study.analyze(cohort)
+    row = results.table1.variables[0]
+    assert row.name == "met_bone" and row.levels == () and row.missing[0] == 6
+    assert any("could not be fitted" in w for w in results.warnings)
