@@ -25,6 +25,7 @@ _LAZY = {
     "kaplan_meier": "sarcohort.stats.km",
     "logrank": "sarcohort.stats.logrank",
     "cox": "sarcohort.stats.cox",
+    "cuminc": "sarcohort.stats.cuminc",
     "Study": "sarcohort.study",
     "SurvivalData": "sarcohort.stats.survdata",
     "parse_formula": "sarcohort.stats.formula",
@@ -42,6 +43,7 @@ __all__ = [
     "kaplan_meier",
     "logrank",
     "cox",
+    "cuminc",
     "Study",
     "SurvivalData",
     "parse_formula",
@@ -63,6 +65,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SchemaError,
     )
     from sarcohort.stats.cox import cox
+    from sarcohort.stats.cuminc import cuminc
     from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
