@@ -64,7 +64,7 @@ def test_report_in_chromium(tmp_path):
     text = dom.stdout
     n_svg = len(re.findall(r"<svg\b", text))
     assert n_svg >= 6, n_svg  # flow, KM overall + by group for two endpoints, forests
-    assert 'id="tab-table1"' in text and 'id="tab-multivariable_os"' in text
+    assert 'id="tab-table1"' in text and 'id="tab-cox_os"' in text
     assert "<script" not in text.lower()  # the escaped centre name stayed text
     shot = tmp_path / "report.png"
     proc = _chromium(html, tmp_path, f"--screenshot={shot}", "--window-size=1280,2000",

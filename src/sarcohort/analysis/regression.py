@@ -10,6 +10,7 @@ endpoint are left out and counted (R's ``na.omit``).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -18,12 +19,18 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.analysis import _core
-from sarcohort.analysis.results import CoxModel, CoxTerm, clean_float
+from sarcohort.analysis.results import CoxModel, CoxTerm, CoxVariable, ZphCurve, ZphRow, clean_float
 from sarcohort.analysis.table1 import as_binary, level_labels
 
-__all__ = ["design", "fit_cox", "zph_global_p", "EPV_MIN"]
+__all__ = ["design", "design_variables", "fit_cox", "zph_global_p", "EPV_MIN"]
 
 EPV_MIN = 10.0
+
+
+def _continuous_label(text: str) -> str:
+    """A continuous covariate's row label: the HR is per unit, said once (a label that
+    already names its unit, ``Age, years``, is left as it is)."""
+    return text if ", " in text or "(" in text else f"{text} (per unit)"
 
 
 def design(
@@ -33,12 +40,21 @@ def design(
 
     Returns ``(X, labels, n_exposed, keep)`` where ``X`` has the kept rows only.
     """
+    X, labels, exposed, keep, _ = design_variables(data, covariates, label)
+    return X, labels, exposed, keep
+
+
+def design_variables(
+    data: pd.DataFrame, covariates: Sequence[str], label: Callable[[str], str] = str
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, int | None], np.ndarray, list[CoxVariable]]:
+    """:func:`design` and the covariates as :class:`CoxVariable` (terms, reference level)."""
     keep = np.ones(len(data), bool)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
     cols: dict[str, np.ndarray] = {}
     labels: dict[str, str] = {}
     exposed: dict[str, int | None] = {}
+    variables: list[CoxVariable] = []
     sub = data.loc[keep]
     for c in covariates:
         s = sub[c]
@@ -47,21 +63,34 @@ def design(
             cols[c] = b.to_numpy(dtype=float)
             labels[c] = label(c)
             exposed[c] = int(cols[c].sum())
+            variables.append(CoxVariable(c, label(c), "binary", (c,), reference="No",
+                                         compared="Yes"))
         elif pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
             cols[c] = s.astype(float).to_numpy()
-            labels[c] = f"{label(c)} (per unit)"
+            labels[c] = _continuous_label(label(c))
             exposed[c] = None
+            variables.append(CoxVariable(c, labels[c], "continuous", (c,)))
         else:
             lab, order = level_labels(s)
             order = [o for o in order if (lab == o).any()]
             if len(order) < 2:  # one level only: a constant column, which the fit refuses by name
                 cols[c], labels[c], exposed[c] = np.zeros(len(sub)), label(c), None
+                variables.append(CoxVariable(c, label(c), "factor", (c,)))
+                continue
+            names = []
             for lv in order[1:]:
                 name = f"{c}={lv}"
                 cols[name] = (lab == lv).to_numpy(dtype=float)
                 labels[name] = f"{label(c)}: {lv} vs {order[0]}"
                 exposed[name] = int(cols[name].sum())
-    return pd.DataFrame(cols, index=sub.index), labels, exposed, keep
+                names.append(name)
+            if len(order) == 2:
+                variables.append(CoxVariable(c, label(c), "binary", tuple(names),
+                                             reference=order[0], compared=order[1]))
+            else:
+                variables.append(CoxVariable(c, label(c), "factor", tuple(names),
+                                             reference=order[0]))
+    return pd.DataFrame(cols, index=sub.index), labels, exposed, keep, variables
 
 
 def zph_global_p(fit: Any) -> float | None:
@@ -71,6 +100,66 @@ def zph_global_p(fit: Any) -> float | None:
     except (ValueError, np.linalg.LinAlgError):  # e.g. a singular information matrix
         return None
     return clean_float(z.p[-1])  # rows: the terms, then GLOBAL
+
+
+def _zph(fit: Any, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bool
+         ) -> tuple[tuple[ZphRow, ...], tuple[ZphCurve, ...]]:
+    """R's ``cox.zph(fit, transform = "km")`` per variable (a factor: one row, its columns
+    together) and GLOBAL; with ``curves``, the scaled Schoenfeld residuals and their smooth."""
+    from sarcohort.stats.zph_scaled import scaled_schoenfeld, time_axis_ticks, zph_smooth, zph_terms
+
+    index = {str(c): j for j, c in enumerate(X.columns)}
+    groups = [(v.name, [index[t] for t in v.terms]) for v in variables if all(t in index for t in v.terms)]
+    labels = {v.name: v.label for v in variables} | {"GLOBAL": "Global test"}
+    try:
+        z = zph_terms(fit, groups)
+    except (ValueError, np.linalg.LinAlgError):
+        return (), ()
+    rows = tuple(ZphRow(name=n, label=labels.get(n, n), chisq=clean_float(c), df=int(d),
+                        p=clean_float(pv))
+                 for n, c, d, pv in zip(z.rows, z.chisq, z.df, z.p, strict=True))
+    if not curves:
+        return rows, ()
+    out = []
+    try:
+        s = scaled_schoenfeld(fit)
+        at, labs = time_axis_ticks(s.x, s.time)
+        for j, term in enumerate(X.columns):
+            sm = zph_smooth(s.x, s.y[:, j], float(s.var[j, j]))
+            out.append(ZphCurve(
+                term=str(term), label=str(term), coef=clean_float(np.asarray(fit.coef)[j]),
+                x=tuple(map(float, s.x)), y=tuple(map(float, s.y[:, j])),
+                smooth_x=tuple(map(float, sm.x)), smooth=tuple(map(float, sm.fit)),
+                lower=tuple(map(float, sm.lower)), upper=tuple(map(float, sm.upper)),
+                axis_at=tuple(float(a) for a in at if np.isfinite(a)),
+                axis_labels=tuple(float(b) for a, b in zip(at, labs, strict=True) if np.isfinite(a))))
+    except (ValueError, np.linalg.LinAlgError):  # too few distinct event times for the spline
+        return rows, ()
+    return rows, tuple(out)
+
+
+def _overall_lr(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, fit: Any, v: CoxVariable,
+                kwargs: dict[str, Any]) -> CoxVariable:
+    """The likelihood-ratio test of a factor's terms together (R's ``drop1(fit, test =
+    "Chisq")``, ``anova``): the model refitted without them, on the same rows."""
+    rest = X.drop(columns=list(v.terms))
+    if rest.shape[1] == 0:
+        ll0, df = float(fit.loglik_null), len(v.terms)
+    else:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                ll0 = float(_core.cox(t, e, rest, **kwargs).loglik)
+            except (ValueError, np.linalg.LinAlgError):
+                return v
+        if caught:  # the reduced model did not converge: no trustworthy test
+            return v
+        df = len(v.terms)
+    chisq = max(0.0, 2.0 * (float(fit.loglik) - ll0))
+    from scipy import special
+
+    return dataclasses.replace(v, overall_chisq=clean_float(chisq), overall_df=df,
+                               overall_p=clean_float(special.chdtrc(df, chisq)))
 
 
 def fit_cox(
@@ -98,7 +187,7 @@ def fit_cox(
     keep = np.isfinite(time)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
-    X, labels, exposed, _ = design(data.loc[keep], covariates, label)
+    X, labels, exposed, _, variables = design_variables(data.loc[keep], covariates, label)
     t, e = time[keep], event[keep]
     ent = None if entry is None else np.asarray(entry, float)[keep]
     warn_texts: list[str] = []
@@ -129,12 +218,13 @@ def fit_cox(
         )
     if fit is None:
         empty = tuple(CoxTerm(name=c, label=labels[c], coef=None, se=None, hr=None, lower=None,
-                              upper=None, p=None, n_exposed=exposed[c]) for c in X.columns)
+                              upper=None, p=None, n_exposed=exposed[c], **_owner(c, variables))
+                      for c in X.columns)
         return CoxModel(endpoint=endpoint, endpoint_label=endpoint_label, kind=kind,
                         covariates=tuple(covariates), terms=empty, n=int(keep.sum()),
                         n_event=n_event, n_missing=int((~keep).sum()), epv=epv,
                         zph_global_p=None, lr_p=None, concordance=None,
-                        warnings=tuple(warn_texts), selection=selection)
+                        warnings=tuple(warn_texts), selection=selection, variables=tuple(variables))
     names = [str(n) for n in fit.terms]
     lookup = {n: i for i, n in enumerate(names)}
     terms = []
@@ -145,14 +235,32 @@ def fit_cox(
             coef=clean_float(np.asarray(fit.coef)[i]), se=clean_float(np.asarray(fit.se)[i]),
             hr=clean_float(np.asarray(fit.hr)[i]), lower=clean_float(np.asarray(fit.hr_lower)[i]),
             upper=clean_float(np.asarray(fit.hr_upper)[i]), p=clean_float(np.asarray(fit.p)[i]),
-            n_exposed=exposed[c]))
-    # the concordance is shown for multivariable models only (it costs more than the fit)
+            n_exposed=exposed[c], **_owner(c, variables)))
+    variables = [_overall_lr(t, e, X, fit, v, kwargs) if v.kind == "factor" and len(v.terms) > 1
+                 else v for v in variables]
+    # the concordance and the residual curves are for multivariable models only (they cost
+    # more than the fit); the time-dependent model's zph would test the split rows
     conc = fit.concordance if kind == "multivariable" else None
+    zph, curves = _zph(fit, X, variables, curves=True) if kind == "multivariable" else ((), ())
+    if curves:
+        curves = tuple(dataclasses.replace(cv, label=labels[cv.term]) for cv in curves)
     return CoxModel(
         endpoint=endpoint, endpoint_label=endpoint_label, kind=kind,
         covariates=tuple(covariates), terms=tuple(terms), n=int(fit.n),
         n_event=int(fit.n_event), n_missing=int((~keep).sum()), epv=epv,
-        zph_global_p=zph_global_p(fit) if kind != "time-dependent" else None,
+        zph_global_p=(zph[-1].p if zph else zph_global_p(fit)) if kind not in (
+            "time-dependent", "univariable") else None,
         lr_p=clean_float(fit.lr_test.p),
         concordance=clean_float(conc.value) if conc is not None else None,
-        warnings=tuple(warn_texts), selection=selection)
+        warnings=tuple(warn_texts), selection=selection, variables=tuple(variables),
+        zph=zph, zph_curves=curves)
+
+
+def _owner(term: str, variables: Sequence[CoxVariable]) -> dict[str, Any]:
+    """The variable a term belongs to and, for a factor's indicator, its level."""
+    for v in variables:
+        if term in v.terms:
+            level = term.split("=", 1)[1] if "=" in term else (v.compared if v.kind == "binary"
+                                                                else None)
+            return {"variable": v.name, "level": level}
+    return {"variable": term, "level": None}

@@ -33,6 +33,9 @@ __all__ = [
     "EndpointSummary",
     "CoxTerm",
     "CoxModel",
+    "CoxVariable",
+    "ZphRow",
+    "ZphCurve",
     "ExposureComparison",
     "Share",
     "Duration",
@@ -196,6 +199,56 @@ class CoxTerm:
     upper: float | None
     p: float | None
     n_exposed: int | None = None
+    variable: str = ""  # the covariate this term belongs to
+    level: str | None = None  # the level of a factor's indicator term
+
+
+@dataclass(frozen=True)
+class CoxVariable:
+    """A covariate of a Cox model as a table shows it: its terms, reference level and the
+    overall P of a factor with more than two levels."""
+
+    name: str
+    label: str
+    kind: str  # "binary" | "factor" | "continuous"
+    terms: tuple[str, ...]  # CoxTerm.name of its columns
+    reference: str | None = None  # the reference level of a factor ("No" for yes/no)
+    compared: str | None = None  # the level a yes/no HR compares with the reference ("Yes")
+    overall_p: float | None = None  # likelihood-ratio test of all its terms (> 2 levels)
+    overall_chisq: float | None = None
+    overall_df: int | None = None
+
+
+@dataclass(frozen=True)
+class ZphRow:
+    """One row of R's ``cox.zph(fit, transform = "km")`` table: a variable, or GLOBAL."""
+
+    name: str
+    label: str
+    chisq: float | None
+    df: int
+    p: float | None
+
+
+@dataclass(frozen=True)
+class ZphCurve:
+    """Scaled Schoenfeld residuals of one term and their smooth (``plot.cox.zph``).
+
+    ``x`` is the Kaplan-Meier transformed time of each event (aggregates: event times
+    only, no patient row), ``axis_at``/``axis_labels`` the time axis on that scale.
+    """
+
+    term: str
+    label: str
+    coef: float | None
+    x: tuple[float, ...]
+    y: tuple[float, ...]
+    smooth_x: tuple[float, ...]
+    smooth: tuple[float, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    axis_at: tuple[float, ...]
+    axis_labels: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -216,6 +269,9 @@ class CoxModel:
     concordance: float | None
     warnings: tuple[str, ...] = ()
     selection: str = "explicit"
+    variables: tuple[CoxVariable, ...] = ()
+    zph: tuple[ZphRow, ...] = ()  # per variable, then GLOBAL
+    zph_curves: tuple[ZphCurve, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -234,6 +290,8 @@ class ExposureComparison:
     landmark_events: int | None
     ratio_td_naive: float | None
     note: str = ""
+    time_dependent_model: CoxModel | None = None
+    time_dependent_unadjusted: CoxTerm | None = None  # the univariable time-dependent HR
 
 
 @dataclass(frozen=True)

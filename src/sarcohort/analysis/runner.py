@@ -27,7 +27,7 @@ from sarcohort.analysis.timedep import compare_exposure
 from sarcohort.analysis.treatments import treatment_course
 from sarcohort.exceptions import InputError, ProtocolError
 
-__all__ = ["run_analysis", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
+__all__ = ["run_analysis", "ph_warnings", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
 
 #: Columns that identify a patient: never described, modelled or written.
 IDENTIFYING = frozenset({"patient_id", "pseudo_id", "source_row", "birth_date", "name",
@@ -120,6 +120,26 @@ def _check_columns(data: pd.DataFrame, study: Any) -> None:
         need(covs, f"analysis.multivariable.{e}")
     need(list(a.time_dependent), "analysis.time_dependent")
     need(list(a.time_dependent.values()), "analysis.time_dependent")
+
+
+def ph_warnings(m: CoxModel) -> list[str]:
+    """A warning per variable whose proportional-hazards test (cox.zph) has P < 0.05, with the
+    usual remedies; one for the global test when no single variable is flagged."""
+    out = []
+    flagged = [z for z in m.zph if z.name != "GLOBAL" and z.p is not None and z.p < 0.05]
+    remedies = ("its hazard ratio is an average of an effect that changes over follow-up. Look at "
+                "its scaled Schoenfeld residual plot; usual remedies: stratify the model on it, "
+                "add its interaction with (a function of) time, or report its hazard ratio per "
+                "period of follow-up (a step function or landmark analyses)")
+    for z in flagged:
+        out.append(f"{m.endpoint_label}, multivariable model: proportional hazards doubtful for "
+                   f"{z.label} (cox.zph P < 0.05): {remedies}.")
+    glob = next((z for z in m.zph if z.name == "GLOBAL"), None)
+    if not flagged and glob is not None and glob.p is not None and glob.p < 0.05:
+        out.append(f"{m.endpoint_label}, multivariable model: the global proportional hazards test "
+                   "(cox.zph) has P < 0.05 although no single variable does; the hazard ratios "
+                   "may change over follow-up (see the scaled Schoenfeld residual plots).")
+    return out
 
 
 def _json_safe(obj: Any) -> Any:
@@ -223,6 +243,11 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             covs = chosen
         else:
             covs = list(mv.covariates.get(e, a.factors))
+        for c in covs:  # every variable of the multivariable model gets its univariable row
+            if c not in a.factors and not any(m.covariates == (c,) for m in uni):
+                uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable",
+                                   label=label, ties=a.ties, conf_level=a.conf_level))
+                univariable.append(uni[-1])
         if covs:
             multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
                                          label=label, ties=a.ties, selection=mv.selection,
@@ -234,13 +259,17 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             say(f"Time-dependent {label(x)}: {label(e)}")
             s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
             adjust = covs if x in covs else []
-            robustness.append(compare_exposure(
-                e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days, adjust,
-                landmark_time=lm_time, label=label, ties=a.ties, conf_level=a.conf_level))
+            args = (e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days)
+            kw_td = dict(landmark_time=lm_time, label=label, ties=a.ties, conf_level=a.conf_level)
+            comparison = compare_exposure(*args, adjust, **kw_td)
+            unadjusted = compare_exposure(*args, [], **kw_td) if adjust else comparison
+            robustness.append(dataclasses.replace(
+                comparison, time_dependent_unadjusted=unadjusted.time_dependent))
 
     for m in multivariable:
         for w in m.warnings:
             warnings_out.append(f"{m.endpoint_label}, multivariable model: {w}")
+        warnings_out.extend(ph_warnings(m))
 
     meta = StudyMeta(
         title=study.title, protocol_version=study.version, sarcohort_version=sarcohort_version(),

@@ -15,6 +15,7 @@ are run beside the naive model, with the same adjustment covariates:
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -114,6 +115,10 @@ def compare_exposure(
     td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
                        label=label, ties=ties, entry=start, conf_level=conf_level)
     td = _term(td_model, exposure)
+    # the model counts intervals; a table counts patients (those with every covariate)
+    complete = np.isfinite(time) & data[covs].notna().all(axis=1).to_numpy()
+    td_model = dataclasses.replace(td_model, n=int((usable & complete).sum()),
+                                   n_missing=int((~complete).sum()))
 
     at_risk = time > landmark_time
     lm_data = data.loc[at_risk].copy()
@@ -136,4 +141,5 @@ def compare_exposure(
     return ExposureComparison(
         endpoint=endpoint, endpoint_label=endpoint_label, exposure=exposure, label=label(exposure),
         naive=naive, time_dependent=td, landmark=lm, landmark_time=float(landmark_time),
-        landmark_n=int(at_risk.sum()), landmark_events=lm_events, ratio_td_naive=ratio, note=note)
+        landmark_n=int(at_risk.sum()), landmark_events=lm_events, ratio_td_naive=ratio, note=note,
+        time_dependent_model=td_model)

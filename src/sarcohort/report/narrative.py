@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sarcohort.analysis.results import CoxModel, CoxTerm, Results
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
-from sarcohort.report.tables import median_ci_name
+from sarcohort.report.tables import headline_model, median_ci_name
 
 __all__ = ["methods", "results_text", "p_phrase", "hr_phrase", "join_words"]
 
@@ -97,10 +97,11 @@ def methods(r: Results) -> str:
     return " ".join(parts)
 
 
-def _model_sentence(x: CoxModel, conf_level: float) -> str:
+def _model_sentence(x: CoxModel, conf_level: float, corrected: str | None = None) -> str:
     worse = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr > 1]
     better = [t for t in x.terms if t.p is not None and t.p < 0.05 and t.hr is not None and t.hr < 1]
-    other = [t for t in x.terms if t not in worse and t not in better]
+    missing = [t for t in x.terms if t.hr is None]
+    other = [t for t in x.terms if t not in worse and t not in better and t not in missing]
     name = x.endpoint_label
     bits = []
     if worse:
@@ -110,12 +111,17 @@ def _model_sentence(x: CoxModel, conf_level: float) -> str:
         bits.append(("longer " + _lower_first(name) + " with " if bits else "longer " +
                      _lower_first(name) + " was associated with ") + join_words(
             [f"{_lower_first(t.label)} ({hr_phrase(t, conf_level)})" for t in better]))
-    text = "In the multivariable model, " + "; ".join(bits) if bits else (
-        f"In the multivariable model of {_lower_first(name)}, no factor reached P < 0.05")
+    intro = "In the multivariable model" + (
+        f" ({_lower_first(corrected)} as a time-dependent covariate)" if corrected else "")
+    text = f"{intro}, " + "; ".join(bits) if bits else (
+        f"{intro} of {_lower_first(name)}, no factor reached P < 0.05")
     if other:
         text += ("; " if bits else ": ") + join_words(
             [f"{_lower_first(t.label)} ({hr_phrase(t, conf_level)})" for t in other]) + (
             " was not significant" if len(other) == 1 else " were not significant")
+    if missing:
+        text += "; the HR of " + join_words([_lower_first(t.label) for t in missing]) + (
+            " could not be estimated")
     return text + "."
 
 
@@ -164,17 +170,30 @@ def results_text(r: Results) -> str:
                                    f"{unit} in {_lower_first(g.label)} patients" for g in k.groups])
             out.append(f"Median {_lower_first(e.label)} was {by_group} (log-rank "
                        f"{p_phrase(k.logrank_p)}).")
-    for model in r.multivariable:
-        out.append(_model_sentence(model, r.meta.conf_level))
+    headline = {}
+    for e in r.endpoints:
+        model, corrected = headline_model(r, e.name)
+        if model is not None:
+            headline[e.name] = corrected
+            out.append(_model_sentence(model, r.meta.conf_level,
+                                       corrected.label if corrected else None))
     for x in r.robustness:
         td = x.time_dependent
         if td is None:
             continue
-        out.append(
-            f"Analysed as a time-dependent covariate, the HR of {_lower_first(x.label)} for "
-            f"{_lower_first(x.endpoint_label)} was {fmt_hr(td.hr, td.lower, td.upper)}, against "
-            f"{fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper)} in the naive baseline analysis"
-            + (f" and {fmt_hr(x.landmark.hr, x.landmark.lower, x.landmark.upper)} in the "
-               f"{x.landmark_time:g}-{unit[:-1] if unit.endswith('s') else unit} "
-               f"landmark analysis" if x.landmark else "") + ".")
+        one = unit[:-1] if unit.endswith("s") else unit
+        landmark = (f" and {fmt_hr(x.landmark.hr, x.landmark.lower, x.landmark.upper)} in the "
+                    f"{x.landmark_time:g}-{one} landmark analysis" if x.landmark else "")
+        if headline.get(x.endpoint) is x:
+            out.append(
+                f"The naive baseline yes/no coding of {_lower_first(x.label)}, which credits the "
+                "time before it to the exposed patients (immortal-time bias), gave an HR for "
+                f"{_lower_first(x.endpoint_label)} of "
+                f"{fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper)}{landmark}.")
+        else:
+            out.append(
+                f"Analysed as a time-dependent covariate, the HR of {_lower_first(x.label)} for "
+                f"{_lower_first(x.endpoint_label)} was {fmt_hr(td.hr, td.lower, td.upper)}, "
+                f"against {fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper)} in the naive "
+                f"baseline analysis{landmark}.")
     return " ".join(out)

@@ -103,15 +103,17 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
         for k in keys:
             if k.startswith("km_") and k not in main:
                 s.items.append(Item("figure", figure=figs[k]))
-        if f"multivariable_{e.name}" in tables:
-            s.items.append(Item("table", table=tables[f"multivariable_{e.name}"]))
+        if f"cox_{e.name}" in tables:
+            s.items.append(Item("table", table=tables[f"cox_{e.name}"]))
         for k in keys:
             if k.startswith("forest_"):
                 s.items.append(Item("figure", figure=figs[k]))
+        if f"zph_{e.name}" in tables:
+            s.items.append(Item("table", table=tables[f"zph_{e.name}"]))
+        for k in keys:
+            if k.startswith("zph_"):
+                s.items.append(Item("figure", figure=figs[k]))
         out.append(s)
-    if "univariable" in tables:
-        out.append(Section("univariable", "Univariable Cox models",
-                           [Item("table", table=tables["univariable"])]))
     if "robustness" in tables:
         out.append(Section("robustness", "Post-baseline exposures: immortal-time bias",
                            [Item("table", table=tables["robustness"])]))

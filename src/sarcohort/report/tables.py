@@ -30,14 +30,21 @@ from sarcohort.report.format import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sarcohort.analysis.results import CoxModel, Results, Table1
+    from sarcohort.analysis.results import (
+        CoxModel,
+        CoxVariable,
+        ExposureComparison,
+        Results,
+        Table1,
+    )
 
 __all__ = [
     "ReportTable",
     "table1",
     "survival_table",
-    "univariable_table",
-    "multivariable_table",
+    "regression_table",
+    "zph_table",
+    "headline_model",
     "robustness_table",
     "flow_table",
     "all_tables",
@@ -188,55 +195,165 @@ def survival_table(results: Results, endpoint: str) -> ReportTable:
                        tuple(kinds), notes)
 
 
-def univariable_table(results: Results) -> ReportTable:
-    """Univariable Cox models: one row per term and endpoint."""
-    endpoints = [e.name for e in results.endpoints]
-    ci = ci_name(results.meta.conf_level)
-    cols = ["Variable"]
-    for e in endpoints:
-        lab = results.endpoint(e).label
-        cols += [f"{lab}: HR ({ci})", f"{lab}: P"]
+REFERENCE = "\u2014"  # em dash: the reference level of a factor
+
+
+def headline_model(results: Results, endpoint: str) -> tuple[CoxModel | None, ExposureComparison | None]:
+    """The multivariable model a report leads with for ``endpoint``, and the post-baseline
+    exposure it corrects: when an exposure of the model is declared time-dependent, the
+    model with that exposure coded as time-dependent (counting process), else the
+    protocol's model."""
+    model = next((m for m in results.multivariable if m.endpoint == endpoint), None)
+    if model is None:
+        return None, None
+    for x in results.robustness:
+        if (x.endpoint == endpoint and x.exposure in model.covariates
+                and x.time_dependent_model is not None and x.time_dependent_model.terms):
+            return x.time_dependent_model, x
+    return model, None
+
+
+def _variable_label(v: CoxVariable) -> str:
+    if v.kind == "binary" and v.compared is not None:
+        return f"{v.label}: {v.compared} vs {v.reference}"
+    return v.label
+
+
+def _uni_model(results: Results, endpoint: str, variable: str) -> CoxModel | None:
+    return next((m for m in results.univariable if m.endpoint == endpoint
+                 and m.covariates == (variable,)), None)
+
+
+def regression_table(results: Results, endpoint: str) -> ReportTable | None:
+    """Univariable and multivariable Cox models of one endpoint side by side, as journals
+    print them: N and events of each univariable model, HR (CI) and P; a factor with more
+    than two levels has a row per level, its reference marked with an em dash, and an
+    overall likelihood-ratio P."""
+    m = results.meta
+    ci = ci_name(m.conf_level)
+    model, exposure = headline_model(results, endpoint)
+    naive = next((x for x in results.multivariable if x.endpoint == endpoint), None)
+    uni = [u for u in results.univariable if u.endpoint == endpoint]
+    if model is None and not uni:
+        return None
+    order: list[str] = list((naive or model).covariates) if model is not None else []
+    order += [u.covariates[0] for u in uni if u.covariates[0] not in order]
+    mv_head = "Multivariable"
+    if model is not None:
+        mv_head += f" (n = {model.n}, {model.n_event} events)"
+    cols = ["Characteristic", "N", "Events", f"Univariable HR ({ci})", "P"]
+    if model is not None:
+        cols += [f"{mv_head} HR ({ci})", "P"]
+    if exposure is not None:
+        cols += [f"Naive baseline coding HR ({ci})"]
     rows: list[list[str]] = []
-    keys: list[tuple[str, str]] = []
-    for m in results.univariable:
-        for t in m.terms:
-            if (m.covariates[0], t.name) not in keys:
-                keys.append((m.covariates[0], t.name))
-    for cov, term in keys:
-        label = next(t.label for m in results.univariable for t in m.terms if t.name == term)
-        row = [label]
-        for e in endpoints:
-            hit = [t for m in results.univariable if m.endpoint == e and m.covariates[0] == cov
-                   for t in m.terms if t.name == term]
-            row += [fmt_hr(hit[0].hr, hit[0].lower, hit[0].upper), fmt_p(hit[0].p)] if hit \
-                else [DASH, DASH]
+    kinds: list[str] = []
+    width = len(cols)
+
+    def term_cells(mod: CoxModel | None, term: str | None) -> list[str]:
+        if mod is None:
+            return [DASH, DASH]
+        hit = next((t for t in mod.terms if t.name == term), None)
+        if hit is None:
+            return [DASH, DASH]
+        return [fmt_hr(hit.hr, hit.lower, hit.upper), fmt_p(hit.p)]
+
+    for name in order:
+        um = _uni_model(results, endpoint, name)
+        var = next((v for v in (model.variables if model and name in model.covariates else ())
+                    if v.name == name), None) or (
+            next((v for v in um.variables if v.name == name), None) if um else None)
+        if var is None:
+            continue
+        in_mv = model is not None and name in model.covariates
+        n_cells = [fmt_int(um.n), fmt_int(um.n_event)] if um else [DASH, DASH]
+        if var.kind == "factor" and len(var.terms) > 1:
+            uvar = next((v for v in um.variables if v.name == name), None) if um else None
+            mvar = next((v for v in model.variables if v.name == name), None) if in_mv else None
+            row = [var.label, *n_cells, "", fmt_p(um.lr_p) if um else DASH]
+            if model is not None:
+                row += ["", fmt_p(mvar.overall_p) if mvar else DASH]
+            rows.append(row + [""] * (width - len(row)))
+            kinds.append("header")
+            ref = [var.reference or "", "", "", REFERENCE, ""]
+            if model is not None:
+                ref += [REFERENCE if in_mv else DASH, ""]
+            rows.append(ref + [""] * (width - len(ref)))
+            kinds.append("level")
+            for term in var.terms:
+                level = term.split("=", 1)[1]
+                row = [level, "", "", *term_cells(um, term)]
+                if model is not None:
+                    row += term_cells(model, term) if in_mv else [DASH, DASH]
+                rows.append(row + [""] * (width - len(row)))
+                kinds.append("level")
+            del uvar
+            continue
+        term = var.terms[0]
+        uni_cells = term_cells(um, term)
+        if exposure is not None and name == exposure.exposure:
+            td_uni = exposure.time_dependent_unadjusted
+            uni_cells = ([fmt_hr(td_uni.hr, td_uni.lower, td_uni.upper), fmt_p(td_uni.p)]
+                         if td_uni is not None else [DASH, DASH])
+        row = [_variable_label(var), *n_cells, *uni_cells]
+        if model is not None:
+            row += term_cells(model, term) if in_mv else [DASH, DASH]
+        if exposure is not None:
+            if name == exposure.exposure and naive is not None:
+                row += [term_cells(naive, term)[0] + "\u1d43"]
+            else:
+                row += [""]
         rows.append(row)
-    notes = ("Cox proportional hazards models with one variable each; HR: hazard ratio "
-             f"(Wald {ci} and P). Ties: {results.meta.ties.capitalize()}.",
-             *dict.fromkeys(f"{m.endpoint_label}, {m.covariates[0]}: {w}"
-                            for m in results.univariable for w in m.warnings
-                            if "events per variable" not in w))
-    return ReportTable("univariable", "Univariable Cox models", _frame(rows, cols),
-                       tuple("plain" for _ in rows), notes)
+        kinds.append("plain")
+    notes = [f"Cox proportional hazards models; HR: hazard ratio with Wald {ci} and P; ties: "
+             f"{m.ties.capitalize()}. N, events: patients with a known value of the variable "
+             "(and their events) in its univariable model."]
+    if any(v.kind == "factor" and len(v.terms) > 1 for mod in [model, *uni] if mod
+           for v in mod.variables):
+        notes.append(f"{REFERENCE}: reference level. The P on a factor's first line tests all its "
+                     "levels together (likelihood-ratio test).")
+    if model is not None:
+        left = f"; {model.n_missing} with a missing value left out" if model.n_missing else \
+            "; none left out for a missing value"
+        notes.append(f"Multivariable model: {model.n} patients, {model.n_event} events{left}; "
+                     f"events per variable = {fmt_stat(model.epv)}"
+                     + (f"; concordance (C) = {fmt_ratio(model.concordance)}" if model.concordance
+                        else (f"; concordance (C) of the baseline-coded model = "
+                              f"{fmt_ratio(naive.concordance)}" if naive and naive.concordance
+                              else "")) + ".")
+    if exposure is not None:
+        notes.append(
+            f"\u1d43 {exposure.label} took place after the time origin: both models code it as "
+            "a time-dependent covariate (counting process: unexposed until the "
+            "date, exposed after). The naive baseline yes/no coding credits the time before it "
+            "to the exposed patients (immortal-time bias); its multivariable HR is shown for comparison "
+            "only.")
+    for mod in [model, *uni]:
+        if mod is None:
+            continue
+        for w in mod.warnings:
+            if mod.kind != "multivariable" and "events per variable" in w:
+                continue
+            notes.append(f"Warning ({'multivariable' if mod is model else mod.covariates[0]}): {w}")
+    label = results.endpoint(endpoint).label
+    return ReportTable(f"cox_{endpoint}", f"{label}: Cox regression", _frame(rows, cols),
+                       tuple(kinds), tuple(dict.fromkeys(notes)))
 
 
-def multivariable_table(model: CoxModel, *, conf_level: float = 0.95,
-                        ties: str = "efron") -> ReportTable:
-    """One multivariable Cox model with n, events, EPV, the PH test and warnings."""
-    ci = ci_name(conf_level)
-    cols = ["Variable", f"HR ({ci})", "P"]
-    rows = [[t.label, fmt_hr(t.hr, t.lower, t.upper), fmt_p(t.p)] for t in model.terms]
-    notes = [
-        f"n = {model.n} ({model.n_missing} with a missing value left out), events = "
-        f"{model.n_event}, events per variable = {fmt_stat(model.epv)}.",
-        "Proportional hazards: cox.zph global test P = " + fmt_p(model.zph_global_p) +
-        (f"; concordance (C) = {fmt_ratio(model.concordance)}." if model.concordance else "."),
-        f"HR: hazard ratio, Wald {ci} and P; ties: {ties.capitalize()}.",
-    ]
-    notes += [f"Warning: {w}" for w in model.warnings]
-    return ReportTable(f"multivariable_{model.endpoint}",
-                       f"{model.endpoint_label}: multivariable Cox model", _frame(rows, cols),
-                       tuple("plain" for _ in rows), tuple(notes))
+def zph_table(results: Results, endpoint: str) -> ReportTable | None:
+    """R's ``cox.zph(fit, transform = "km")`` of the protocol's multivariable model."""
+    model = next((m for m in results.multivariable if m.endpoint == endpoint), None)
+    if model is None or not model.zph:
+        return None
+    rows = [[z.label, fmt_stat(z.chisq, 2), str(z.df), fmt_p(z.p)] for z in model.zph]
+    kinds = tuple("plain" if z.name != "GLOBAL" else "header" for z in model.zph)
+    notes = ("Score test of each variable's scaled Schoenfeld residuals against the "
+             "Kaplan-Meier transform of time (R's cox.zph, survival 3.x); a factor is tested on "
+             "all its levels together. P < 0.05: the hazard ratio changes over follow-up, and the "
+             "model's HR is an average of a changing effect.",)
+    label = results.endpoint(endpoint).label
+    return ReportTable(f"zph_{endpoint}", f"{label}: proportional hazards test",
+                       _frame(rows, ["Variable", "Chi-square", "df", "P"]), kinds, notes)
 
 
 def robustness_table(results: Results) -> ReportTable:
@@ -284,10 +401,9 @@ def all_tables(results: Results) -> list[ReportTable]:
         out.insert(0, flow_table(results))
     for e in results.endpoints:
         out.append(survival_table(results, e.name))
-    if results.univariable:
-        out.append(univariable_table(results))
-    for m in results.multivariable:
-        out.append(multivariable_table(m, conf_level=results.meta.conf_level, ties=results.meta.ties))
+        for t in (regression_table(results, e.name), zph_table(results, e.name)):
+            if t is not None:
+                out.append(t)
     if results.robustness:
         out.append(robustness_table(results))
     return out

@@ -1,0 +1,99 @@
+"""Scaled Schoenfeld residuals and plot.cox.zph's smooth against R (survival 3.5-3).
+
+Oracle: tests/reference/R/zph_scaled.R -> tests/reference/values/zph_scaled_gbsg.json
+(cox.zph(fit, transform = "km") with and without terms, and plot.cox.zph's lines computed
+step by step as in its body).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sarcohort.stats.cox import cox
+from sarcohort.stats.zph_scaled import scaled_schoenfeld, time_axis_ticks, zph_smooth, zph_terms
+
+REF = Path(__file__).parents[1] / "reference"
+
+
+@pytest.fixture(scope="module")
+def case():
+    r = json.loads((REF / "values" / "zph_scaled_gbsg.json").read_text())
+    d = pd.read_csv(REF / "data" / "gbsg.csv")
+    X = pd.DataFrame({"age": d["age"], "hormon": d["hormon"],
+                      "grade2": (d["grade"] == 2).astype(float),
+                      "grade3": (d["grade"] == 3).astype(float)})
+    fit = cox(d["rfstime"].to_numpy(float), d["status"].to_numpy(bool), X, ties="efron")
+    return r, fit
+
+
+def test_coefficients_match(case):
+    r, fit = case
+    np.testing.assert_allclose(np.asarray(fit.coef), r["coef"], rtol=1e-6)
+
+
+def test_grouped_terms_match_cox_zph_table(case):
+    r, fit = case
+    z = zph_terms(fit, [("age", [0]), ("hormon", [1]), ("factor(grade)", [2, 3])])
+    t = r["table_terms"]
+    assert list(z.rows) == ["age", "hormon", "factor(grade)", "GLOBAL"]
+    np.testing.assert_allclose(z.chisq, t["chisq"], rtol=1e-6)
+    np.testing.assert_array_equal(z.df, t["df"])
+    np.testing.assert_allclose(z.p, t["p"], rtol=1e-6)
+
+
+def test_scaled_residuals_match_cox_zph_y(case):
+    r, fit = case
+    s = scaled_schoenfeld(fit)
+    np.testing.assert_allclose(s.time, r["time"], rtol=1e-12)
+    np.testing.assert_allclose(s.x, r["x"], rtol=1e-10)
+    np.testing.assert_allclose(s.var, np.array(r["var"]), rtol=1e-6)
+    y_r = np.array(r["y"])
+    # rows with the same event time may come in another order: compare per time, sorted
+    for j in range(y_r.shape[1]):
+        ours = sorted(zip(s.time, np.round(s.y[:, j], 9), strict=True))
+        theirs = sorted(zip(r["time"], np.round(y_r[:, j], 9), strict=True))
+        np.testing.assert_allclose([v for _, v in ours], [v for _, v in theirs], rtol=1e-6,
+                                   atol=1e-8)
+
+
+def test_smooth_and_band_match_plot_cox_zph(case):
+    r, fit = case
+    s = scaled_schoenfeld(fit)
+    for j, ref in enumerate(r["smooth"]):
+        sm = zph_smooth(s.x, s.y[:, j], s.var[j, j])
+        # 1e-6 of the curve's scale: a band crossing zero has no relative precision there
+        atol = 1e-6 * float(np.max(np.abs(ref["upper"])))
+        np.testing.assert_allclose(sm.x, ref["x"], rtol=1e-10)
+        np.testing.assert_allclose(sm.fit, ref["fit"], rtol=1e-6, atol=atol)
+        np.testing.assert_allclose(sm.lower, ref["lower"], rtol=1e-6, atol=atol)
+        np.testing.assert_allclose(sm.upper, ref["upper"], rtol=1e-6, atol=atol)
+    pos, labels = time_axis_ticks(s.x, s.time)
+    np.testing.assert_allclose(labels, r["smooth"][0]["axis_labels"])
+    np.testing.assert_allclose(pos, r["smooth"][0]["axis_at"], rtol=1e-10)
+
+
+def test_overall_p_of_a_factor_is_r_drop1_lr_test():
+    """The runner's overall P of a factor with 3 levels: R's drop1(fit, test = "Chisq")."""
+    from sarcohort.analysis.regression import fit_cox
+
+    r = json.loads((REF / "values" / "zph_scaled_gbsg.json").read_text())["drop1"]
+    d = pd.read_csv(REF / "data" / "gbsg.csv")
+    d["grade"] = pd.Categorical(d["grade"].astype(str), categories=["1", "2", "3"])
+    m = fit_cox("rfs", "RFS", d["rfstime"].to_numpy(float), d["status"].to_numpy(bool), d,
+                ["age", "hormon", "grade"], kind="multivariable")
+    grade = next(v for v in m.variables if v.name == "grade")
+    i = r["rows"].index("factor(grade)")
+    assert grade.kind == "factor" and grade.reference == "1" and grade.overall_df == r["df"][i] == 2
+    np.testing.assert_allclose(grade.overall_chisq, r["lrt"][i], rtol=1e-6)
+    np.testing.assert_allclose(grade.overall_p, r["p"][i], rtol=1e-6)
+    zph = {z.name: z for z in m.zph}
+    assert zph["grade"].df == 2 and zph["GLOBAL"].df == 4
+    t = json.loads((REF / "values" / "zph_scaled_gbsg.json").read_text())["table_terms"]
+    np.testing.assert_allclose([zph[k].p for k in ("age", "hormon", "grade", "GLOBAL")], t["p"],
+                               rtol=1e-6)
+    assert [c.term for c in m.zph_curves] == ["age", "hormon", "grade=2", "grade=3"]
