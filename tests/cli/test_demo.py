@@ -79,3 +79,19 @@ def test_cli_writes_only_its_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     created = os.listdir(tmp_path)
     assert len(created) == 1 and created[0].startswith("sarcohort-demo-")
     assert "Published vs reproduced" in result.output and "report.html" in result.output
+
+
+def test_shows_the_treatment_course(demo):
+    """The demo's report has the treatment-course tables and the swimmer plot (issue 14)."""
+    import docx
+    import openpyxl
+
+    html = demo.report["html"].read_text(encoding="utf-8")
+    for text in ("Treatment course", "Systemic regimens by line", "Response and outcomes by line",
+                 "Objective response rate", "figures/swimmer.svg", "km_pfs_by_line"):
+        assert text in html, text
+    assert (demo.out_dir / "report" / "figures" / "swimmer.png").is_file()
+    doc = docx.Document(str(demo.report["docx"]))
+    assert any("Response and outcomes by line" in p.text for p in doc.paragraphs)
+    sheets = " ".join(openpyxl.load_workbook(demo.report["xlsx"], read_only=True).sheetnames)
+    assert "regimens" in sheets.lower() or "Systemic" in sheets

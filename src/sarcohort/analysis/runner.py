@@ -297,12 +297,10 @@ def _treatment_course(cohort: Any, study: Any, warnings_out: list[str]) -> Treat
     treatments = getattr(cohort, "treatments", None)
     if treatments is None or len(treatments) == 0 or "pseudo_id" not in treatments:
         return None
-    end = pd.to_numeric(cohort.patients["os_days"], errors="coerce").to_numpy(float) / a.unit_days
-    max_t = float(np.nanmax(end)) if np.isfinite(end).any() else 1.0
     course = treatment_course(
-        cohort.patients, treatments, unit_days=a.unit_days, conf_type=a.conf_type,
-        conf_level=a.conf_level, median_ci=a.median_ci,
-        times_at_risk=risk_times(max_t, a.time_unit, study.report.risk_table_step))
+        cohort.patients, treatments, unit_days=a.unit_days, time_unit=a.time_unit,
+        conf_type=a.conf_type,
+        conf_level=a.conf_level, median_ci=a.median_ci)
     if course.unnumbered_rows:
         warnings_out.append(f"{course.unnumbered_rows} systemic treatment row(s) without a line "
                             "number are left out of the per-line tables and figures.")

@@ -31,7 +31,7 @@ from sarcohort.analysis.results import (
     TreatmentCourse,
     clean_float,
 )
-from sarcohort.analysis.survival import km_analysis
+from sarcohort.analysis.survival import km_analysis, risk_times
 from sarcohort.cohort.lines import RESPONSE_ORDER, treatment_lines
 from sarcohort.data.schema import DISEASE_CONTROL, LOCAL_KINDS, OBJECTIVE_RESPONSES
 from sarcohort.stats.km import kaplan_meier
@@ -119,10 +119,11 @@ def treatment_course(
     treatments: pd.DataFrame,
     *,
     unit_days: float,
+    time_unit: str = "months",
     conf_type: str,
     conf_level: float,
     median_ci: str,
-    times_at_risk: Sequence[float] = (0.0,),
+    times_at_risk: Sequence[float] | None = None,
     regimen_labels: Mapping[str, str] | None = None,
     swimmer_max: int = SWIMMER_MAX,
 ) -> TreatmentCourse:
@@ -132,12 +133,13 @@ def treatment_course(
     ----------
     patients, treatments
         The cohort's tables (:class:`sarcohort.cohort.Cohort`).
-    unit_days
-        Days per time unit of the report (months: 30.4375).
+    unit_days, time_unit
+        Days per time unit of the report (months: 30.4375) and its name.
     conf_type, conf_level, median_ci
         The protocol's Kaplan-Meier options, for per-line medians and PFS by line.
     times_at_risk
-        Times of the numbers at risk of the PFS-by-line curves.
+        Times of the numbers at risk of the PFS-by-line curves (default: a conventional
+        step up to the longest per-line PFS).
     regimen_labels
         Regimen as written -> label (merges spellings: ``"AP" = "doxorubicin + cisplatin"``).
     swimmer_max
@@ -185,8 +187,10 @@ def treatment_course(
         ok = np.isfinite(t)
         groups = np.array([f"Line {k}" for k in lines["line"]], dtype=object)
         order = [f"Line {k}" for k in sorted(lines["line"].unique())]
+        if times_at_risk is None:
+            times_at_risk = risk_times(float(np.max(t[ok])) if ok.any() else 1.0, time_unit)
         # lines are not independent groups (a patient has several): no log-rank test
-        pfs_by_line = km_analysis("pfs_line", "Progression-free survival on each line",
+        pfs_by_line = km_analysis("pfs_line", "Progression-free survival",
                                   t[ok], lines["pfs_event"].to_numpy(bool)[ok], groups[ok],
                                   order, factor="line", factor_label="Line of treatment",
                                   times_at_risk=times_at_risk, **km_kw)

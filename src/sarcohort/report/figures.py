@@ -86,6 +86,10 @@ def _draw(kind: str, payload: Any, unit: str) -> Any:
         from sarcohort.report.plots.km import plot_km
 
         return plot_km(payload, time_unit=unit).figure
+    if kind == "swimmer":
+        from sarcohort.report.plots.swimmer import plot_swimmer
+
+        return plot_swimmer(payload, time_unit=unit).figure
     from sarcohort.report.plots.forest import plot_forest
 
     model, conf_level = payload
@@ -249,6 +253,21 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                 add(f"forest_{safe_name(e.name)}", f"{e.label}: hazard ratios of the "
                     f"multivariable Cox model ({ci_name(results.meta.conf_level)}, log scale).",
                     e.name, "forest", (m, results.meta.conf_level))
+    course = results.treatments
+    if course is not None and course.lines:
+        add("swimmer", (
+            "Course of treatment of each patient from the first metastasis (pseudonymous "
+            "ids), longest follow-up on top: bars are systemic lines, markers progressions, "
+            "responses, surgery of metastases and death; arrows mark ongoing follow-up."
+            if course.lanes else
+            f"Share of the {course.n_patients} patients on each systemic line over time since "
+            "the first metastasis (a lane per patient is drawn up to "
+            f"{course.swimmer_max} patients)."), "treatments", "swimmer", course)
+        if course.pfs_by_line is not None and len(course.pfs_by_line.groups) > 0:
+            add("km_pfs_by_line", "Progression-free survival from the start of each systemic "
+                "line to progression on that line or death: Kaplan-Meier estimates; numbers "
+                "at risk below the time axis. Lines share patients: no test between them.",
+                "treatments", "km", course.pfs_by_line)
     return specs
 
 

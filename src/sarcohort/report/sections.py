@@ -13,6 +13,7 @@ from sarcohort.analysis.results import Results
 from sarcohort.report import tables as build
 from sarcohort.report.format import fmt_time_ci
 from sarcohort.report.tables import ReportTable
+from sarcohort.report.treatment_tables import treatment_tables
 
 __all__ = ["ExtraSection", "Section", "Item", "outline", "normalise_extra"]
 
@@ -117,6 +118,15 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
     if "robustness" in tables:
         out.append(Section("robustness", "Post-baseline exposures: immortal-time bias",
                            [Item("table", table=tables["robustness"])]))
+    course_tables = treatment_tables(results.treatments, results.meta)
+    if course_tables:
+        s = Section("treatments", "Treatment course")
+        for t in course_tables:
+            s.items.append(Item("table", table=t))
+        for f in figures:
+            if f.section == "treatments":
+                s.items.append(Item("figure", figure=figs[f.key]))
+        out.append(s)
     for i, sec in enumerate(extra):
         sid = f"extra-{i + 1}"
         if isinstance(sec.content, str):

@@ -166,8 +166,9 @@ def plot_km(
         if title:
             ax.set_title(title, loc="left", fontsize=FONT_SIZE + 1)
         if k > 1:
-            ptxt = "Log-rank P " + (fmt_p(res.logrank_p) if fmt_p(res.logrank_p).startswith("<")
-                                    else "= " + fmt_p(res.logrank_p))
+            ptxt = None if res.logrank_p is None else "Log-rank P " + (
+                fmt_p(res.logrank_p) if fmt_p(res.logrank_p).startswith("<")
+                else "= " + fmt_p(res.logrank_p))
             if ncol:
                 leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=ncol, title=ptxt,
                                 handlelength=2.6, borderaxespad=0.0, alignment="left",
@@ -175,7 +176,8 @@ def plot_km(
             else:
                 leg = ax.legend(loc="upper right", title=ptxt, handlelength=2.6,
                                 borderaxespad=0.3, alignment="left")
-            leg.get_title().set_fontsize(SMALL)
+            if ptxt:
+                leg.get_title().set_fontsize(SMALL)
         else:
             g = res.groups[0]
             ax.text(0.99, 0.98, f"n = {g.n}, events = {g.events}", transform=ax.transAxes,
