@@ -141,9 +141,8 @@ def test_pfs_by_line_equals_r_survfit():
 
     ref_dir = Path(__file__).resolve().parents[1] / "reference"
     sys.path.insert(0, str(ref_dir / "R"))
-    from make_synth_lines import per_line_pfs
-
     import pandas as pd
+    from make_synth_lines import per_line_pfs
 
     stored = pd.read_csv(ref_dir / "data" / "synth_lines.csv")
     pd.testing.assert_frame_equal(stored, per_line_pfs(), check_dtype=False)
