@@ -34,6 +34,7 @@ __all__ = [
     "RiskTable",
     "distinct_times",
     "merge_near_ties",
+    "never_merged",
     "integer_codes",
     "risk_table",
     "segment_cumsum",
@@ -88,6 +89,19 @@ def merge_near_ties(values: np.ndarray, *, sorted_unique: bool = False) -> np.nd
     if not tied.any():
         return y
     return y[np.concatenate(([True], ~tied))]
+
+
+def never_merged(values: np.ndarray) -> bool:
+    """True when R's near-tie merge cannot change ``values``: whole numbers below 6e7 in
+    magnitude (e.g. days), whose distinct values differ by 1 or more, far above the tolerance."""
+    if values.size == 0:
+        return True
+    if values.dtype.kind in "iub":
+        return bool(max(abs(int(values.min())), abs(int(values.max()))) < _INT_SAFE)
+    lo, hi = float(values.min()), float(values.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or max(abs(lo), abs(hi)) >= _INT_SAFE:
+        return False
+    return bool(np.array_equal(np.floor(values), values))
 
 
 def _integer_span(values: np.ndarray) -> tuple[int, int, np.ndarray] | None:

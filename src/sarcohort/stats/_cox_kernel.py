@@ -135,8 +135,9 @@ def setup(
     strata_in = None if strata is None else np.asarray(strata, dtype=np.int64)
     order = _sort_order(stop, np.asarray(event, dtype=bool), strata_in)
     XT = _sorted_transpose(X, order)
+    cw = None if weights is None else np.asarray(weights, dtype=float)[order]
     if means is None:
-        means, xmax = _means_and_bound(XT)
+        means, xmax = _means_and_bound(XT, cw)
     else:
         xmax = float("inf")  # given centering: keep the overflow guard
     if n <= 5000:
@@ -148,7 +149,6 @@ def setup(
     ev = np.asarray(event, dtype=bool)[order]
     sk = np.zeros(n, dtype=np.int64) if strata_in is None else strata_in[order]
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)[order]
-    cw = None if weights is None else np.asarray(weights, dtype=float)[order]
     en = None if entry is None else np.asarray(entry, dtype=float)[order]
 
     # event groups: distinct (stratum, time) among deaths, in sorted order

@@ -11,12 +11,12 @@ The standard error is R's: ``sqrt(sum dfbeta_i^2)`` with
 ``dfbeta_i = ((C_i - D_i) - (C_i + D_i + T_i) * somers_d) / (2 * npair)``, C_i, D_i, T_i the
 concordant, discordant and tied.x pairs involving row i (summed within clusters first).
 
-Case weights are not used here (R weights the pairs): the counts are unweighted.
+With case weights a pair counts ``w_i w_j`` and the influence of row i is multiplied by
+``w_i`` (R's ``concordancefit``).
 
-Counting the pairs of n rows takes O(n log n) vectorised steps: a merge-sort tree over the
-rows in reverse time order, counting for every event the rows already seen (later times)
-with a smaller, larger or equal predictor (top-down stable partitions of the predictor order,
-no per-row Python loop).
+The pairs are counted in O(n log n) by one compiled pass with Fenwick trees over the ranks of
+the predictor (:mod:`sarcohort.stats._concordance_kernel`), as R's balanced tree; without
+numba, a vectorised merge-sort tree (unweighted only) does the same counting.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from sarcohort.exceptions import InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -171,7 +173,8 @@ def _stratum_counts(stop, event, entry, lp_rank):
 
 
 def concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *, entry: np.ndarray | None = None,
-                strata: np.ndarray | None = None, cluster: np.ndarray | None = None) -> Concordance:
+                strata: np.ndarray | None = None, cluster: np.ndarray | None = None,
+                weights: np.ndarray | None = None) -> Concordance:
     """Concordance of a risk score ``lp`` (higher = shorter survival) with survival data.
 
     Parameters
@@ -186,29 +189,72 @@ def concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *, entry: n
         Integer stratum codes: pairs are formed within strata only.
     cluster
         Integer cluster codes: the influence terms are summed within clusters for the SE.
+    weights
+        Case weights: a pair counts ``w_i w_j`` and the influence of row i is multiplied by
+        ``w_i``, as R's ``concordancefit``.
     """
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=bool)
     n = time.shape[0]
-    _, lp_rank = np.unique(np.asarray(lp, dtype=float), return_inverse=True)
-    lp_rank = lp_rank.reshape(-1)
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
-    counts = np.zeros(5)
-    infl = np.zeros((n, 3))
-    for k in np.unique(strata):
-        rows = np.flatnonzero(strata == k)
-        c, f = _stratum_counts(time[rows], event[rows], None if entry is None else entry[rows], lp_rank[rows])
-        counts += c
-        infl[rows] = f
+    order = np.lexsort((event, -time, strata))
+    return _concordance_ordered(order, strata[order], time, event, lp, entry, cluster, weights)
+
+
+def _concordance_ordered(order: np.ndarray, strata_in_order: np.ndarray, time: np.ndarray, event: np.ndarray,
+                         lp: np.ndarray, entry: np.ndarray | None, cluster: np.ndarray | None,
+                         weights: np.ndarray | None) -> Concordance:
+    """The counts and SE, given the processing order (strata contiguous, time descending,
+    censored rows before events at equal times) and the stratum of each position."""
+    n = time.shape[0]
+    _, lp_rank = np.unique(np.asarray(lp, dtype=float), return_inverse=True)
+    lp_rank = lp_rank.reshape(-1).astype(np.int64)
+    try:
+        from sarcohort.stats._concordance_kernel import concordance_counts
+    except ImportError:  # numba missing: the vectorised merge-sort tree (unweighted only)
+        if weights is not None:
+            raise InputError("weighted concordance needs numba", argument="weights",
+                             fix="install numba (a dependency of sarcohort)") from None
+        counts, infl = _numpy_counts(time, event, entry, strata_in_order, order, lp_rank)
+    else:
+        brk = np.flatnonzero(strata_in_order[1:] != strata_in_order[:-1]) + 1
+        sbounds = np.concatenate(([0], brk, [n])).astype(np.int64)
+        wt = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+        if entry is not None:
+            en = np.asarray(entry, dtype=float)
+            pos = np.empty(n, dtype=np.int64)
+            pos[order] = np.arange(n)
+            sid = np.repeat(np.arange(sbounds.size - 1), np.diff(sbounds))[pos]  # stratum index per row
+            eorder = np.lexsort((-en, sid)).astype(np.int64)
+        else:
+            en = np.zeros(0)
+            eorder = np.zeros(0, dtype=np.int64)
+        counts, infl = concordance_counts(order.astype(np.int64), sbounds, time, event.astype(np.uint8),
+                                          lp_rank, wt, en, eorder, int(lp_rank.max()) + 1 if n else 1)
     npair = counts[:3].sum()
     if npair == 0:
         return Concordance(float("nan"), float("nan"), *map(float, counts))
     somer = (counts[0] - counts[1]) / npair
     dfbeta = ((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somer) / (2 * npair)
+    if weights is not None:
+        dfbeta = dfbeta * np.asarray(weights, dtype=float)
     if cluster is not None:
         dfbeta = np.bincount(np.asarray(cluster), dfbeta)
     se = float(np.sqrt(np.sum(dfbeta**2)))
     return Concordance(float((somer + 1) / 2), se, *map(float, counts))
+
+
+def _numpy_counts(time, event, entry, strata_in_order, order, lp_rank):
+    strata = np.empty_like(strata_in_order)
+    strata[order] = strata_in_order
+    counts = np.zeros(5)
+    infl = np.zeros((time.shape[0], 3))
+    for k in np.unique(strata):
+        rows = np.flatnonzero(strata == k)
+        c, f = _stratum_counts(time[rows], event[rows], None if entry is None else entry[rows], lp_rank[rows])
+        counts += c
+        infl[rows] = f
+    return counts, infl
 
 
 def cox_concordance(fit: CoxResult) -> Concordance:
@@ -221,4 +267,6 @@ def cox_concordance(fit: CoxResult) -> Concordance:
         lp += cs.X[:, j] * fit.coef[j]
     lp += cs.offset
     cl = None if st.cluster is None else st.cluster[cs.order]
-    return concordance(cs.stop, cs.event, lp, entry=cs.entry, strata=cs.strata, cluster=cl)
+    # the fit's sorted rows reversed: strata contiguous, time descending, censored rows first
+    order = np.arange(cs.n - 1, -1, -1)
+    return _concordance_ordered(order, cs.strata[order], cs.stop, cs.event, lp, cs.entry, cl, cs.cw)

@@ -111,11 +111,12 @@ def cox(
     cluster: Any = None,
     entry: Any = None,
     offset: Any = None,
-    robust: bool = False,
+    robust: bool | None = None,
     weights: Any = None,
     names: Any = None,
     conf_level: float = 0.95,
     max_iter: int = 30,
+    timefix: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R's ``coxph``).
 
@@ -137,13 +138,19 @@ def cox(
         Per-row stratum labels, cluster labels, entry (start) times, offsets and case weights
         (arrays; with a formula use ``strata()``, ``cluster()``, ``offset()`` in the formula).
     robust
-        Sandwich variance (implied by ``cluster``).
+        Sandwich variance. ``None`` (the default) follows R: robust when there is a
+        ``cluster`` or when some case weight is not a whole number (sampling weights);
+        ``False`` with a ``cluster`` ignores the cluster (with a warning, as R).
     names
         Coefficient names for an array ``X``.
     conf_level
         Level of the hazard-ratio confidence intervals.
     max_iter
         Maximum Newton-Raphson iterations.
+    timefix
+        Merge times that differ only by rounding error (within ``sqrt(eps)``, absolutely or
+        relative to the mean absolute time), as R's ``coxph(timefix = TRUE)``/``aeqSurv``:
+        ``0.1 + 0.2`` and ``0.3`` are one time. ``False`` keeps every distinct float.
 
     Returns
     -------
@@ -166,14 +173,15 @@ def cox(
         raise InputError("must be between 0 and 1", argument="conf_level", value=conf_level)
     if isinstance(time_or_formula, str):
         return _cox_formula(time_or_formula, data, ties=ties, robust=robust, weights=weights,
-                            conf_level=conf_level, max_iter=max_iter, extra=(event, X, strata, cluster, entry, offset))
+                            conf_level=conf_level, max_iter=max_iter, timefix=timefix,
+                            extra=(event, X, strata, cluster, entry, offset))
     return _cox_arrays(time_or_formula, event, X, ties=ties, strata=strata, cluster=cluster,
                        entry=entry, offset=offset, robust=robust, weights=weights, names=names,
-                       conf_level=conf_level, max_iter=max_iter)
+                       conf_level=conf_level, max_iter=max_iter, timefix=timefix)
 
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
-                conf_level, max_iter) -> CoxResult:
+                conf_level, max_iter, timefix) -> CoxResult:
     if event is None or X is None:
         raise InputError("arrays need time, event and X", argument="event" if event is None else "X",
                          fix="call cox(time, event, X) or cox('Surv(time, status) ~ ...', data=df)")
@@ -235,10 +243,32 @@ def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust,
         t, ev, Xa, en, off, wt, cl, strata_codes = _rows(~missing, t, ev, Xa, en, off, wt, cl,
                                                           strata_codes)
     _check_times(t, en, wt)
+    if timefix:
+        t, en = _timefix(t, en)
     return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
                 ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
                 offset=off, weights=wt, robust=robust, n_missing=n_missing, conf_level=conf_level,
                 max_iter=max_iter, design=None)
+
+
+def _timefix(t: np.ndarray, en: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """R's ``aeqSurv``: every time (entry times too) replaced by the first of its run of
+    near-equal distinct times (see :func:`sarcohort.stats._aggregates.merge_near_ties`)."""
+    from sarcohort.stats._aggregates import merge_near_ties, never_merged
+
+    if never_merged(t) and (en is None or never_merged(en)):
+        return t, en
+    cuts = merge_near_ties(t if en is None else np.concatenate((t, en)))
+    t2 = cuts[np.searchsorted(cuts, t, side="right") - 1]
+    if en is None:
+        return t2, None
+    en2 = cuts[np.searchsorted(cuts, en, side="right") - 1]
+    if np.any(en2 >= t2):
+        bad = int(np.flatnonzero(en2 >= t2)[0])
+        raise InputError(f"the (start, stop] interval of row {bad} ({en[bad]!r}, {t[bad]!r}] has length 0 once "
+                         "times equal up to rounding error are merged (R's aeqSurv exception)",
+                         argument="entry", fix="check the interval, or pass timefix=False")
+    return t2, en2
 
 
 def _rows(keep: np.ndarray, *arrays: np.ndarray | None) -> tuple[Any, ...]:
@@ -261,7 +291,8 @@ def _check_times(t: np.ndarray, en: np.ndarray | None, wt: np.ndarray | None) ->
         raise InputError("case weights must be positive", argument="weights", value=float(wt.min()))
 
 
-def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, max_iter, extra) -> CoxResult:
+def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, max_iter, timefix,
+                 extra) -> CoxResult:
     from sarcohort.stats.design import build_design
     from sarcohort.stats.formula import model_frame
 
@@ -289,6 +320,8 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
             ~nan_rows, time_, event, Xa, entry, strata, cluster, offset, wt)
         n_missing += int(nan_rows.sum())
     _check_times(time_, entry, wt)
+    if timefix:
+        time_, entry = _timefix(time_, entry)
     return _fit(time_, event, Xa, names=names,
                 term_labels=design.terms if design is not None else (),
                 assign=design.assign if design is not None else (), ties=ties, strata=strata,
@@ -328,6 +361,19 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     if not ev.any():
         raise InputError("no events among the analysed rows: a Cox model needs at least one",
                          argument="event", fix="check the event coding (1/TRUE = event)")
+    if robust is None:  # R's rule: a cluster, or sampling (non-integer) case weights
+        robust = cluster is not None or (weights is not None and bool(np.any(weights != np.floor(weights))))
+    elif not robust and cluster is not None:
+        warnings.warn("cluster given with robust=False: the cluster is ignored (as R does)", UserWarning,
+                      stacklevel=3)
+        cluster = None
+    if ties == "exact" and weights is not None:
+        raise InputError("case weights are not supported with ties='exact'", argument="weights",
+                         fix="use ties='efron' or 'breslow'")
+    if robust and ties == "exact":  # R's residuals.coxph: "dfbeta residuals are not available"
+        raise InputError("a robust (sandwich) variance is not available with ties='exact' (as in R)",
+                         argument="cluster" if cluster is not None else "robust",
+                         fix="use ties='efron' or 'breslow' for a robust variance")
     method = "breslow" if ties == "exact" else ties
     cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights, method=method)
     if n and p:  # rows of the sorted transposed copy are contiguous: one cheap pass
@@ -339,9 +385,9 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         if ties == "exact":
             from sarcohort.stats.cox_exact import exact_evaluator
 
-            nr, _ = N.newton(cs, max_iter=max_iter, evaluator=exact_evaluator(cs))
+            nr, final = N.newton(cs, max_iter=max_iter, evaluator=exact_evaluator(cs))
         else:
-            nr, _ = N.newton(cs, max_iter=max_iter)
+            nr, final = N.newton(cs, max_iter=max_iter)
     except N.SingularInformation:
         _check_rank(cs.X, names)  # names the constant or collinear covariate
         raise InputError("the covariates carry no information at the event times (e.g. a covariate "
@@ -359,7 +405,6 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     naive_var = nr.var
     with np.errstate(invalid="ignore"):  # NaN for a degenerate (warned) fit
         se = np.sqrt(np.diag(naive_var))
-    robust = robust or cluster is not None
     robust_se = None
     rscore = None
     var = naive_var
@@ -367,7 +412,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         from sarcohort.stats.cox_residuals import score_sorted
 
         cw = cs.cw
-        sc = score_sorted(cs, K.evaluate(cs, beta, info=False))
+        sc = score_sorted(cs, final)
         if cw is not None:
             sc = sc * cw[:, None]
         dfb = sc @ naive_var
@@ -396,7 +441,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     state = CoxState(setup=cs, beta=beta, design=design, cluster=cluster, strata_labels=tuple(strata_labels),
                      strata_names=tuple(strata_names), strata_levels=tuple(strata_levels),
                      offset_mean=float(np.mean(offset)) if offset is not None else 0.0,
-                     has_offset=offset is not None, offset_expr=offset_expr)
+                     has_offset=offset is not None, offset_expr=offset_expr, final_evaluation=final)
     return CoxResult(
         terms=tuple(names), coef=beta, se=se, robust_se=robust_se, hr=hr, hr_lower=lo, hr_upper=hi,
         z=z, p=pv, var=var, naive_var=naive_var, n=int(n), n_event=int(ev.sum()),

@@ -4,8 +4,11 @@ At an event time with d deaths among the risk set R the contribution is the cond
 (discrete logistic) likelihood ``exp(sum_deaths eta) / sum_{S subset R, |S| = d} exp(sum_S eta)``.
 The denominator and its first and second derivatives are elementary symmetric sums, built by
 the recursion ``E_k <- E_k + w E_{k-1}`` over the members of the risk set (Gail, Lubin and
-Rubinstein 1981). At times with one death this is the ordinary (Breslow) term. A Python loop
-over event times and risk-set members: fine for clinical series, slow for huge tied data.
+Rubinstein 1981). At times with one death this is the ordinary (Breslow) term. The loop over
+event times and risk-set members is compiled (:mod:`sarcohort.stats._cox_exact_kernel`).
+
+As R, exact fits refuse case weights, robust (sandwich) variances and the score, Schoenfeld
+and dfbeta residuals (R: "not available for the exact method").
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import numpy as np
 from sarcohort.exceptions import InputError
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
 
-__all__ = ["exact_evaluator", "exact_terms"]
+__all__ = ["exact_evaluator", "exact_terms", "exact_terms_python"]
 
 
 def _risk_rows(cs: CoxSetup, g: int) -> np.ndarray:
@@ -30,7 +33,26 @@ def _risk_rows(cs: CoxSetup, g: int) -> np.ndarray:
 
 
 def exact_terms(cs: CoxSetup, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-    """Log exact partial likelihood, score and information at ``beta`` (centered X)."""
+    """Log exact partial likelihood, score and information at ``beta`` (centered X): the
+    compiled kernel (:mod:`sarcohort.stats._cox_exact_kernel`), or a Python loop without numba."""
+    try:
+        from sarcohort.stats._cox_exact_kernel import exact_terms_jit, exact_terms_nested
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return exact_terms_python(cs, beta)
+    eta = cs.X @ beta + cs.offset
+    g_end = np.searchsorted(cs.strata, cs.g_stratum, side="right").astype(np.int64)
+    gstart = np.r_[cs.death_gstart, cs.death_rows.size].astype(np.int64)
+    if cs.entry is None:  # nested risk sets: one backward pass per stratum
+        loglik, u, imat = exact_terms_nested(cs.XT, eta, cs.death_rows.astype(np.int64), gstart, g_end)
+        return float(loglik), u, imat
+    entry = cs.entry
+    loglik, u, imat = exact_terms_jit(cs.XT, eta, cs.stop, entry, cs.death_rows.astype(np.int64), gstart,
+                                      cs.g_time, g_end)
+    return float(loglik), u, imat
+
+
+def exact_terms_python(cs: CoxSetup, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+    """The same as :func:`exact_terms`, a Python loop over event times and risk-set members."""
     p = cs.p
     X = cs.X
     eta = X @ beta + cs.offset

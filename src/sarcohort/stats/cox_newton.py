@@ -85,9 +85,9 @@ def newton(
     1e-9 in the coefficients; we also stop, earlier or later, when the error left after the
     next Newton step, predicted from the quadratic convergence of the last two steps
     (``r_k^3 / r_(k-1)^2`` with ``r`` the largest step in standard errors), is below
-    ``step_tol`` standard errors and the step is small enough for the variance taken at this
-    point (``r <= 1e-7 sqrt(events)``), and take that step without a further evaluation. The
-    coefficients then equal R's tightly converged fit (``coxph.control(eps = 1e-12)``). At R's stopping point a coefficient whose
+    ``step_tol`` standard errors, and take that step; the variance, score and log-likelihood are
+    then evaluated once more at the returned coefficients (R's ``var`` is taken at its returned
+    ``coef``). The coefficients then equal R's tightly converged fit (``coxph.control(eps = 1e-12)``). At R's stopping point a coefficient whose
     step stays large relative to its value is flagged as infinite (R's ``toler.inf`` rule:
     monotone likelihood). ``iterations`` counts our Newton iterations.
     """
@@ -105,6 +105,9 @@ def newton(
     infinite = np.zeros(p, dtype=bool)
 
     def done(b, v, e, it, conv):
+        if not np.array_equal(b, e.beta):  # the last Newton step was taken without evaluation:
+            e = evaluator(cs, b)  # the variance and log-likelihood at the returned coefficients
+            v = _inverse(_info(e))
         return NewtonResult(beta=b, var=v, loglik_init=loglik_init, loglik=e.loglik, score_test=score_test,
                             iterations=it, converged=conv, infinite=infinite, u_init=u_init,
                             imat_init=imat_init), e
@@ -115,7 +118,6 @@ def newton(
             return float("nan")
         return float((np.abs(st) / np.sqrt(d)).max())
 
-    root_events = float(np.sqrt(max(cs.g_wdeaths.sum(), 1.0)))
     prev = size(step, var)
     if prev <= step_tol:
         return done(beta + step, var, ev, 0, True)
@@ -139,8 +141,7 @@ def newton(
             if infinite.any():
                 return done(newbeta, var, new, it, True)
         r = size(step, var)
-        # the variance is taken here: its relative error is about r * skewness / sqrt(events)
-        if r <= step_tol or (r**3 <= step_tol * prev**2 and r <= 1e-7 * root_events):
+        if r <= step_tol or r**3 <= step_tol * prev**2:
             return done(newbeta + step, var, new, it, True)
         prev = r
         if r_conv and new.loglik <= cur.loglik:  # R's rule met, no further progress possible

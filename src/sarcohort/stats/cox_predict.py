@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["BaselineHazard", "CoxCurve", "CoxSurvival", "baseline_hazard", "predict_survival"]
+__all__ = ["BaselineHazard", "CoxCurve", "CoxPrediction", "CoxSurvival", "baseline_hazard", "predict",
+           "predict_survival"]
 
 
 @dataclass(frozen=True)
@@ -121,16 +122,18 @@ def _timelines(fit: CoxResult, kind: str) -> list[_Timeline]:
     for k in np.unique(cs.strata):
         rows = cs.strata == k
         stop, event = cs.stop[rows], cs.event[rows]
+        cw = np.ones(stop.size) if cs.cw is None else cs.cw[rows]  # counts are weighted, as R's
         times, inv = np.unique(stop, return_inverse=True)
         nt = times.size
-        n_event = np.bincount(inv, event, minlength=nt)
-        n_out = np.bincount(inv, minlength=nt).astype(float)
+        n_event = np.bincount(inv, event * cw, minlength=nt)
+        n_out = np.bincount(inv, cw, minlength=nt)
         n_censor = n_out - n_event
         n_risk = np.cumsum(n_out[::-1])[::-1]
         if cs.entry is not None:
             # rows with entry >= t are not yet at risk at t
-            e_sorted = np.sort(cs.entry[rows])
-            n_risk = n_risk - (e_sorted.size - np.searchsorted(e_sorted, times, side="left"))
+            eo = np.argsort(cs.entry[rows], kind="stable")
+            e_sorted, e_cum = cs.entry[rows][eo], np.r_[0.0, np.cumsum(cw[eo])]
+            n_risk = n_risk - (e_cum[-1] - e_cum[np.searchsorted(e_sorted, times, side="left")])
         haz = np.zeros(nt)
         var = np.zeros(nt)
         xb = np.zeros((nt, p))
@@ -233,6 +236,9 @@ def _strata_codes(fit: CoxResult, nd: Any) -> np.ndarray:
     codes = []
     for i in range(len(nd)):
         label = ", ".join(f"{e}={format_level(c[i])}" for e, c in zip(st.strata_names, cols, strict=True))
+        if label not in st.strata_labels:  # R labels strata of factors by their levels alone
+            short = ", ".join(format_level(c[i]) for c in cols)
+            label = short if short in st.strata_labels else label
         if label not in st.strata_labels:
             raise InputError("stratum not in the fitted data", argument="newdata", value=label,
                              fix=f"use one of {list(st.strata_labels)}")
@@ -287,3 +293,92 @@ def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None =
         curves.append(CoxCurve(name, t.time, t.n_risk, t.n_event, t.n_censor, surv, se, cumhaz, se,
                                lower, upper))
     return CoxSurvival(tuple(curves), level)
+
+
+@dataclass(frozen=True)
+class CoxPrediction:
+    """Predictions of a Cox fit per row (R's ``predict.coxph``): values and their SEs."""
+
+    kind: str
+    fit: np.ndarray
+    se: np.ndarray | None
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``fit`` (and ``se``)."""
+        import pandas as pd
+
+        cols: dict[str, Any] = {"fit": self.fit}
+        if self.se is not None:
+            cols["se"] = self.se
+        return pd.DataFrame(cols)
+
+
+_PREDICT = ("lp", "risk", "expected")
+
+
+def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
+            se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:
+    """Linear predictor, relative risk or expected number of events, as R's ``predict(fit, type)``.
+
+    Parameters
+    ----------
+    fit
+        The Cox fit.
+    newdata
+        New rows (as for :func:`predict_survival`); None = the analysed rows, in input order.
+    kind
+        ``"lp"`` (``x'b`` + offset), ``"risk"`` (``exp(lp)``) or ``"expected"`` (the expected
+        number of events over each analysed row's follow-up: event - martingale residual;
+        analysed rows only).
+    se_fit
+        Also return standard errors (``lp``: ``sqrt(x' V x)``; ``risk``: that times ``sqrt(risk)``,
+        R's formula).
+    reference
+        Centering of ``x``: ``"strata"`` (R's default: the case-weighted covariate means of the
+        row's stratum in a stratified model, the fit's means otherwise), ``"sample"`` (the fit's
+        means, as ``fit.linear_predictors``) or ``"zero"``.
+    """
+    if kind not in _PREDICT:
+        raise InputError("unknown prediction type", argument="kind", value=kind, fix=f"use one of {_PREDICT}")
+    if reference not in ("strata", "sample", "zero"):
+        raise InputError("unknown reference", argument="reference", value=reference,
+                         fix="use 'strata', 'sample' or 'zero'")
+    st = fit._state
+    cs = st.setup
+    if kind == "expected":
+        if newdata is not None or se_fit:
+            raise InputError("expected events are computed for the analysed rows only, without SE",
+                             argument="newdata" if newdata is not None else "se_fit",
+                             fix="call predict(kind='expected') on the fit itself")
+        from sarcohort.stats.cox_residuals import martingale_sorted
+
+        out = np.empty(cs.n)
+        out[cs.order] = cs.event - martingale_sorted(cs, st.final)
+        return CoxPrediction(kind, out, None)
+    if newdata is None:
+        Xc = np.empty((cs.n, cs.p))
+        Xc[cs.order] = cs.X  # centered at the fit's means, input order
+        off = np.empty(cs.n)
+        off[cs.order] = cs.offset
+        strata = np.empty(cs.n, dtype=np.int64)
+        strata[cs.order] = cs.strata
+    else:
+        Xc, off, strata = _newdata_rows(fit, newdata)
+    off = off - st.offset_mean
+    if reference == "zero":
+        Xc = Xc + fit.means
+    elif reference == "strata" and len(st.strata_labels) > 1:
+        w = np.ones(cs.n) if cs.cw is None else cs.cw
+        k = int(cs.strata.max()) + 1
+        tot = np.bincount(cs.strata, w, minlength=k)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            smeans = np.column_stack([np.bincount(cs.strata, w * cs.X[:, j], minlength=k) for j in range(cs.p)]
+                                     ) / tot[:, None] if cs.p else np.zeros((k, 0))
+        Xc = Xc - smeans[strata]
+    lp = Xc @ fit.coef + off
+    se = np.sqrt(np.einsum("ij,jk,ik->i", Xc, fit.var, Xc)) if se_fit else None
+    if kind == "risk":
+        lp = np.exp(lp)
+        if se is not None:
+            se = se * np.sqrt(lp)
+    return CoxPrediction(kind, lp, se)

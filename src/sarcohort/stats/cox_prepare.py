@@ -12,20 +12,26 @@ import numpy as np
 __all__ = ["center_means"]
 
 
-def center_means(XT: np.ndarray) -> np.ndarray:
-    """R's centering values of the columns (rows of ``XT``, p x n): means, except 0 for
-    columns with all values in {-1, 0, 1} (``coxph(nocenter = c(-1, 0, 1))``)."""
-    return _means_and_bound(XT)[0]
+def center_means(XT: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+    """R's centering values of the columns (rows of ``XT``, p x n): means (weighted by the
+    case weights, as ``coxph``), except 0 for columns with all values in {-1, 0, 1}
+    (``coxph(nocenter = c(-1, 0, 1))``)."""
+    return _means_and_bound(XT, weights)[0]
 
 
-def _means_and_bound(XT: np.ndarray) -> tuple[np.ndarray, float]:
+def _mean(col: np.ndarray, weights: np.ndarray | None) -> float:
+    return float(col.mean()) if weights is None else float(col @ weights / weights.sum())
+
+
+def _means_and_bound(XT: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """R's centering values and sum over columns of max |x - mean| (to bound |x b|)."""
     if XT.shape[1] <= 5000:  # small data: vectorised (fewer calls)
         if XT.shape[1] == 0:
             return np.zeros(XT.shape[0]), 0.0
         ax = np.abs(XT)
         zero_one = (ax * (ax - 1) == 0).all(axis=1)  # |x| in {0, 1}
-        means = np.where(zero_one, 0.0, XT.mean(axis=1))
+        mean = XT.mean(axis=1) if weights is None else XT @ weights / weights.sum()
+        means = np.where(zero_one, 0.0, mean)
         return means, float((ax.max(axis=1) + np.abs(means)).sum())
     means = np.empty(XT.shape[0])
     bound = 0.0
@@ -34,7 +40,7 @@ def _means_and_bound(XT: np.ndarray) -> tuple[np.ndarray, float]:
         if lo >= -1 and hi <= 1 and np.all((col == 0) | (col == 1) | (col == -1)):
             means[j] = 0.0
         else:
-            means[j] = col.mean()
+            means[j] = _mean(col, weights)
         bound += max(abs(lo - means[j]), abs(hi - means[j]))
     return means, bound
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 __all__ = ["residuals", "martingale_sorted", "score_sorted", "schoenfeld_sorted"]
 
-_KINDS = ("martingale", "deviance", "score", "schoenfeld", "dfbeta")
+_KINDS = ("martingale", "deviance", "score", "schoenfeld", "dfbeta", "dfbetas")
 
 
 def _group_pair_sums(cs: CoxSetup, ev: Evaluation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -78,7 +78,7 @@ def _unsort(cs: CoxSetup, values: np.ndarray) -> np.ndarray:
 
 
 def residuals(fit: CoxResult, kind: Literal["martingale", "deviance", "score", "schoenfeld",
-                                             "dfbeta"] = "martingale") -> np.ndarray:
+                                             "dfbeta", "dfbetas"] = "martingale") -> np.ndarray:
     """Residuals of a Cox fit, as R's ``residuals(fit, type = kind)``.
 
     Parameters
@@ -88,7 +88,9 @@ def residuals(fit: CoxResult, kind: Literal["martingale", "deviance", "score", "
     kind
         ``"martingale"``, ``"deviance"``, ``"score"`` (n x p), ``"schoenfeld"`` (events x p,
         ordered by stratum and time) or ``"dfbeta"`` (n x p: score residuals times the
-        model-based variance, the approximate change in each coefficient when a row is left out).
+        model-based variance, the approximate change in each coefficient when a row is left out;
+        times the case weight in weighted fits, as R) or ``"dfbetas"`` (dfbeta divided by the
+        model-based standard errors).
 
     Returns
     -------
@@ -98,6 +100,9 @@ def residuals(fit: CoxResult, kind: Literal["martingale", "deviance", "score", "
     if kind not in _KINDS:
         raise InputError("unknown residual type", argument="kind", value=kind, fix=f"use one of {_KINDS}")
     cs, ev = fit._state.setup, fit._state.final
+    if fit.ties == "exact" and kind not in ("martingale", "deviance"):
+        raise InputError(f"{kind} residuals are not available for ties='exact' (as in R)", argument="kind",
+                         value=kind, fix="refit with ties='efron' or 'breslow'")
     if kind in ("martingale", "deviance"):
         m = martingale_sorted(cs, ev)
         if kind == "deviance":
@@ -109,8 +114,12 @@ def residuals(fit: CoxResult, kind: Literal["martingale", "deviance", "score", "
     if kind == "schoenfeld":
         return schoenfeld_sorted(cs, ev)
     sc = score_sorted(cs, ev)
-    if kind == "dfbeta":
+    if kind in ("dfbeta", "dfbetas"):  # R weights these by the case weights
+        if cs.cw is not None:
+            sc = sc * cs.cw[:, None]
         sc = sc @ fit.naive_var
+        if kind == "dfbetas":
+            sc = sc / np.sqrt(np.diag(fit.naive_var))
     return _unsort(cs, sc)
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from sarcohort.stats._cox_kernel import CoxSetup, Evaluation
     from sarcohort.stats.concordance import Concordance
-    from sarcohort.stats.cox_predict import BaselineHazard, CoxSurvival
+    from sarcohort.stats.cox_predict import BaselineHazard, CoxPrediction, CoxSurvival
     from sarcohort.stats.design import Design
     from sarcohort.stats.zph import ZphResult
 
@@ -50,10 +50,13 @@ class CoxState:
     offset_mean: float
     has_offset: bool
     offset_expr: str | None = None  # formula fits: to evaluate the offset of new data
+    final_evaluation: Evaluation | None = None  # the Newton loop's evaluation at ``beta``
 
     @cached_property
     def final(self) -> Evaluation:
         """Per-time sums at the estimate (Breslow's after an exact fit, as R uses them)."""
+        if self.final_evaluation is not None and np.array_equal(self.final_evaluation.beta, self.beta):
+            return self.final_evaluation
         from sarcohort.stats._cox_kernel import evaluate
 
         return evaluate(self.setup, self.beta, info=False)
@@ -155,8 +158,16 @@ class CoxResult:
 
         return predict_survival(self, newdata, conf_level=conf_level)
 
+    def predict(self, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
+                se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:
+        """Linear predictor, risk or expected events, as R's ``predict(fit, newdata, type, se.fit)``
+        (see :func:`sarcohort.stats.cox_predict.predict`)."""
+        from sarcohort.stats.cox_predict import predict
+
+        return predict(self, newdata, kind=kind, se_fit=se_fit, reference=reference)
+
     def residuals(self, kind: Literal["martingale", "deviance", "score", "schoenfeld",
-                                      "dfbeta"] = "martingale") -> np.ndarray:
+                                      "dfbeta", "dfbetas"] = "martingale") -> np.ndarray:
         """Residuals as R's ``residuals(fit, type=kind)`` (rows in input order; Schoenfeld:
         one row per event, in time order)."""
         from sarcohort.stats.cox_residuals import residuals

@@ -18,6 +18,7 @@ coefficients: ``rxLev``, ``rxLev+5FU``, ``factor(differ)2``, ``age:sex``, ``log(
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,7 +68,7 @@ def expand_terms(rhs: str) -> list[tuple[str, ...]]:
     from formulaic import Formula
 
     try:
-        formula = Formula(_python_operators(rhs))
+        formula = Formula(_hide_keywords(_python_operators(rhs)))
     except Exception as exc:  # formulaic raises several parser exception types
         raise FormulaError(f"cannot read the model terms: {exc}", argument="formula", value=rhs,
                            fix="write terms as in R, e.g. 'age + factor(grade) + sex:age'") from exc
@@ -80,11 +81,28 @@ def expand_terms(rhs: str) -> list[tuple[str, ...]]:
 
     out: list[tuple[str, ...]] = []
     for term in formula:
-        exprs = tuple(r_label(f.expr) for f in term.factors if f.expr != "1")
+        exprs = tuple(r_label(_show_keywords(f.expr)) for f in term.factors if f.expr != "1")
         if exprs:
             out.append(tuple(sorted(exprs, key=first_seen)))
     # R orders terms by degree, keeping the written order within a degree (stable sort)
     return sorted(out, key=len)
+
+
+# Python keywords R accepts as column names (``lambda``, ``class``); the operators stay.
+_KEYWORD_NAME = re.compile(r"(?<![\w.`])(" + "|".join(
+    k for k in keyword.kwlist if k not in ("and", "or", "not", "in", "is", "if", "else", "True", "False", "None")
+) + r")(?![\w.`])")
+_HIDDEN_KEYWORD = re.compile(r"_kw_([a-z]+)_kw_")
+
+
+def _hide_keywords(rhs: str) -> str:
+    """Python-keyword column names spelled so that formulaic's Python parser accepts them."""
+    return _KEYWORD_NAME.sub(r"_kw_\1_kw_", rhs)
+
+
+def _show_keywords(expr: str) -> str:
+    """The inverse of :func:`_hide_keywords`."""
+    return _HIDDEN_KEYWORD.sub(r"\1", expr)
 
 
 def _python_operators(rhs: str) -> str:

@@ -32,7 +32,6 @@ array([False,  True, False])
 from __future__ import annotations
 
 import ast
-import keyword
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -123,7 +122,7 @@ def _substitute_names(expr: str) -> tuple[str, dict[str, str]]:
             end = m.end() if m else i + 1
             word = expr[i:end]
             rest = expr[end:].lstrip()
-            if word in _RESERVED or keyword.iskeyword(word):
+            if word in _RESERVED:  # other Python keywords (lambda, class) are column names, as in R
                 out.append(word)
             elif rest.startswith("(") and word in FUNCTIONS:
                 out.append(word)

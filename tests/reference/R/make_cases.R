@@ -152,6 +152,22 @@ DATASETS <- list(
       "so its coefficients are size20-50 and size>50. Heavily tied times. R's row names (not 1..n) are not written."
     )
   ),
+  lung_extra = list(
+    expr = paste(
+      "local({ d <- survival::lung; n <- nrow(d); set.seed(20261201);",
+      "d$tm <- ifelse(seq_len(n) %% 2 == 0, d$time / 30.4375, d$time * (1 / 30.4375));",
+      "d$w <- round(runif(n, 0.5, 2), 3); d$iw <- as.numeric(sample(1:3, n, replace = TRUE));",
+      "d$lambda <- d$age / 10; d$class <- d$ph.ecog; d$site <- factor(ifelse(d$inst %% 2 == 0, 'even', 'odd'), levels = c('odd', 'even'));",
+      "d })"
+    ), new = TRUE,
+    note = paste(
+      "survival::lung plus constructed columns. tm: follow-up in months, computed as time / 30.4375 for even rows and",
+      "time * (1 / 30.4375) for odd rows, so 24 values differ from their twins by rounding error only (R's aeqSurv",
+      "merges them: 190 distinct floats, 186 times). w: non-integer case weights (runif(0.5, 2), 3 decimals);",
+      "iw: whole-number case weights 1-3 (stored as doubles: cox.zph fails on integer weights); lambda = age / 10 and class = ph.ecog (column names that are Python keywords);",
+      "site: factor (odd, even) from inst parity, NA where inst is NA."
+    )
+  ),
   jasa1 = list(
     expr = "survival::jasa1", new = TRUE,
     note = paste(
@@ -415,6 +431,8 @@ cox_case <- function(spec, env) {
     res$basehaz$note <- "R evaluates this curve at covariates = 0 but offset = mean(offset); hazard * exp(-mean_offset) is the hazard at offset 0"
   }
   if (stratified) res$basehaz$strata <- A(as.character(bh$strata))
+  bhc <- ev("basehaz(fit, centered = TRUE)", env)
+  res$basehaz_centered <- list(call = "basehaz(fit, centered = TRUE)", time = A(bhc$time), hazard = A(bhc$hazard))
   if (efron) {
     bcall <- "survfit(fit, se.fit = FALSE, ctype = 1)$cumhaz * exp(-sum(fit$means * coef(fit)))"
     sf1 <- survfit(fit, se.fit = FALSE, ctype = 1)
@@ -445,6 +463,7 @@ cox_case <- function(spec, env) {
       martingale = A(residuals(fit, type = "martingale")), deviance = A(residuals(fit, type = "deviance")),
       score = M(as_mat(residuals(fit, type = "score"))), schoenfeld_time = A(as.numeric(rownames(sch))),
       schoenfeld = M(sch), dfbeta = M(as_mat(residuals(fit, type = "dfbeta"))),
+      dfbetas = M(as_mat(residuals(fit, type = "dfbetas"))),
       calls = list(
         linear_predictors = "fit$linear.predictors   # centered at fit$means",
         risk = "predict(fit, type = \"risk\")",
@@ -452,7 +471,8 @@ cox_case <- function(spec, env) {
         deviance = "residuals(fit, type = \"deviance\")",
         score = "residuals(fit, type = \"score\")",
         schoenfeld = "residuals(fit, type = \"schoenfeld\")   # rows = event times",
-        dfbeta = "residuals(fit, type = \"dfbeta\")"
+        dfbeta = "residuals(fit, type = \"dfbeta\")",
+        dfbetas = "residuals(fit, type = \"dfbetas\")"
       )
     )
   }
@@ -518,7 +538,40 @@ NEW_CASES <- list(
       "survfit(fit, newdata = data.frame(age = 60, ph.ecog = 1, sex = 1, meal.cal = 900))"),
   cox("cox_jasa1_cluster_breslow", "jasa1",
       "Counting-process Cox, Breslow, robust variance clustered by id, jasa1 (newdata: age 0, surgery 0, transplant 0)",
-      "coxph(Surv(start, stop, event) ~ age + surgery + transplant + cluster(id), data = jasa1, ties = \"breslow\")", JASA_NEW)
+      "coxph(Surv(start, stop, event) ~ age + surgery + transplant + cluster(id), data = jasa1, ties = \"breslow\")", JASA_NEW),
+  # issue 11: near-tied times, case weights, factor strata, keyword names, exact ties with strata
+  cox("cox_lung_neartie_efron", "lung_extra",
+      "Cox on months with near-tied times (R's timefix/aeqSurv merges 24 of them), Efron, with residuals (newdata: age 60, sex 1)",
+      "coxph(Surv(tm, status) ~ age + sex, data = lung_extra, ties = \"efron\")",
+      "survfit(fit, newdata = data.frame(age = 60, sex = 1))", residuals = TRUE),
+  cox("cox_lung_neartie_strata_breslow", "lung_extra",
+      "Stratified Cox on near-tied months, Breslow (newdata: age 60, ph.ecog 1, sex 2)",
+      "coxph(Surv(tm, status) ~ age + ph.ecog + strata(sex), data = lung_extra, ties = \"breslow\")",
+      "survfit(fit, newdata = data.frame(age = 60, ph.ecog = 1, sex = 2))"),
+  cox("cox_lung_weights_efron", "lung_extra",
+      "Cox with non-integer case weights (robust variance by R's default), Efron, with residuals (newdata: age 60, sex 1, ph.ecog 1)",
+      "coxph(Surv(time, status) ~ age + sex + ph.ecog, data = lung_extra, weights = w, ties = \"efron\")",
+      "survfit(fit, newdata = data.frame(age = 60, sex = 1, ph.ecog = 1))", residuals = TRUE),
+  cox("cox_lung_intweights_strata_breslow", "lung_extra",
+      "Stratified Cox with integer case weights (model-based variance), Breslow, with residuals (newdata: age 60, ph.ecog 1, sex 1)",
+      "coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data = lung_extra, weights = iw, ties = \"breslow\")",
+      "survfit(fit, newdata = data.frame(age = 60, ph.ecog = 1, sex = 1))", residuals = TRUE),
+  cox("cox_lung_factor_strata_efron", "lung_extra",
+      "Cox stratified on a factor (strata labels are the levels alone), Efron (newdata: age 60, sex 1, site even)",
+      "coxph(Surv(time, status) ~ age + sex + strata(site), data = lung_extra, ties = \"efron\")",
+      "survfit(fit, newdata = data.frame(age = 60, sex = 1, site = \"even\"))"),
+  cox("cox_lung_keyword_names_efron", "lung_extra",
+      "Cox with columns named lambda and class (Python keywords), Efron (newdata: lambda 6, class 1)",
+      "coxph(Surv(time, status) ~ lambda + class + I(lambda^2), data = lung_extra, ties = \"efron\")",
+      "survfit(fit, newdata = data.frame(lambda = 6, class = 1))"),
+  cox("cox_veteran_strata_exact", "veteran",
+      "Stratified Cox with the exact partial likelihood (tied times), strata(celltype) factor, veteran (newdata: trt 1, karno 60, celltype adeno)",
+      "coxph(Surv(time, status) ~ trt + karno + age + strata(celltype), data = veteran, ties = \"exact\")",
+      "survfit(fit, newdata = data.frame(trt = 1, karno = 60, age = 60, celltype = \"adeno\"))"),
+  cox("cox_rotterdam_exact", "rotterdam",
+      "Cox with the exact partial likelihood on heavily tied data (2982 rows), rotterdam (newdata: age 54, nodes 1, chemo 0)",
+      "coxph(Surv(dtime, death) ~ age + nodes + chemo, data = rotterdam, ties = \"exact\")",
+      "survfit(fit, newdata = data.frame(age = 54, nodes = 1, chemo = 0))")
 )
 
 # The shipped cases (tests/reference/values), for --verify: the same builders must reproduce them.

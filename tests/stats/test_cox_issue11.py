@@ -1,0 +1,142 @@
+"""Cox engine checks added with issue 11 that are not R reference cases: the compiled kernels
+against the plain Python/numpy computations they replace (and a brute-force pair count as the
+oracle for weighted concordance), R's refusals for exact fits, and the ``timefix`` switch.
+The R-derived numbers are in test_cox_reference.py (cases cox_lung_neartie_*, *_weights_*,
+*_factor_strata_*, *_keyword_names_*, *_exact)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sarcohort.exceptions import InputError
+from sarcohort.stats import _cox_kernel as K
+from sarcohort.stats.concordance import _stratum_counts, concordance
+from sarcohort.stats.cox import cox
+from sarcohort.stats.cox_exact import exact_terms, exact_terms_python
+
+
+def _tied_data(n: int, seed: int, entry: bool = False):
+    rng = np.random.default_rng(seed)
+    X = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n)])
+    t = np.ceil(rng.exponential(6, n))
+    e = rng.random(n) < 0.7
+    en = np.maximum(t - np.ceil(rng.exponential(4, n)), -1.0) if entry else None
+    s = rng.integers(0, 2, n)
+    return t, e, X, en, s
+
+
+@pytest.mark.parametrize("entry", [False, True])
+def test_exact_kernel_equals_python_loop(entry: bool) -> None:
+    """Oracle: the plain recursion over risk-set members (exact_terms_python)."""
+    t, e, X, en, s = _tied_data(120, 1, entry)
+    cs = K.setup(t, e, X, entry=en, strata=s, method="breslow")
+    beta = np.array([0.4, -0.7])
+    a, b = exact_terms(cs, beta), exact_terms_python(cs, beta)
+    assert a[0] == pytest.approx(b[0], rel=1e-12)
+    np.testing.assert_allclose(a[1], b[1], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(a[2], b[2], rtol=1e-10)
+
+
+def test_exact_two_deaths_closed_form() -> None:
+    """Hand computation: 2 deaths among 3 at risk, one covariate; the exact term is
+    exp(x1 + x2) b / (sum over pairs of exp((xi + xj) b))."""
+    t = np.array([1.0, 1.0, 2.0])
+    e = np.array([True, True, False])
+    x = np.array([0.0, 1.0, 3.0])
+    cs = K.setup(t, e, x[:, None], method="breslow")
+    b = 0.3
+    xc = x - cs.means[0]
+    pairs = [(0, 1), (0, 2), (1, 2)]
+    denom = sum(np.exp((xc[i] + xc[j]) * b) for i, j in pairs)
+    assert exact_terms(cs, np.array([b]))[0] == pytest.approx((xc[0] + xc[1]) * b - np.log(denom), rel=1e-13)
+
+
+def test_exact_refuses_robust_and_residuals_as_r() -> None:
+    t, e, X, _, s = _tied_data(80, 2)
+    with pytest.raises(InputError, match="robust"):
+        cox(t, e, X, ties="exact", cluster=s)
+    fit = cox(t, e, X, ties="exact")
+    for kind in ("score", "schoenfeld", "dfbeta"):
+        with pytest.raises(InputError, match="not available"):
+            fit.residuals(kind)
+    assert fit.residuals("martingale").shape == (80,)
+
+
+def _brute(time, event, lp, w, strata):
+    """O(n^2) pair weights: concordant, discordant, tied.x, tied.y, tied.xy (R's definitions)."""
+    c = np.zeros(5)
+    n = time.size
+    for i in range(n):
+        if not event[i]:
+            continue
+        for j in range(n):
+            if j == i or strata[i] != strata[j]:
+                continue
+            ww = w[i] * w[j]
+            if time[j] > time[i] or (time[j] == time[i] and not event[j]):
+                c[0 if lp[i] > lp[j] else 1 if lp[i] < lp[j] else 2] += ww
+            elif time[j] == time[i] and event[j] and j > i:
+                c[4 if lp[i] == lp[j] else 3] += ww
+    return c
+
+
+def test_weighted_concordance_pairs_brute_force() -> None:
+    rng = np.random.default_rng(5)
+    n = 90
+    time = rng.integers(1, 20, n).astype(float)
+    event = rng.random(n) < 0.6
+    lp = rng.integers(0, 6, n).astype(float)
+    w = rng.uniform(0.5, 2, n)
+    strata = rng.integers(0, 2, n)
+    got = concordance(time, event, lp, strata=strata, weights=w)
+    want = _brute(time, event, lp, w, strata)
+    np.testing.assert_allclose([got.concordant, got.discordant, got.tied_x, got.tied_y, got.tied_xy], want,
+                               rtol=1e-12)
+    # unweighted: the same as the vectorised merge-sort counting, influence included
+    got1 = concordance(time, event, lp, strata=strata)
+    ones = _brute(time, event, lp, np.ones(n), strata)
+    np.testing.assert_allclose([got1.concordant, got1.discordant, got1.tied_x, got1.tied_y, got1.tied_xy], ones)
+
+
+def test_concordance_counting_process_matches_merge_sort() -> None:
+    rng = np.random.default_rng(9)
+    n = 70
+    stop = rng.integers(2, 30, n).astype(float)
+    entry = stop - rng.integers(1, 10, n)
+    event = rng.random(n) < 0.5
+    lp = rng.normal(size=n).round(1)
+    _, rank = np.unique(lp, return_inverse=True)
+    counts, infl = _stratum_counts(stop, event, entry, rank)
+    got = concordance(stop, event, lp, entry=entry)
+    np.testing.assert_allclose([got.concordant, got.discordant, got.tied_x], counts[:3])
+    npair = counts[:3].sum()
+    somer = (counts[0] - counts[1]) / npair
+    se = np.sqrt(np.sum((((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somer) / (2 * npair)) ** 2))
+    assert got.se == pytest.approx(se, rel=1e-12)
+
+
+def test_timefix_switch() -> None:
+    """0.1 + 0.2 and 0.3 are one time (R's aeqSurv) unless timefix=False; with timefix=False
+    the fit equals one where the later time is clearly distinct (no time lies between)."""
+    t = np.array([0.1 + 0.2, 0.3, 0.5, 0.7, 0.9, 1.1, 0.4, 0.6])
+    e = np.array([1, 1, 1, 0, 1, 1, 1, 0], dtype=bool)
+    x = np.array([1.0, 0.0, 2.0, 1.0, 3.0, 0.0, 2.0, 1.0])
+    merged = cox(t, e, x)
+    same = cox(np.where(t == 0.1 + 0.2, 0.3, t), e, x)
+    assert merged.coef[0] == pytest.approx(same.coef[0], rel=1e-12)
+    apart = cox(t, e, x, timefix=False)
+    distinct = cox(np.where(t == 0.1 + 0.2, 0.35, t), e, x)
+    assert apart.coef[0] == pytest.approx(distinct.coef[0], rel=1e-12)
+    assert abs(apart.coef[0] - merged.coef[0]) > 1e-3
+    with pytest.raises(InputError, match="length 0"):  # R: "an interval has effective length 0"
+        cox(np.array([0.1 + 0.2, 1.0, 2.0]), np.array([1, 1, 0]), np.array([0.0, 1.0, 2.0]),
+            entry=np.array([0.3, 0.0, 0.0]))
+
+
+def test_non_integer_weights_are_robust_by_default() -> None:
+    t, e, X, _, _ = _tied_data(60, 3)
+    w = np.linspace(0.5, 1.5, 60)
+    assert cox(t, e, X, weights=w).robust
+    assert not cox(t, e, X, weights=np.round(w * 2)).robust
+    assert not cox(t, e, X, weights=w, robust=False).robust
