@@ -1,6 +1,6 @@
-"""Validation of the mapped tables: typed coercion, clinical rules, the problems report."""
+"""Validation of the mapped tables: typed coercion, clinical rules, the problems report.
 
-from sarcohort.data.validation.problems import Problem, ValidationReport
-from sarcohort.data.validation.validate import ValidatedData, validate_tables
-
-__all__ = ["Problem", "ValidatedData", "ValidationReport", "validate_tables"]
+:func:`sarcohort.data.validation.validate.validate_tables` is the entry point;
+:mod:`.problems` holds ``Problem``, ``ValidationReport`` and the rule ids (``RULES``).
+Nothing is imported here: the readers use :mod:`.problems` without loading the rules.
+"""
