@@ -26,6 +26,7 @@ _LAZY = {
     "logrank": "sarcohort.stats.logrank",
     "cox": "sarcohort.stats.cox",
     "cuminc": "sarcohort.stats.cuminc",
+    "validate_cox": "sarcohort.stats.validate_cox",
     "Study": "sarcohort.study",
     "SurvivalData": "sarcohort.stats.survdata",
     "parse_formula": "sarcohort.stats.formula",
@@ -44,6 +45,7 @@ __all__ = [
     "logrank",
     "cox",
     "cuminc",
+    "validate_cox",
     "Study",
     "SurvivalData",
     "parse_formula",
@@ -70,6 +72,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
     from sarcohort.stats.survdata import SurvivalData
+    from sarcohort.stats.validate_cox import validate_cox
     from sarcohort.study import Study
 
 

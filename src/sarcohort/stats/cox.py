@@ -117,6 +117,7 @@ def cox(
     conf_level: float = 0.95,
     max_iter: int = 30,
     timefix: bool = True,
+    firth: bool = False,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R's ``coxph``).
 
@@ -151,6 +152,10 @@ def cox(
         Merge times that differ only by rounding error (within ``sqrt(eps)``, absolutely or
         relative to the mean absolute time), as R's ``coxph(timefix = TRUE)``/``aeqSurv``:
         ``0.1 + 0.2`` and ``0.3`` are one time. ``False`` keeps every distinct float.
+    firth
+        Firth-penalised estimates (R's ``coxphf``): finite under monotone likelihood, with
+        profile penalised-likelihood CIs and penalised likelihood-ratio p-values; returns a
+        :class:`~sarcohort.stats.cox_firth.FirthCoxResult` (see :mod:`sarcohort.stats.cox_firth`).
 
     Returns
     -------
@@ -174,14 +179,14 @@ def cox(
     if isinstance(time_or_formula, str):
         return _cox_formula(time_or_formula, data, ties=ties, robust=robust, weights=weights,
                             conf_level=conf_level, max_iter=max_iter, timefix=timefix,
-                            extra=(event, X, strata, cluster, entry, offset))
+                            extra=(event, X, strata, cluster, entry, offset), firth=firth)
     return _cox_arrays(time_or_formula, event, X, ties=ties, strata=strata, cluster=cluster,
                        entry=entry, offset=offset, robust=robust, weights=weights, names=names,
-                       conf_level=conf_level, max_iter=max_iter, timefix=timefix)
+                       conf_level=conf_level, max_iter=max_iter, timefix=timefix, firth=firth)
 
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
-                conf_level, max_iter, timefix) -> CoxResult:
+                conf_level, max_iter, timefix, firth=False) -> CoxResult:
     if event is None or X is None:
         raise InputError("arrays need time, event and X", argument="event" if event is None else "X",
                          fix="call cox(time, event, X) or cox('Surv(time, status) ~ ...', data=df)")
@@ -248,7 +253,7 @@ def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust,
     return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
                 ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
                 offset=off, weights=wt, robust=robust, n_missing=n_missing, conf_level=conf_level,
-                max_iter=max_iter, design=None)
+                max_iter=max_iter, design=None, firth=firth)
 
 
 def _timefix(t: np.ndarray, en: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -292,7 +297,7 @@ def _check_times(t: np.ndarray, en: np.ndarray | None, wt: np.ndarray | None) ->
 
 
 def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, max_iter, timefix,
-                 extra) -> CoxResult:
+                 extra, firth=False) -> CoxResult:
     from sarcohort.stats.design import build_design
     from sarcohort.stats.formula import model_frame
 
@@ -328,7 +333,8 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
                 strata_labels=mf.strata_labels, cluster=cluster, entry=entry,
                 offset=offset, weights=wt, robust=robust, n_missing=n_missing,
                 conf_level=conf_level, max_iter=max_iter, design=design,
-                strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset)
+                strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset,
+                firth=firth)
 
 
 def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:
@@ -352,7 +358,7 @@ def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:
 
 def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, cluster, entry,
          offset, weights, robust, n_missing, conf_level, max_iter, design, strata_names=(),
-         strata_levels=(), offset_expr=None) -> CoxResult:
+         strata_levels=(), offset_expr=None, firth=False) -> CoxResult:
     n, p = Xa.shape
     if Xa.size and not np.isfinite(Xa.sum()):
         col = int(np.flatnonzero(~np.isfinite(Xa).all(axis=0))[0])
@@ -381,6 +387,12 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         if constant.size:  # R: an NA coefficient; we stop and name it (never a made-up HR)
             raise InputError("covariate is constant in the analysed rows (its effect cannot be estimated)",
                              argument=names[constant[0]], fix="remove it from the model")
+    if firth:
+        return _fit_firth(t, ev, Xa, cs, names=names, term_labels=term_labels, assign=assign, ties=ties,
+                          strata=strata, strata_labels=strata_labels, cluster=cluster, entry=entry,
+                          offset=offset, weights=weights, robust=robust, n_missing=n_missing,
+                          conf_level=conf_level, design=design, strata_names=strata_names,
+                          strata_levels=strata_levels, offset_expr=offset_expr)
     try:
         if ties == "exact":
             from sarcohort.stats.cox_exact import exact_evaluator
@@ -452,3 +464,24 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         conf_level=conf_level, term_labels=tuple(term_labels), assign=tuple(assign),
         strata_labels=tuple(strata_labels), _state=state,
     )
+
+
+def _fit_firth(t, ev, Xa, cs, *, names, term_labels, assign, ties, strata, strata_labels, cluster, entry,
+               offset, weights, robust, n_missing, conf_level, design, strata_names, strata_levels,
+               offset_expr) -> CoxResult:
+    """Firth-penalised fit (:mod:`sarcohort.stats.cox_firth`) on the validated arrays."""
+    from sarcohort.stats.cox_firth import fit_firth
+
+    if robust or cluster is not None:
+        raise InputError("robust (sandwich) variances are not available with Firth's correction",
+                         argument="robust", fix="drop robust=True / cluster() (or firth=True); non-integer "
+                         "case weights imply a robust variance")
+    state = CoxState(setup=cs, beta=np.zeros(Xa.shape[1]), design=design, cluster=None,
+                     strata_labels=tuple(strata_labels), strata_names=tuple(strata_names),
+                     strata_levels=tuple(strata_levels),
+                     offset_mean=float(np.mean(offset)) if offset is not None else 0.0,
+                     has_offset=offset is not None, offset_expr=offset_expr)
+    return fit_firth(t, ev, Xa, names=tuple(names), term_labels=tuple(term_labels), assign=tuple(assign),
+                     ties=ties, state=state, means=cs.means, entry=entry, strata=strata, offset=offset,
+                     weights=weights, strata_labels=tuple(strata_labels), n_missing=n_missing,
+                     conf_level=conf_level, warn=lambda msg, cat: warnings.warn(msg, cat, stacklevel=4))
