@@ -184,3 +184,67 @@ def test_analysis_survives_an_empty_coded_column(tmp_path):
     row = results.table1.variables[0]
     assert row.name == "met_bone" and row.levels == () and row.missing[0] == 6
     assert any("could not be fitted" in w for w in results.warnings)
+
+
+# ------------------------------------------------------------------ every row is linked
+def _ids_case(tmp_path, patient_ids, treatment_ids, **kw):
+    p, t = example_tables()
+    p["patient_id"] = patient_ids
+    t["patient_id"] = treatment_ids
+    p_path, t_path = csv_files(p, t)(tmp_path)
+    config = CohortConfig()
+    raw_p, raw_t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
+    return cohort_from_tables(raw_p, raw_t, config, today=TODAY, **kw)
+
+
+def test_ids_link_ignoring_case_spaces_and_leading_zeros(tmp_path):
+    # A1 -> 00001 / 1, A2 -> abc, B1 -> ' B1 ' (CSV keeps the spaces), B2 -> 7, B3 -> x9
+    cohort = _ids_case(tmp_path, ["00001", "abc", "B1", "7", "x9", "C1"],
+                       ["1", "1.0", "00001", " b1 ", "B1", "007", "X9"])
+    assert cohort.report.ok, cohort.report.to_frame().to_string()
+    info = [p for p in cohort.report.problems if p.rule == "treatment.id_normalised"]
+    assert len(info) == 1 and info[0].severity == "info" and info[0].value == "5"
+    # A1's surgery and two lines are found (they would have been lost as untreated)
+    a1 = cohort.patients.iloc[0]
+    assert bool(a1["metastasis_surgery"]) and a1["n_systemic_lines"] == 2
+    assert len(cohort.treatments) == 7
+
+
+def test_ids_equal_after_normalising_are_a_duplicate_warning(tmp_path):
+    cohort = _ids_case(tmp_path, ["001", "1", "B1", "B2", "B3", "C1"],
+                       ["A1x", "A1x", "A1x", "B1", "B1", "B2", "B3"])
+    dup = [p for p in cohort.report.problems if p.rule == "duplicate_id.case"]
+    assert [p.row for p in dup] == [2, 3] and "leading zeros" in dup[0].message
+
+
+def test_unlinked_treatment_is_an_error_with_its_row(tmp_path):
+    cohort = _ids_case(tmp_path, ["A1", "A2", "B1", "B2", "B3", "C1"],
+                       ["A1", "A1", "A1", "B1", "B1", "B2", "NOBODY"])
+    prob = [p for p in cohort.report.problems if p.rule == "treatment.unknown_patient"]
+    assert [(p.file, p.row, p.severity) for p in prob] == [("treatments.csv", 8, "error")]
+
+
+def test_unlinked_treatment_stops_the_analysis(tmp_path):
+    from sarcohort.analysis.data_problems import check_unlinked_treatments
+    from sarcohort.exceptions import InputError
+
+    cohort = _ids_case(tmp_path, ["A1", "A2", "B1", "B2", "B3", "C1"],
+                       ["A1", "NOBODY", "A1", "B1", "B1", "B2", "GHOST"])
+    with pytest.raises(InputError, match=r"2 treatment row\(s\) match no patient.*"
+                                         r"treatments.csv rows 3, 8.*on_unlinked_treatments"):
+        check_unlinked_treatments(cohort)
+
+
+def test_unlinked_treatment_ignored_when_the_protocol_says_so(tmp_path):
+    from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
+
+    cohort = _ids_case(tmp_path, ["A1", "A2", "B1", "B2", "B3", "C1"],
+                       ["A1", "NOBODY", "A1", "B1", "B1", "B2", "GHOST"],
+                       on_unlinked_treatments="ignore")
+    prob = [p for p in cohort.report.problems if p.rule == "treatment.unknown_patient"]
+    assert [p.severity for p in prob] == ["warning", "warning"]
+    assert cohort.report.ok
+    check_unlinked_treatments(cohort)  # no stop
+    assert data_warnings(cohort) == [
+        "2 treatment row(s) match no patient (treatments.csv rows 3, 8) and were left out, "
+        'as [data] on_unlinked_treatments = "ignore" says.']

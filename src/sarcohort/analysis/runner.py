@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
     CoxModel,
@@ -151,6 +152,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
     say = progress or (lambda _msg: None)
     a = study.analysis
     data: pd.DataFrame = cohort.patients
+    check_unlinked_treatments(cohort, str(study.path))
     if data.empty:
         flow = cohort.flow
         reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
@@ -164,7 +166,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             "each problem by file, row and column")
     _check_columns(data, study)
     label = a.label
-    warnings_out: list[str] = []
+    warnings_out: list[str] = data_warnings(cohort)  # data errors first
 
     say("Table 1")
     descriptive = list(a.descriptive) or [c for c in a.factors if c != a.group]

@@ -16,8 +16,12 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def analyze(study: Any, out: Path, *, quiet: bool = False) -> dict[str, Path]:
-    """Load, analyse and report a parsed :class:`~sarcohort.study.Study`; returns the paths written."""
+def analyze(study: Any, out: Path, *, quiet: bool = False) -> tuple[dict[str, Path], bool]:
+    """Load, analyse and report a parsed :class:`~sarcohort.study.Study`.
+
+    Returns the paths written, and whether the data were clean (no data error excluded
+    or changed a patient; otherwise the report opens its warnings with the problems).
+    """
     from sarcohort.cli._progress import progress
     from sarcohort.report import prepare, write
 
@@ -27,12 +31,13 @@ def analyze(study: Any, out: Path, *, quiet: bool = False) -> dict[str, Path]:
         results = study.analyze(cohort, progress=say)
         say("writing the report")
         paths = write(results, out)
-    if not quiet:
-        n_err = len(cohort.report.errors)
+    n_err = len(cohort.report.errors)
+    if not quiet or n_err:
         typer.echo(f"{len(cohort.patients)} patients analysed"
-                   + (f"; {n_err} data error(s): see `sarcohort validate`" if n_err else ""),
-                   err=True)
-    return paths
+                   + (f"; the data have {n_err} error(s) ({cohort.flow.n_excluded} patient(s) "
+                      "excluded): see the report's warnings and `sarcohort validate`"
+                      if n_err else ""), err=True)
+    return paths, n_err == 0
 
 
 def _check_sources(study: Any) -> None:
@@ -53,8 +58,10 @@ def run(
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
 
-    Exit code 0: report written; 1: the data or the analysis failed (the message says
-    which file, row, column or key); 2: usage error (missing protocol, bad key in it).
+    Exit code 0: report written on clean data; 1: the data have errors (the report is
+    written, the excluded patients and problems first in its warnings) or the analysis
+    failed (the message says which file, row, column or key); 2: usage error (missing
+    protocol, bad key in it).
     """
     from sarcohort.exceptions import InputError, ProtocolError
     from sarcohort.study import Study
@@ -65,7 +72,7 @@ def run(
     try:
         study = Study.from_toml(protocol)
         _check_sources(study)
-        paths = analyze(study, out, quiet=quiet)
+        paths, clean = analyze(study, out, quiet=quiet)
     except ProtocolError as exc:
         raise _fail(f"{protocol}: {exc}", 2) from None
     except InputError as exc:
@@ -74,3 +81,5 @@ def run(
         raise _fail(f"cannot write the report to {out}: {exc}", 1) from None
     main = paths.get("html") or paths.get("json")
     typer.echo(f"Report written to {main} ({time.perf_counter() - t0:.1f} s)")
+    if not clean:  # scripts can rely on it: 0 only when the data were clean
+        raise typer.Exit(1)

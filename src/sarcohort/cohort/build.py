@@ -67,7 +67,8 @@ def _int_if_whole(s: pd.Series) -> pd.Series:
 
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
                        config: CohortConfig | None = None, *, today: object | None = None,
-                       needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
+                       needed: Mapping[str, Mapping[str, str]] | None = None,
+                       on_unlinked_treatments: str = "error") -> Cohort:
     """Validate, derive, include and pseudonymise tables already read.
 
     ``needed``: the template columns the analysis uses, per table, with the reason
@@ -85,7 +86,8 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
     checked: ValidatedData = validate_tables(
         patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
         date_format=config.data.date_format, age_min=config.inclusion.age_min,
-        age_max=config.inclusion.age_max, today=today, needed=needed)
+        age_max=config.inclusion.age_max, today=today, needed=needed,
+        on_unlinked_treatments=on_unlinked_treatments)
     p, t = checked.patients, checked.treatments
     derived = derive_endpoints(p, t, checked.treatment_patient, config)
     pids = pseudo_ids(len(p))

@@ -6,13 +6,15 @@ Every rule adds one problem per offending row; see :data:`RULES` in
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from sarcohort.data.days import age_years
 from sarcohort.data.validation._collect import Collector
 
-__all__ = ["patient_rules", "link_treatments", "treatment_rules", "line_rules", "AGE_PLAUSIBLE_MAX"]
+__all__ = ["patient_rules", "link_treatments", "id_key", "treatment_rules", "line_rules", "AGE_PLAUSIBLE_MAX"]
 
 #: Ages at first metastasis above this are data errors whatever the protocol says.
 AGE_PLAUSIBLE_MAX = 110.0
@@ -128,7 +130,7 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
 
 def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> None:
     """Ids of one centre that differ only by case ("syn-01" and "SYN-01"): a warning."""
-    low = frame["id"].astype(str).str.casefold()
+    low = pd.Series(id_key(frame["id"].to_numpy(dtype=object)), index=frame.index)
     keyed = frame.assign(low=low)
     n_spellings = keyed.groupby(["centre", "low"], sort=False)["id"].transform("nunique")
     flagged = (n_spellings > 1).to_numpy()
@@ -141,7 +143,8 @@ def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> No
     mask[np.flatnonzero(has)[flagged]] = True
     msgs = np.full(len(has), "", dtype=object)
     msgs[np.flatnonzero(has)[flagged]] = [
-        f"this patient id differs from another id of the same centre only by upper/lower case "
+        f"this patient id differs from another id of the same centre only by upper/lower case, "
+        "spaces or leading zeros "
         f"(rows {r}): probably the same patient; correct the id, or merge the rows" for r in rows]
     col.add(mask, "patient_id", "duplicate_id.case", "warning", msgs, "same id, other case")
 
@@ -152,17 +155,62 @@ def _key(s: pd.Series) -> pd.Series:
         lambda v: None if v is None else str(v).strip().casefold())
 
 
+def id_key(values: object) -> np.ndarray:
+    """Patient ids as compared for linking: ignoring upper/lower case and surrounding
+    spaces, and whole numbers ignoring leading zeros (``00001`` = ``1`` = ``1.0``).
+
+    >>> id_key(["00001", " abc ", "ABC", "1.0", None, "P001"]).tolist()
+    ['1', 'abc', 'abc', '1', None, 'p001']
+    """
+    out = np.empty(len(values), dtype=object)  # type: ignore[arg-type]
+    for i, v in enumerate(values):  # type: ignore[arg-type]
+        if v is None or v is pd.NA or (isinstance(v, float) and v != v):
+            out[i] = None
+            continue
+        t = str(v).strip().casefold()
+        if _WHOLE.fullmatch(t):
+            t = str(int(t.split(".")[0]))
+        out[i] = t
+    return out
+
+
+_WHOLE = re.compile(r"[+]?\d+(?:\.0*)?")
+
+
+def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: np.ndarray,
+           rows: np.ndarray, count: np.ndarray, first: np.ndarray) -> None:
+    """Count the patients matching each treatment row of ``rows`` on ``col`` (and centre)."""
+    by_id = rows & ~use_c
+    if by_id.any():
+        g = pk.groupby(col, sort=False)["pos"].agg(["size", "first"])
+        hit = g.reindex(pd.Index(tid[by_id], dtype=object))
+        count[by_id] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
+        first[by_id] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+    by_c = rows & use_c
+    if by_c.any():
+        g = pk.groupby(["centre", col], sort=False)["pos"].agg(["size", "first"])
+        hit = g.reindex(pd.MultiIndex.from_arrays([tc[by_c], tid[by_c]]))
+        count[by_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
+        first[by_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+
+
 def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
-                    patient_rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                    patient_rows: np.ndarray | None = None, *,
+                    on_unlinked: str = "error") -> tuple[np.ndarray, np.ndarray]:
     """Link each treatment row to its patient.
 
     A row is linked on ``patient_id`` alone, or on (``centre``, ``patient_id``) when
-    the treatments table has a ``centre`` column and the row's centre is filled in.
-    A row whose key matches no patient is an error ``treatment.unknown_patient``;
-    one whose key matches several patients (the same id in two centres, and no centre
-    to tell them apart) is an error ``treatment.ambiguous_patient``: it is linked to
-    nobody rather than to the wrong patient, and those patients are returned so that
-    they are excluded (their treatment covariates would be wrong).
+    the treatments table has a ``centre`` column and the row's centre is filled in. Ids
+    are first compared as written, then, for rows still unlinked, ignoring case,
+    surrounding spaces and leading zeros of whole numbers (:func:`id_key`; an ``info``
+    problem counts those rows).
+    A row whose key matches no patient is a problem ``treatment.unknown_patient``: an
+    error, or a warning when ``on_unlinked`` is ``"ignore"`` (the protocol's
+    ``[data] on_unlinked_treatments``); one whose key matches several patients (the
+    same id in two centres, and no centre to tell them apart) is an error
+    ``treatment.ambiguous_patient``: it is linked to nobody rather than to the wrong
+    patient, and those patients are returned so that they are excluded (their
+    treatment covariates would be wrong).
 
     ``patient_rows`` are the patients' row numbers in their file (for the messages).
 
@@ -175,50 +223,62 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
     has = p["patient_id"].notna().to_numpy()
     rows = (np.arange(2, len(p) + 2) if patient_rows is None
             else np.asarray(patient_rows, dtype=np.int64))
-    pk = pd.DataFrame({"id": p["patient_id"].to_numpy(dtype=object)[has],
+    pids = p["patient_id"].to_numpy(dtype=object)[has]
+    pk = pd.DataFrame({"id": pids, "key": id_key(pids),
                        "centre": _key(p["centre"]).to_numpy(dtype=object)[has],
                        "shown": p["centre"].to_numpy(dtype=object)[has],
                        "pos": np.flatnonzero(has), "row": rows[has]})
     n = len(t)
     tid = t["patient_id"].to_numpy(dtype=object)
+    tkey = id_key(tid)
     by_centre = "centre" in t.columns and t["centre"].notna().any()
     tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(n, None, object)
     use_c = pd.notna(tc)
+    named = pd.notna(tid)
     count = np.zeros(n, np.int64)
     first = np.full(n, -1, np.int64)
-    g_id = pk.groupby("id", sort=False)["pos"].agg(["size", "first"])
-    hit = g_id.reindex(pd.Index(tid, dtype=object))
-    count[~use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)[~use_c]
-    first[~use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)[~use_c]
-    if use_c.any():
-        g_c = pk.groupby(["centre", "id"], sort=False)["pos"].agg(["size", "first"])
-        hit = g_c.reindex(pd.MultiIndex.from_arrays([tc[use_c], tid[use_c]]))
-        count[use_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
-        first[use_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+    _match(pk, "id", tid, tc, use_c, named, count, first)
+    loose = named & (count == 0)
+    _match(pk, "key", tkey, tc, use_c, loose, count, first)
+    loose &= count > 0
+    n_loose = int((loose & (count == 1)).sum())
+    if n_loose:
+        tcol.add_table("patient_id", "treatment.id_normalised", "info",
+                       f"{n_loose} treatment row(s) were linked to their patient after ignoring "
+                       "upper/lower case, surrounding spaces or leading zeros of the patient id "
+                       "('abc' = 'ABC', '00001' = '1'): write the ids the same way in both "
+                       "tables", str(n_loose))
     pos = np.where(count == 1, first, -1)
-    named = pd.notna(tid)
-    id_elsewhere = pd.Index(tid, dtype=object).isin(pk["id"]) & use_c
+    id_elsewhere = pd.Index(tkey, dtype=object).isin(pk["key"]) & use_c
+    severity = "warning" if on_unlinked == "ignore" else "error"
+    then = (" This row is ignored, as [data] on_unlinked_treatments = \"ignore\" says."
+            if on_unlinked == "ignore" else "")
     tcol.add(named & (count == 0) & ~id_elsewhere, "patient_id", "treatment.unknown_patient",
-             "error",
-             "no patient with this id in the patients table: correct the id or add the patient",
+             severity,  # type: ignore[arg-type]
+             "no patient with this id in the patients table (even ignoring case, spaces and "
+             "leading zeros): correct the id or add the patient." + then,
              "no patient with this id")
-    tcol.add(named & (count == 0) & id_elsewhere, "centre", "treatment.unknown_patient", "error",
+    tcol.add(named & (count == 0) & id_elsewhere, "centre", "treatment.unknown_patient",
+             severity,  # type: ignore[arg-type]
              "no patient with this id in this centre (the id exists in another centre): "
-             "correct the centre or the id", t["centre"] if by_centre else "")
+             "correct the centre or the id." + then, t["centre"] if by_centre else "")
     amb = np.flatnonzero(named & (count > 1))
     if not amb.size:
         return pos, np.zeros(0, np.int64)
-    sub = pk[pk["id"].isin(set(tid[amb]))]
-    where: dict[object, list[tuple[int, object, object, int]]] = {}
-    for rec in zip(sub["id"], sub["row"], sub["shown"], sub["centre"], sub["pos"], strict=True):
-        where.setdefault(rec[0], []).append(rec[1:])
+    where: dict[tuple[str, object], list[tuple[int, object, object, int]]] = {}
+    for col, ids in (("id", tid), ("key", tkey)):
+        sub = pk[pk[col].isin(set(ids[amb]))]
+        for rec in zip(sub[col], sub["row"], sub["shown"], sub["centre"], sub["pos"],
+                       strict=True):
+            where.setdefault((col, rec[0]), []).append(rec[1:])
     msgs = np.full(n, "", dtype=object)
     done: dict[tuple, str] = {}
     concerned: set[int] = set()
     for i in amb:
-        key = (tc[i] if use_c[i] else None, tid[i])
+        col, ident = ("key", tkey[i]) if loose[i] else ("id", tid[i])
+        key = (tc[i] if use_c[i] else None, col, ident)
         if key not in done:
-            hits = sorted(h for h in where[tid[i]] if key[0] is None or h[2] == key[0])
+            hits = sorted(h for h in where[(col, ident)] if key[0] is None or h[2] == key[0])
             concerned.update(h[3] for h in hits)
             several = len({h[2] for h in hits}) > 1
             listing = ", ".join(f"row {r}" + (f" ({c})" if several and pd.notna(c) else "")
@@ -226,7 +286,9 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
             place = ("patients in several centres" if several
                      else "several patients of the same centre")
             done[key] = (f"this patient id belongs to {place} ({listing} of the patients "
-                         "table): the treatment cannot be linked to one of them; add a centre "
+                         "table" + (", ignoring case, spaces and leading zeros" if loose[i]
+                                    else "")
+                         + "): the treatment cannot be linked to one of them; add a centre "
                          "column to the treatments table or make the ids unique")
         msgs[i] = done[key]
     mask = np.zeros(n, bool)

@@ -92,6 +92,7 @@ def validate_tables(
     age_max: float | None = None,
     today: object | None = None,
     needed: Mapping[str, Mapping[str, str]] | None = None,
+    on_unlinked_treatments: str = "error",
 ) -> ValidatedData:
     """Check the patients (and treatments) tables against the template and clinical rules.
 
@@ -109,6 +110,9 @@ def validate_tables(
         Per table (``"patients"``, ``"treatments"``), the template columns the analysis
         uses and why (:func:`sarcohort.cohort.needs.needed_columns`): a missing one is an
         error, never a column taken as empty.
+    on_unlinked_treatments
+        ``"error"`` (default): a treatment row whose patient id matches no patient is an
+        error; ``"ignore"``: a warning, and the row is left out.
     """
     needed = needed or {}
     mp = map_columns(patients, PATIENTS, mapping)
@@ -135,7 +139,8 @@ def validate_tables(
         "centre" in t.columns and t["centre"].notna().any())
     patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
                   check_centre_ids=need_centre_check)
-    pos, ambiguous = (link_treatments(p, t, tcol, patients.rows) if len(t)
+    pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
+                                      on_unlinked=on_unlinked_treatments) if len(t)
                       else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     # patients whose id several treatment rows cannot tell apart: excluded, since their
     # treatment covariates (surgery, lines, trials) would be silently wrong
