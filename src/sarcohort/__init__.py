@@ -27,6 +27,7 @@ _LAZY = {
     "cox": "sarcohort.stats.cox",
     "cuminc": "sarcohort.stats.cuminc",
     "validate_cox": "sarcohort.stats.validate_cox",
+    "rmst_test": "sarcohort.stats.rmst_test",
     "Study": "sarcohort.study",
     "SurvivalData": "sarcohort.stats.survdata",
     "parse_formula": "sarcohort.stats.formula",
@@ -46,6 +47,7 @@ __all__ = [
     "cox",
     "cuminc",
     "validate_cox",
+    "rmst_test",
     "Study",
     "SurvivalData",
     "parse_formula",
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
+    from sarcohort.stats.rmst_test import rmst_test
     from sarcohort.stats.survdata import SurvivalData
     from sarcohort.stats.validate_cox import validate_cox
     from sarcohort.study import Study
