@@ -60,8 +60,8 @@ def make(n: int, seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def main(n: int = 100_000) -> None:
     from sarcohort.cohort import cohort_from_tables
-    from sarcohort.protocol.cohort import CohortConfig
     from sarcohort.data.readers import read_sources
+    from sarcohort.protocol import CohortConfig
 
     p, t = make(n)
     with tempfile.TemporaryDirectory() as d:

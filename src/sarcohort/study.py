@@ -9,66 +9,41 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
-import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sarcohort.exceptions import ProtocolError
-from sarcohort.protocol.analysis import COHORT_SECTIONS, AnalysisSpec, ReportSpec, parse_protocol
+from sarcohort.analysis.results import Results
+from sarcohort.analysis.runner import run_analysis
+from sarcohort.cohort.build import build_cohort
+from sarcohort.cohort.cohort import Cohort
+from sarcohort.protocol.reader import parse_protocol, read_protocol
+from sarcohort.protocol.spec import Protocol
 
 __all__ = ["Study"]
 
 
 @dataclass(frozen=True)
-class Study:
-    """A parsed protocol: cohort configuration, analysis and report options."""
+class Study(Protocol):
+    """A checked protocol (:class:`~sarcohort.protocol.spec.Protocol`) that can load its
+    cohort and run its analyses."""
 
-    path: Path
-    title: str
-    version: str
-    analysis: AnalysisSpec
-    report: ReportSpec
-    cohort_config: Any
-    protocol_hash: str
-    description: str = ""
+    @classmethod
+    def from_protocol(cls, protocol: Protocol) -> Study:
+        """The study of an already read protocol."""
+        return cls(**{f.name: getattr(protocol, f.name) for f in fields(Protocol)})
 
     @classmethod
     def from_toml(cls, path: str | Path) -> Study:
         """Read and check a protocol file; errors name the key path."""
-        path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            raise ProtocolError("cannot read the protocol file", argument=str(path),
-                                fix="check the path") from exc
-        try:
-            doc = tomllib.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ProtocolError(f"not a valid TOML file: {exc}", argument=str(path),
-                                fix="fix the syntax at the position shown") from exc
-        return cls.from_dict(doc, path, protocol_hash=hashlib.sha256(raw).hexdigest())
+        return cls.from_protocol(read_protocol(path))
 
     @classmethod
     def from_dict(cls, doc: Mapping[str, Any], path: str | Path = "study.toml", *,
                   protocol_hash: str | None = None) -> Study:
         """Build from an already parsed protocol (a dict as TOML gives)."""
-        path = Path(path)
-        study, analysis, report = parse_protocol(doc)
-        if protocol_hash is None:
-            import json
-
-            protocol_hash = hashlib.sha256(
-                json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-        cohort_doc = {k: doc[k] for k in COHORT_SECTIONS if k in doc}
-        from sarcohort.protocol.cohort import CohortConfig
-
-        config = CohortConfig.from_dict(cohort_doc, str(path))
-        return cls(path=path, title=study["title"], version=study["version"],
-                   analysis=analysis, report=report, cohort_config=config,
-                   protocol_hash=protocol_hash, description=study["description"])
+        return cls.from_protocol(parse_protocol(doc, path, protocol_hash=protocol_hash))
 
     def needed_columns(self) -> dict[str, dict[str, str]]:
         """Template columns this protocol uses, per table, with the key that uses them.
@@ -88,15 +63,11 @@ class Study:
             used += [(x, "analysis.time_dependent"), (col, "analysis.time_dependent")]
         return needed_columns(self.cohort_config.derived, used, a.endpoints)
 
-    def load(self, base_dir: str | Path | None = None) -> Any:
+    def load(self, base_dir: str | Path | None = None) -> Cohort:
         """Ingest, validate and derive the cohort (files relative to the protocol)."""
-        from sarcohort.cohort import build_cohort
-
         base = Path(base_dir) if base_dir is not None else self.path.parent
         return build_cohort(self.cohort_config, base, needed=self.needed_columns())
 
-    def analyze(self, cohort: Any, *, progress: Callable[[str], None] | None = None) -> Any:
+    def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None) -> Results:
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`."""
-        from sarcohort.analysis.runner import run_analysis
-
         return run_analysis(self, cohort, progress=progress)

@@ -35,7 +35,8 @@ def test_exposure_at_origin_gives_the_naive_hr():
     t = p["os_days"].to_numpy() / MONTH
     e = p["os_event"].to_numpy()
     s = np.where(p["metastasis_surgery"], 0.0, np.nan)
-    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=3.0)
+    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=3.0,
+                         ties="efron", conf_level=0.95)
     assert x.time_dependent is not None
     assert x.time_dependent.hr == pytest.approx(x.naive.hr, rel=1e-9)
     assert x.ratio_td_naive == pytest.approx(1.0, rel=1e-9)
@@ -63,7 +64,8 @@ def test_time_dependent_equals_core_counting_process():
     t = p["os_days"].to_numpy() / MONTH
     e = p["os_event"].to_numpy()
     s = p["surgery_days"].to_numpy() / MONTH
-    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0)
+    x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
+                         ties="efron", conf_level=0.95)
     start, stop, ev, xx, _ = split_at_exposure(t, e, s)
     fit = cox(stop, ev, pd.DataFrame({"metastasis_surgery": xx}), entry=start)
     assert x.time_dependent.hr == pytest.approx(float(fit.hr[0]), rel=1e-10)
@@ -75,7 +77,8 @@ def test_non_binary_exposure_is_refused():
     p = cohort().patients
     with pytest.raises(ProtocolError, match="yes/no"):
         compare_exposure("os", "OS", p["os_days"].to_numpy(), p["os_event"].to_numpy(), p,
-                         "n_metastases", p["surgery_days"].to_numpy(), [], landmark_time=6.0)
+                         "n_metastases", p["surgery_days"].to_numpy(), [], landmark_time=6.0,
+                         ties="efron", conf_level=0.95)
 
 
 def test_conf_level_reaches_every_model():
@@ -87,7 +90,7 @@ def test_conf_level_reaches_every_model():
     e = p["os_event"].to_numpy()
     s = p["surgery_days"].to_numpy() / MONTH
     x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
-                         conf_level=0.90)
+                         ties="efron", conf_level=0.90)
     z = ndtri(0.95)
     for term in (x.naive, x.time_dependent, x.landmark):
         assert term is not None

@@ -11,7 +11,7 @@ import pytest
 
 from sarcohort.cohort import cohort_from_frames
 from sarcohort.exceptions import InputError, ProtocolError
-from sarcohort.protocol.cohort import CohortConfig
+from sarcohort.protocol import parse_cohort
 from sarcohort.study import Study
 from sarcohort.synth import generate
 
@@ -31,7 +31,7 @@ def synthetic():
 
 def _run(doc: dict, patients, treatments):
     study = Study.from_dict(doc, "study.toml")
-    cohort = cohort_from_frames(patients, treatments, CohortConfig.from_dict(
+    cohort = cohort_from_frames(patients, treatments, parse_cohort(
         {k: doc[k] for k in ("inclusion", "endpoints", "derived") if k in doc}))
     return study.analyze(cohort)
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from fixtures.example_cohort import example_tables
-from sarcohort.cohort import Cohort, CohortConfig, PatientFlow, build_cohort, cohort_from_frames
+from sarcohort.cohort import Cohort, PatientFlow, build_cohort, cohort_from_frames
 from sarcohort.exceptions import InputError
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
@@ -29,7 +30,7 @@ def _messy():
 
 
 def test_flow_counts_add_up_and_reasons():
-    cfg = CohortConfig.from_dict({"inclusion": {"metastasis_from": "2009-01-01",
+    cfg = parse_cohort({"inclusion": {"metastasis_from": "2009-01-01",
                                                 "metastasis_to": "2018-12-31"}})
     c = cohort_from_frames(*_messy(), config=cfg, today=TODAY)
     f = c.flow
@@ -89,7 +90,7 @@ def test_pseudo_ids_stable_for_input_order():
 
 
 def test_save_load_round_trip(tmp_path):
-    cfg = CohortConfig.from_dict({"derived": {"more_than_5_metastases": "n_metastases > 5"}})
+    cfg = parse_cohort({"derived": {"more_than_5_metastases": "n_metastases > 5"}})
     c = cohort_from_frames(*_messy(), config=cfg, today=TODAY)
     out = c.save(tmp_path / "cohort")
     assert sorted(x.name for x in out.iterdir()) == ["cohort.parquet", "manifest.json",
@@ -128,9 +129,9 @@ def test_build_from_protocol_with_relative_paths(tmp_path):
     toml = tmp_path / "study.toml"
     toml.write_text('[data]\npatients = "data/export.xlsx"\n\n[inclusion]\nage_min = 25\n'
                     '[derived]\nmany = "n_metastases > 5"\n', encoding="utf-8")
-    from sarcohort.cohort import load_cohort_config
+    from sarcohort.protocol import read_cohort_config
 
-    c = build_cohort(load_cohort_config(toml), today=TODAY)
+    c = build_cohort(read_cohort_config(toml), today=TODAY)
     assert c.flow.excluded == {"age at first metastasis below 25 years": 2}
     assert len(c.treatments) == 4  # A1 (3) and B2 (1); B1 and B3 are excluded
     m = c.manifest

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from sarcohort.exceptions import ProtocolError
-from sarcohort.protocol.cohort import CohortConfig, load_cohort_config
+from sarcohort.protocol import CohortConfig, parse_cohort, read_cohort_config
 
 TOML = """
 [study]
@@ -49,13 +49,13 @@ def test_defaults():
     assert c.inclusion.age_min == 18.0 and c.inclusion.age_max is None
     assert c.endpoints.synchronous_window_days == 90 and c.endpoints.cutoff_date is None
     assert c.derived == ()
-    assert CohortConfig.from_dict({}).inclusion == c.inclusion
+    assert parse_cohort({}).inclusion == c.inclusion
 
 
 def test_load_reads_only_cohort_sections(tmp_path):
     path = tmp_path / "study.toml"
     path.write_text(TOML, encoding="utf-8")
-    c = load_cohort_config(path)
+    c = read_cohort_config(path)
     assert c.data.patients == "data/cohort.xlsx" and c.base_dir == tmp_path
     assert c.data.mapping == {"sexe": "sex", "Date de naissance": "birth_date"}
     assert c.data.codes == {"sex": {"homme": "M", "femme": "F"}}
@@ -87,7 +87,7 @@ def test_load_reads_only_cohort_sections(tmp_path):
 ])
 def test_errors_name_the_key(doc, path):
     with pytest.raises(ProtocolError) as info:
-        CohortConfig.from_dict(doc)
+        parse_cohort(doc)
     assert str(info.value).startswith(path + ":")
 
 
@@ -95,6 +95,6 @@ def test_bad_toml(tmp_path):
     path = tmp_path / "study.toml"
     path.write_text("[data\npatients = 1", encoding="utf-8")
     with pytest.raises(ProtocolError, match="TOML"):
-        load_cohort_config(path)
+        read_cohort_config(path)
     with pytest.raises(ProtocolError, match="cannot read"):
-        load_cohort_config(tmp_path / "missing.toml")
+        read_cohort_config(tmp_path / "missing.toml")

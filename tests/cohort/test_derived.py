@@ -7,15 +7,16 @@ import pandas as pd
 import pytest
 
 from fixtures.example_cohort import example_tables
-from sarcohort.cohort import CohortConfig, cohort_from_frames
+from sarcohort.cohort import cohort_from_frames
 from sarcohort.cohort.derived import evaluate_derived
 from sarcohort.exceptions import ProtocolError
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
 
 def _cohort(derived: dict[str, str]):
-    cfg = CohortConfig.from_dict({"derived": derived})
+    cfg = parse_cohort({"derived": derived})
     return cohort_from_frames(*example_tables(), config=cfg, today=TODAY)
 
 
@@ -63,18 +64,18 @@ def test_in_list():
 ])
 def test_escape_attempts_are_rejected(expr):
     with pytest.raises(ProtocolError, match="derived.x"):
-        CohortConfig.from_dict({"derived": {"x": expr}})
+        parse_cohort({"derived": {"x": expr}})
 
 
 def test_unknown_column_named():
-    cfg = CohortConfig.from_dict({"derived": {"x": "weight > 80"}})
+    cfg = parse_cohort({"derived": {"x": "weight > 80"}})
     with pytest.raises(ProtocolError, match=r"derived\.x.*weight"):
         cohort_from_frames(*example_tables(), config=cfg, today=TODAY)
 
 
 def test_reserved_name_rejected():
     with pytest.raises(ProtocolError, match="derived.os_days"):
-        CohortConfig.from_dict({"derived": {"os_days": "1"}})
+        parse_cohort({"derived": {"os_days": "1"}})
 
 
 def test_evaluate_derived_directly():

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from fixtures.example_cohort import example_tables
-from sarcohort.cohort import CohortConfig, cohort_from_frames
+from sarcohort.cohort import cohort_from_frames
 from sarcohort.cohort.endpoints import overall_survival, progression_free_survival
 from sarcohort.cohort.timing import metastasis_timing
 from sarcohort.cohort.treatments import treatment_summary
 from sarcohort.data.days import DAYS_PER_MONTH, age_years, days_between
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
@@ -137,20 +138,20 @@ def test_progression_after_death_is_rejected():
 
 
 def test_window_from_protocol():
-    cfg = CohortConfig.from_dict({"endpoints": {"synchronous_window_days": 91}})
+    cfg = parse_cohort({"endpoints": {"synchronous_window_days": 91}})
     c = cohort_from_frames(*example_tables(), config=cfg, today=TODAY)
     assert c.patients["timing"].iloc[1] == "synchronous"  # 91 days
 
 
 def test_cutoff_from_protocol():
-    cfg = CohortConfig.from_dict({"endpoints": {"cutoff_date": "2011-01-01"}})
+    cfg = parse_cohort({"endpoints": {"cutoff_date": "2011-01-01"}})
     c = cohort_from_frames(*example_tables(), config=cfg, today=TODAY)
     # A1 died 2011-04-01, after the cut-off: censored at 2011-01-01 (275 days)
     assert c.patients["os_days"].iloc[0] == 275 and not c.patients["os_event"].iloc[0]
 
 
 def test_first_metastasis_after_cutoff_is_excluded():
-    cfg = CohortConfig.from_dict({"endpoints": {"cutoff_date": "2012-12-31"}})
+    cfg = parse_cohort({"endpoints": {"cutoff_date": "2012-12-31"}})
     c = cohort_from_frames(*example_tables(), config=cfg, today=TODAY)
     # B1 (2013-02-01) and C1 (2015-01-10) have their first metastasis after the cut-off
     assert c.flow.excluded["first metastasis after the data cut-off 2012-12-31"] == 2

@@ -18,7 +18,7 @@ import pytest
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_tables
 from sarcohort.data.readers import read_sources
-from sarcohort.protocol.cohort import CohortConfig
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
@@ -99,7 +99,7 @@ CASES = [
 
 def _problems(tmp_path: Path, case: Case):
     p_path, t_path = case.write(tmp_path)
-    config = CohortConfig.from_dict(case.config)
+    config = parse_cohort(case.config)
     p, t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
     return cohort_from_tables(p, t, config, today=TODAY)
 

@@ -11,7 +11,7 @@ import pytest
 
 matplotlib.use("Agg")
 
-from sarcohort.analysis.survival import km_analysis, risk_times  # noqa: E402
+from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times  # noqa: E402
 from sarcohort.report.plots.km import plot_km  # noqa: E402
 
 
@@ -25,8 +25,9 @@ def _km(k: int, long_labels: bool):
     g = np.array([names[i % k] for i in range(n)], dtype=object) if k > 1 else None
     rt = risk_times(float(t.max()))
     return km_analysis("os", "Overall survival", t, e, g, names if k > 1 else None,
-                       factor="x" if k > 1 else None, factor_label="X", landmarks=[12.0],
-                       times_at_risk=rt)
+                       factor="x" if k > 1 else None, factor_label="X",
+                       options=KMOptions("log-log", 0.95, "brookmeyer-crowley", landmarks=[12.0],
+                                         times_at_risk=rt))
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 4, 5, 6])
@@ -133,7 +134,8 @@ def test_svg_escapes_labels_and_has_font_fallback(tmp_path):
     t = np.arange(1.0, 21.0)
     g = np.array(["<script>alert(1)</script>", "A & B"] * 10, dtype=object)
     res = km_analysis("os", "OS", t, np.ones(20, bool), g, None, factor="x", factor_label="X",
-                      times_at_risk=risk_times(20.0))
+                      options=KMOptions("log-log", 0.95, "brookmeyer-crowley",
+                                        times_at_risk=risk_times(20.0)))
     ax = plot_km(res)
     (svg_path,) = save(ax.figure, tmp_path / "km", ["svg"])
     plt.close(ax.figure)

@@ -50,7 +50,8 @@ def gbsg(res):
     t, e = d["rfstime"].to_numpy(float), d["status"].to_numpy(bool)
 
     def fit(covs, kind):
-        return fit_cox("os", "Overall survival", t, e, d, covs, kind=kind, label=str.capitalize)
+        return fit_cox("os", "Overall survival", t, e, d, covs, kind=kind, label=str.capitalize,
+                       ties="efron", conf_level=0.95)
 
     uni = tuple(fit([c], "univariable") for c in ("age", "hormon", "grade"))
     return dataclasses.replace(res, univariable=uni,

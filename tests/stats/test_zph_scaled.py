@@ -85,7 +85,7 @@ def test_overall_p_of_a_factor_is_r_drop1_lr_test():
     d = pd.read_csv(REF / "data" / "gbsg.csv")
     d["grade"] = pd.Categorical(d["grade"].astype(str), categories=["1", "2", "3"])
     m = fit_cox("rfs", "RFS", d["rfstime"].to_numpy(float), d["status"].to_numpy(bool), d,
-                ["age", "hormon", "grade"], kind="multivariable")
+                ["age", "hormon", "grade"], kind="multivariable", ties="efron", conf_level=0.95)
     grade = next(v for v in m.variables if v.name == "grade")
     i = r["rows"].index("factor(grade)")
     assert grade.kind == "factor" and grade.reference == "1" and grade.overall_df == r["df"][i] == 2

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sarcohort.exceptions import ProtocolError
-from sarcohort.protocol.analysis import parse_protocol
+from sarcohort.protocol import parse_protocol
 from sarcohort.study import Study
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +79,7 @@ def test_cohort_sections_are_delegated():
 
 
 def test_time_dependent_list_form():
-    _, a, _ = parse_protocol(_doc(time_dependent=["metastasis_surgery"]))
+    a = parse_protocol(_doc(time_dependent=["metastasis_surgery"])).analysis
     assert dict(a.time_dependent) == {"metastasis_surgery": "surgery_days"}
 
 
@@ -93,7 +93,8 @@ def test_bad_toml_and_missing_file(tmp_path):
 
 
 def test_labels_and_defaults():
-    _, a, r = parse_protocol({"analysis": {"labels": {"os": "OS"}, "factors": ["x"]}})
+    p = parse_protocol({"analysis": {"labels": {"os": "OS"}, "factors": ["x"]}})
+    a, r = p.analysis, p.report
     assert a.label("os") == "OS"
     assert a.label("pfs") == "Progression-free survival"
     assert a.label("my_var") == "My var"

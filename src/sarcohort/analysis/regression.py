@@ -18,9 +18,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sarcohort.analysis import _core
 from sarcohort.analysis.results import CoxModel, CoxTerm, CoxVariable, ZphCurve, ZphRow, clean_float
 from sarcohort.analysis.table1 import as_binary, level_labels
+from sarcohort.stats.cox import cox
+from sarcohort.stats.cox_result import CoxResult
+from sarcohort.stats.results import Ties
 
 __all__ = ["design", "design_variables", "fit_cox", "zph_global_p", "EPV_MIN"]
 
@@ -93,7 +95,7 @@ def design_variables(
     return pd.DataFrame(cols, index=sub.index), labels, exposed, keep, variables
 
 
-def zph_global_p(fit: Any) -> float | None:
+def zph_global_p(fit: CoxResult) -> float | None:
     """The GLOBAL P of ``fit.zph(transform="km")`` (R's cox.zph), or None when it cannot be computed."""
     try:
         z = fit.zph(transform="km")
@@ -102,7 +104,7 @@ def zph_global_p(fit: Any) -> float | None:
     return clean_float(z.p[-1])  # rows: the terms, then GLOBAL
 
 
-def _zph(fit: Any, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bool
+def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bool
          ) -> tuple[tuple[ZphRow, ...], tuple[ZphCurve, ...]]:
     """R's ``cox.zph(fit, transform = "km")`` per variable (a factor: one row, its columns
     together) and GLOBAL; with ``curves``, the scaled Schoenfeld residuals and their smooth."""
@@ -138,8 +140,8 @@ def _zph(fit: Any, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bo
     return rows, tuple(out)
 
 
-def _overall_lr(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, fit: Any, v: CoxVariable,
-                kwargs: dict[str, Any]) -> CoxVariable:
+def _overall_lr(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, fit: CoxResult, v: CoxVariable,
+                *, entry: np.ndarray | None, ties: Ties, conf_level: float) -> CoxVariable:
     """The likelihood-ratio test of a factor's terms together (R's ``drop1(fit, test =
     "Chisq")``, ``anova``): the model refitted without them, on the same rows."""
     rest = X.drop(columns=list(v.terms))
@@ -149,7 +151,7 @@ def _overall_lr(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, fit: Any, v: CoxV
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
-                ll0 = float(_core.cox(t, e, rest, **kwargs).loglik)
+                ll0 = float(cox(t, e, rest, entry=entry, ties=ties, conf_level=conf_level).loglik)
             except (ValueError, np.linalg.LinAlgError):
                 return v
         if caught:  # the reduced model did not converge: no trustworthy test
@@ -171,11 +173,11 @@ def fit_cox(
     covariates: Sequence[str],
     *,
     kind: str,
+    ties: Ties,
+    conf_level: float,
     label: Callable[[str], str] = str,
-    ties: str = "efron",
     entry: np.ndarray | None = None,
     selection: str = "explicit",
-    conf_level: float = 0.95,
 ) -> CoxModel:
     """Fit one Cox model and summarise it for the report.
 
@@ -201,11 +203,8 @@ def fit_cox(
         )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        kwargs: dict[str, Any] = {"ties": ties, "conf_level": conf_level}
-        if ent is not None:
-            kwargs["entry"] = ent
         try:
-            fit = _core.cox(t, e, X, **kwargs)
+            fit: CoxResult | None = cox(t, e, X, entry=ent, ties=ties, conf_level=conf_level)
         except (ValueError, np.linalg.LinAlgError) as exc:  # InputError included: reported, not fatal
             warn_texts.append(f"the model could not be fitted: {exc}")
             fit = None
@@ -236,8 +235,8 @@ def fit_cox(
             hr=clean_float(np.asarray(fit.hr)[i]), lower=clean_float(np.asarray(fit.hr_lower)[i]),
             upper=clean_float(np.asarray(fit.hr_upper)[i]), p=clean_float(np.asarray(fit.p)[i]),
             n_exposed=exposed[c], **_owner(c, variables)))
-    variables = [_overall_lr(t, e, X, fit, v, kwargs) if v.kind == "factor" and len(v.terms) > 1
-                 else v for v in variables]
+    variables = [_overall_lr(t, e, X, fit, v, entry=ent, ties=ties, conf_level=conf_level)
+                 if v.kind == "factor" and len(v.terms) > 1 else v for v in variables]
     # the concordance and the residual curves are for multivariable models only (they cost
     # more than the fit); the time-dependent model's zph would test the split rows
     conc = fit.concordance if kind == "multivariable" else None

@@ -414,8 +414,8 @@ class StudyMeta:
     group: str | None
     group_label: str | None
     software: tuple[tuple[str, str], ...]
-    ties: str = "efron"
-    continuous_test: str = "wilcoxon"
+    ties: str
+    continuous_test: str
     manifest: dict[str, Any] = field(default_factory=dict)
     report_options: dict[str, Any] = field(default_factory=dict)
     landmark_time: float | None = None

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as _dt
 import json
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -22,11 +22,15 @@ from sarcohort.analysis.results import (
     StudyMeta,
     TreatmentCourse,
 )
-from sarcohort.analysis.survival import km_analysis, risk_times
+from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
 from sarcohort.analysis.timedep import compare_exposure
 from sarcohort.analysis.treatments import treatment_course
+from sarcohort.cohort.cohort import Cohort
+from sarcohort.cohort.flow import PatientFlow
+from sarcohort.data.days import DAYS_PER_MONTH
 from sarcohort.exceptions import InputError, ProtocolError
+from sarcohort.protocol.spec import Protocol
 
 __all__ = ["run_analysis", "ph_warnings", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
 
@@ -58,7 +62,7 @@ def software_versions() -> tuple[tuple[str, str], ...]:
     )
 
 
-def flow_steps(flow: Any) -> tuple[FlowStep, ...]:
+def flow_steps(flow: PatientFlow | None) -> tuple[FlowStep, ...]:
     """The patient flow of a cohort (:class:`sarcohort.cohort.PatientFlow`) as plain steps."""
     if flow is None:
         return ()
@@ -87,11 +91,11 @@ def _looks_identifying(s: pd.Series) -> bool:
     return distinct > max(20, n // 2)
 
 
-def _check_columns(data: pd.DataFrame, study: Any) -> None:
+def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
     a = study.analysis
     have = set(data.columns)
 
-    def need(names: Any, key: str) -> None:
+    def need(names: Iterable[str], key: str) -> None:
         for n in names:
             if n not in have:
                 raise ProtocolError(
@@ -147,7 +151,8 @@ def _json_safe(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str, allow_nan=True).replace("NaN", "null"))
 
 
-def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | None = None) -> Results:
+def run_analysis(study: Protocol, cohort: Cohort, *,
+                 progress: Callable[[str], None] | None = None) -> Results:
     """Run every analysis of ``study``'s protocol on ``cohort``."""
     say = progress or (lambda _msg: None)
     a = study.analysis
@@ -176,8 +181,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
                          "no_systemic_treatment", "in_trial"}
     used = {*descriptive, *a.factors, *a.time_dependent,
             *[c for covs in a.multivariable.covariates.values() for c in covs]}
-    treatments = getattr(cohort, "treatments", None)
-    if treatments is not None and len(treatments) == 0 and used & treatment_columns:
+    if len(cohort.treatments) == 0 and used & treatment_columns:
         warnings_out.append("The data hold no treatment rows: every patient counts as untreated in "
                             + ", ".join(sorted(map(label, used & treatment_columns))) + ".")
     if a.group:
@@ -191,7 +195,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
                                 "there is nothing to compare.")
 
     endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
-    lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * 30.4375 / a.unit_days
+    lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * DAYS_PER_MONTH / a.unit_days
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
         days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)
@@ -202,11 +206,11 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
         max_t = (study.report.max_time or float(np.nanmax(t))) if ok.any() else 1.0
         rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
-        kw = dict(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
-                  landmarks=a.landmarks, times_at_risk=rt)
-        overall = km_analysis(e, label(e), t[ok], event[ok], **kw)
+        kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+                        landmarks=a.landmarks, times_at_risk=rt)
+        overall = km_analysis(e, label(e), t[ok], event[ok], options=kmo)
         survival.append(overall)
-        rev = km_analysis(e, label(e), t[ok], ~event[ok], **kw)
+        rev = km_analysis(e, label(e), t[ok], ~event[ok], options=kmo)
         fu = rev.groups[0]
         endpoints.append(EndpointSummary(
             name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
@@ -223,7 +227,7 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
                 order = ordered(order, a.group_order)
             survival.append(km_analysis(
                 e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok], order,
-                factor=f, factor_label=label(f), **kw))
+                factor=f, factor_label=label(f), options=kmo))
 
         say(f"Cox models: {label(e)}")
         uni: list[CoxModel] = []
@@ -261,10 +265,11 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
             say(f"Time-dependent {label(x)}: {label(e)}")
             s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
             adjust = covs if x in covs else []
-            args = (e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days)
-            kw_td = dict(landmark_time=lm_time, label=label, ties=a.ties, conf_level=a.conf_level)
-            comparison = compare_exposure(*args, adjust, **kw_td)
-            unadjusted = compare_exposure(*args, [], **kw_td) if adjust else comparison
+            fits = [compare_exposure(
+                e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days,
+                adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
+                conf_level=a.conf_level) for adjusted_for in ((adjust, []) if adjust else ([],))]
+            comparison, unadjusted = fits[0], fits[-1]
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))
 
@@ -280,24 +285,25 @@ def run_analysis(study: Any, cohort: Any, *, progress: Callable[[str], None] | N
         time_unit=a.time_unit, conf_level=a.conf_level, conf_type=a.conf_type,
         median_ci=a.median_ci, group=a.group, group_label=label(a.group) if a.group else None,
         software=software_versions(), ties=a.ties, continuous_test=a.continuous_test,
-        manifest=_json_safe(dict(getattr(cohort, "manifest", {}) or {})),
+        manifest=_json_safe(dict(cohort.manifest)),
         report_options=_json_safe(dataclasses.asdict(study.report)),
         landmark_time=lm_time if a.time_dependent else None)
     course = _treatment_course(cohort, study, warnings_out)
     names = set(a.endpoints) | set(a.factors) | set(descriptive) | ({a.group} if a.group else set())
     return Results(
-        meta=meta, flow=flow_steps(getattr(cohort, "flow", None)), endpoints=tuple(endpoints),
+        meta=meta, flow=flow_steps(cohort.flow), endpoints=tuple(endpoints),
         table1=table1, survival=tuple(survival), univariable=tuple(univariable),
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
         treatments=course)
 
 
-def _treatment_course(cohort: Any, study: Any, warnings_out: list[str]) -> TreatmentCourse | None:
+def _treatment_course(cohort: Cohort, study: Protocol,
+                      warnings_out: list[str]) -> TreatmentCourse | None:
     """The treatment course, when the data hold treatments (see :mod:`.treatments`)."""
     a = study.analysis
-    treatments = getattr(cohort, "treatments", None)
-    if treatments is None or len(treatments) == 0 or "pseudo_id" not in treatments:
+    treatments = cohort.treatments
+    if len(treatments) == 0 or "pseudo_id" not in treatments:
         return None
     course = treatment_course(
         cohort.patients, treatments, unit_days=a.unit_days, time_unit=a.time_unit,

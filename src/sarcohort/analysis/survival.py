@@ -12,13 +12,40 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from sarcohort.analysis import _core
 from sarcohort.analysis.results import Curve, KMAnalysis, KMGroup, Landmark, clean_float
+from sarcohort.stats.km import kaplan_meier
+from sarcohort.stats.logrank import logrank
+from sarcohort.stats.results import KaplanMeierCurve, MedianMethod
 
-__all__ = ["km_analysis", "risk_times", "nice_step", "curve_to_result", "at_risk", "landmark"]
+__all__ = ["KMOptions", "km_analysis", "risk_times", "nice_step", "curve_to_result", "at_risk",
+           "landmark"]
+
+
+@dataclass(frozen=True)
+class KMOptions:
+    """How the curves are summarised (the protocol's options; no defaults here).
+
+    Attributes
+    ----------
+    conf_type, conf_level
+        Pointwise band of S(t) (``analysis.conf_type``, ``analysis.conf_level``).
+    median_ci
+        ``analysis.median_ci``.
+    landmarks
+        Times at which survival is reported.
+    times_at_risk
+        Times of the numbers-at-risk table.
+    """
+
+    conf_type: str
+    conf_level: float
+    median_ci: MedianMethod
+    landmarks: Sequence[float] = ()
+    times_at_risk: Sequence[float] = (0.0,)
 
 _STEPS = {
     "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
@@ -56,16 +83,16 @@ def at_risk(time: np.ndarray, times: Sequence[float]) -> tuple[int, ...]:
     return tuple(int(st.size - np.searchsorted(st, t, side="left")) for t in times)
 
 
-def landmark(curve: object, t: float, time: np.ndarray) -> Landmark:
+def landmark(curve: KaplanMeierCurve, t: float, time: np.ndarray) -> Landmark:
     """Survival (CI) at ``t`` from a core curve; None beyond the last follow-up."""
-    ct = np.asarray(curve.time, dtype=np.float64)  # type: ignore[attr-defined]
+    ct = np.asarray(curve.time, dtype=np.float64)
     n_risk = at_risk(time, [t])[0]
     if ct.size == 0:
         return Landmark(time=float(t), survival=None, lower=None, upper=None, n_risk=n_risk)
     if t > float(np.max(time)):
         # beyond the last follow-up S(t) is unknown (R drops such times), unless the curve
         # already reached 0 (the last patient had the event): then it stays 0
-        last = float(np.asarray(curve.survival)[-1])  # type: ignore[attr-defined]
+        last = float(np.asarray(curve.survival)[-1])
         if last == 0.0:
             return Landmark(time=float(t), survival=0.0, lower=None, upper=None, n_risk=0)
         return Landmark(time=float(t), survival=None, lower=None, upper=None, n_risk=n_risk)
@@ -74,58 +101,47 @@ def landmark(curve: object, t: float, time: np.ndarray) -> Landmark:
         return Landmark(time=float(t), survival=1.0, lower=1.0, upper=1.0, n_risk=n_risk)
     return Landmark(
         time=float(t),
-        survival=clean_float(np.asarray(curve.survival)[i]),  # type: ignore[attr-defined]
-        lower=clean_float(np.asarray(curve.lower)[i]),  # type: ignore[attr-defined]
-        upper=clean_float(np.asarray(curve.upper)[i]),  # type: ignore[attr-defined]
+        survival=clean_float(np.asarray(curve.survival)[i]),
+        lower=clean_float(np.asarray(curve.lower)[i]),
+        upper=clean_float(np.asarray(curve.upper)[i]),
         n_risk=n_risk,
     )
 
 
-def curve_to_result(curve: object) -> Curve:
+def curve_to_result(curve: KaplanMeierCurve) -> Curve:
     """The plotting data of a core Kaplan-Meier curve (aggregates only)."""
-    t = np.asarray(curve.time, dtype=np.float64)  # type: ignore[attr-defined]
-    s = np.asarray(curve.survival, dtype=np.float64)  # type: ignore[attr-defined]
-    nc = np.asarray(curve.n_censor)  # type: ignore[attr-defined]
+    t = np.asarray(curve.time, dtype=np.float64)
+    s = np.asarray(curve.survival, dtype=np.float64)
+    nc = np.asarray(curve.n_censor)
     cens = nc > 0
     return Curve(
         time=tuple(float(x) for x in t),
         survival=tuple(clean_float(x) for x in s),
-        lower=tuple(clean_float(x) for x in np.asarray(curve.lower, dtype=np.float64)),  # type: ignore[attr-defined]
-        upper=tuple(clean_float(x) for x in np.asarray(curve.upper, dtype=np.float64)),  # type: ignore[attr-defined]
+        lower=tuple(clean_float(x) for x in np.asarray(curve.lower, dtype=np.float64)),
+        upper=tuple(clean_float(x) for x in np.asarray(curve.upper, dtype=np.float64)),
         censor_times=tuple(float(x) for x in t[cens]),
         censor_survival=tuple(float(x) for x in s[cens]),
     )
 
 
-def _single_curve(time: np.ndarray, event: np.ndarray, conf_type: str, conf_level: float) -> object:
-    km = _core.kaplan_meier(time, event, conf_type=conf_type, conf_level=conf_level)
-    curves = km.curves
-    return next(iter(curves.values()))
+def _single_curve(time: np.ndarray, event: np.ndarray, options: KMOptions) -> KaplanMeierCurve:
+    km = kaplan_meier(time, event, conf_type=options.conf_type, conf_level=options.conf_level)
+    return next(iter(km.curves.values()))
 
 
-def km_group(
-    label: str,
-    time: np.ndarray,
-    event: np.ndarray,
-    *,
-    conf_type: str,
-    conf_level: float,
-    median_ci: str,
-    landmarks: Sequence[float],
-    times_at_risk: Sequence[float],
-) -> KMGroup:
+def km_group(label: str, time: np.ndarray, event: np.ndarray, options: KMOptions) -> KMGroup:
     """One Kaplan-Meier curve summarised for the report."""
-    curve = _single_curve(time, event, conf_type, conf_level)
-    lo, hi = curve.median_ci(method=median_ci)  # type: ignore[attr-defined]
+    curve = _single_curve(time, event, options)
+    lo, hi = curve.median_ci(method=options.median_ci)
     return KMGroup(
         label=label,
         n=int(time.size),
         events=int(event.sum()),
-        median=clean_float(curve.median),  # type: ignore[attr-defined]
+        median=clean_float(curve.median),
         median_lower=clean_float(lo),
         median_upper=clean_float(hi),
-        landmarks=tuple(landmark(curve, t, time) for t in landmarks),
-        at_risk=at_risk(time, times_at_risk),
+        landmarks=tuple(landmark(curve, t, time) for t in options.landmarks),
+        at_risk=at_risk(time, options.times_at_risk),
         curve=curve_to_result(curve),
     )
 
@@ -138,13 +154,9 @@ def km_analysis(
     groups: np.ndarray | None = None,
     order: Sequence[str] | None = None,
     *,
+    options: KMOptions,
     factor: str | None = None,
     factor_label: str | None = None,
-    conf_type: str = "log-log",
-    conf_level: float = 0.95,
-    median_ci: str = "brookmeyer-crowley",
-    landmarks: Sequence[float] = (),
-    times_at_risk: Sequence[float] = (0.0,),
 ) -> KMAnalysis:
     """Kaplan-Meier curves of one endpoint, overall (groups None) or by group labels.
 
@@ -154,17 +166,15 @@ def km_analysis(
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
-    kw = dict(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci,
-              landmarks=landmarks, times_at_risk=times_at_risk)
+    risk = tuple(options.times_at_risk)
     if groups is None:
-        g = km_group("All", time, event, **kw)  # type: ignore[arg-type]
+        g = km_group("All", time, event, options)
         return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=None,
-                          factor_label=None, groups=(g,), risk_times=tuple(times_at_risk))
+                          factor_label=None, groups=(g,), risk_times=risk)
     labels = np.asarray(groups, dtype=object)
     present = np.array([lab is not None and lab == lab for lab in labels], dtype=bool)
     order = [o for o in (order or sorted(set(labels[present]))) if (labels == o).any()]
-    out = tuple(km_group(str(o), time[labels == o], event[labels == o], **kw)  # type: ignore[arg-type]
-                for o in order)
+    out = tuple(km_group(str(o), time[labels == o], event[labels == o], options) for o in order)
     chisq = p = None
     df = None
     if len(order) > 1:
@@ -172,9 +182,9 @@ def km_analysis(
         for i, o in enumerate(order):
             codes[labels == o] = i
         keep = codes >= 0
-        lr = _core.logrank(time[keep], event[keep], codes[keep])
+        lr = logrank(time[keep], event[keep], codes[keep])
         chisq, p, df = clean_float(lr.chisq), clean_float(lr.p), int(lr.df)
     return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=factor,
-                      factor_label=factor_label, groups=out, risk_times=tuple(times_at_risk),
+                      factor_label=factor_label, groups=out, risk_times=risk,
                       logrank_chisq=chisq, logrank_df=df, logrank_p=p,
                       n_missing=int((~present).sum()))

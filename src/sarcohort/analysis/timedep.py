@@ -25,6 +25,7 @@ from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import CoxTerm, ExposureComparison, clean_float
 from sarcohort.analysis.table1 import as_binary
 from sarcohort.exceptions import ProtocolError
+from sarcohort.stats.results import Ties
 
 __all__ = ["split_at_exposure", "compare_exposure"]
 
@@ -80,9 +81,9 @@ def compare_exposure(
     adjust: Sequence[str],
     *,
     landmark_time: float,
+    ties: Ties,
+    conf_level: float,
     label: Callable[[str], str] = str,
-    ties: str = "efron",
-    conf_level: float = 0.95,
 ) -> ExposureComparison:
     """Naive, time-dependent and landmark hazard ratios of one exposure.
 

@@ -31,11 +31,12 @@ from sarcohort.analysis.results import (
     TreatmentCourse,
     clean_float,
 )
-from sarcohort.analysis.survival import km_analysis, risk_times
+from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.cohort.lines import RESPONSE_ORDER, treatment_lines
 from sarcohort.data.schema import DISEASE_CONTROL, LOCAL_KINDS, OBJECTIVE_RESPONSES
 from sarcohort.stats.km import kaplan_meier
 from sarcohort.stats.proportions import proportion
+from sarcohort.stats.results import ConfType, MedianMethod
 
 __all__ = ["treatment_course", "SWIMMER_MAX"]
 
@@ -48,15 +49,14 @@ def _share(k: int, n: int, conf_level: float) -> Share:
     return Share(p.k, p.n, p.estimate, p.lower, p.upper)
 
 
-def _duration(time: np.ndarray, event: np.ndarray, *, conf_type: str, conf_level: float,
-              median_ci: str) -> Duration:
+def _duration(time: np.ndarray, event: np.ndarray, km: KMOptions) -> Duration:
     ok = np.isfinite(time)
     time, event = time[ok], event[ok]
     if time.size == 0:
         return Duration(0, 0, None, None, None)
-    curve = next(iter(kaplan_meier(time, event, conf_type=conf_type,
-                                   conf_level=conf_level).curves.values()))
-    lo, hi = curve.median_ci(method=median_ci)
+    curve = next(iter(kaplan_meier(time, event, conf_type=km.conf_type,
+                                   conf_level=km.conf_level).curves.values()))
+    lo, hi = curve.median_ci(method=km.median_ci)
     return Duration(int(time.size), int(event.sum()), clean_float(curve.median),
                     clean_float(lo), clean_float(hi))
 
@@ -120,9 +120,9 @@ def treatment_course(
     *,
     unit_days: float,
     time_unit: str = "months",
-    conf_type: str,
+    conf_type: ConfType,
     conf_level: float,
-    median_ci: str,
+    median_ci: MedianMethod,
     times_at_risk: Sequence[float] | None = None,
     regimen_labels: Mapping[str, str] | None = None,
     swimmer_max: int = SWIMMER_MAX,
@@ -155,7 +155,7 @@ def treatment_course(
     trial_patients = set(known.loc[known["in_trial"] == "yes", "pseudo_id"])
     local = tuple((k, int(known.loc[known["kind"] == k, "pseudo_id"].nunique()))
                   for k in LOCAL_KINDS)
-    km_kw = dict(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci)
+    km = KMOptions(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci)
     regimens: list[RegimenCount] = []
     summaries: list[LineSummary] = []
     for k, g in lines.groupby("line", sort=True):
@@ -168,18 +168,18 @@ def treatment_course(
         counts += (("missing", int(best.isna().sum())),)
         responders = g["best_response"].isin(OBJECTIVE_RESPONSES).to_numpy()
         dor = (_duration(g["dor_days"].to_numpy(float)[responders] / unit_days,
-                         g["dor_event"].to_numpy(bool)[responders], **km_kw)
+                         g["dor_event"].to_numpy(bool)[responders], km)
                if responders.any() else None)
         summaries.append(LineSummary(
             line=int(k), n=n_line, n_in_trial=int(g["in_trial"].sum()), responses=counts,
             orr=_share(int(responders.sum()), len(g), conf_level),
             dcr=_share(int(best.isin(DISEASE_CONTROL).sum()), len(g), conf_level),
             pfs=_duration(g["pfs_days"].to_numpy(float) / unit_days,
-                          g["pfs_event"].to_numpy(bool), **km_kw),
+                          g["pfs_event"].to_numpy(bool), km),
             time_to_next=_duration(g["ttnt_days"].to_numpy(float) / unit_days,
-                                   g["ttnt_event"].to_numpy(bool), **km_kw),
+                                   g["ttnt_event"].to_numpy(bool), km),
             time_on_line=_duration(g["time_on_line_days"].to_numpy(float) / unit_days,
-                                   g["time_on_line_event"].to_numpy(bool), **km_kw),
+                                   g["time_on_line_event"].to_numpy(bool), km),
             response_duration=dor))
     pfs_by_line: KMAnalysis | None = None
     if len(lines):
@@ -193,7 +193,7 @@ def treatment_course(
         pfs_by_line = km_analysis("pfs_line", "Progression-free survival",
                                   t[ok], lines["pfs_event"].to_numpy(bool)[ok], groups[ok],
                                   order, factor="line", factor_label="Line of treatment",
-                                  times_at_risk=times_at_risk, **km_kw)
+                                  options=dataclasses.replace(km, times_at_risk=times_at_risk))
         pfs_by_line = dataclasses.replace(pfs_by_line, logrank_chisq=None, logrank_df=None,
                                           logrank_p=None)
     lanes = _lanes(patients, known, lines, unit_days) if n <= swimmer_max else ()

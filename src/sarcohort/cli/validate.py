@@ -62,7 +62,7 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
     from sarcohort.cohort.build import cohort_from_tables
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
-    from sarcohort.protocol.cohort import CohortConfig, load_cohort_config
+    from sarcohort.protocol import CohortConfig, read_cohort_config
 
     if not file.exists():
         raise _usage(f"{file}: file not found")
@@ -76,7 +76,7 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
     if treatments is not None and not treatments.is_file():
         raise _usage(f"{treatments}: file not found")
     try:
-        config = load_cohort_config(protocol) if protocol is not None else CohortConfig()
+        config = read_cohort_config(protocol) if protocol is not None else CohortConfig()
     except ProtocolError as exc:
         raise _usage(f"protocol: {exc}") from None
     from sarcohort.cli._progress import progress

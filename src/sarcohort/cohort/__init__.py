@@ -1,14 +1,15 @@
 """The validated cohort: inclusion, patient flow, derived endpoints, saved as Parquet + manifest.
 
->>> from sarcohort.cohort import build_cohort, load_cohort_config   # doctest: +SKIP
->>> cohort = build_cohort(load_cohort_config("study.toml"))          # doctest: +SKIP
+>>> from sarcohort.cohort import build_cohort                        # doctest: +SKIP
+>>> from sarcohort.protocol import read_cohort_config                # doctest: +SKIP
+>>> cohort = build_cohort(read_cohort_config("study.toml"))          # doctest: +SKIP
 >>> cohort.flow.to_frame(), cohort.report.ok                         # doctest: +SKIP
 """
 
 from sarcohort.cohort.build import build_cohort, cohort_from_frames, cohort_from_tables
 from sarcohort.cohort.cohort import Cohort
 from sarcohort.cohort.flow import FlowStep, PatientFlow
-from sarcohort.protocol.cohort import CohortConfig, load_cohort_config
+from sarcohort.protocol.spec import CohortConfig
 
 __all__ = [
     "Cohort",
@@ -18,5 +19,4 @@ __all__ = [
     "build_cohort",
     "cohort_from_frames",
     "cohort_from_tables",
-    "load_cohort_config",
 ]

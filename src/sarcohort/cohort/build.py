@@ -21,7 +21,7 @@ from sarcohort.data.days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.data.readers.table import RawTable
 from sarcohort.data.schema import PATIENTS, TREATMENTS
 from sarcohort.data.validation.validate import ValidatedData, validate_tables
-from sarcohort.protocol.cohort import CohortConfig
+from sarcohort.protocol import CohortConfig
 
 __all__ = ["build_cohort", "cohort_from_frames", "cohort_from_tables", "derive_endpoints"]
 

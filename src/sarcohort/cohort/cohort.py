@@ -11,8 +11,10 @@ from typing import Any
 import pandas as pd
 
 from sarcohort.cohort.flow import PatientFlow
+from sarcohort.data.schema import PATIENTS, TREATMENTS
 from sarcohort.data.validation.problems import ValidationReport
 from sarcohort.exceptions import InputError
+from sarcohort.protocol.spec import DERIVED_COLUMNS
 
 __all__ = ["Cohort", "NEVER_SAVED", "TREATMENT_DERIVED"]
 
@@ -74,9 +76,6 @@ class Cohort:
         A free column may hold anything, names included, so it is never written to disk;
         the protocol's ``[derived]`` covariates computed from it are.
         """
-        from sarcohort.data.schema import PATIENTS
-        from sarcohort.protocol.cohort import DERIVED_COLUMNS
-
         derived = set(self.manifest.get("config", {}).get("derived") or {})
         known = {*PATIENTS.names, *DERIVED_COLUMNS, *derived, "pseudo_id", "source_row"}
         return [c for c in self.patients.columns if c not in known]
@@ -87,8 +86,6 @@ class Cohort:
         Same rule as :meth:`columns_not_saved`: only the template's treatment columns and
         the columns this layer adds (``pseudo_id``, ``source_row``, ``start_days``) are saved.
         """
-        from sarcohort.data.schema import TREATMENTS
-
         known = {*TREATMENTS.names, *TREATMENT_DERIVED}
         return [c for c in self.treatments.columns if c not in known]
 

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.cohort.flow import PatientFlow
-from sarcohort.protocol.cohort import InclusionConfig
+from sarcohort.protocol.spec import InclusionConfig
 
 __all__ = ["apply_inclusion"]
 

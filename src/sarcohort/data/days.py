@@ -5,10 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["DAYS_PER_MONTH", "days_between", "age_years", "as_datetime"]
+__all__ = ["DAYS_PER_MONTH", "DAYS_PER_YEAR", "TIME_UNITS", "days_between", "age_years", "as_datetime"]
 
 #: Mean length of a Gregorian month in days (365.25 / 12); months = days / DAYS_PER_MONTH.
 DAYS_PER_MONTH = 30.4375
+
+#: Mean length of a Julian year in days; years = days / DAYS_PER_YEAR.
+DAYS_PER_YEAR = 365.25
+
+#: Days per time unit of the protocol's ``time_unit`` (the one definition of the units).
+TIME_UNITS: dict[str, float] = {"days": 1.0, "weeks": 7.0, "months": DAYS_PER_MONTH,
+                                "years": DAYS_PER_YEAR}
 
 
 def as_datetime(x: object) -> np.ndarray:

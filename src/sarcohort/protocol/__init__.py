@@ -1,1 +1,46 @@
-"""The protocol (``study.toml``): its one reader and the table of its options."""
+"""The protocol (``study.toml``): one reader, one option table.
+
+- :mod:`~sarcohort.protocol.options`: every option once (type, allowed values,
+  default, methods wording, documentation); ``sarcohort init`` and the report
+  read it too.
+- :mod:`~sarcohort.protocol.reader`: bytes -> TOML -> checked values.
+- :mod:`~sarcohort.protocol.spec`: the typed, frozen result, one dataclass per section.
+
+Examples
+--------
+>>> from sarcohort.protocol import parse_protocol
+>>> parse_protocol({"analysis": {"conf_level": 0.9, "factors": ["sex"]}}).analysis.conf_level
+0.9
+"""
+
+from sarcohort.protocol.reader import (
+    parse_cohort,
+    parse_protocol,
+    read_cohort_config,
+    read_protocol,
+)
+from sarcohort.protocol.spec import (
+    AnalysisSpec,
+    CohortConfig,
+    DataConfig,
+    EndpointsConfig,
+    InclusionConfig,
+    MultivariableSpec,
+    Protocol,
+    ReportSpec,
+)
+
+__all__ = [
+    "read_protocol",
+    "parse_protocol",
+    "read_cohort_config",
+    "parse_cohort",
+    "Protocol",
+    "CohortConfig",
+    "DataConfig",
+    "InclusionConfig",
+    "EndpointsConfig",
+    "AnalysisSpec",
+    "MultivariableSpec",
+    "ReportSpec",
+]

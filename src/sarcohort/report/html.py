@@ -87,7 +87,7 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
     return tpl.render(
         title=title or results.meta.title, meta=results.meta, css=Markup(_template_text("report.css")),
         warnings=list(results.warnings), methods=methods(results), results_text=results_text(results),
-        sections=ctx_sections, toc=toc, median_ci=median_ci_name(results.meta.median_ci),
+        sections=ctx_sections, toc=toc, median_ci=median_ci_name(results.meta.median_ci, results.meta.conf_level),
         ci=ci_name(results.meta.conf_level),
         manifest=_manifest_rows(results.meta.manifest))
 

@@ -1,7 +1,9 @@
 """Generated text: a methods paragraph and an abstract-style results paragraph.
 
 Every number is formatted by :mod:`sarcohort.report.format`, the same functions
-the tables use, so the text and the tables cannot disagree.
+the tables use, so the text and the tables cannot disagree; the words for each
+protocol option's value come from the option table
+(:func:`sarcohort.protocol.options.wording`).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sarcohort.analysis.results import CoxModel, CoxTerm, Results
+from sarcohort.protocol.options import wording
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
 from sarcohort.report.tables import headline_model, median_ci_name
 
@@ -45,13 +48,13 @@ def _lower_first(text: str) -> str:
 def methods(r: Results) -> str:
     """The statistical methods paragraph."""
     m = r.meta
+    unit = wording("analysis.time_unit", m.time_unit)
     parts = []
     t1 = r.table1
     desc = ("Categorical variables are described with counts and percentages, continuous "
             "variables with mean (range) and median (interquartile range).")
     if len(t1.columns) > 1 and t1.group_label:
-        cont = ("Welch's t test" if m.continuous_test == "t" else
-                "the Wilcoxon rank-sum (Mann-Whitney) test")
+        cont = wording("analysis.continuous_test", m.continuous_test)
         desc += (f" Groups defined by {_lower_first(t1.group_label)} were compared with "
                  f"Pearson's chi-square test, or Fisher's exact test when an expected count was "
                  f"below 5, and with {cont}.")
@@ -60,24 +63,25 @@ def methods(r: Results) -> str:
     lm = [lmk.time for lmk in r.survival[0].groups[0].landmarks] if r.survival else []
     km = (f"{ends[:1].upper() + ends[1:]} were estimated with the Kaplan-Meier method; medians are "
           f"given with {m.conf_level:.0%} confidence intervals (CI) computed as the "
-          f"{median_ci_name(m.median_ci)}")
+          f"{median_ci_name(m.median_ci, m.conf_level)}")
     if lm:
-        km += (f", and survival at {join_words([f'{t:g}' for t in lm])} {m.time_unit} with "
-               f"pointwise {m.conf_level:.0%} CIs ({m.conf_type} transformation)")
+        km += (f", and survival at {join_words([f'{t:g}' for t in lm])} {unit} with "
+               f"pointwise {m.conf_level:.0%} CIs "
+               f"({wording('analysis.conf_type', m.conf_type)} transformation)")
     km += (". Curves were compared with the log-rank test. Median follow-up was estimated with "
            "the reverse Kaplan-Meier method.")
     parts.append(km)
     cox = (f"Hazard ratios (HR) with Wald {ci_name(m.conf_level)}s were estimated with Cox "
            "proportional hazards "
-           f"models ({m.ties.capitalize()} method for ties), univariable for each factor")
+           f"models ({wording('analysis.ties', m.ties)}), univariable for each factor")
     mv = [x for x in r.multivariable if x.kind == "multivariable"]
     if mv:
         models = [f"{join_words([_lower_first(t.label) for t in x.terms])} for "
                   f"{_lower_first(x.endpoint_label)}" for x in mv]
         cox += " and multivariable with " + "; ".join(models)
-        if any(x.selection != "explicit" for x in mv):
-            cox += (" (covariates selected by their univariable P value, a data-driven selection "
-                    "that inflates the retained effects)")
+        selected = [x.selection for x in mv if x.selection != "explicit"]
+        if selected:
+            cox += f" ({wording('analysis.multivariable.selection', selected[0])})"
     cox += (". Proportional hazards were checked with the scaled Schoenfeld residual test "
             "(cox.zph, Kaplan-Meier time transform), and the number of events per variable "
             "is reported.")
@@ -87,7 +91,7 @@ def methods(r: Results) -> str:
         parts.append(
             f"Because {_lower_first(x.label)} took place after the time origin, its effect was "
             "also estimated as a time-dependent covariate in a counting-process Cox model and in "
-            f"a landmark analysis at {x.landmark_time:g} {m.time_unit}, which avoid the "
+            f"a landmark analysis at {x.landmark_time:g} {unit}, which avoid the "
             "immortal-time bias of a baseline yes/no coding.")
     soft = dict(m.software)
     parts.append(
@@ -134,7 +138,7 @@ def results_text(r: Results) -> str:
         first += " (" + join_words([f"{n} {_lower_first(c)}" for c, n in
                                     zip(t1.columns[1:], t1.n[1:], strict=True)]) + ")"
     out.append(first + ".")
-    unit = r.meta.time_unit
+    unit = wording("analysis.time_unit", r.meta.time_unit)
     ci = ci_name(r.meta.conf_level)
     meds = []
     for e in r.endpoints:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from sarcohort.protocol.options import wording
 from sarcohort.report.format import (
     DASH,
     ci_name,
@@ -81,12 +82,9 @@ class ReportTable:
         return safe_frame(self.frame).to_csv(index=False, lineterminator="\n")
 
 
-def median_ci_name(method: str) -> str:
-    """How a median CI was computed, in words."""
-    if method == "spss":
-        return ("median \u00b1 1.96 SE, SE from the Greenwood variance and a density estimate "
-                "(as SPSS prints)")
-    return "Brookmeyer-Crowley interval (as R's survival prints)"
+def median_ci_name(method: str, conf_level: float) -> str:
+    """How a median CI was computed, in words (the option table's wording)."""
+    return wording("analysis.median_ci", method, conf_level=conf_level)
 
 
 def _frame(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
@@ -187,7 +185,8 @@ def survival_table(results: Results, endpoint: str) -> ReportTable:
             kinds.append("level")
     label = analyses[0].endpoint_label if analyses else endpoint
     notes = (
-        f"Kaplan-Meier estimates; median CI: {median_ci_name(m.median_ci)}; survival CIs: "
+        f"Kaplan-Meier estimates; median CI: {median_ci_name(m.median_ci, m.conf_level)}; "
+        "survival CIs: "
         f"pointwise {m.conf_level:.0%}, {m.conf_type} transformation. NR: not reached.",
         "P: log-rank test.",
     )
@@ -269,7 +268,8 @@ def regression_table(results: Results, endpoint: str) -> ReportTable | None:
         n_cells = [fmt_int(um.n), fmt_int(um.n_event)] if um else [DASH, DASH]
         if var.kind == "factor" and len(var.terms) > 1:
             uvar = next((v for v in um.variables if v.name == name), None) if um else None
-            mvar = next((v for v in model.variables if v.name == name), None) if in_mv else None
+            mvar = (next((v for v in model.variables if v.name == name), None)
+                    if in_mv and model is not None else None)
             row = [var.label, *n_cells, "", fmt_p(um.lr_p) if um else DASH]
             if model is not None:
                 row += ["", fmt_p(mvar.overall_p) if mvar else DASH]

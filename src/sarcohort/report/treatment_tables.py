@@ -111,7 +111,7 @@ def _responses(course: TreatmentCourse, meta: StudyMeta) -> ReportTable:
         "Per-line times are Kaplan-Meier medians from the start of the line (duration of "
         "response: from the first documented response) to progression on the line or death "
         "(next line or death for time to next treatment; end of the line for time on "
-        f"treatment), censored at the last follow-up; median CI: {median_ci_name(meta.median_ci)}. "
+        f"treatment), censored at the last follow-up; median CI: {median_ci_name(meta.median_ci, meta.conf_level)}. "
         "Progression-free survival on a line is censored when the next line starts without "
         "a recorded progression. NR: not reached.",
     )

@@ -23,7 +23,7 @@ Deliberate differences from R (everything else agrees to rounding):
 from __future__ import annotations
 
 import warnings
-from typing import Any, Literal
+from typing import Any, get_args
 
 import numpy as np
 from scipy import special as _sp
@@ -32,10 +32,11 @@ from sarcohort.exceptions import ConvergenceWarning, InputError
 from sarcohort.stats import _cox_kernel as K
 from sarcohort.stats import cox_newton as N
 from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
+from sarcohort.stats.results import Ties
 
 __all__ = ["cox", "CoxResult"]
 
-_TIES = ("efron", "breslow", "exact")
+_TIES: tuple[str, ...] = get_args(Ties)
 
 
 def _chi2(stat: float, df: int) -> TestResult:
@@ -106,7 +107,7 @@ def cox(
     X: Any = None,
     *,
     data: Any = None,
-    ties: Literal["efron", "breslow", "exact"] = "efron",
+    ties: Ties = "efron",
     strata: Any = None,
     cluster: Any = None,
     entry: Any = None,

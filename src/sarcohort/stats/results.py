@@ -19,9 +19,15 @@ from sarcohort.stats.rmst import rmst_r
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["KaplanMeierCurve", "KaplanMeierResult", "LogRankResult"]
+__all__ = ["KaplanMeierCurve", "KaplanMeierResult", "LogRankResult", "MedianMethod", "ConfType",
+           "Ties"]
 
+#: Methods of the median's confidence interval (:meth:`KaplanMeierCurve.median_ci`).
 MedianMethod = Literal["brookmeyer-crowley", "spss"]
+#: Transformations of the pointwise band of S(t) (R's ``conf.type``).
+ConfType = Literal["log-log", "log", "plain"]
+#: Methods for tied event times of the Cox model (R's ``ties``).
+Ties = Literal["efron", "breslow", "exact"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 
 from fixtures.example_cohort import example_tables
-from sarcohort.cohort import CohortConfig, cohort_from_frames
+from sarcohort.cohort import cohort_from_frames
 from sarcohort.data.readers.mapping import map_columns
 from sarcohort.data.readers.table import RawTable
 from sarcohort.data.schema import PATIENTS
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
@@ -24,7 +25,7 @@ def test_protocol_mapping_and_problem_names_the_users_column():
     p, t = example_tables()
     p = p.rename(columns={"sex": "Sexe du patient", "birth_date": "DDN"})
     p.loc[2, "Sexe du patient"] = "Inconnu"
-    cfg = CohortConfig.from_dict({"data": {"mapping": {"sexe du patient": "sex",
+    cfg = parse_cohort({"data": {"mapping": {"sexe du patient": "sex",
                                                         "DDN": "birth_date"}}})
     c = cohort_from_frames(p, t, config=cfg, today=TODAY)
     prob = [x for x in c.report.errors if x.rule == "code"][0]
@@ -53,7 +54,7 @@ def test_other_tables_columns_are_left_alone():
     p, t = example_tables()
     t = t.rename(columns={"start_date": "date"})
     p["date"] = "x"
-    cfg = CohortConfig.from_dict({"data": {"mapping": {"date": "start_date"}}})
+    cfg = parse_cohort({"data": {"mapping": {"date": "start_date"}}})
     c = cohort_from_frames(p, t, config=cfg, today=TODAY)
     assert c.report.ok
     assert c.patients["date"].tolist() == ["x"] * 6

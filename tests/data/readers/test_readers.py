@@ -13,6 +13,7 @@ from sarcohort.cohort import CohortConfig, cohort_from_tables
 from sarcohort.data.readers import read_sources, read_table
 from sarcohort.data.readers.csv import read_csv
 from sarcohort.exceptions import InputError
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
@@ -51,7 +52,7 @@ def _cohort(path, config, treatments=None):
 def test_semicolon_csv_decimal_comma_and_encodings(tmp_path, encoding):
     path = tmp_path / "export.csv"
     path.write_bytes(FRENCH.encode(encoding))
-    c = _cohort(path, CohortConfig.from_dict(FRENCH_PROTOCOL))
+    c = _cohort(path, parse_cohort(FRENCH_PROTOCOL))
     assert c.report.ok, c.report.to_frame()
     assert c.patients["sex"].tolist() == ["M", "F", "M"]
     assert c.patients["Poids"].tolist() == [72.5, 61.25, 80.0]  # decimal comma, extra column
@@ -79,7 +80,7 @@ def test_codes_1_2_mapped_by_protocol(tmp_path):
     p["sex"] = p["sex"].map({"M": 1, "F": 2})
     path = tmp_path / "p.csv"
     p.to_csv(path, index=False)
-    cfg = CohortConfig.from_dict({"data": {"codes": {"sex": {"1": "M", "2": "F"}}}})
+    cfg = parse_cohort({"data": {"codes": {"sex": {"1": "M", "2": "F"}}}})
     c = _cohort(path, cfg)
     assert c.report.ok and c.patients["sex"].tolist() == ["M", "F", "M", "F", "M", "F"]
 
@@ -215,16 +216,16 @@ def test_workbook_without_treatments_sheet_is_not_read_as_treatments(tmp_path):
     as the treatments table; the error names the file and its sheets."""
     p, _ = example_tables()
     _sheets(tmp_path / "same.xlsx", patients=p)
-    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx"}})
+    config = parse_cohort({"data": {"patients": "same.xlsx", "treatments": "same.xlsx"}})
     with pytest.raises(InputError, match=r"no sheet 'treatments'.*its sheets: 'patients'") as exc:
         read_sources(config.data, tmp_path)
     assert exc.value.argument == "same.xlsx"
-    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
+    config = parse_cohort({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
                                               "treatments_sheet": "Tx"}})
     with pytest.raises(InputError, match="no sheet 'Tx'"):
         read_sources(config.data, tmp_path)
     # the protocol points the treatments at the patients sheet itself
-    config = CohortConfig.from_dict({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
+    config = parse_cohort({"data": {"patients": "same.xlsx", "treatments": "same.xlsx",
                                               "treatments_sheet": "patients"}})
     with pytest.raises(InputError, match="both be the sheet 'patients'"):
         read_sources(config.data, tmp_path)
@@ -254,7 +255,7 @@ def test_patients_sheet_is_never_the_treatments_sheet(tmp_path):
     with pytest.raises(InputError, match=r"no patients sheet \(its sheets: 'treatments'\)"):
         read_sources(CohortConfig().data, tmp_path, patients=path)
     # a patients sheet named in the protocol must exist
-    config = CohortConfig.from_dict({"data": {"patients_sheet": "Patients 2019"}})
+    config = parse_cohort({"data": {"patients_sheet": "Patients 2019"}})
     with pytest.raises(InputError, match=r"no sheet 'Patients 2019'.*'Cohort'"):
         read_sources(config.data, tmp_path, patients=tmp_path / "a.xlsx")
 

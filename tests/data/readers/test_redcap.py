@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from fixtures.example_cohort import example_tables
-from sarcohort.cohort import CohortConfig, build_cohort, cohort_from_frames
+from sarcohort.cohort import build_cohort, cohort_from_frames
 from sarcohort.data.readers.redcap import DICTIONARY_COLUMNS, parse_choices, read_dictionary
 from sarcohort.data.template import redcap_rows, write_redcap_dictionary
+from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 YN = {"yes": "1", "no": "0"}
@@ -93,7 +94,7 @@ def test_parse_choices():
 @pytest.mark.parametrize("labels", [False, True], ids=["raw", "labels"])
 def test_redcap_export_pair_gives_the_same_cohort(tmp_path, labels):
     rec_path, dict_path = _write_pair(tmp_path, labels)
-    cfg = CohortConfig.from_dict({"data": {"patients": rec_path.name,
+    cfg = parse_cohort({"data": {"patients": rec_path.name,
                                            "redcap_dictionary": dict_path.name}},
                                  str(tmp_path / "study.toml"))
     c = build_cohort(cfg, today=TODAY)
@@ -114,7 +115,7 @@ def test_redcap_rows_point_into_the_records_file(tmp_path):
     assert text[10].startswith("B1,treatments,1")
     text[10] = text[10].replace("2013-02-10", "2013-01-10")
     rec_path.write_text("\n".join(text) + "\n", encoding="utf-8")
-    cfg = CohortConfig.from_dict({"data": {"patients": rec_path.name,
+    cfg = parse_cohort({"data": {"patients": rec_path.name,
                                            "redcap_dictionary": dict_path.name}},
                                  str(tmp_path / "study.toml"))
     c = build_cohort(cfg, today=TODAY)

@@ -15,7 +15,7 @@ from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_tables
 from sarcohort.data.readers import read_sources
 from sarcohort.data.validation.validate import RULES
-from sarcohort.protocol.cohort import CohortConfig
+from sarcohort.protocol import CohortConfig
 
 TODAY = "2024-01-01"
 

@@ -54,7 +54,7 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
     Parameters
     ----------
     data
-        The protocol's ``[data]`` (:class:`~sarcohort.protocol.cohort.DataConfig`).
+        The protocol's ``[data]`` (:class:`~sarcohort.protocol.spec.DataConfig`).
     base_dir
         Folder the protocol's paths are relative to.
     patients, treatments, sheet

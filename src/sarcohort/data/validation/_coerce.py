@@ -80,7 +80,7 @@ def _shown(col: str, values: pd.Series) -> pd.Series | str:
 
 
 def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
-                 codes: dict[str, dict[str, str]] | None = None, date_format: str | None = None,
+                 codes: Mapping[str, Mapping[str, str]] | None = None, date_format: str | None = None,
                  fallback_convention: str | None = None,
                  needed: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, str | None]:
     """Check and convert every template column of one table.
@@ -264,7 +264,7 @@ def _ints(spec: Column, s: pd.Series, missing: np.ndarray, col: Collector,
     return ints
 
 
-def _codes(spec: Column, s: pd.Series, col: Collector, user: dict[str, str],
+def _codes(spec: Column, s: pd.Series, col: Collector, user: Mapping[str, str],
            text: pd.Series | None = None) -> pd.Series:
     name = spec.name
     text = to_text(s) if text is None else text

@@ -86,7 +86,7 @@ def validate_tables(
     treatments: RawTable | None = None,
     *,
     mapping: Mapping[str, str] | None = None,
-    codes: dict[str, dict[str, str]] | None = None,
+    codes: Mapping[str, Mapping[str, str]] | None = None,
     date_format: str | None = None,
     age_min: float | None = 18.0,
     age_max: float | None = None,
