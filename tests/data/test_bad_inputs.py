@@ -18,7 +18,7 @@ import pytest
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_tables
 from sarcohort.data.readers import read_sources
-from sarcohort.protocol import parse_cohort
+from sarcohort.protocol import CohortConfig, parse_cohort
 
 TODAY = "2024-01-01"
 
