@@ -88,3 +88,42 @@ def test_zph_table_and_warning(gbsg):
     # R's cox.zph: age P = 0.006, grade P = 0.001 (tests/stats/test_zph_scaled.py)
     assert len(warned) == 2 and "Age" in warned[0] and "Grade" in warned[1]
     assert all("stratify" in w for w in warned)
+
+
+def test_zph_plot_draws_r_smooth(gbsg):
+    """The plot draws the curves checked against R's plot.cox.zph (tests/stats/test_zph_scaled)."""
+    import numpy as np
+
+    from sarcohort.report.plots.zph import plot_zph
+
+    model = gbsg.model("os")
+    axes = plot_zph(model, time_label="Days since randomisation")
+    assert len(axes) == len(model.zph_curves) == 4
+    for ax, cv in zip(axes, model.zph_curves, strict=True):
+        fit, lower, upper = (line.get_ydata() for line in ax.get_lines()[:3])
+        np.testing.assert_allclose(fit, cv.smooth)
+        np.testing.assert_allclose(lower, cv.lower)
+        np.testing.assert_allclose(upper, cv.upper)
+        assert ax.get_xlabel() == "Days since randomisation"
+        sizes = [t.get_fontsize() for t in [ax.xaxis.label, ax.yaxis.label, ax.title,
+                                            *ax.get_xticklabels(), *ax.get_yticklabels()]]
+        assert min(sizes) >= 7
+    assert "Age" in axes[0].get_ylabel()
+    import matplotlib.pyplot as plt
+
+    plt.close(axes[0].figure)
+
+
+def test_followup_is_reverse_km_on_os_with_iqr(res):
+    from sarcohort.report.narrative import followup_phrase, results_text
+
+    fu = res.followup()
+    assert fu is not None and fu.name == "os"
+    # by hand: censored at 7, 20, 30 months; reverse KM 8/9 at 7, 8/9 x 2/3 = 0.59 at 20
+    # (first <= 0.75: Q1 = 20), 0 at 30 (median = Q3 = 30)
+    assert fu.followup_q1 == pytest.approx(20.0) and fu.median_followup == pytest.approx(30.0)
+    assert fu.followup_q3 == pytest.approx(30.0)
+    phrase = followup_phrase(res, fu)
+    assert "reverse Kaplan-Meier on overall survival" in phrase and "IQR" in phrase
+    assert phrase in results_text(res)
+    assert not results_text(res)[0].isdigit()  # no sentence starts with a numeral

@@ -184,6 +184,8 @@ class EndpointSummary:
     median_followup: float | None
     median_followup_lower: float | None
     median_followup_upper: float | None
+    followup_q1: float | None = None  # reverse Kaplan-Meier quartiles (IQR of follow-up)
+    followup_q3: float | None = None
 
 
 @dataclass(frozen=True)
@@ -419,6 +421,7 @@ class StudyMeta:
     manifest: dict[str, Any] = field(default_factory=dict)
     report_options: dict[str, Any] = field(default_factory=dict)
     landmark_time: float | None = None
+    time_origin: str = "first metastasis"  # the endpoints' time zero (cohort.endpoints)
 
 
 @dataclass(frozen=True)
@@ -451,6 +454,13 @@ class Results:
             if m.endpoint == endpoint and m.kind == kind:
                 return m
         raise KeyError(f"no {kind} Cox model for endpoint {endpoint!r}")
+
+    def followup(self) -> EndpointSummary | None:
+        """The endpoint whose reverse Kaplan-Meier gives the cohort's follow-up: overall
+        survival (censored only by the end of follow-up) when analysed, else the first one
+        with a median follow-up."""
+        known = [e for e in self.endpoints if e.median_followup is not None]
+        return next((e for e in known if e.name == "os"), known[0] if known else None)
 
     def endpoint(self, name: str) -> EndpointSummary:
         """The summary of endpoint ``name``."""

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sarcohort.analysis import _core
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
@@ -21,6 +22,7 @@ from sarcohort.analysis.results import (
     Results,
     StudyMeta,
     TreatmentCourse,
+    clean_float,
 )
 from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
@@ -174,7 +176,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     warnings_out: list[str] = data_warnings(cohort)  # data errors first
 
     say("Table 1")
-    descriptive = list(a.descriptive) or [c for c in a.factors if c != a.group]
+    # the grouping variable is the columns of Table 1, never a row (gtsummary's by=)
+    descriptive = [c for c in (list(a.descriptive) or a.factors) if c != a.group]
     table1 = build_table1(data, descriptive, a.group, label=label,
                           continuous_test=a.continuous_test, group_order=a.group_order)
     treatment_columns = {"local_treatment", "metastasis_surgery", "n_systemic_lines",
@@ -212,10 +215,15 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         survival.append(overall)
         rev = km_analysis(e, label(e), t[ok], ~event[ok], options=kmo)
         fu = rev.groups[0]
+        q1 = q3 = None
+        if ok.any():
+            rev_curve = next(iter(_core.kaplan_meier(t[ok], ~event[ok]).curves.values()))
+            q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
         endpoints.append(EndpointSummary(
             name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
             n=int(ok.sum()), events=int(event[ok].sum()), median_followup=fu.median,
-            median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper))
+            median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
+            followup_q1=q1, followup_q3=q3))
         by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
         for f in by:
             s = data[f]

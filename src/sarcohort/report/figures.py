@@ -10,6 +10,7 @@ from typing import Any
 from sarcohort.analysis.results import Results
 from sarcohort.report.format import ci_name
 from sarcohort.report.safe import safe_name
+from sarcohort.report.tables import headline_model
 
 __all__ = [
     "Figure", "FigureSpec", "Pending", "plan", "prepare", "start", "render_figures", "inline_svg",
@@ -90,6 +91,11 @@ def _draw(kind: str, payload: Any, unit: str) -> Any:
         from sarcohort.report.plots.swimmer import plot_swimmer
 
         return plot_swimmer(payload, time_unit=unit).figure
+    if kind == "zph":
+        from sarcohort.report.plots.zph import plot_zph
+
+        model, time_label = payload
+        return plot_zph(model, time_label=time_label)[0].figure
     from sarcohort.report.plots.forest import plot_forest
 
     model, conf_level = payload
@@ -218,6 +224,14 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
     return Pending(specs)
 
 
+def time_axis_label(results: Results) -> str:
+    """The time axis names the unit and the origin: ``Months since first metastasis``."""
+    unit = results.meta.time_unit
+    origin = results.meta.time_origin
+    text = unit[:1].upper() + unit[1:]
+    return f"{text} since {origin}" if origin else f"Time ({unit})"
+
+
 def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", "png"),
          dpi: int = 300, factor_figures: bool = True) -> list[FigureSpec]:
     """The figures of the report: patient flow, Kaplan-Meier (overall, by group, by
@@ -248,11 +262,21 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                    + "; ticks mark censored patients; numbers at risk below the time axis."
                    + (" Log-rank P in the legend." if len(k.groups) > 1 else ""))
             add(key, cap, e.name, "km", k)
+        model, exposure = headline_model(results, e.name)
+        if model is not None and model.terms:
+            how = (f", {exposure.label[:1].lower() + exposure.label[1:]} as a time-dependent "
+                   "covariate" if exposure is not None else "")
+            add(f"forest_{safe_name(e.name)}", f"{e.label}: hazard ratios of the "
+                f"multivariable Cox model{how} ({ci_name(results.meta.conf_level)}, log scale).",
+                e.name, "forest", (model, results.meta.conf_level))
         for m in results.multivariable:
-            if m.endpoint == e.name and m.terms:
-                add(f"forest_{safe_name(e.name)}", f"{e.label}: hazard ratios of the "
-                    f"multivariable Cox model ({ci_name(results.meta.conf_level)}, log scale).",
-                    e.name, "forest", (m, results.meta.conf_level))
+            if m.endpoint == e.name and m.zph_curves:
+                add(f"zph_{safe_name(e.name)}", f"{e.label}: scaled Schoenfeld residuals of each "
+                    "term of the multivariable Cox model against time (Kaplan-Meier scale), with "
+                    "a natural-spline smooth (solid) and its \u00b12 SE band (dashed), as R's "
+                    "plot(cox.zph); dotted: the model's constant coefficient. A smooth that "
+                    "leaves the dotted line suggests the effect changes over follow-up.",
+                    e.name, "zph", (m, time_axis_label(results)))
     course = results.treatments
     if course is not None and course.lines:
         add("swimmer", (

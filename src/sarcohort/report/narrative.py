@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sarcohort.analysis.results import CoxModel, CoxTerm, Results
+from sarcohort.analysis.results import CoxModel, CoxTerm, EndpointSummary, Results
 from sarcohort.protocol.options import wording
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
 from sarcohort.report.tables import headline_model, median_ci_name
 
-__all__ = ["methods", "results_text", "p_phrase", "hr_phrase", "join_words"]
+__all__ = ["methods", "results_text", "followup_phrase", "p_phrase", "hr_phrase", "join_words"]
 
 
 def join_words(items: Sequence[str]) -> str:
@@ -129,11 +129,20 @@ def _model_sentence(x: CoxModel, conf_level: float, corrected: str | None = None
     return text + "."
 
 
+def followup_phrase(r: Results, e: EndpointSummary) -> str:
+    """``With a median follow-up of 62.8 months (IQR 40.1-90.2; reverse Kaplan-Meier on
+    overall survival)``: the cohort's follow-up, one definition for the whole report."""
+    unit = r.meta.time_unit
+    iqr = fmt_time_ci(e.median_followup, e.followup_q1, e.followup_q3).partition(" (")[2]
+    return (f"With a median follow-up of {fmt_time(e.median_followup)} {unit} (IQR "
+            f"{iqr.rstrip(')')}; reverse Kaplan-Meier on {_lower_first(e.label)})")
+
+
 def results_text(r: Results) -> str:
     """The results paragraph, in the style of an abstract."""
     t1 = r.table1
     out = []
-    first = f"{t1.n[0]} patients were analysed"
+    first = f"A total of {t1.n[0]} patients were analysed"
     if len(t1.columns) > 1:
         first += " (" + join_words([f"{n} {_lower_first(c)}" for c, n in
                                     zip(t1.columns[1:], t1.n[1:], strict=True)]) + ")"
@@ -145,14 +154,9 @@ def results_text(r: Results) -> str:
         g = r.km(e.name).groups[0]
         meds.append(f"the median {_lower_first(e.label)} was {fmt_time(g.median)} {unit} "
                     f"({ci} {fmt_time(g.median_lower)}-{fmt_time(g.median_upper)})")
-    fu_end = sorted((e for e in r.endpoints if e.median_followup is not None),
-                    key=lambda e: (e.name != "os", r.endpoints.index(e)))
-    if fu_end:
-        e0 = fu_end[0]
-        fu = (f"With a median follow-up of {fmt_time(e0.median_followup)} {unit} "
-              f"({ci} {fmt_time(e0.median_followup_lower)}-"
-              f"{fmt_time(e0.median_followup_upper)}), ")
-        out.append(fu + join_words(meds) + ".")
+    e0 = r.followup()
+    if e0 is not None:
+        out.append(followup_phrase(r, e0) + ", " + join_words(meds) + ".")
     elif meds:
         out.append(join_words(meds)[:1].upper() + join_words(meds)[1:] + ".")
     for e in r.endpoints:

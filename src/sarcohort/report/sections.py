@@ -11,7 +11,7 @@ from typing import Any
 
 from sarcohort.analysis.results import Results
 from sarcohort.report import tables as build
-from sarcohort.report.format import fmt_time_ci
+from sarcohort.report.narrative import followup_phrase
 from sarcohort.report.tables import ReportTable
 from sarcohort.report.treatment_tables import treatment_tables
 
@@ -91,10 +91,11 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
     group = results.meta.group
     for e in results.endpoints:
         s = Section(f"endpoint-{e.name}", e.label)
-        s.items.append(Item("text", paragraphs=(
-            f"{e.n} patients, {e.events} events; median follow-up (reverse Kaplan-Meier) "
-            + fmt_time_ci(e.median_followup, e.median_followup_lower,
-                          e.median_followup_upper) + f" {results.meta.time_unit}.",)))
+        fu = results.followup()
+        text = f"Patients: {e.n}; events: {e.events}."
+        if fu is not None and fu.name == e.name:
+            text += " " + followup_phrase(results, fu).replace("With a median", "Median") + "."
+        s.items.append(Item("text", paragraphs=(text,)))
         keys = [f.key for f in figures if f.section == e.name]
         main = [k for k in keys if k.startswith("km_") and (k == f"km_{e.name}" or (
             group and k.endswith(f"_{group}")))]
