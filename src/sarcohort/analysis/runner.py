@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sarcohort.analysis import _core
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
@@ -33,6 +32,7 @@ from sarcohort.cohort.flow import PatientFlow
 from sarcohort.data.days import DAYS_PER_MONTH
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol.spec import Protocol
+from sarcohort.stats.km import kaplan_meier
 
 __all__ = ["run_analysis", "ph_warnings", "flow_steps", "software_versions", "sarcohort_version", "IDENTIFYING"]
 
@@ -217,7 +217,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         fu = rev.groups[0]
         q1 = q3 = None
         if ok.any():
-            rev_curve = next(iter(_core.kaplan_meier(t[ok], ~event[ok]).curves.values()))
+            rev_curve = next(iter(kaplan_meier(t[ok], ~event[ok]).curves.values()))
             q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
         endpoints.append(EndpointSummary(
             name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
