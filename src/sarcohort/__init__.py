@@ -28,6 +28,7 @@ _LAZY = {
     "cuminc": "sarcohort.stats.cuminc",
     "validate_cox": "sarcohort.stats.validate_cox",
     "rmst_test": "sarcohort.stats.rmst_test",
+    "pool": "sarcohort.stats.pool",
     "Study": "sarcohort.study",
     "SurvivalData": "sarcohort.stats.survdata",
     "parse_formula": "sarcohort.stats.formula",
@@ -48,6 +49,7 @@ __all__ = [
     "cuminc",
     "validate_cox",
     "rmst_test",
+    "pool",
     "Study",
     "SurvivalData",
     "parse_formula",
@@ -73,6 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
+    from sarcohort.stats.pool import pool
     from sarcohort.stats.rmst_test import rmst_test
     from sarcohort.stats.survdata import SurvivalData
     from sarcohort.stats.validate_cox import validate_cox
