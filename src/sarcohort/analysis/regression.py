@@ -208,8 +208,17 @@ def fit_cox(
         except (ValueError, np.linalg.LinAlgError) as exc:  # InputError included: reported, not fatal
             warn_texts.append(f"the model could not be fitted: {exc}")
             fit = None
+    firth = False
+    if fit is not None and any("monotone likelihood" in str(w.message) for w in caught):
+        refit, firth, caught = _firth_refit(t, e, X, caught, entry=ent, ties=ties, conf_level=conf_level)
+        fit = refit if firth else fit
     for w in caught:
         warn_texts.append(str(w.message))
+    if firth:
+        warn_texts.append(
+            "Monotone likelihood (a coefficient diverged, e.g. no event in one category): the model "
+            "was refitted with Firth's penalised partial likelihood; confidence intervals are "
+            "profile penalised-likelihood intervals and P values penalised likelihood-ratio tests.")
     if selection != "explicit":
         warn_texts.append(
             "Covariates were selected by their univariable P value: data-driven selection "
@@ -236,7 +245,7 @@ def fit_cox(
             upper=clean_float(np.asarray(fit.hr_upper)[i]), p=clean_float(np.asarray(fit.p)[i]),
             n_exposed=exposed[c], **_owner(c, variables)))
     variables = [_overall_lr(t, e, X, fit, v, entry=ent, ties=ties, conf_level=conf_level)
-                 if v.kind == "factor" and len(v.terms) > 1 else v for v in variables]
+                 if v.kind == "factor" and len(v.terms) > 1 and not firth else v for v in variables]
     # the concordance and the residual curves are for multivariable models only (they cost
     # more than the fit); the time-dependent model's zph would test the split rows
     conc = fit.concordance if kind == "multivariable" else None
@@ -252,7 +261,22 @@ def fit_cox(
         lr_p=clean_float(fit.lr_test.p),
         concordance=clean_float(conc.value) if conc is not None else None,
         warnings=tuple(warn_texts), selection=selection, variables=tuple(variables),
-        zph=zph, zph_curves=curves)
+        zph=zph, zph_curves=curves, firth=firth)
+
+
+def _firth_refit(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, caught: list[warnings.WarningMessage], *,
+                 entry: np.ndarray | None, ties: str, conf_level: float
+                 ) -> tuple[Any, bool, list[warnings.WarningMessage]]:
+    """The Firth-penalised refit of a model with monotone likelihood (the ordinary fit's
+    divergence warning is dropped: the refit replaces it); the ordinary fit if it fails."""
+    with warnings.catch_warnings(record=True) as again:
+        warnings.simplefilter("always")
+        try:
+            fit = cox(t, e, X, entry=entry, ties=ties, conf_level=conf_level, firth=True)
+        except (ValueError, np.linalg.LinAlgError):
+            return None, False, caught
+    kept = [w for w in caught if "monotone likelihood" not in str(w.message)]
+    return fit, True, kept + list(again)
 
 
 def _owner(term: str, variables: Sequence[CoxVariable]) -> dict[str, Any]:

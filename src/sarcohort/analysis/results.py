@@ -274,6 +274,7 @@ class CoxModel:
     variables: tuple[CoxVariable, ...] = ()
     zph: tuple[ZphRow, ...] = ()  # per variable, then GLOBAL
     zph_curves: tuple[ZphCurve, ...] = ()
+    firth: bool = False  # refitted with Firth's penalised likelihood (monotone likelihood)
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,16 @@ def methods(r: Results) -> str:
             "(cox.zph, Kaplan-Meier time transform), and the number of events per variable "
             "is reported.")
     parts.append(cox)
+    firth = [x for x in (*r.univariable, *r.multivariable) if x.firth]
+    if firth:
+        which = join_words(sorted({f"{'the ' + x.kind} model of {_lower_first(x.endpoint_label)}"
+                                   + (f" ({_lower_first(x.terms[0].label)})" if x.kind == "univariable"
+                                      and x.terms else "") for x in firth}))
+        parts.append(
+            f"Monotone likelihood (a coefficient running to infinity, e.g. no event in one category) "
+            f"occurred in {which}; these models were refitted with Firth's penalised partial "
+            "likelihood (Heinze and Schemper, 2001), with profile penalised-likelihood CIs and "
+            "penalised likelihood-ratio tests.")
     if r.robustness:
         x = r.robustness[0]
         parts.append(
