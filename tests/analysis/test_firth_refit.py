@@ -24,7 +24,7 @@ def test_monotone_likelihood_refitted_with_firth() -> None:
     df = pd.read_csv(REF / ref["data"])
     df["grp"] = np.where(df["grp"] == 1, "yes", "no")  # a yes/no factor, 'yes' without events
     m = fit_cox("os", "Overall survival", df["time"].to_numpy(), df["status"].to_numpy(), df,
-                ["grp", "age"], kind="multivariable")
+                ["grp", "age"], kind="multivariable", ties="efron", conf_level=0.95)
     assert m.firth
     np.testing.assert_allclose([t.coef for t in m.terms], ref["coef"], rtol=1e-6)
     np.testing.assert_allclose([np.log(t.lower) for t in m.terms], ref["lower"], rtol=1e-6)
