@@ -161,3 +161,30 @@ def test_pfs_by_line_equals_r_survfit():
         lower = [np.nan if x is None else x for x in g.curve.lower]
         r_lower = [np.nan if x is None else x for x in r["lower"]]
         np.testing.assert_allclose(lower, r_lower, rtol=1e-9)
+
+
+def test_protocol_selects_what_is_shown(tmp_path):
+    """[analysis.treatments] show / regimen_labels / swimmer_max reach the report."""
+    import tomllib
+
+    from sarcohort.protocol.reader import parse_protocol
+    from sarcohort.report.treatment_tables import treatment_tables
+
+    doc = tomllib.loads((Path_ := __import__("pathlib").Path)(
+        "examples/reference-study/study.toml").read_text())
+    doc["analysis"]["treatments"] = {"show": ["responses"], "swimmer_max": 10,
+                                     "regimen_labels": {"sorafenib": "Sorafenib (TKI)"}}
+    study = parse_protocol(doc, Path_("examples/reference-study/study.toml"))
+    s = generate()
+    cohort = cohort_from_frames(s.patients, s.treatments, config=study.cohort_config,
+                                today="2024-01-01")
+    from sarcohort.analysis.runner import run_analysis
+
+    res = run_analysis(study, cohort)
+    tc = res.treatments
+    assert tc.show == ("responses",) and tc.lanes == () and tc.occupancy is not None
+    assert any(r.regimen == "Sorafenib (TKI)" for r in tc.regimens)
+    assert [t.key for t in treatment_tables(tc, res.meta)] == ["treatment_responses"]
+    doc["analysis"]["treatments"] = {"show": []}
+    none = run_analysis(parse_protocol(doc, Path_("examples/reference-study/study.toml")), cohort)
+    assert none.treatments is None

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sarcohort.protocol.options import TREATMENT_VIEWS, default_of
+
 __all__ = [
     "FlowStep",
     "CategoryCount",
@@ -398,7 +400,8 @@ class TreatmentCourse:
     lanes: tuple[SwimmerLane, ...]
     occupancy: LineOccupancy | None
     unnumbered_rows: int = 0
-    swimmer_max: int = 150
+    swimmer_max: int = default_of("analysis.treatments.swimmer_max")
+    show: tuple[str, ...] = TREATMENT_VIEWS
 
 
 @dataclass(frozen=True)

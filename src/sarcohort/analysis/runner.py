@@ -311,12 +311,13 @@ def _treatment_course(cohort: Cohort, study: Protocol,
     """The treatment course, when the data hold treatments (see :mod:`.treatments`)."""
     a = study.analysis
     treatments = cohort.treatments
-    if len(treatments) == 0 or "pseudo_id" not in treatments:
+    if not a.treatments.show or len(treatments) == 0 or "pseudo_id" not in treatments:
         return None
     course = treatment_course(
         cohort.patients, treatments, unit_days=a.unit_days, time_unit=a.time_unit,
-        conf_type=a.conf_type,
-        conf_level=a.conf_level, median_ci=a.median_ci)
+        conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+        regimen_labels=a.treatments.regimen_labels, swimmer_max=a.treatments.swimmer_max,
+        show=a.treatments.show)
     if course.unnumbered_rows:
         warnings_out.append(f"{course.unnumbered_rows} systemic treatment row(s) without a line "
                             "number are left out of the per-line tables and figures.")

@@ -34,14 +34,15 @@ from sarcohort.analysis.results import (
 from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.cohort.lines import RESPONSE_ORDER, treatment_lines
 from sarcohort.data.schema import DISEASE_CONTROL, LOCAL_KINDS, OBJECTIVE_RESPONSES
+from sarcohort.protocol.options import TREATMENT_VIEWS, default_of
 from sarcohort.stats.km import kaplan_meier
 from sarcohort.stats.proportions import proportion
 from sarcohort.stats.results import ConfType, MedianMethod
 
 __all__ = ["treatment_course", "SWIMMER_MAX"]
 
-#: Largest cohort drawn as one lane per patient.
-SWIMMER_MAX = 150
+#: Largest cohort drawn as one lane per patient (the protocol's default).
+SWIMMER_MAX: int = default_of("analysis.treatments.swimmer_max")
 
 
 def _share(k: int, n: int, conf_level: float) -> Share:
@@ -126,6 +127,7 @@ def treatment_course(
     times_at_risk: Sequence[float] | None = None,
     regimen_labels: Mapping[str, str] | None = None,
     swimmer_max: int = SWIMMER_MAX,
+    show: Sequence[str] = TREATMENT_VIEWS,
 ) -> TreatmentCourse:
     """Summarise the course of treatment of the analysed patients.
 
@@ -144,6 +146,8 @@ def treatment_course(
         Regimen as written -> label (merges spellings: ``"AP" = "doxorubicin + cisplatin"``).
     swimmer_max
         Largest cohort given one swimmer lane per patient.
+    show
+        The tables and figures the report shows (``[analysis.treatments] show``).
     """
     labels = dict(regimen_labels or {})
     lines, unnumbered = treatment_lines(patients, treatments)
@@ -202,4 +206,4 @@ def treatment_course(
         n_patients=n, n_no_systemic=n - len(systemic_patients & set(patients.index)),
         n_in_trial=len(trial_patients), local=local, regimens=tuple(regimens),
         lines=tuple(summaries), pfs_by_line=pfs_by_line, lanes=lanes, occupancy=occupancy,
-        unnumbered_rows=unnumbered, swimmer_max=swimmer_max)
+        unnumbered_rows=unnumbered, swimmer_max=swimmer_max, show=tuple(show))

@@ -66,6 +66,7 @@ __all__ = [
     "Section",
     "PROTOCOL",
     "COHORT_SECTIONS",
+    "TREATMENT_VIEWS",
     "option",
     "section",
     "default_of",
@@ -204,6 +205,10 @@ class Section:
 # --------------------------------------------------------------------------------------
 # the table
 # --------------------------------------------------------------------------------------
+#: What ``[analysis.treatments] show`` may name.
+TREATMENT_VIEWS: tuple[str, ...] = ("overview", "regimens", "responses", "swimmer",
+                                    "pfs_by_line")
+
 PROTOCOL = Section(
     name="",
     doc="sarcohort study protocol",
@@ -331,6 +336,19 @@ PROTOCOL = Section(
                     entries=Option("labels", "text", doc="display name"),
                     example_entries={"more_than_5_metastases": "More than 5 metastases",
                                      "early_metastasis": "Time to metastasis < 24 months"}),
+            Section("treatments", doc="the course of treatment after the first metastasis "
+                    "(from the treatments table)", options=(
+                Option("show", "names", TREATMENT_VIEWS,
+                       "tables and figures of the treatment course ([] shows none)",
+                       choices=TREATMENT_VIEWS),
+                Option("swimmer_max", "integer", 150,
+                       "largest cohort drawn as one swimmer lane per patient (larger: the share "
+                       "of patients on each line over time)", at_least=1, commented=True),
+            ), sections=(
+                Section("regimen_labels", doc="regimen as written = label shown (merges "
+                        "spellings)", entries=Option("regimen_labels", "text", doc="label"),
+                        example_entries={"AP": "doxorubicin + cisplatin"}, commented=True),
+            )),
         )),
         Section("report", doc="output", options=(
             Option("formats", "names", ("html", "docx", "xlsx", "csv"), "files written",

@@ -25,6 +25,7 @@ __all__ = [
     "EndpointsConfig",
     "AnalysisSpec",
     "MultivariableSpec",
+    "TreatmentsSpec",
     "ReportSpec",
     "SPECS",
     "DEFAULT_LABELS",
@@ -164,6 +165,15 @@ class MultivariableSpec:
 
 
 @dataclass(frozen=True)
+class TreatmentsSpec:
+    """``[analysis.treatments]``: what the report shows of the course of treatment."""
+
+    show: tuple[str, ...] = default_of("analysis.treatments.show")
+    swimmer_max: int = default_of("analysis.treatments.swimmer_max")
+    regimen_labels: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class AnalysisSpec:
     """``[analysis]``: what is analysed and how (see the option table for each key)."""
 
@@ -183,6 +193,7 @@ class AnalysisSpec:
     time_dependent: Mapping[str, str] = field(default_factory=dict)
     landmark_time: float | None = default_of("analysis.landmark_time")
     labels: Mapping[str, str] = field(default_factory=dict)
+    treatments: TreatmentsSpec = field(default_factory=TreatmentsSpec)
 
     @property
     def unit_days(self) -> float:
@@ -242,5 +253,6 @@ SPECS: dict[str, type] = {
     "endpoints": EndpointsConfig,
     "analysis": AnalysisSpec,
     "analysis.multivariable": MultivariableSpec,
+    "analysis.treatments": TreatmentsSpec,
     "report": ReportSpec,
 }

@@ -278,7 +278,7 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                     "leaves the dotted line suggests the effect changes over follow-up.",
                     e.name, "zph", (m, time_axis_label(results)))
     course = results.treatments
-    if course is not None and course.lines:
+    if course is not None and course.lines and "swimmer" in course.show:
         add("swimmer", (
             "Course of treatment of each patient from the first metastasis (pseudonymous "
             "ids), longest follow-up on top: bars are systemic lines, markers progressions, "
@@ -287,11 +287,11 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
             f"Share of the {course.n_patients} patients on each systemic line over time since "
             "the first metastasis (a lane per patient is drawn up to "
             f"{course.swimmer_max} patients)."), "treatments", "swimmer", course)
-        if course.pfs_by_line is not None and len(course.pfs_by_line.groups) > 0:
-            add("km_pfs_by_line", "Progression-free survival from the start of each systemic "
-                "line to progression on that line or death: Kaplan-Meier estimates; numbers "
-                "at risk below the time axis. Lines share patients: no test between them.",
-                "treatments", "km", course.pfs_by_line)
+    if course is not None and course.pfs_by_line is not None and "pfs_by_line" in course.show:
+        add("km_pfs_by_line", "Progression-free survival from the start of each systemic "
+            "line to progression on that line or death: Kaplan-Meier estimates; numbers "
+            "at risk below the time axis. Lines share patients: no test between them.",
+            "treatments", "km", course.pfs_by_line)
     return specs
 
 

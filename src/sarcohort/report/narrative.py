@@ -103,6 +103,18 @@ def methods(r: Results) -> str:
             "also estimated as a time-dependent covariate in a counting-process Cox model and in "
             f"a landmark analysis at {x.landmark_time:g} {unit}, which avoid the "
             "immortal-time bias of a baseline yes/no coding.")
+    course = r.treatments
+    if course is not None and course.lines and {"responses", "pfs_by_line"} & set(course.show):
+        parts.append(
+            "For each line of systemic treatment, the best response (RECIST, as recorded) "
+            "gave the objective response rate (complete or partial response) and the disease "
+            "control rate (adding stable disease) over all patients treated on the line, with "
+            f"exact Clopper-Pearson {ci_name(m.conf_level)}s. Progression-free survival on a "
+            "line ran from its start to progression on that line or death (censored at the "
+            "start of the next line when no progression was recorded), time to next treatment "
+            "to the next line or death, and duration of response from the first documented "
+            "response to progression or death; all were estimated with the Kaplan-Meier "
+            "method.")
     soft = dict(m.software)
     parts.append(
         f"Tests were two-sided. Analyses used sarcohort {m.sarcohort_version} (Python "

@@ -123,7 +123,9 @@ def treatment_tables(course: TreatmentCourse | None, meta: StudyMeta) -> list[Re
     """The treatment-course tables (none when the data hold no treatments)."""
     if course is None:
         return []
-    out = [_overview(course)]
-    if course.lines:
-        out += [_regimens(course), _responses(course, meta)]
+    out = [_overview(course)] if "overview" in course.show else []
+    if course.lines and "regimens" in course.show:
+        out.append(_regimens(course))
+    if course.lines and "responses" in course.show:
+        out.append(_responses(course, meta))
     return out
