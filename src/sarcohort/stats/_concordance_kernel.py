@@ -1,9 +1,11 @@
 """Compiled (numba) pair counting for Harrell's concordance, as survival's ``concordance3/4``.
 
 One pass over the rows in reverse time order with two Fenwick (binary indexed) trees over the
-ranks of the risk score: ``tree`` holds the case weights of the rows at risk (later exits,
-censorings at the same time, and for (start, stop] data rows already entered), ``dtree`` the
-weights of the events already counted. O(n log n) time, O(n) memory.
+ranks of the risk score, kept side by side (two columns) so that they share cache lines, and
+built over buckets of 16 ranks with exact per-rank sums inside a bucket (the trees stay in cache
+at n = 1e6). Column 0 holds the case weights of the rows at risk (later exits, censorings at the
+same time, and for (start, stop] data rows already entered), column 1 the weights of the events
+already counted. O(n log n) time, O(n) memory.
 
 Inputs (plain arrays, no pandas):
 
@@ -24,33 +26,41 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+_SHIFT = 4  # ranks are grouped in buckets of 16: a Fenwick tree over buckets, exact sums inside
+
 
 @njit(cache=True, inline="always")
-def _add(tree: np.ndarray, i: int, v: float) -> None:
-    k = i + 1
+def _add(tree: np.ndarray, point: np.ndarray, c: int, i: int, v: float) -> None:  # pragma: no cover
+    point[i, c] += v
+    k = (i >> _SHIFT) + 1
     n = tree.shape[0]
     while k <= n:
-        tree[k - 1] += v
+        tree[k - 1, c] += v
         k += k & (-k)
 
 
 @njit(cache=True, inline="always")
-def _below(tree: np.ndarray, i: int) -> float:
-    """Sum over ranks < i."""
+def _below(tree: np.ndarray, point: np.ndarray, c: int, i: int) -> float:  # pragma: no cover
+    """Sum over ranks < i: whole buckets from the tree, the rest of i's bucket from ``point``."""
     s = 0.0
-    k = i
+    k = i >> _SHIFT
+    for j in range(k << _SHIFT, i):
+        s += point[j, c]
     while k > 0:
-        s += tree[k - 1]
+        s += tree[k - 1, c]
         k -= k & (-k)
     return s
 
 
 @njit(cache=True, inline="always")
-def _clear(tree: np.ndarray, i: int) -> None:
-    k = i + 1
+def _clear(tree: np.ndarray, point: np.ndarray, i: int) -> None:  # pragma: no cover
+    point[i, 0] = 0.0
+    point[i, 1] = 0.0
+    k = (i >> _SHIFT) + 1
     n = tree.shape[0]
     while k <= n:
-        tree[k - 1] = 0.0
+        tree[k - 1, 0] = 0.0
+        tree[k - 1, 1] = 0.0
         k += k & (-k)
 
 
@@ -60,10 +70,11 @@ def concordance_counts(order, sbounds, stop, event, rank, wt, entry, eorder, nra
     counts = np.zeros(5)
     infl = np.zeros((n, 3))
     snap = np.zeros((n, 3))  # event-tree sums when the row entered the risk tree
-    tree = np.zeros(nrank)  # weights of rows at risk, by rank
-    point = np.zeros(nrank)  # the same, per rank (exact tied sums)
-    dtree = np.zeros(nrank)  # weights of events already processed, by rank
-    dpoint = np.zeros(nrank)
+    nb = (nrank >> _SHIFT) + 1
+    # column 0: weights of the rows at risk; column 1: of the events already processed
+    # (side by side, so that the two trees share cache lines)
+    tree = np.zeros((nb, 2))  # by bucket of ranks (Fenwick)
+    point = np.zeros((nrank, 2))  # per rank
     inside = np.zeros(n, dtype=np.uint8)
     has_entry = entry.shape[0] > 0
     bufr = np.empty(n, dtype=np.int64)
@@ -82,25 +93,23 @@ def concordance_counts(order, sbounds, stop, event, rank, wt, entry, eorder, nra
                     e += 1
                     if inside[j]:
                         r = rank[j]
-                        below = _below(dtree, r)
-                        eq = dpoint[r]
+                        below = _below(tree, point, 1, r)
+                        eq = point[r, 1]
                         infl[j, 0] += dtotal - below - eq - snap[j, 0]
                         infl[j, 1] += below - snap[j, 1]
                         infl[j, 2] += eq - snap[j, 2]
-                        _add(tree, r, -wt[j])
-                        point[r] -= wt[j]
+                        _add(tree, point, 0, r, -wt[j])
                         total -= wt[j]
                         inside[j] = 0
             # censored rows at t join the risk set of the events at t
             while i < b and stop[order[i]] == t and not event[order[i]]:
                 j = order[i]
                 r = rank[j]
-                below = _below(dtree, r)
-                snap[j, 0] = dtotal - below - dpoint[r]
+                below = _below(tree, point, 1, r)
+                snap[j, 0] = dtotal - below - point[r, 1]
                 snap[j, 1] = below
-                snap[j, 2] = dpoint[r]
-                _add(tree, r, wt[j])
-                point[r] += wt[j]
+                snap[j, 2] = point[r, 1]
+                _add(tree, point, 0, r, wt[j])
                 total += wt[j]
                 inside[j] = 1
                 i += 1
@@ -113,8 +122,8 @@ def concordance_counts(order, sbounds, stop, event, rank, wt, entry, eorder, nra
             for k in range(d0, i):  # events at t against the rows at risk after them
                 j = order[k]
                 r = rank[j]
-                less = _below(tree, r)
-                eq = point[r]
+                less = _below(tree, point, 0, r)
+                eq = point[r, 0]
                 more = total - less - eq
                 infl[j, 0] += less
                 infl[j, 1] += more
@@ -148,18 +157,16 @@ def concordance_counts(order, sbounds, stop, event, rank, wt, entry, eorder, nra
             for k in range(d0, i):  # count the events, then let them join the risk set
                 j = order[k]
                 r = rank[j]
-                _add(dtree, r, wt[j])
-                dpoint[r] += wt[j]
+                _add(tree, point, 1, r, wt[j])
                 dtotal += wt[j]
             for k in range(d0, i):
                 j = order[k]
                 r = rank[j]
-                below = _below(dtree, r)
-                snap[j, 0] = dtotal - below - dpoint[r]
+                below = _below(tree, point, 1, r)
+                snap[j, 0] = dtotal - below - point[r, 1]
                 snap[j, 1] = below
-                snap[j, 2] = dpoint[r]
-                _add(tree, r, wt[j])
-                point[r] += wt[j]
+                snap[j, 2] = point[r, 1]
+                _add(tree, point, 0, r, wt[j])
                 total += wt[j]
                 inside[j] = 1
         # end of the stratum: close the rows still at risk, then clear both trees exactly
@@ -167,16 +174,13 @@ def concordance_counts(order, sbounds, stop, event, rank, wt, entry, eorder, nra
             j = order[k]
             r = rank[j]
             if inside[j]:
-                below = _below(dtree, r)
-                eq = dpoint[r]
+                below = _below(tree, point, 1, r)
+                eq = point[r, 1]
                 infl[j, 0] += dtotal - below - eq - snap[j, 0]
                 infl[j, 1] += below - snap[j, 1]
                 infl[j, 2] += eq - snap[j, 2]
                 inside[j] = 0
         for k in range(a, b):
             r = rank[order[k]]
-            _clear(tree, r)
-            _clear(dtree, r)
-            point[r] = 0.0
-            dpoint[r] = 0.0
+            _clear(tree, point, r)
     return counts, infl

@@ -400,7 +400,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
 
             nr, final = N.newton(cs, max_iter=max_iter, evaluator=exact_evaluator(cs))
         else:
-            nr, final = N.newton(cs, max_iter=max_iter)
+            nr, final = N.newton(cs, max_iter=max_iter, evaluator=N.compiled_evaluator(cs) or K.evaluate)
     except N.SingularInformation:
         _check_rank(cs.X, names)  # names the constant or collinear covariate
         raise InputError("the covariates carry no information at the event times (e.g. a covariate "
@@ -425,6 +425,8 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         from sarcohort.stats.cox_residuals import score_sorted
 
         cw = cs.cw
+        if not isinstance(final, K.Evaluation):  # the compiled kernel keeps no per-time pieces
+            final = K.evaluate(cs, beta, info=False)
         sc = score_sorted(cs, final)
         if cw is not None:
             sc = sc * cw[:, None]
@@ -454,7 +456,8 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     state = CoxState(setup=cs, beta=beta, design=design, cluster=cluster, strata_labels=tuple(strata_labels),
                      strata_names=tuple(strata_names), strata_levels=tuple(strata_levels),
                      offset_mean=float(np.mean(offset)) if offset is not None else 0.0,
-                     has_offset=offset is not None, offset_expr=offset_expr, final_evaluation=final)
+                     has_offset=offset is not None, offset_expr=offset_expr,
+                     final_evaluation=final if isinstance(final, K.Evaluation) else None)
     return CoxResult(
         terms=tuple(names), coef=beta, se=se, robust_se=robust_se, hr=hr, hr_lower=lo, hr_upper=hi,
         z=z, p=pv, var=var, naive_var=naive_var, n=int(n), n_event=int(ev.sum()),

@@ -15,7 +15,7 @@ import numpy as np
 
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
 
-__all__ = ["NewtonResult", "SingularInformation", "check_information", "newton"]
+__all__ = ["NewtonResult", "SingularInformation", "Step", "check_information", "compiled_evaluator", "newton"]
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,46 @@ class NewtonResult:
     infinite: np.ndarray  # bool per coefficient: monotone likelihood suspected (R's rule)
     u_init: np.ndarray
     imat_init: np.ndarray
+
+
+@dataclass(frozen=True)
+class Step:
+    """What a Newton step needs from an evaluation (the compiled kernel returns only this)."""
+
+    beta: np.ndarray
+    loglik: float
+    u: np.ndarray
+    imat: np.ndarray | None
+
+
+def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
+    """The compiled one-pass kernel (:mod:`sarcohort.stats._cox_jit`) as an evaluator for
+    :func:`newton`, or None when numba cannot be imported."""
+    try:
+        from sarcohort.stats._cox_jit import cox_pass
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return None
+    n = cs.n
+    cw = np.ones(n) if cs.cw is None else np.ascontiguousarray(cs.cw)
+    event = cs.event.view(np.uint8)
+    strata = np.ascontiguousarray(cs.strata, dtype=np.int64)
+    efron = cs.method == "efron"
+    if cs.entry is None:
+        entry = np.zeros(0)
+        e_order = np.zeros(0, dtype=np.int64)
+    else:
+        entry = cs.entry
+        e_order = np.lexsort((-entry, -strata)).astype(np.int64)
+    offset = np.ascontiguousarray(cs.offset, dtype=float)
+
+    def _eval(setup: CoxSetup, beta: np.ndarray, *, info: bool = True) -> Step:
+        b = np.ascontiguousarray(beta, dtype=float)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            loglik, u, imat = cox_pass(setup.XT, b, offset, cw, event, setup.stop, strata, efron, entry, e_order,
+                                       info)
+        return Step(b.copy(), float(loglik), u, imat if info else None)
+
+    return _eval
 
 
 class SingularInformation(np.linalg.LinAlgError):
@@ -50,7 +90,7 @@ def check_information(imat: np.ndarray, toler: float = 1e-12) -> None:
         raise SingularInformation("information matrix is singular")
 
 
-def _info(ev: Evaluation) -> np.ndarray:
+def _info(ev: Evaluation | Step) -> np.ndarray:
     if ev.imat is None:  # evaluators called by newton always compute it
         raise RuntimeError("the evaluation has no information matrix")
     return ev.imat
@@ -76,8 +116,8 @@ def newton(
     max_iter: int = 30,
     eps: float = 1e-9,
     step_tol: float = 1e-10,
-    evaluator: Callable[..., Evaluation] = evaluate,
-) -> tuple[NewtonResult, Evaluation]:
+    evaluator: Callable[..., Evaluation | Step] = evaluate,
+) -> tuple[NewtonResult, Evaluation | Step]:
     """Newton-Raphson with step-halving, as R's ``coxfit6``, converged tighter than R.
 
     As R: start at ``init`` (0), halve the step while the log-likelihood decreases, stop when

@@ -1,0 +1,163 @@
+"""Compiled (numba) Cox partial likelihood: one pass over the sorted rows per Newton step.
+
+This is the kernel that :func:`sarcohort.stats.cox_newton.newton` calls at every iteration
+when numba is available (imported lazily, compiled once and cached on disk); the numpy
+evaluation of :mod:`sarcohort.stats._cox_kernel` stays for the per-time pieces the follow-up
+quantities need (residuals, baseline hazard, predictions) and as the fallback without numba.
+
+Kernel API (:func:`cox_pass`), all arrays from :class:`sarcohort.stats._cox_kernel.CoxSetup`:
+
+Inputs
+    ``XT`` (p, n) centred covariates of the sorted rows (sorted by stratum, stop time, deaths
+    first); ``beta`` (p); ``offset`` (n, zeros when none); ``cw`` (n case weights, ones when
+    none); ``event`` (n, uint8); ``stop`` (n); ``strata`` (n, int64, nondecreasing);
+    ``efron`` (bool); ``entry`` (n, or empty for right-censored data) and ``e_order``
+    (int64: the rows by stratum descending, then entry descending; empty without entry);
+    ``want_info`` (bool: compute the information matrix).
+Outputs
+    ``loglik`` (float), ``u`` (p score vector), ``imat`` (p, p information; zeros unless
+    ``want_info``).
+
+The rows are visited from the last to the first. The risk-set sums ``S0 = sum w``,
+``S1 = sum w x`` and ``S2 = sum w x x'`` (``w = cw exp(x'b + offset)``) grow as rows are
+added at their stop time and, for (start, stop] data, shrink when the pass reaches a row's
+entry time (``entry >= t``: not at risk at t). At each event time with d deaths (death sums
+``D0, D1, D2``, death weight ``wd``) Efron's terms for k = 0..d-1 use
+``S - (k/d) D`` with multiplier ``wd/d`` (Breslow: one term, ``k = 0``, multiplier ``wd``);
+this is survival's ``coxfit6``/``agfit4`` arithmetic in one pass, without the n x m structures.
+Strata restart the sums. Other helpers (Firth, bootstrap refits) can call :func:`cox_pass`
+directly with their own ``beta``, ``offset`` or ``cw``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, want_info):  # pragma: no cover
+    p, n = XT.shape
+    has_entry = entry.shape[0] > 0
+    loglik = 0.0
+    u = np.zeros(p)
+    imat = np.zeros((p, p))
+    S1 = np.zeros(p)
+    npk = p * p
+    S2 = np.zeros(npk)  # full p x p, row-major (the inner loops run over whole rows: SIMD)
+    D1 = np.zeros(p)
+    D2 = np.zeros(npk)
+    x = np.zeros(p)
+    wx = np.zeros(p)
+    wrow = np.empty(n)  # each row's weight, kept for its removal at entry (counting process)
+    S0 = 0.0
+    ep = 0
+    i = n - 1
+    cur = -1 if n == 0 else strata[n - 1]
+    while i >= 0:
+        s = strata[i]
+        if s != cur:  # a new stratum: the risk set starts empty
+            cur = s
+            S0 = 0.0
+            for a in range(p):
+                S1[a] = 0.0
+            for q in range(npk):
+                S2[q] = 0.0
+        t = stop[i]
+        if has_entry:
+            while ep < n and strata[e_order[ep]] > s:
+                ep += 1
+            while ep < n and strata[e_order[ep]] == s and entry[e_order[ep]] >= t:
+                j = e_order[ep]
+                ep += 1
+                w = wrow[j]
+                S0 -= w
+                for a in range(p):
+                    x[a] = XT[a, j]
+                for a in range(p):
+                    wa = w * x[a]
+                    S1[a] -= wa
+                    if want_info:
+                        for b in range(p):
+                            S2[a * p + b] -= wa * x[b]
+        # the rows at (stratum, t): censored ones come last in the sorted order, deaths first
+        nd = 0
+        wd = 0.0
+        D0 = 0.0
+        while i >= 0 and stop[i] == t and strata[i] == s:
+            eta = offset[i]
+            for a in range(p):
+                x[a] = XT[a, i]
+                eta += x[a] * beta[a]
+            w = cw[i] * math.exp(eta)
+            wrow[i] = w
+            S0 += w
+            for a in range(p):
+                wx[a] = w * x[a]
+                S1[a] += wx[a]
+            if want_info:
+                for a in range(p):
+                    wa = wx[a]
+                    for b in range(p):
+                        S2[a * p + b] += wa * x[b]
+            if event[i]:
+                if nd == 0:
+                    D0 = 0.0
+                    for a in range(p):
+                        D1[a] = 0.0
+                    for q in range(npk):
+                        D2[q] = 0.0
+                nd += 1
+                wd += cw[i]
+                loglik += cw[i] * eta
+                D0 += w
+                for a in range(p):
+                    u[a] += cw[i] * x[a]
+                    D1[a] += wx[a]
+                if want_info and efron:
+                    for a in range(p):
+                        wa = wx[a]
+                        for b in range(p):
+                            D2[a * p + b] += wa * x[b]
+            i -= 1
+        if nd == 0:
+            continue
+        # Efron: sum over k of the terms with den_k = S0 - (k/d) D0, by five scalar sums
+        # (c0 = sum 1/den, c1 = sum f/den, q0 = sum 1/den^2, q1 = sum f/den^2, q2 = sum f^2/den^2)
+        terms = nd if efron and nd > 1 else 1
+        mult = wd / terms
+        c0 = 0.0
+        c1 = 0.0
+        q0 = 0.0
+        q1 = 0.0
+        q2 = 0.0
+        for k in range(terms):
+            f = k / nd
+            den = S0 - f * D0
+            inv = 1.0 / den
+            loglik -= mult * math.log(den)
+            c0 += inv
+            c1 += f * inv
+            inv2 = inv * inv
+            q0 += inv2
+            q1 += f * inv2
+            q2 += f * f * inv2
+        c0 *= mult
+        c1 *= mult
+        q0 *= mult
+        q1 *= mult
+        q2 *= mult
+        for a in range(p):
+            u[a] -= S1[a] * c0 - D1[a] * c1
+        if want_info:
+            for a in range(p):
+                for b in range(a, p):
+                    q = a * p + b
+                    imat[a, b] += (S2[q] * c0 - D2[q] * c1 - S1[a] * S1[b] * q0
+                                   + (S1[a] * D1[b] + D1[a] * S1[b]) * q1 - D1[a] * D1[b] * q2)
+    for a in range(p):
+        for b in range(a):
+            imat[a, b] = imat[b, a]
+    return loglik, u, imat
