@@ -118,9 +118,8 @@ def logrank(
     Notes
     -----
     With fewer than two groups having ``expected > 0`` there is no test: R returns
-    ``chisq = 0`` and, through ``pchisq(0, 0)``, ``p = 0``; sarcohort returns
-    ``chisq = 0`` and ``p = NaN`` (deliberate: a p-value of 0 would read as strong
-    evidence).
+    ``chisq = 0`` and, through ``pchisq(0, 0, lower.tail = FALSE)``, ``p = 1``; sarcohort
+    returns ``chisq = 0`` and ``p = NaN`` (deliberate: there is no test to report).
     """
     try:
         rho = float(rho)
