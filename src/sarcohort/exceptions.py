@@ -15,6 +15,7 @@ __all__ = [
     "FormulaError",
     "SchemaError",
     "ProtocolError",
+    "OutputError",
     "ConvergenceWarning",
     "DataQualityWarning",
 ]
@@ -81,6 +82,11 @@ class SchemaError(InputError):
 
 class ProtocolError(InputError):
     """A study protocol (study.toml) with unknown keys, wrong types or bad values."""
+
+
+class OutputError(InputError):
+    """An output path that cannot be used: it exists (no ``--force``), it is one of the
+    command's inputs, or it is a folder of files sarcohort did not write."""
 
 
 class ConvergenceWarning(UserWarning):

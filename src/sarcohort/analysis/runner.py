@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
 import json
 import platform
 from collections.abc import Callable, Iterable
@@ -12,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sarcohort._clock import now_utc
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
@@ -289,7 +289,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     meta = StudyMeta(
         title=study.title, protocol_version=study.version, sarcohort_version=sarcohort_version(),
         protocol_hash=study.protocol_hash,
-        created_utc=_dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        created_utc=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
         time_unit=a.time_unit, conf_level=a.conf_level, conf_type=a.conf_type,
         median_ci=a.median_ci, group=a.group, group_label=label(a.group) if a.group else None,
         software=software_versions(), ties=a.ties, continuous_test=a.continuous_test,

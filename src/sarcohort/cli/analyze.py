@@ -53,7 +53,7 @@ def _check_sources(study: Any) -> None:
 
 def run(
     protocol: Annotated[Path, typer.Argument(help="The study protocol (study.toml); `sarcohort init` writes an example.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json.")] = Path("report"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json: new, empty, or an earlier report, which is replaced whole (never a folder of other files).")] = Path("report"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
@@ -63,7 +63,7 @@ def run(
     failed (the message says which file, row, column or key); 2: usage error (missing
     protocol, bad key in it).
     """
-    from sarcohort.exceptions import InputError, ProtocolError
+    from sarcohort.exceptions import InputError, OutputError, ProtocolError
     from sarcohort.study import Study
 
     if not protocol.is_file():
@@ -75,11 +75,18 @@ def run(
         paths, clean = analyze(study, out, quiet=quiet)
     except ProtocolError as exc:
         raise _fail(f"{protocol}: {exc}", 2) from None
+    except OutputError as exc:
+        raise _fail(f"--out {exc}", 2) from None
     except InputError as exc:
         raise _fail(str(exc), 1) from None
     except OSError as exc:
-        raise _fail(f"cannot write the report to {out}: {exc}", 1) from None
+        raise _fail(f"cannot write the report to {out}: {exc.strerror or exc}"
+                    + ("; the previous report there is unchanged" if out.is_dir() else ""),
+                    1) from None
     main = paths.get("html") or paths.get("json")
-    typer.echo(f"Report written to {main} ({time.perf_counter() - t0:.1f} s)")
+    if quiet:
+        typer.echo(str(main))
+    else:
+        typer.echo(f"Report written to {main} ({time.perf_counter() - t0:.1f} s)")
     if not clean:  # scripts can rely on it: 0 only when the data were clean
         raise typer.Exit(1)

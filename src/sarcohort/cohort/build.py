@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sarcohort._clock import now_utc
 from sarcohort.cohort.cohort import Cohort
 from sarcohort.cohort.derived import evaluate_derived
 from sarcohort.cohort.endpoints import overall_survival, progression_free_survival
@@ -134,7 +134,7 @@ def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.Data
         "format": "sarcohort-cohort",
         "format_version": 1,
         "sarcohort_version": __version__,
-        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "created_utc": now_utc().isoformat(timespec="seconds"),
         "sources": list(checked.sources),
         "protocol": protocol,
         "config": config.to_dict(),

@@ -45,7 +45,10 @@ def write(
     results
         :class:`~sarcohort.analysis.results.Results` (or the path of a ``results.json``).
     out_dir
-        Folder to write to (created if needed).
+        The report folder: new, empty, or an earlier sarcohort report, which is replaced
+        whole (only the files its manifest lists are deleted; see
+        :mod:`sarcohort.report.output`). A killed or failing run leaves the earlier
+        report as it was.
     extra_sections
         Sections the caller adds after the analyses, rendered like the others in
         HTML, Word and Excel: ``{title: DataFrame | str}``, a list of
@@ -60,17 +63,32 @@ def write(
     -------
     dict
         ``{"html", "docx", "xlsx", "json", "csv_dir", "figures_dir"}`` -> path (those written).
+
+    Raises
+    ------
+    OutputError
+        ``out_dir`` holds files sarcohort did not write; nothing is written.
     """
     from sarcohort.analysis.results import Results
-    from sarcohort.report.figures import plan, start
-    from sarcohort.report.sections import normalise_extra, outline
-    from sarcohort.report.tables import ReportTable
+    from sarcohort.report.output import staged
 
     if not isinstance(results, Results):
         results = Results.from_json(Path(results))
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    _remove_previous_outputs(out)
+    with staged(out, sarcohort_version=results.meta.sarcohort_version) as stage:
+        written = _write_into(stage, results, extra_sections=extra_sections, formats=formats,
+                              figure_formats=figure_formats, dpi=dpi,
+                              factor_figures=factor_figures, title=title)
+    return {key: out / path.relative_to(stage) for key, path in written.items()}
+
+
+def _write_into(out: Path, results: Any, *, extra_sections: Any, formats: tuple[str, ...] | None,
+                figure_formats: tuple[str, ...] | None, dpi: int | None,
+                factor_figures: bool | None, title: str | None) -> dict[str, Path]:
+    """Write every output into the (new, empty) folder ``out``."""
+    from sarcohort.report.figures import plan, start
+    from sarcohort.report.sections import normalise_extra
+
     opts = dict(results.meta.report_options or {})
     formats = tuple(formats or opts.get("formats") or ("html", "docx", "xlsx", "csv"))
     figure_formats = tuple(figure_formats or opts.get("figure_formats") or ("svg", "png"))
@@ -83,6 +101,19 @@ def write(
     paths: dict[str, Path] = {}
     specs = plan(results, out, formats=figure_formats, dpi=dpi, factor_figures=factor_figures)
     pending = start(specs)  # figures render in worker processes meanwhile
+    try:
+        return _write_files(out, paths, pending, results, extra, formats, title)
+    except BaseException:
+        pending.cancel()  # no worker may write into a folder being removed
+        raise
+
+
+def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, extra: Any,
+                 formats: tuple[str, ...], title: str) -> dict[str, Path]:
+    from sarcohort.report.sections import outline
+    from sarcohort.report.tables import ReportTable
+
+    specs = pending.specs
     paths["figures_dir"] = out / "figures"
     sections = outline(results, specs, extra)
     tables: list[ReportTable] = [it.table for s in sections for it in s.items
@@ -109,11 +140,3 @@ def write(
         paths["html"] = write_html(out / "report.html", results, sections, figures, title)
     return paths
 
-
-def _remove_previous_outputs(out: Path) -> None:
-    """Remove the figures and CSVs an earlier report wrote in ``out``, so that a report
-    never mixes files of two runs (other files in the folder are left alone)."""
-    for folder, suffixes in (("figures", {".svg", ".png"}), ("csv", {".csv"})):
-        for old in (out / folder).glob("*"):
-            if old.is_file() and old.suffix in suffixes:
-                old.unlink()

@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from sarcohort.analysis.results import Results
+from sarcohort.data.printable import printable
+from sarcohort.report._stamp import document_time, fix_zip_times
 from sarcohort.report.narrative import methods, results_text
 from sarcohort.report.sections import Section
 
-__all__ = ["write_docx"]
+__all__ = ["write_docx", "CORE_PROPERTY_MAX"]
+
+#: Word refuses core properties (title, subject...) longer than this
+CORE_PROPERTY_MAX = 255
 
 
 def _border(cell: Any, **edges: str) -> None:
@@ -109,10 +114,15 @@ def write_docx(path: Path, results: Results, sections: Sequence[Section], title:
     style = doc.styles["Normal"]
     style.font.name = "Arial"
     style.font.size = Pt(10)
-    doc.core_properties.title = title or results.meta.title
-    doc.core_properties.author = "sarcohort"
-    doc.core_properties.comments = f"sarcohort {results.meta.sarcohort_version}"
-    doc.add_heading(title or results.meta.title, level=1)
+    title = printable(title or results.meta.title)
+    props = doc.core_properties
+    props.title = title[:CORE_PROPERTY_MAX]  # Word's limit on a core property
+    props.author = "sarcohort"
+    props.last_modified_by = "sarcohort"
+    props.comments = f"sarcohort {results.meta.sarcohort_version}"
+    props.created = props.modified = props.last_printed = document_time()
+    props.revision = 1
+    doc.add_heading(title, level=1)
     doc.add_heading("Statistical methods", level=2)
     doc.add_paragraph(methods(results))
     doc.add_heading("Results", level=2)
@@ -133,4 +143,5 @@ def write_docx(path: Path, results: Results, sections: Sequence[Section], title:
                 for para in it.paragraphs:
                     doc.add_paragraph(para)
     doc.save(str(path))
+    fix_zip_times(path)
     return path

@@ -130,6 +130,18 @@ class Pending:
         self._async = async_result
         self._pool = pool
 
+    @property
+    def specs(self) -> list[FigureSpec]:
+        """The figures being rendered."""
+        return self._specs
+
+    def cancel(self) -> None:
+        """Stop the workers now (nothing more is written); safe to call twice."""
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = self._async = None
+
     def result(self) -> list[Figure]:
         """Wait for the figures (rendering them here if no worker does)."""
         done = None
@@ -138,7 +150,10 @@ class Pending:
                 done = self._async.get()
             except Exception:  # noqa: BLE001 - a failed worker: render here instead
                 done = None
-            finally:
+            except BaseException:  # Ctrl-C: stop the workers, write nothing more
+                self.cancel()
+                raise
+            if self._pool is not None:
                 self._pool.close()
                 self._pool.join()
         if done is None:
@@ -150,8 +165,21 @@ class Pending:
 _PREPARED: Any = None  # a pool started by prepare(), used by the next start()
 
 
+def _quiet_worker() -> None:
+    """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers), so a
+    worker neither dies with a traceback of its own nor leaves a half-written figure."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _warm_worker() -> None:
+    _quiet_worker()
+    _warm()
+
+
 def _warm() -> None:
-    """Worker initialiser: import and set up matplotlib and the plotting modules."""
+    """Import and set up matplotlib and the plotting modules."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -188,7 +216,7 @@ def prepare(workers: int | None = None) -> bool:
     if workers < 2 or not _can_fork():
         return False
     try:
-        _PREPARED = mp.get_context("fork").Pool(workers, initializer=_warm)
+        _PREPARED = mp.get_context("fork").Pool(workers, initializer=_warm_worker)
     except Exception:  # noqa: BLE001 - no /dev/shm or no fork: figures render here later
         return False
     return True
@@ -213,7 +241,7 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
         try:
-            pool = mp.get_context("fork").Pool(workers)
+            pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker)
         except Exception:  # noqa: BLE001 - e.g. no /dev/shm in a sandbox: render serially
             pool = None
     if pool is not None:

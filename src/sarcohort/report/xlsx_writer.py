@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from sarcohort.report._stamp import document_time, fix_zip_times
 from sarcohort.report.safe import neutralise, safe_frame, safe_name
 from sarcohort.report.tables import ReportTable
 
@@ -74,8 +75,10 @@ def write_xlsx(path: Path, tables: Sequence[ReportTable]) -> Path:
             width = max([len(str(col)) * 0.8] + [len(str(v)) for v in frame.iloc[:, j - 1]])
             ws.column_dimensions[ws.cell(row=3, column=j).column_letter].width = min(60, width + 2)
         ws.freeze_panes = "B4"
-    wb.properties.creator = "sarcohort"
+    wb.properties.creator = wb.properties.lastModifiedBy = "sarcohort"
+    wb.properties.created = wb.properties.modified = document_time()
     wb.save(str(path))
+    fix_zip_times(path)
     return path
 
 
