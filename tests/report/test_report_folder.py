@@ -164,10 +164,10 @@ def test_a_kill_at_every_step_of_the_swap(tmp_path, monkeypatch, exchange):
     for k in range(100):
         calls = {"n": 0}
 
-        def step(real):
+        def step(real, calls=calls, kill_at=k + 1):
             def wrapped(*args, **kwargs):
                 calls["n"] += 1
-                if calls["n"] == k + 1:
+                if calls["n"] == kill_at:
                     raise Killed
                 return real(*args, **kwargs)
             return wrapped
