@@ -33,6 +33,7 @@ from sarcohort.stats import _cox_kernel as K
 from sarcohort.stats import cox_newton as N
 from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
 from sarcohort.stats.results import Ties
+from sarcohort.stats.survdata import SurvivalData, numeric_array, refuse_missing
 
 __all__ = ["cox", "CoxResult"]
 
@@ -55,7 +56,9 @@ def _wald(var: np.ndarray, b: np.ndarray) -> float:
 def _codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
     arr = np.asarray(values)
     if arr.ndim != 1 or arr.shape[0] != n:
-        raise InputError(f"must have one value per row ({n})", argument=argument, value=arr.shape)
+        raise InputError(f"shape {arr.shape} does not match the {n} times", argument=argument,
+                         fix="pass one value per row")
+    refuse_missing(arr, argument)
     if arr.dtype.kind in "iu" and arr.size and arr.min() >= 0 and arr.max() < 2 * n + 2:
         uniq, codes = np.unique(arr, return_inverse=True)
     else:
@@ -73,32 +76,6 @@ def _float(values: Any, argument: str, n: int | None) -> np.ndarray:
     if n is not None and arr.shape[0] != n:
         raise InputError(f"must have one value per row ({n} rows)", argument=argument, value=arr.shape[0])
     return arr
-
-
-def _event(values: Any, n: int) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.dtype == bool:
-        ev = arr
-    else:
-        from sarcohort.stats.survdata import normalize_event
-
-        num = np.asarray(arr, dtype=float) if arr.dtype.kind in "iuf" else None
-        if num is not None and np.isnan(num).any():
-            ev = np.zeros(n, dtype=bool)
-            ok = ~np.isnan(num)
-            ev[ok] = normalize_event(num[ok])
-            return ev
-        ev = normalize_event(arr)
-    if ev.shape[0] != n:
-        raise InputError(f"must have one value per row ({n} rows)", argument="event", value=ev.shape[0])
-    return ev
-
-
-def _event_missing(values: Any) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "f":
-        return np.isnan(arr)
-    return np.zeros(arr.shape[0], dtype=bool)
 
 
 def cox(
@@ -188,72 +165,52 @@ def cox(
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
                 conf_level, max_iter, timefix, firth=False) -> CoxResult:
+    """The array form: every array checked by the one validator (:mod:`.survdata`), so that a
+    missing or bad value gets the answer ``kaplan_meier`` and ``logrank`` give (no row is
+    silently dropped; the formula form applies R's ``na.omit``)."""
     if event is None or X is None:
         raise InputError("arrays need time, event and X", argument="event" if event is None else "X",
                          fix="call cox(time, event, X) or cox('Surv(time, status) ~ ...', data=df)")
-    t = _float(time, "time", None).reshape(-1)
-    n = t.shape[0]
-    if n == 0:
-        raise InputError("no observations", argument="time", fix="pass at least one row")
+    surv = SurvivalData.from_arrays(time, event, entry)
+    n = surv.n
+    t, ev, en = np.array(surv.time), np.array(surv.event), (
+        None if surv.entry is None else np.array(surv.entry))
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         if names is None:
             names = [str(c) for c in X.columns]
         if any(not (np.issubdtype(dt, np.number) or np.issubdtype(dt, np.bool_)) for dt in X.dtypes):
             from sarcohort.stats.design import build_design
 
+            for c in X.columns:
+                refuse_missing(X[c].to_numpy(), f"X[{c!r}]")
             design = build_design([(str(c),) for c in X.columns], X)
             Xa, names = design.X, list(design.columns)
         else:
             Xa = X.to_numpy(dtype=float)
     else:
-        Xa = _float(X, "X", None)
-    if Xa.ndim == 1:
-        Xa = Xa[:, None]
-    if Xa.shape[0] != n:
-        raise InputError(f"must have one row per observation ({n})", argument="X", value=Xa.shape)
-    p = Xa.shape[1]
+        Xa = X
+    p = np.shape(Xa)[1] if np.ndim(Xa) == 2 else 1
     if names is None:
         names = [f"x{j + 1}" for j in range(p)]
     names = tuple(str(s) for s in names)
     if len(names) != p:
         raise InputError(f"needs one name per column of X ({p})", argument="names", value=len(names))
-    missing = _event_missing(event)
-    if np.isnan(t.sum()):  # one pass when nothing is missing (the usual case)
-        missing |= np.isnan(t)
-    if Xa.size and np.isnan(Xa.sum()):
-        missing |= np.isnan(Xa).any(axis=1)
-    en = off = wt = None
-    if entry is not None:
-        en = _float(entry, "entry", n)
-        missing |= np.isnan(en)
-    if offset is not None:
-        off = _float(offset, "offset", n)
-        missing |= np.isnan(off)
-    if weights is not None:
-        wt = _float(weights, "weights", n)
-        missing |= np.isnan(wt)
-    ev = _event(event, n)
+    Xa = numeric_array(Xa, "X", n, columns=p, names=names)
+    off = None if offset is None else numeric_array(offset, "offset", n)
+    wt = None if weights is None else numeric_array(weights, "weights", n)
     strata_codes: np.ndarray | None = None
     strata_labels: tuple[str, ...] = ()
     if strata is not None:
-        sv = np.asarray(strata)
-        if sv.dtype.kind == "f":
-            missing |= np.isnan(sv)
-        strata_codes, strata_labels = _codes(np.where(missing, sv[~missing][0] if (~missing).any() else 0, sv)
-                                             if sv.dtype.kind == "f" else sv, "strata", n)
+        strata_codes, strata_labels = _codes(strata, "strata", n)
     cl = None
     if cluster is not None:
         cl = _codes(cluster, "cluster", n)[0]
-    n_missing = int(missing.sum())
-    if n_missing:
-        t, ev, Xa, en, off, wt, cl, strata_codes = _rows(~missing, t, ev, Xa, en, off, wt, cl,
-                                                          strata_codes)
     _check_times(t, en, wt)
     if timefix:
         t, en = _timefix(t, en)
     return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
                 ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
-                offset=off, weights=wt, robust=robust, n_missing=n_missing, conf_level=conf_level,
+                offset=off, weights=wt, robust=robust, n_missing=0, conf_level=conf_level,
                 max_iter=max_iter, design=None, firth=firth)
 
 

@@ -28,7 +28,7 @@ from scipy.special import ndtri
 from sarcohort.exceptions import InputError
 from sarcohort.stats._aggregates import integer_codes, risk_table
 from sarcohort.stats.results import KaplanMeierCurve, KaplanMeierResult
-from sarcohort.stats.survdata import SurvivalData
+from sarcohort.stats.survdata import MISSING_FIX, SurvivalData, refuse_missing
 
 __all__ = ["kaplan_meier", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
 
@@ -98,8 +98,7 @@ def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[
                              argument=argument, fix="pass arrays of the same length")
         if (raw < 0).any():
             bad = int(np.flatnonzero(raw < 0)[0])
-            raise InputError(f"missing value at position {bad}", argument=argument,
-                             fix="drop those rows first, or use the formula interface (na.omit)")
+            raise InputError(f"missing value at position {bad}", argument=argument, fix=MISSING_FIX)
         codes, used = integer_codes(raw)
         cats = list(values.categories)
         return codes, tuple(format_level(cats[int(i)]) for i in used)
@@ -107,15 +106,8 @@ def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[
     if arr.ndim != 1 or arr.shape[0] != n:
         raise InputError(f"shape {arr.shape} does not match the {n} times",
                          argument=argument, fix="pass one value per row")
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        bad = int(np.flatnonzero(np.isnan(arr))[0])
-        raise InputError(f"missing value at position {bad}", argument=argument,
-                         fix="drop those rows first, or use the formula interface (na.omit)")
+    refuse_missing(arr, argument)
     if arr.dtype.kind == "O":
-        missing = [i for i, v in enumerate(arr) if v is None or (isinstance(v, float) and v != v)]
-        if missing:
-            raise InputError(f"missing value at position {missing[0]}", argument=argument,
-                             fix="drop those rows first, or use the formula interface (na.omit)")
         try:
             codes, uniques = integer_codes(arr)
         except TypeError:

@@ -1,8 +1,17 @@
-"""Validated right-censored (optionally left-truncated) survival data.
+"""Validated right-censored (optionally left-truncated) survival data: the one input
+validator of the statistics.
 
 :class:`SurvivalData` is what every estimator receives: float exit times, boolean events
 and, for counting-process ``(start, stop]`` data, entry times. Building one checks the
 input once, with errors that name the argument, the value and the fix.
+:func:`numeric_array` checks the other numeric arrays (covariates, offsets, weights) and
+:func:`refuse_missing` the grouping arrays (groups, strata, clusters).
+
+Every array entry point (``kaplan_meier``, ``logrank`` and ``cox`` given arrays) uses
+these, so the same bad input gets the same error (class and message) from each: a
+missing value in an array is refused, never silently dropped. The formula interface is
+the explicit way to drop incomplete rows: it applies R's ``na.omit`` and counts them
+(``n_missing``).
 """
 
 from __future__ import annotations
@@ -14,7 +23,69 @@ import numpy as np
 
 from sarcohort.exceptions import InputError
 
-__all__ = ["SurvivalData", "normalize_event"]
+__all__ = ["SurvivalData", "normalize_event", "numeric_array", "refuse_missing", "MISSING_FIX"]
+
+#: The fix offered for a missing value in an array.
+MISSING_FIX = "drop those rows first, or use the formula interface (na.omit)"
+
+
+def refuse_missing(values: Any, argument: str) -> None:
+    """Raise :class:`InputError` naming the first missing value (NaN, None, NaT) of a 1-d array.
+
+    Examples
+    --------
+    >>> refuse_missing([1.0, float("nan")], "group")
+    Traceback (most recent call last):
+    ...
+    sarcohort.exceptions.InputError: group: missing value at position 1; drop those rows first, or use the formula interface (na.omit)
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind in "fc":
+        bad = np.flatnonzero(np.isnan(arr))
+    elif arr.dtype.kind in "mM":
+        bad = np.flatnonzero(np.isnat(arr))
+    elif arr.dtype.kind == "O":
+        bad = np.array([i for i, v in enumerate(arr.reshape(-1))
+                        if v is None or (isinstance(v, float) and v != v)], dtype=np.int64)
+    else:
+        return
+    if bad.size:
+        raise InputError(f"missing value at position {int(bad[0])}", argument=argument,
+                         fix=MISSING_FIX)
+
+
+def numeric_array(values: Any, argument: str, n: int | None, *, columns: int | None = None,
+                  names: tuple[str, ...] | None = None) -> np.ndarray:
+    """A float array of one value per row (``columns``: a 2-d array), finite and complete.
+
+    Raises
+    ------
+    InputError
+        Not numeric, the wrong number of rows, a missing (NaN) or an infinite value,
+        naming the argument, the row and (2-d) the column.
+    """
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError("must be numeric", argument=argument, fix="pass numbers") from None
+    if columns is not None and arr.ndim == 1:
+        arr = arr[:, None]
+    want = 1 if columns is None else 2
+    if arr.ndim != want:
+        raise InputError(f"expected a {want}-d array, got shape {arr.shape}", argument=argument)
+    if n is not None and arr.shape[0] != n:
+        raise InputError(f"length {arr.shape[0]} does not match the {n} times",
+                         argument=argument, fix="pass arrays of the same length")
+    if arr.size and not np.isfinite(arr.sum()):  # one pass when all is well (the usual case)
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        row = int(bad[0])
+        where = f"position {row}" if arr.ndim == 1 else (
+            f"row {row}, column {names[int(bad[1])] if names else int(bad[1])}")
+        if np.isnan(arr[tuple(bad)]):
+            raise InputError(f"missing value at {where}", argument=argument, fix=MISSING_FIX)
+        raise InputError(f"values must be finite; {where} is {arr[tuple(bad)]}",
+                         argument=argument, fix="check the values")
+    return arr
 
 
 def normalize_event(event: Any, argument: str = "event") -> np.ndarray:

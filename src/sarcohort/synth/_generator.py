@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sarcohort.data.days import DAYS_PER_MONTH, DAYS_PER_YEAR
+
 from ._kernels import (
     bounded_with_mean,
     clayton_conditional,
@@ -36,10 +38,8 @@ from ._kernels import (
 )
 from ._params import SynthParameters, largest_remainder
 
-__all__ = ["DAYS_PER_MONTH", "DAYS_PER_YEAR", "EPOCH", "NO_DATE", "SimulatedArrays", "simulate"]
+__all__ = ["EPOCH", "NO_DATE", "SimulatedArrays", "simulate"]
 
-DAYS_PER_MONTH = 30.4375
-DAYS_PER_YEAR = 365.25
 #: Day 0 of every simulated day count.
 EPOCH = np.datetime64("2009-01-01", "D")
 #: Day count meaning "no date" (empty cell).
