@@ -8,6 +8,7 @@ words of the message. The table grows with every fault found.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -248,3 +249,48 @@ def test_unlinked_treatment_ignored_when_the_protocol_says_so(tmp_path):
     assert data_warnings(cohort) == [
         "2 treatment row(s) match no patient (treatments.csv rows 3, 8) and were left out, "
         'as [data] on_unlinked_treatments = "ignore" says.']
+
+
+# ------------------------------------------------------- expressions mean what they look like
+def _derived(tmp_path, derived: dict, patients: pd.DataFrame | None = None):
+    p, t = example_tables()
+    p = p if patients is None else patients
+    p_path, t_path = csv_files(p, t)(tmp_path)
+    config = CohortConfig.from_dict({"derived": derived})
+    raw_p, raw_t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
+    return cohort_from_tables(raw_p, raw_t, config, today=TODAY)
+
+
+def test_derived_expressions_read_labels_and_r_operators(tmp_path):
+    cohort = _derived(tmp_path, {
+        "bone": "met_bone == 'Yes'", "male": "sex == 'Male'",
+        "no_bone": "~ met_bone == 'yes'", "r_and": "n_metastases > 5 & met_bone == 'yes'",
+        "r_not": "!met_lung == 'yes' | sex == 'F'",
+        "operated": "metastasis_surgery == 'yes'"})
+    p = cohort.patients  # met_bone no no yes yes no no; n 3 1 8 2 1 6; sex M F M F M F
+    assert p["bone"].tolist() == [False, False, True, True, False, False]
+    assert p["male"].tolist() == [True, False, True, False, True, False]
+    assert p["no_bone"].tolist() == [True, True, False, False, True, True]
+    assert p["r_and"].tolist() == [False, False, True, False, False, False]
+    assert p["r_not"].tolist() == [False, True, False, True, False, True]
+    assert p["operated"].tolist() == p["metastasis_surgery"].tolist()
+
+
+@pytest.mark.parametrize(("expr", "words"), [
+    ("met_bone == 'oui'", "'oui' is not a value of met_bone.*'yes', 'no'"),
+    ("sex == 'Homme'", "'Homme' is not a value of sex.*'M', 'F'.*'male', 'female'"),
+    ("timing == 'synchrone'", "'synchrone' is not a value of timing"),
+    ("n_metastases > 'five'", "with the text 'five'"),
+    ("birth_date / 86400000000000", "'birth_date', which identifies a patient"),
+    ("commentaire == 'x'", "'commentaire', which identifies a patient"),
+    ("`Nom` == 'x'", "'Nom', which identifies a patient"),
+])
+def test_derived_expression_faults_name_the_key(tmp_path, expr, words):
+    from sarcohort.exceptions import ProtocolError
+
+    p, _ = example_tables()
+    p["commentaire"] = "seen by Dr X"
+    p["Nom"] = "DUPONT"
+    with pytest.raises(ProtocolError, match="derived.bad") as exc:
+        _derived(tmp_path, {"bad": expr}, p)
+    assert re.search(words, str(exc.value)), str(exc.value)

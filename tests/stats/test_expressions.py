@@ -82,3 +82,74 @@ def test_escapes_are_rejected(expr):
 def test_unknown_column_names_it(df):
     with pytest.raises(InputError, match="unknown column 'nope'"):
         evaluate("nope > 1", df)
+
+
+# R's logical operators, with R's precedence. Oracle: R 4.2.2 printed these vectors for
+# n <- c(1, 6, 7, 8, 3); bone <- c("yes", "no", "yes", NA, "no"); sex <- c("M", "F", "M", "F", "F")
+R_DATA = {"n": np.array([1.0, 6, 7, 8, 3]), "bone": np.array(["yes", "no", "yes", None, "no"],
+                                                             dtype=object),
+          "sex": np.array(["M", "F", "M", "F", "F"], dtype=object)}
+NA = np.nan
+
+
+@pytest.mark.parametrize(("expr", "r_value"), [
+    ("!bone == 'yes'", [False, True, False, NA, True]),
+    ("~ bone == 'yes'", [False, True, False, NA, True]),  # ~ as not: binds like not
+    ("n > 5 & bone == 'yes'", [False, False, True, NA, False]),
+    ("n > 5 | bone == 'yes'", [True, True, True, True, False]),
+    ("n > 5 & !(sex == 'M') | n == 1", [True, True, False, True, False]),
+    ("!n > 5 & sex == 'F'", [False, False, False, False, True]),
+    ("n - 1 > 5 | n %% 2 == 1 & sex == 'M'", [True, False, True, True, False]),
+    ("n > 5 && sex == 'F' || n == 1", [True, True, False, True, False]),
+    ("n != 6", [True, False, True, True, True]),  # != is not '!' followed by '='
+])
+def test_r_logical_operators_follow_r_precedence(expr, r_value):
+    out = np.asarray(evaluate(expr, R_DATA), dtype=float)
+    np.testing.assert_array_equal(out, np.asarray(r_value, dtype=float))
+
+
+LEVELS = {"sex": {"m": "M", "male": "M", "f": "F", "female": "F"},
+          "bone": {"yes": "yes", "no": "no", "1": "yes", "0": "no"}}
+
+
+def test_labels_of_codes_mean_their_code():
+    np.testing.assert_array_equal(evaluate("sex == 'Male'", R_DATA, levels=LEVELS),
+                                  [True, False, True, False, False])
+    np.testing.assert_array_equal(evaluate("sex in ['female']", R_DATA, levels=LEVELS),
+                                  [False, True, False, True, True])
+    out = evaluate("bone == 'Yes'", R_DATA, levels=LEVELS)
+    assert out[0] == 1 and out[1] == 0 and np.isnan(out[3])
+    assert evaluate("bone == 1", R_DATA, levels=LEVELS)[2] == 1
+
+
+@pytest.mark.parametrize(("expr", "words"), [
+    ("sex == 'Homme'", "'Homme' is not a value of sex"),
+    ("'oui' == bone", "use one of its codes 'yes', 'no'"),
+    ("sex in ['M', 'X']", "'X' is not a value of sex"),
+])
+def test_a_text_that_is_not_a_code_is_an_error(expr, words):
+    with pytest.raises(InputError, match=words):
+        evaluate(expr, R_DATA, levels=LEVELS)
+
+
+def test_a_number_column_compared_with_words_is_an_error():
+    with pytest.raises(InputError, match="compares numbers .* with the text 'five'"):
+        evaluate("n == 'five'", R_DATA)
+    assert evaluate("n == '6'", R_DATA).tolist() == [False, True, False, False, False]
+
+
+@pytest.mark.parametrize(("expr", "words"), [
+    ("+".join(["n"] * 150), "nested deeper than 100"),
+    ("(" * 300 + "n" + ")" * 300, "nested|syntax"),
+    ("not " * 400 + "n", "nested deeper than 100"),
+    ("n + [1, 2]", "a list .* may only follow 'in'"),
+    ("[1, 2]", "a list .* may only follow 'in'"),
+])
+def test_deep_nesting_and_misplaced_lists_are_clean_errors(expr, words):
+    with pytest.raises(InputError, match=words):
+        evaluate(expr, R_DATA)
+
+
+def test_shape_mismatch_is_a_clean_error():
+    with pytest.raises(InputError, match="cannot be evaluated .*broadcast"):
+        evaluate("a + b", {"a": np.arange(3.0), "b": np.arange(2.0)})

@@ -103,7 +103,7 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
         table[c] = _int_if_whole(table[c])
     table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
     if config.derived:
-        table = evaluate_derived(table, config.derived)
+        table = evaluate_derived(table, config.derived, config.data.codes)
     # treatments of analysed patients, linked by pseudonymous id
     pos = checked.treatment_patient
     keep = pos >= 0

@@ -6,7 +6,10 @@ import numpy as np
 
 from sarcohort.data.days import DAYS_PER_MONTH, days_between
 
-__all__ = ["metastasis_timing"]
+__all__ = ["metastasis_timing", "TIMINGS"]
+
+#: The values of ``timing``.
+TIMINGS: tuple[str, ...] = ("synchronous", "metachronous")
 
 
 def metastasis_timing(primary_diagnosis: object, first_metastasis: object,

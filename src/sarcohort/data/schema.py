@@ -23,6 +23,8 @@ Types
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,6 +41,8 @@ __all__ = [
     "OBJECTIVE_RESPONSES",
     "DISEASE_CONTROL",
     "table",
+    "IDENTIFIER_TOKENS",
+    "is_identifier_name",
 ]
 
 ColumnType = Literal["id", "text", "code", "date", "int"]
@@ -195,3 +199,55 @@ TABLES: dict[str, Table] = {"patients": PATIENTS, "treatments": TREATMENTS}
 def table(name: str) -> Table:
     """Return the canonical table ``"patients"`` or ``"treatments"``."""
     return TABLES[name]
+
+
+#: Words that make a column name an identifier (or a field that may hold one), French
+#: and English, compared ignoring case, accents and punctuation: a column named
+#: ``Nom``, ``prénom``, ``IPP``, ``date_naissance`` or ``Commentaires`` is never described,
+#: modelled or used by a ``[derived]`` expression.
+IDENTIFIER_TOKENS: frozenset[str] = frozenset({
+    # names and initials
+    "nom", "noms", "prenom", "prenoms", "name", "names", "surname", "firstname", "lastname",
+    "givenname", "forename", "initials", "initiales", "initiale", "nomjeunefille",
+    "nomdenaissance", "nomusuel", "fullname",
+    # hospital and national numbers
+    "ipp", "nip", "mrn", "nir", "nss", "ssn", "nda", "insee", "secu", "numsecu",
+    "numerosecu", "dossier", "numdossier", "numerodossier", "patientid", "idpatient",
+    "hospitalnumber", "nhsnumber", "chartnumber",
+    # birth
+    "dob", "ddn", "birthdate", "dateofbirth", "datenaissance", "datedenaissance",
+    "naissance", "birth", "birthday",
+    # contact
+    "adresse", "address", "telephone", "tel", "phone", "mobile", "email", "mail",
+    "courriel", "codepostal", "zipcode", "zip", "postcode",
+    # free comments (names and dates end up there)
+    "commentaire", "commentaires", "comment", "comments", "remarque", "remarques",
+    "observation", "observations", "note", "notes", "texte", "freetext",
+})
+
+
+def _fold(name: str) -> str:
+    text = unicodedata.normalize("NFKD", str(name))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+
+
+def is_identifier_name(name: str) -> bool:
+    """Whether a column name says it holds an identifier, a name, a birth date, contact
+    details or free comments (:data:`IDENTIFIER_TOKENS`, in any case, with or without
+    accents, separators or a prefix such as ``patient_``).
+
+    >>> [is_identifier_name(n) for n in ("Nom", "prénom", "IPP", "date_naissance",
+    ...                                  "Date de naissance", "patient_id", "birth_date",
+    ...                                  "Commentaire", "MRN", "n_metastases", "grade")]
+    [True, True, True, True, True, True, True, True, True, False, False]
+    """
+    folded = _fold(name)
+    words = [w for w in re.split(r"[^0-9a-z]+", folded) if w]
+    if not words:
+        return False
+    if "".join(words) in IDENTIFIER_TOKENS or any(w in IDENTIFIER_TOKENS for w in words):
+        return True
+    # two-word forms: date_de_naissance, first_name, patient_id, numero_dossier...
+    pairs = {a + b for a, b in zip(words, words[1:], strict=False)}
+    triples = {a + b + c for a, b, c in zip(words, words[1:], words[2:], strict=False)}
+    return bool((pairs | triples) & IDENTIFIER_TOKENS)

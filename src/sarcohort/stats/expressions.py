@@ -9,7 +9,10 @@ Grammar
 -------
 numbers, strings (``'x'`` or ``"x"``), ``True``/``False``, column names (dots allowed, as in
 R: ``ph.ecog``; backticks quote any name: ```my col```), arithmetic ``+ - * / % ^`` (R's ``^`` and ``%%`` are read as power and modulo),
-comparisons ``== != < <= > >=``, ``and``/``or``/``not`` (also ``& | ~``),
+comparisons ``== != < <= > >=``, ``and``/``or``/``not`` (also R's ``&``/``&&``, ``|``/``||``
+and ``!``, and ``~`` for not, all with R's precedence: arithmetic, then comparisons, then
+not, and, or; so ``~ met_bone == 'yes'`` is ``not (met_bone == 'yes')`` and
+``n > 5 & bone == 'yes'`` is ``(n > 5) and (bone == 'yes')``),
 ``x in [a, b]`` and ``x not in [...]``, parentheses, and calls to the functions in
 :data:`FUNCTIONS`. Attribute access, subscripts, lambdas and any other call are rejected
 with an :class:`~sarcohort.exceptions.InputError`.
@@ -137,6 +140,12 @@ def _substitute_names(expr: str) -> tuple[str, dict[str, str]]:
         elif expr.startswith("%%", i):  # R's modulo
             out.append("%")
             i += 2
+        elif ch in "&|":  # R's & and && (| and ||): and, or, with R's precedence
+            out.append(" and " if ch == "&" else " or ")
+            i += 2 if expr.startswith(ch * 2, i) else 1
+        elif (ch == "!" and not expr.startswith("!=", i)) or ch == "~":  # R's !, and ~: not
+            out.append(" not ")
+            i += 1
         else:
             out.append(ch)
             i += 1
@@ -164,11 +173,8 @@ _ALLOWED_NODES = (
     ast.USub,
     ast.UAdd,
     ast.Not,
-    ast.Invert,
     ast.And,
     ast.Or,
-    ast.BitAnd,
-    ast.BitOr,
     ast.Eq,
     ast.NotEq,
     ast.Lt,
@@ -188,10 +194,20 @@ def _parse(expr: str) -> _Parsed:
         raise _reject(expr, "longer than 2000 characters")
     text, columns = _substitute_names(expr.strip())
     try:
-        tree = ast.parse(text, mode="eval")
+        tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         raise _reject(expr, f"syntax error ({exc.msg})") from None
+    except (RecursionError, MemoryError):  # pragma: no cover - depends on the Python build
+        raise _reject(expr, f"nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(tree) > MAX_DEPTH:
+        raise _reject(expr, f"nested deeper than {MAX_DEPTH} levels (brackets, operators "
+                      "or calls); split it into several [derived] covariates")
+    in_lists = {id(c) for node in ast.walk(tree) if isinstance(node, ast.Compare)
+                for op, c in zip(node.ops, node.comparators, strict=True)
+                if isinstance(op, (ast.In, ast.NotIn))}
     for node in ast.walk(tree):
+        if isinstance(node, (ast.List, ast.Tuple)) and id(node) not in in_lists:
+            raise _reject(expr, "a list [...] may only follow 'in' or 'not in'")
         if not isinstance(node, _ALLOWED_NODES):
             raise _reject(expr, f"{type(node).__name__.lower()} is not part of the grammar")
         if isinstance(node, ast.Name) and node.id not in columns and node.id not in FUNCTIONS:
@@ -213,6 +229,20 @@ def _parse(expr: str) -> _Parsed:
         ):
             raise _reject(expr, "a list may hold only constants")
     return _Parsed(tree, columns)
+
+
+#: Deepest nesting of an expression (a deeper one is refused, never a RecursionError).
+MAX_DEPTH = 100
+
+
+def _depth(tree: ast.AST) -> int:
+    """Depth of the syntax tree, without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, d = stack.pop()
+        deepest = max(deepest, d)
+        stack.extend((child, d + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def validate(expr: str) -> None:
@@ -300,8 +330,43 @@ _CMPOPS: dict[type, Callable[[Any, Any], Any]] = {
 
 
 class _Evaluator:
-    def __init__(self, parsed: _Parsed, data: Any, expr: str) -> None:
+    def __init__(self, parsed: _Parsed, data: Any, expr: str,
+                 levels: Mapping[str, Mapping[str, Any]] | None = None) -> None:
         self.parsed, self.data, self.expr = parsed, data, expr
+        self.levels = levels or {}
+
+    def _coded(self, node: ast.AST) -> str | None:
+        """The column of a bare column-name node whose values are codes, else None."""
+        if isinstance(node, ast.Name) and node.id in self.parsed.columns:
+            name = self.parsed.columns[node.id]
+            return name if name in self.levels else None
+        return None
+
+    def _code_of(self, column: str, node: ast.AST) -> Any:
+        """The value a text constant compared with a coded column means: a code, or a
+        label of a code (``'Yes'`` -> ``'yes'``, ``'Male'`` -> ``'M'``)."""
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [self._code_of(column, e) for e in node.elts]
+        value = self(node)
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        spellings = self.levels[column]
+        key = str(value).strip().casefold()
+        if key in spellings:
+            return spellings[key]
+        codes = list(dict.fromkeys(str(v) for v in spellings.values()))
+        others = [k for k in spellings if k not in {c.casefold() for c in codes}]
+        raise InputError(
+            f"{value!r} is not a value of {column}, so this comparison would be false for "
+            f"every patient", argument="expression", value=self.expr,
+            fix=f"use one of its codes {', '.join(map(repr, codes))}"
+                + (f" (or their labels {', '.join(map(repr, others))})" if others else ""))
+
+    def _operand(self, node: ast.AST, other: ast.AST) -> Any:
+        column = self._coded(other)
+        if column is not None and isinstance(node, (ast.List, ast.Tuple, ast.Constant)):
+            return self._code_of(column, node)
+        return self(node)
 
     def __call__(self, node: ast.AST) -> Any:
         method = getattr(self, "_" + type(node).__name__)
@@ -323,15 +388,13 @@ class _Evaluator:
 
     def _UnaryOp(self, node: ast.UnaryOp) -> Any:
         value = self(node.operand)
-        if isinstance(node.op, (ast.Not, ast.Invert)):
+        if isinstance(node.op, ast.Not):
             truth, miss = _truth(np.asarray(value))
             return _with_missing(~truth, miss)
         arr = np.asarray(value, dtype=float)
         return -arr if isinstance(node.op, ast.USub) else arr
 
     def _BinOp(self, node: ast.BinOp) -> Any:
-        if isinstance(node.op, (ast.BitAnd, ast.BitOr)):
-            return self._logical(isinstance(node.op, ast.BitAnd), [node.left, node.right])
         left, right = self(node.left), self(node.right)
         try:
             a, b = np.asarray(left, dtype=float), np.asarray(right, dtype=float)
@@ -358,11 +421,13 @@ class _Evaluator:
         return _with_missing(result, missing)
 
     def _Compare(self, node: ast.Compare) -> Any:
-        left = self(node.left)
+        left = self._operand(node.left, node.comparators[0])
+        left_node: ast.AST = node.left
         result: Any = None
         missing: Any = False
         for op, comp in zip(node.ops, node.comparators, strict=True):
-            right = self(comp)
+            right = self._operand(comp, left_node)
+            left_node = comp
             larr = np.asarray(left)
             if isinstance(op, (ast.In, ast.NotIn)):
                 part = _isin(larr, right)
@@ -394,7 +459,22 @@ def _isin(values: np.ndarray, options: list[Any]) -> np.ndarray:
     return np.fromiter((str(v) in as_text for v in values.ravel()), bool, values.size).reshape(values.shape)
 
 
+def _as_number(text: np.ndarray, expr: str) -> np.ndarray:
+    """A text constant compared with numbers: its number, or an error (never all false)."""
+    try:
+        return np.asarray(float(str(text[()])))
+    except ValueError:
+        raise InputError(
+            f"compares numbers (or true/false values) with the text {str(text[()])!r}: it "
+            "would be false for every row", argument="expression", value=expr,
+            fix="compare with a number, e.g. n_metastases > 5, or with true/false") from None
+
+
 def _compare(op: Callable[[Any, Any], Any], left: np.ndarray, right: np.ndarray, expr: str) -> np.ndarray:
+    if left.dtype.kind in "fiub" and right.ndim == 0 and right.dtype.kind == "U":
+        right = _as_number(right, expr)
+    elif right.dtype.kind in "fiub" and left.ndim == 0 and left.dtype.kind == "U":
+        left = _as_number(left, expr)
     numeric = left.dtype.kind in "fiub" and right.dtype.kind in "fiub"
     if numeric:
         with np.errstate(invalid="ignore"):
@@ -423,7 +503,8 @@ def _equal_values(a: Any, b: Any) -> bool:
         return False
 
 
-def evaluate(expr: str, data: Mapping[str, Any] | Any) -> np.ndarray:
+def evaluate(expr: str, data: Mapping[str, Any] | Any, *,
+             levels: Mapping[str, Mapping[str, Any]] | None = None) -> np.ndarray:
     """Evaluate ``expr`` over the columns of ``data`` (a DataFrame or a mapping of arrays).
 
     Parameters
@@ -432,6 +513,11 @@ def evaluate(expr: str, data: Mapping[str, Any] | Any) -> np.ndarray:
         An expression in the grammar of this module.
     data
         A pandas DataFrame or a mapping from column name to array-like.
+    levels
+        Coded columns: column -> {spelling (case-folded): value}. A text constant
+        compared (``==``, ``!=``, ``in``) with such a column must be one of its
+        spellings, and means that value (``'Male'`` -> ``'M'``); anything else is an
+        error listing the codes, never a comparison false for every row.
 
     Returns
     -------
@@ -442,10 +528,19 @@ def evaluate(expr: str, data: Mapping[str, Any] | Any) -> np.ndarray:
     Raises
     ------
     InputError
-        For anything outside the grammar or a column that does not exist.
+        For anything outside the grammar, a column that does not exist, a text that is
+        not a value of the coded column it is compared with, or values that cannot be
+        combined (columns of different lengths, arithmetic on text).
     """
     parsed = _parse(expr)
-    value = np.asarray(_Evaluator(parsed, data, expr)(parsed.tree))
+    try:
+        value = np.asarray(_Evaluator(parsed, data, expr, levels)(parsed.tree))
+    except (ValueError, TypeError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"cannot be evaluated ({exc})", argument="expression", value=expr,
+                         fix="check that every column has one value per row, and the "
+                             "types of the values compared") from None
     if value.ndim == 0:
         n = len(data) if hasattr(data, "__len__") and hasattr(data, "columns") else None
         if n is None and isinstance(data, Mapping) and data:
