@@ -281,9 +281,9 @@ def test_derived_expressions_read_labels_and_r_operators(tmp_path):
     ("sex == 'Homme'", "'Homme' is not a value of sex.*'M', 'F'.*'male', 'female'"),
     ("timing == 'synchrone'", "'synchrone' is not a value of timing"),
     ("n_metastases > 'five'", "with the text 'five'"),
-    ("birth_date / 86400000000000", "'birth_date', which identifies a patient"),
-    ("commentaire == 'x'", "'commentaire', which identifies a patient"),
-    ("`Nom` == 'x'", "'Nom', which identifies a patient"),
+    ("birth_date / 86400000000000", "'birth_date', an identifier of the patient"),
+    ("commentaire == 'x'", "'commentaire', an identifier of the patient"),
+    ("`Nom` == 'x'", "'Nom', an identifier of the patient"),
 ])
 def test_derived_expression_faults_name_the_key(tmp_path, expr, words):
     from sarcohort.exceptions import ProtocolError

@@ -82,7 +82,7 @@ def _refuse_identifiers(name: str, expr: str) -> None:
     used = sorted(c for c in expressions.names(expr) if is_identifier_name(c))
     if used:
         raise ProtocolError(
-            f"uses {', '.join(map(repr, used))}, which identifies a patient (an id, a name, "
+            f"uses {', '.join(map(repr, used))}, an identifier of the patient (an id, a name, "
             "a birth date or free comments): no covariate may be computed from it",
             argument=f"derived.{name}", value=expr,
             fix="use age_at_metastasis for the age, and template columns or coded columns "
