@@ -13,6 +13,7 @@ import pandas as pd
 
 from sarcohort._clock import now_utc
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
+from sarcohort.analysis.free_text import check_not_free_text
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
     CoxModel,
@@ -106,6 +107,12 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
 
     shown = [*a.descriptive, *a.factors, *([a.group] if a.group else []),
              *[c for covs in a.multivariable.covariates.values() for c in covs]]
+    check_not_free_text(data, study, [
+        *[(c, "analysis.descriptive") for c in a.descriptive],
+        *[(c, "analysis.factors") for c in a.factors],
+        *([(a.group, "analysis.group")] if a.group else []),
+        *[(c, f"analysis.multivariable.{e}") for e, covs in a.multivariable.covariates.items()
+          for c in covs]])
     for name in shown:
         if name in IDENTIFYING or (name in have and pd.api.types.is_datetime64_any_dtype(data[name])):
             raise ProtocolError(

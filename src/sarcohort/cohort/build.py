@@ -68,9 +68,10 @@ def _int_if_whole(s: pd.Series) -> pd.Series:
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
                        config: CohortConfig | None = None, *, today: object | None = None,
                        needed: Mapping[str, Mapping[str, str]] | None = None,
-                       on_unlinked_treatments: str = "error") -> Cohort:
+                       on_unlinked_treatments: str | None = None) -> Cohort:
     """Validate, derive, include and pseudonymise tables already read.
 
+    ``on_unlinked_treatments`` overrides ``[data] on_unlinked_treatments``.
     ``needed``: the template columns the analysis uses, per table, with the reason
     (:func:`~sarcohort.cohort.needs.needed_columns`; default: both endpoints and the
     ``[derived]`` expressions). A missing one is an error, never an empty column.
@@ -87,7 +88,7 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
         patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
         date_format=config.data.date_format, age_min=config.inclusion.age_min,
         age_max=config.inclusion.age_max, today=today, needed=needed,
-        on_unlinked_treatments=on_unlinked_treatments)
+        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments)
     p, t = checked.patients, checked.treatments
     derived = derive_endpoints(p, t, checked.treatment_patient, config)
     pids = pseudo_ids(len(p))

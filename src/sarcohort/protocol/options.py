@@ -238,11 +238,20 @@ PROTOCOL = Section(
             Option("redcap_dictionary", "text", None,
                    "set when `patients` is a REDCap records export", commented=True,
                    example="dictionary.csv"),
+            Option("on_unlinked_treatments", "choice", "error",
+                   "a treatment row whose patient id matches no patient: stop the analysis "
+                   '("error"), or leave the row out and say so in the report ("ignore")',
+                   choices=("error", "ignore"), commented=True,
+                   wording={"error": "every treatment row was linked to its patient",
+                            "ignore": "treatment rows whose patient id matched no patient "
+                                      "were left out"}),
         ), sections=(
             Section("mapping", doc="your column name -> template column",
                     entries=Option("mapping", "text", doc="a template column"),
                     example_entries={"sexe": "sex"}, commented=True),
-            Section("codes", doc="your codes -> template codes, one table per template column",
+            Section("codes", doc="your codes -> template codes, one table per template "
+                                 "column; a table for a column of your own declares it coded "
+                                 "(your code = the code shown)",
                     entries=Option("codes", "table", doc="your code = template code"),
                     example_entries={"sex": {"Homme": "M", "Femme": "F"}}, commented=True),
         )),

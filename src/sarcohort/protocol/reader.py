@@ -31,7 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sarcohort.data.schema import PATIENTS, TREATMENTS
+from sarcohort.data.schema import PATIENTS, TREATMENTS, is_identifier_name
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol.options import COHORT_SECTIONS, PROTOCOL, Option, Section
 from sarcohort.protocol.spec import (
@@ -265,9 +265,14 @@ def _mapping_target(key: str, v: str, path: str) -> str:
 
 def _codes_table(col: str, table: Any, path: str) -> dict[str, str]:
     spec = next((t.column(col) for t in (PATIENTS, TREATMENTS) if col in t), None)
-    if spec is None or spec.type not in ("code", "text"):
+    if spec is not None and spec.type not in ("code", "text"):
         raise _err(path, "not a template column with codes", col,
-                   fix="use a template column name such as sex, met_lung, kind")
+                   fix="use a template column name such as sex, met_lung, kind, or a "
+                       "column of your own")
+    if spec is None and is_identifier_name(col):
+        raise _err(path, "this column identifies a patient (an id, a name, a birth date or "
+                   "free comments): it cannot be declared coded", col,
+                   fix="analyse a template column or a coded column of your own instead")
     if not isinstance(table, Mapping):
         raise _err(path, "must be a table of 'your code' = 'template code'", table)
     inner: dict[str, str] = {}
@@ -275,7 +280,7 @@ def _codes_table(col: str, table: Any, path: str) -> dict[str, str]:
         if isinstance(v, bool) or not isinstance(v, (str, int)):
             raise _err(f"{path}.{k}", "must be a template code (text)", v)
         v = str(v)
-        if spec.type == "code" and v not in spec.codes:
+        if spec is not None and spec.type == "code" and v not in spec.codes:
             raise _err(f"{path}.{k}", "is not an allowed code", v,
                        fix=f"use one of {list(spec.codes)}")
         inner[str(k).strip().lower()] = v

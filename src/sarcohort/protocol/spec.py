@@ -80,6 +80,7 @@ class DataConfig:
     treatments_sheet: str | None = default_of("data.treatments_sheet")
     date_format: str | None = default_of("data.date_format")
     redcap_dictionary: str | None = default_of("data.redcap_dictionary")
+    on_unlinked_treatments: str = default_of("data.on_unlinked_treatments")
     mapping: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

@@ -189,6 +189,9 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     for col in frame.columns:
         if col in table.names:
             continue
+        if col in codes:  # a column of the user's own, declared coded by the protocol
+            typed[col] = _declared(col, frame[col], collector, codes[col])
+            continue
         near = closest_name(col, absent)
         if near is not None:
             collector.add_table(col, "column.unknown", "warning",
@@ -281,6 +284,21 @@ def _codes(spec: Column, s: pd.Series, col: Collector, user: Mapping[str, str],
             + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the value or map your code "
             f"in [data.codes.{name}] of the protocol", text)
     return values.astype(object)
+
+
+def _declared(name: str, s: pd.Series, col: Collector, user: Mapping[str, str]) -> pd.Series:
+    """A column of the user's own whose codes ``[data.codes.<name>]`` declares: each value
+    is one of its codes (or the code shown), else an error ``code``."""
+    text = to_text(s)
+    low = text.str.lower()
+    shown = {v.lower(): v for v in user.values()}
+    mapping = {**shown, **user}
+    known = low.isin(list(mapping))
+    col.add((text.notna() & ~known).to_numpy(), name, "code", "error",
+            f"{name} must be one of the codes declared in [data.codes.{name}] of the protocol "
+            f"({', '.join(dict.fromkeys(user.values()))}): correct the value or declare it",
+            text)
+    return low.map(mapping).where(known, None).astype(object)
 
 
 def _extra(s: pd.Series, decimal_comma: bool) -> pd.Series:
