@@ -71,3 +71,13 @@ def test_unlinked_treatments_stop_with_the_rows(tmp_path):
     assert "1 treatment row(s) match no patient" in res.output
     assert "treatments.csv row 8" in res.output
     assert not (tmp_path / "report" / "results.json").exists()
+
+
+def test_unlinked_treatments_ignored_by_the_protocol(tmp_path):
+    p, t = example_tables()
+    t.loc[6, "patient_id"] = "b-3"
+    res = _run(tmp_path, p, t, extra='on_unlinked_treatments = "ignore"')
+    assert res.exit_code == 0, res.output
+    warnings = json.loads((tmp_path / "report" / "results.json").read_text())["warnings"]
+    assert warnings[0] == ("1 treatment row(s) match no patient (treatments.csv row 8) and were "
+                           'left out, as [data] on_unlinked_treatments = "ignore" says.')

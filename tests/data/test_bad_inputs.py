@@ -256,7 +256,7 @@ def _derived(tmp_path, derived: dict, patients: pd.DataFrame | None = None):
     p, t = example_tables()
     p = p if patients is None else patients
     p_path, t_path = csv_files(p, t)(tmp_path)
-    config = CohortConfig.from_dict({"derived": derived})
+    config = parse_cohort({"derived": derived})
     raw_p, raw_t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
     return cohort_from_tables(raw_p, raw_t, config, today=TODAY)
 
@@ -294,3 +294,89 @@ def test_derived_expression_faults_name_the_key(tmp_path, expr, words):
     with pytest.raises(ProtocolError, match="derived.bad") as exc:
         _derived(tmp_path, {"bad": expr}, p)
     assert re.search(words, str(exc.value)), str(exc.value)
+
+
+# ------------------------------------------------------ no identifier reaches a report
+def _study(tmp_path, patients, analysis: dict, data: dict | None = None):
+    from sarcohort.study import Study
+
+    _, t = example_tables()
+    csv_files(patients, t)(tmp_path)
+    doc = {"data": {"patients": "patients.csv", "treatments": "treatments.csv", **(data or {})},
+           "analysis": {"endpoints": ["os"], **analysis}, "report": {"factor_figures": False}}
+    study = Study.from_dict(doc, tmp_path / "study.toml")
+    return study, study.load()
+
+
+@pytest.mark.parametrize(("column", "key", "words"), [
+    ("commentaire", "descriptive", "an identifier or a date"),   # 3 values among 6 patients
+    ("Nom", "descriptive", "an identifier or a date"),
+    ("IPP", "factors", "an identifier or a date"),
+    ("date_naissance", "group", "an identifier or a date"),
+    ("histology", "descriptive", "not in the template: free text"),  # 2 values, still free text
+    ("grade", "factors", "not in the template: free text"),          # numbers, still undeclared
+])
+def test_free_text_and_identifiers_are_refused_whatever_their_count(tmp_path, column, key,
+                                                                    words):
+    from sarcohort.exceptions import ProtocolError
+
+    p, _ = example_tables()
+    p["commentaire"] = ["vu par Dr X", "RAS", "RAS", "vu par Dr X", "perdu de vue", "RAS"]
+    p["Nom"] = ["DUPONT", "MARTIN", "DURAND", "PETIT", "LEROY", "MOREAU"]
+    p["IPP"] = [101, 102, 103, 104, 105, 106]
+    p["date_naissance"] = ["1980-05-17"] * 6
+    p["histology"] = ["osteoblastic", "chondroblastic"] * 3
+    value = column if key == "group" else [column]
+    analysis = {key: value, "factors": ["sex"]} if key != "factors" else {key: value}
+    study, cohort = _study(tmp_path, p, analysis)
+    with pytest.raises(ProtocolError, match=f"analysis.{key}: .*{words}.*{column}"):
+        study.analyze(cohort)
+
+
+def test_a_column_declared_coded_may_be_described(tmp_path):
+    p, _ = example_tables()
+    p["histology"] = ["osteoblastic", "chondroblastic", "ob", "ob", "cb", "osteoblastic"]
+    codes = {"histology": {"ob": "osteoblastic", "cb": "chondroblastic"}}
+    study, cohort = _study(tmp_path, p, {"descriptive": ["histology"], "factors": ["sex"]},
+                           {"codes": codes})
+    assert cohort.report.ok, cohort.report.to_frame().to_string()
+    assert sorted(cohort.patients["histology"].value_counts().items()) == [
+        ("chondroblastic", 2), ("osteoblastic", 4)]
+    row = study.analyze(cohort).table1.variables[0]
+    assert [lv.level.lower() for lv in row.levels] == ["chondroblastic", "osteoblastic"]
+
+
+def test_a_value_outside_the_declared_codes_is_an_error(tmp_path):
+    p, _ = example_tables()
+    p["histology"] = ["ob", "ob", "telangiectatic", "ob", "ob", "ob"]
+    _, cohort = _study(tmp_path, p, {"factors": ["sex"]},
+                       {"codes": {"histology": {"ob": "osteoblastic"}}})
+    prob = [q for q in cohort.report.problems if q.column == "histology"]
+    assert [(q.rule, q.row, q.severity) for q in prob] == [("code", 4, "error")]
+    assert "declared in [data.codes.histology]" in prob[0].message
+
+
+@pytest.mark.parametrize(("toml", "key", "words"), [
+    ('[data.codes.nom]\nx = "y"', "data.codes.nom", "identifies a patient"),
+    ('[data.codes.sexe]\nH = "M"', "data.codes.sexe", "did you mean 'sex'"),
+    ('[data]\non_unlinked_treatments = "skip"', "data.on_unlinked_treatments", "skip"),
+    ("[inclusion]\nage_min = nan", "inclusion.age_min", "nan"),
+    ("[inclusion]\nage_max = inf", "inclusion.age_max", "inf"),
+    ("[analysis]\nconf_level = nan", "analysis.conf_level", "nan"),
+    ("[analysis]\nlandmarks = [12, inf]", "analysis.landmarks", "inf"),
+    ("[report]\nmax_time = inf", "report.max_time", "inf"),
+])
+def test_protocol_faults_name_the_key(tmp_path, toml, key, words):
+    from sarcohort.exceptions import ProtocolError
+    from sarcohort.study import Study
+
+    path = tmp_path / "study.toml"
+    if "[analysis]" not in toml:
+        toml += '\n[analysis]\nfactors = ["sex"]'
+    else:
+        toml = toml.replace("[analysis]", '[analysis]\nfactors = ["sex"]')
+    path.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(ProtocolError, match=re.escape(key)) as exc:
+        Study.from_toml(path)
+    assert words in str(exc.value), str(exc.value)
+    assert "Traceback" not in str(exc.value)

@@ -58,7 +58,7 @@ def check_not_free_text(data: pd.DataFrame, study: Any, shown: Iterable[tuple[st
     for name, key in shown:
         if name in _BOOKKEEPING or (name not in derived and is_identifier_name(name)):
             raise ProtocolError(
-                "an identifier (an id, a name, a birth date or free comments) is never "
+                "an identifier or a date (an id, a name, a birth date, free comments) is never "
                 "described or reported", argument=key, value=name,
                 fix="describe a derived variable instead (age, months to metastasis)")
         if name in free:

@@ -31,6 +31,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from sarcohort.data.readers.mapping import closest_name
 from sarcohort.data.schema import PATIENTS, TREATMENTS, is_identifier_name
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol.options import COHORT_SECTIONS, PROTOCOL, Option, Section
@@ -269,6 +270,12 @@ def _codes_table(col: str, table: Any, path: str) -> dict[str, str]:
         raise _err(path, "not a template column with codes", col,
                    fix="use a template column name such as sex, met_lung, kind, or a "
                        "column of your own")
+    near = closest_name(col, [c.name for t in (PATIENTS, TREATMENTS) for c in t.columns
+                              if c.type == "code"]) if spec is None else None
+    if near is not None:
+        raise _err(path, f"not a template column with codes: did you mean {near!r}? (codes "
+                   "are given per template column, after [data.mapping])", col,
+                   fix=f"write [data.codes.{near}]")
     if spec is None and is_identifier_name(col):
         raise _err(path, "this column identifies a patient (an id, a name, a birth date or "
                    "free comments): it cannot be declared coded", col,
