@@ -4,7 +4,8 @@ A column of the user's file that is not in the template is free text: it may hol
 dates or comments, whatever its number of distinct values (a ``commentaire`` with ten
 values is as identifying as one with a hundred). It is never described, grouped by or
 modelled unless the protocol declares it coded (``[data.codes.<column>]``) or computes a
-covariate from it in ``[derived]`` (a comparison, a number).
+covariate from it in ``[derived]`` (a comparison, a number). A true/false column cannot hold
+a name or a date, and is allowed.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ def check_not_free_text(data: pd.DataFrame, study: Any, shown: Iterable[tuple[st
                 "an identifier or a date (an id, a name, a birth date, free comments) is never "
                 "described or reported", argument=key, value=name,
                 fix="describe a derived variable instead (age, months to metastasis)")
-        if name in free:
+        if name in free and not (name in data.columns
+                                 and pd.api.types.is_bool_dtype(data[name].dtype)):
             raise ProtocolError(
                 "is a column of your file that is not in the template: free text, which may "
                 "hold names, dates or comments, is never described or modelled", argument=key,
