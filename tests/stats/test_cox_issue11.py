@@ -160,3 +160,14 @@ def test_compiled_kernel_equals_numpy_evaluation(method: str, entry: bool) -> No
     assert got.loglik == pytest.approx(ref.loglik, rel=1e-12)
     np.testing.assert_allclose(got.u, ref.u, rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(got.imat, ref.imat, rtol=1e-10)
+
+
+def test_km_non_integer_weights_refused_not_misestimated() -> None:
+    """R switches to a jackknife variance for such weights; we refuse rather than differ."""
+    from sarcohort.stats.km import kaplan_meier
+
+    with pytest.raises(InputError, match="whole numbers"):
+        kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), weights=np.array([0.5, 1.0, 2.0]))
+    km = kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), weights=np.array([2.0, 1.0, 1.0]))
+    # hand computation: 4 at risk (weights), 2 die at t = 1 -> S = 1/2; then 1 at risk dies at 3 -> 0
+    np.testing.assert_allclose(km.curves["All"].survival, [0.5, 0.5, 0.0])

@@ -27,7 +27,7 @@ from sarcohort.stats.logrank import logrank
         (dict(time_or_formula=[1, 2, 3], event=[1, 0, 1], entry=[0, 2, 1]), "entry", "before exit"),
         (dict(time_or_formula=[1, 2, 3], event=[1, 0, 1], entry=[0, 1]), "entry", "length"),
         (dict(time_or_formula=[], event=[]), "time", "no observations"),
-        (dict(time_or_formula=[1, 2], event=[1, 0], conf_type="logit"), "conf_type", "logit"),
+        (dict(time_or_formula=[1, 2], event=[1, 0], conf_type="probit"), "conf_type", "probit"),
         (dict(time_or_formula=[1, 2], event=[1, 0], conf_level=1.5), "conf_level", "between 0 and 1"),
         (dict(time_or_formula=[1, 2], event=None), "event", "required"),
         (dict(time_or_formula=[1, 2], event=[1, 0], data=pd.DataFrame()), "data", "formula"),

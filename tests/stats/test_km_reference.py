@@ -52,7 +52,27 @@ def fit(case: dict, conf_type_call: str):
     formula, data_name, conf_type = parse_survfit_call(conf_type_call)
     assert data_name == case["dataset"]
     data = load_dataset(Path(case["data_file"]).stem)
-    return kaplan_meier(formula, data=data, conf_type=conf_type, conf_level=case["result"]["conf.int"])
+    w = re.search(r"weights\s*=\s*([\w.]+)", conf_type_call)  # survfit(..., weights = column)
+    return kaplan_meier(formula, data=data, conf_type=conf_type, conf_level=case["result"]["conf.int"],
+                        weights=None if w is None else data[w.group(1)])
+
+
+SUMMARY_CASES = [n for n in CASES if "summary_times" in load_case(n)["result"]["strata"][0]]
+
+
+@pytest.mark.parametrize("name", SUMMARY_CASES)
+def test_summary_at_times_matches_r(name: str) -> None:
+    """R's summary(fit, times = ...): counts since the previous time, S, its SE and band."""
+    case = load_case(name)
+    km = fit(case, case["call"])
+    for s in case["result"]["strata"]:
+        ref = s["summary_times"]
+        asked = [float(v) for v in re.search(r"times = c\((.*)\)\)", ref["call"]).group(1).split(",")]
+        got = km.curves[s["name"]].summary(asked)  # times past the curve's end are dropped, as R
+        for key in ("time", "n.risk", "n.event", "n.censor"):
+            assert_close(getattr(got, key.replace(".", "_")), ref[key], rtol=1e-12, what=f"{name} {key}")
+        for key, attr in (("surv", "survival"), ("std.err", "std_err"), ("lower", "lower"), ("upper", "upper")):
+            assert_close(getattr(got, attr), ref[key], rtol=RTOL, what=f"{name} {key}")
 
 
 @pytest.mark.parametrize("name", CASES)

@@ -33,7 +33,8 @@ from sarcohort.stats.survdata import MISSING_FIX, SurvivalData, refuse_missing
 __all__ = ["kaplan_meier", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
 
 #: Accepted ``conf_type`` values (and the R spelling each maps to).
-CONF_TYPES = {"log": "log", "log-log": "log-log", "loglog": "log-log", "plain": "plain"}
+CONF_TYPES = {"log": "log", "log-log": "log-log", "loglog": "log-log", "plain": "plain", "logit": "logit",
+              "arcsin": "arcsin"}
 
 
 def confidence_band(
@@ -45,7 +46,10 @@ def confidence_band(
 
     * ``plain``: ``S -+ z se S``, clipped to [0, 1] (NaN where S = 0: ``0 * Inf``);
     * ``log``: ``exp(log S -+ z se)``, the upper end clipped at 1; NaN where S = 0;
-    * ``log-log``: ``exp(-exp(log(-log S) -+ z se / log S))``; NaN where S = 0 or 1.
+    * ``log-log``: ``exp(-exp(log(-log S) -+ z se / log S))``; NaN where S = 0 or 1;
+    * ``logit``: ``logit S -+ z se / (1 - S)`` back-transformed; NaN where S = 0 or 1;
+    * ``arcsin``: ``asin(sqrt S) -+ z se sqrt(S / (1 - S)) / 2`` (kept in [0, pi/2]), squared
+      sines; NaN where S = 0 or 1.
     """
     z = float(ndtri(1 - (1 - conf_level) / 2))
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -64,6 +68,18 @@ def confidence_band(
             se2 = z * std_err / np.log(xx)
             lower = np.exp(-np.exp(np.log(-np.log(xx)) - se2))
             upper = np.exp(-np.exp(np.log(-np.log(xx)) + se2))
+        elif conf_type == "logit":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = z * std_err * (1 + xx / (1 - xx))
+            lg = np.log(surv / (1 - surv))
+            lower = 1 - 1 / (1 + np.exp(lg - se2))
+            upper = 1 - 1 / (1 + np.exp(lg + se2))
+        elif conf_type == "arcsin":
+            xx = np.where(surv == 0, np.nan, surv)
+            se2 = 0.5 * z * std_err * np.sqrt(xx / (1 - xx))
+            a = np.arcsin(np.sqrt(xx))
+            lower = np.sin(np.maximum(0.0, a - se2)) ** 2
+            upper = np.sin(np.minimum(np.pi / 2, a + se2)) ** 2
         else:  # pragma: no cover - validated by the caller
             raise ValueError(conf_type)
     return lower, upper
@@ -79,6 +95,28 @@ class SurvivalInputs:
     strata: np.ndarray | None
     strata_labels: tuple[str, ...]
     n_missing: int
+    kept: np.ndarray | None = None  # formula input: the data rows analysed (R's na.omit)
+
+
+def case_weights(weights: Any, inp: SurvivalInputs) -> np.ndarray | None:
+    """Case weights of the analysed rows: one per data row (formula) or per time (arrays),
+    finite and positive; rows dropped for missing values are dropped here too."""
+    if weights is None:
+        return None
+    try:
+        w = np.asarray(weights, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InputError("case weights must be numbers", argument="weights") from exc
+    if inp.kept is not None:
+        if w.size != inp.kept.size:
+            raise InputError(f"needs one weight per data row ({inp.kept.size})", argument="weights", value=w.size)
+        w = w[inp.kept]
+    elif w.size != inp.surv.n:
+        raise InputError(f"needs one weight per row ({inp.surv.n})", argument="weights", value=w.size)
+    if not np.isfinite(w).all() or (w <= 0).any():
+        raise InputError("case weights must be finite and positive", argument="weights",
+                         fix="drop rows with a missing or zero weight")
+    return w
 
 
 def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[str, ...]]:
@@ -155,7 +193,7 @@ def survival_inputs(
         if (codes < 0).any():  # pragma: no cover - model_frame drops missing rows
             raise InputError("missing grouping value", argument="formula", value=time_or_formula)
         return SurvivalInputs(mf.surv, codes, tuple(labels), strata_codes, strata_labels,
-                              int(mf.n_missing))
+                              int(mf.n_missing), np.asarray(mf.kept, dtype=bool))
     if data is not None:
         raise InputError("data= is only used with a formula", argument="data",
                          fix='pass a formula such as "Surv(time, status) ~ sex", or arrays without data=')
@@ -202,6 +240,7 @@ def kaplan_meier(
     data: Any = None,
     conf_type: str = "log",
     conf_level: float = 0.95,
+    weights: Any = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier curves with Greenwood SEs, pointwise bands and Nelson-Aalen hazard.
 
@@ -222,9 +261,15 @@ def kaplan_meier(
     data
         pandas DataFrame for a formula.
     conf_type
-        ``"log"`` (R's default), ``"log-log"`` or ``"plain"``.
+        ``"log"`` (R's default), ``"log-log"``, ``"plain"``, ``"logit"`` or ``"arcsin"``.
     conf_level
         Level of the pointwise bands and of the median CI.
+    weights
+        Case (frequency) weights, one per row of ``data`` (formula) or per time (arrays): the
+        numbers at risk, events and censorings are weighted sums, as R's
+        ``survfit(weights = )``. Whole numbers only: for other weights R switches to an
+        infinitesimal-jackknife variance, which is not implemented (an error, never a
+        different SE).
 
     Returns
     -------
@@ -241,7 +286,13 @@ def kaplan_meier(
     inp = survival_inputs(time_or_formula, event, group, entry, data=data, group_from_strata=True)
     k = len(inp.group_labels)
     s = inp.surv
-    table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k)
+    w = case_weights(weights, inp)
+    if w is not None and not np.array_equal(w, np.round(w)):
+        raise InputError("Kaplan-Meier case weights must be whole numbers (frequency weights)",
+                         argument="weights", fix="R uses a robust (jackknife) variance for other weights; "
+                         "not implemented here")
+    table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k, weights=w)
+    n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
     curves: dict[str, KaplanMeierCurve] = {}
     for c, label in enumerate(inp.group_labels):
@@ -252,7 +303,7 @@ def kaplan_meier(
             table.n_risk[rows, 0],
             table.n_event[rows, 0],
             table.n_censor[rows, 0],
-            int(round(table.n_records[c, 0])),
+            int(n_rows[c]),
             ctype,
             level,
             start,

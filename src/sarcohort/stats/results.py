@@ -19,7 +19,7 @@ from sarcohort.stats.rmst import rmst_r
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["KaplanMeierCurve", "KaplanMeierResult", "LogRankResult", "MedianMethod", "ConfType",
+__all__ = ["KaplanMeierCurve", "KaplanMeierResult", "KaplanMeierSummary", "LogRankResult", "MedianMethod", "ConfType",
            "Ties"]
 
 #: Methods of the median's confidence interval (:meth:`KaplanMeierCurve.median_ci`).
@@ -177,6 +177,36 @@ class KaplanMeierCurve:
         surv[after] = lo[after] = hi[after] = np.nan
         return surv, lo, hi
 
+    def summary(self, times: np.ndarray | float) -> KaplanMeierSummary:
+        """The curve at chosen times, as R's ``summary(fit, times = times)`` (``extend = FALSE``).
+
+        Times after the last curve time are dropped; ``n_risk`` is the number at risk at the
+        first curve time at or after each time; ``n_event`` and ``n_censor`` count the
+        events and censorings since the previous requested time (from the start for the
+        first); ``std_err`` is R's printed SE of S (``S`` times the SE of ``log S``); before
+        the first curve time S = 1 with SE 0 and limits 1.
+        """
+        t = np.sort(np.atleast_1d(np.asarray(times, dtype=float)))
+        if not np.isfinite(t).all():
+            raise InputError("times must be finite", argument="times", value=times)
+        last = self.time[-1] if self.time.size else -np.inf
+        t = t[t <= last]
+        k = np.searchsorted(self.time, t, side="right") - 1  # last curve time <= t
+        seen = k >= 0
+        kk = np.where(seen, k, 0)
+        surv = np.where(seen, self.survival[kk], 1.0)
+        se = np.where(seen, self.survival[kk] * self.std_err[kk], 0.0)
+        lower = np.where(seen, self.lower[kk], 1.0)
+        upper = np.where(seen, self.upper[kk], 1.0)
+        ce = np.r_[0.0, np.cumsum(self.n_event)]
+        cc = np.r_[0.0, np.cumsum(self.n_censor)]
+        upto = k + 1  # curve times <= t
+        prev = np.r_[0, upto[:-1]]
+        return KaplanMeierSummary(
+            label=self.label, time=t, n_risk=self.at_risk(t), n_event=ce[upto] - ce[prev],
+            n_censor=cc[upto] - cc[prev], survival=surv, std_err=se, lower=lower, upper=upper,
+            conf_type=self.conf_type, conf_level=self.conf_level)
+
     def to_frame(self) -> pd.DataFrame:
         """The curve as a DataFrame, one row per distinct time."""
         import pandas as pd
@@ -195,6 +225,32 @@ class KaplanMeierCurve:
                 "cumhaz_se": self.cumhaz_se,
             }
         )
+
+
+@dataclass(frozen=True, eq=False)
+class KaplanMeierSummary:
+    """One curve at chosen times (R's ``summary(fit, times = )``); see
+    :meth:`KaplanMeierCurve.summary`."""
+
+    label: str
+    time: np.ndarray
+    n_risk: np.ndarray
+    n_event: np.ndarray
+    n_censor: np.ndarray
+    survival: np.ndarray
+    std_err: np.ndarray  # SE of S (R's summary column), not of log S
+    lower: np.ndarray
+    upper: np.ndarray
+    conf_type: str
+    conf_level: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per requested time."""
+        import pandas as pd
+
+        return pd.DataFrame({"curve": self.label, "time": self.time, "n_risk": self.n_risk,
+                             "n_event": self.n_event, "n_censor": self.n_censor, "survival": self.survival,
+                             "std_err": self.std_err, "lower": self.lower, "upper": self.upper})
 
 
 @dataclass(frozen=True, eq=False)
