@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -29,10 +29,22 @@ __all__ = ["design", "design_variables", "fit_cox", "zph_global_p", "EPV_MIN"]
 EPV_MIN = 10.0
 
 
-def _continuous_label(text: str) -> str:
-    """A continuous covariate's row label: the HR is per unit, said once (a label that
-    already names its unit, ``Age, years``, is left as it is)."""
-    return text if ", " in text or "(" in text else f"{text} (per unit)"
+def _continuous_label(text: str, per: float = 1.0) -> str:
+    """A continuous covariate's row label, its unit said once: ``Age at metastasis, years``
+    with ``per = 10`` reads ``Age at metastasis (per 10 years)``; without a unit in the
+    label, ``(per 10 units)``; per 1 unit, a label naming its unit is left as it is.
+
+    Examples
+    --------
+    >>> _continuous_label("Age, years", 10), _continuous_label("Age, years"), _continuous_label("Score")
+    ('Age (per 10 years)', 'Age, years', 'Score (per unit)')
+    """
+    base, sep, unit = text.rpartition(", ")
+    if per == 1.0:
+        return text if sep or "(" in text else f"{text} (per unit)"
+    if sep:
+        return f"{base} (per {per:g} {unit})"
+    return f"{text} (per {per:g} units)"
 
 
 def design(
@@ -47,9 +59,11 @@ def design(
 
 
 def design_variables(
-    data: pd.DataFrame, covariates: Sequence[str], label: Callable[[str], str] = str
+    data: pd.DataFrame, covariates: Sequence[str], label: Callable[[str], str] = str,
+    per: Mapping[str, float] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, int | None], np.ndarray, list[CoxVariable]]:
-    """:func:`design` and the covariates as :class:`CoxVariable` (terms, reference level)."""
+    """:func:`design` and the covariates as :class:`CoxVariable` (terms, reference level);
+    a continuous covariate named in ``per`` enters divided by it (HR per that many units)."""
     keep = np.ones(len(data), bool)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
@@ -68,8 +82,9 @@ def design_variables(
             variables.append(CoxVariable(c, label(c), "binary", (c,), reference="No",
                                          compared="Yes"))
         elif pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
-            cols[c] = s.astype(float).to_numpy()
-            labels[c] = _continuous_label(label(c))
+            k = float((per or {}).get(c, 1.0))
+            cols[c] = s.astype(float).to_numpy() / k
+            labels[c] = _continuous_label(label(c), k)
             exposed[c] = None
             variables.append(CoxVariable(c, labels[c], "continuous", (c,)))
         else:
@@ -178,6 +193,7 @@ def fit_cox(
     label: Callable[[str], str] = str,
     entry: np.ndarray | None = None,
     selection: str = "explicit",
+    per: Mapping[str, float] | None = None,
 ) -> CoxModel:
     """Fit one Cox model and summarise it for the report.
 
@@ -189,7 +205,7 @@ def fit_cox(
     keep = np.isfinite(time)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
-    X, labels, exposed, _, variables = design_variables(data.loc[keep], covariates, label)
+    X, labels, exposed, _, variables = design_variables(data.loc[keep], covariates, label, per)
     t, e = time[keep], event[keep]
     ent = None if entry is None else np.asarray(entry, float)[keep]
     warn_texts: list[str] = []

@@ -106,6 +106,7 @@ class Table1Variable:
     test: str | None = None
     statistic: float | None = None
     p: float | None = None
+    defines_group: bool = False  # defines the groups: shown, never tested against them
 
 
 @dataclass(frozen=True)
@@ -117,6 +118,7 @@ class Table1:
     columns: tuple[str, ...]
     n: tuple[int, ...]
     variables: tuple[Table1Variable, ...]
+    summary: tuple[str, ...] = ("median_iqr",)  # statistics of continuous variables
 
 
 @dataclass(frozen=True)

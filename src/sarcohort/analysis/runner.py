@@ -14,6 +14,7 @@ import pandas as pd
 from sarcohort._clock import now_utc
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.free_text import check_not_free_text
+from sarcohort.analysis.levels import apply_levels, dictionary_levels
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
     CoxModel,
@@ -180,13 +181,18 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             "each problem by file, row and column")
     _check_columns(data, study)
     label = a.label
+    # value labels: the data dictionary's, then the protocol's [analysis.levels] (which win);
+    # a post-baseline exposure stays yes/no (its time-dependent coding needs it)
+    shown_levels = {**dictionary_levels(data.columns), **{k: dict(v) for k, v in a.levels.items()}}
+    data = apply_levels(data, shown_levels, skip=set(a.time_dependent))
     warnings_out: list[str] = data_warnings(cohort)  # data errors first
 
     say("Table 1")
     # the grouping variable is the columns of Table 1, never a row (gtsummary's by=)
     descriptive = [c for c in (list(a.descriptive) or a.factors) if c != a.group]
     table1 = build_table1(data, descriptive, a.group, label=label,
-                          continuous_test=a.continuous_test, group_order=a.group_order)
+                          continuous_test=a.continuous_test, group_order=a.group_order,
+                          not_tested=a.group_defined_by, summary=a.continuous_summary)
     treatment_columns = {"local_treatment", "metastasis_surgery", "n_systemic_lines",
                          "no_systemic_treatment", "in_trial"}
     used = {*descriptive, *a.factors, *a.time_dependent,
@@ -214,7 +220,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         ok = np.isfinite(t)
         if (~ok).any():
             warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
-        max_t = (study.report.max_time or float(np.nanmax(t))) if ok.any() else 1.0
+        max_t = (study.report.max_time_per_endpoint.get(e) or study.report.max_time
+                 or float(np.nanmax(t))) if ok.any() else 1.0
         rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
         kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
                         landmarks=a.landmarks, times_at_risk=rt)
@@ -247,7 +254,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         say(f"Cox models: {label(e)}")
         uni: list[CoxModel] = []
         for f in a.factors:
-            uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label,
+            uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label, per=a.per,
                                ties=a.ties, conf_level=a.conf_level))
         univariable.extend(uni)
         mv = a.multivariable
@@ -257,7 +264,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                       and any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms)]
             extra = [c for c in candidates if c not in a.factors]
             for c in extra:
-                m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label,
+                m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label, per=a.per,
                             ties=a.ties, conf_level=a.conf_level)
                 if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
                     chosen.append(c)
@@ -266,11 +273,12 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             covs = list(mv.covariates.get(e, a.factors))
         for c in covs:  # every variable of the multivariable model gets its univariable row
             if c not in a.factors and not any(m.covariates == (c,) for m in uni):
-                uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable",
+                uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable", per=a.per,
                                    label=label, ties=a.ties, conf_level=a.conf_level))
                 univariable.append(uni[-1])
         if covs:
             multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
+                                         per=a.per,
                                          label=label, ties=a.ties, selection=mv.selection,
                                          conf_level=a.conf_level))
         else:

@@ -103,8 +103,8 @@ def _with_code_labels(name: str, s: pd.Series) -> pd.Series:
     dictionary defines them; yes/no columns and other columns are left as they are."""
     from sarcohort.data.schema import PATIENTS, YES_NO
 
-    if name not in PATIENTS:
-        return s
+    if name not in PATIENTS or isinstance(s.dtype, pd.CategoricalDtype):
+        return s  # not a template column, or already shown by its labels (analysis.levels)
     column = PATIENTS.column(name)
     if not column.labels or tuple(column.codes) == tuple(YES_NO):
         return s
@@ -193,6 +193,8 @@ def build_table1(
     label: Callable[[str], str] = str,
     continuous_test: str = "wilcoxon",
     group_order: Sequence[str] = (),
+    not_tested: Sequence[str] = (),
+    summary: Sequence[str] = ("median_iqr",),
 ) -> Table1:
     """Describe ``variables`` overall and by ``group``.
 
@@ -211,6 +213,12 @@ def build_table1(
         ``"wilcoxon"`` (default) or ``"t"``.
     group_order
         Levels of ``group`` to show first, in this order (others follow).
+    not_tested
+        Variables that define the groups: described, never tested against them
+        (the grouping variable itself is never a row).
+    summary
+        Statistics of continuous variables, a row each (``median_iqr``, ``mean_sd``,
+        ``mean_range``, ``median_range``).
     """
     if group is not None:
         glab, gorder = level_labels(data[group])
@@ -235,24 +243,27 @@ def build_table1(
                 for lv in order
             )
             test = stat = p = None
-            if len(masks) > 2:
+            if len(masks) > 2 and name not in not_tested:
                 table = np.array([c.counts[1:] for c in levels], dtype=float).reshape(
                     len(levels), len(masks) - 1)  # no level at all: an empty column
                 test, stat, p = _categorical_test(table)
             out.append(Table1Variable(name=name, label=label(name), kind="categorical",
                                       denominators=denoms, missing=missing, levels=levels,
-                                      test=test, statistic=stat, p=p))
+                                      test=test, statistic=stat, p=p,
+                                      defines_group=name in not_tested and group is not None))
         else:
             x = pd.to_numeric(s, errors="coerce").to_numpy(dtype=float)
             ok = np.isfinite(x)
             samples = [x[ok & m] for m in masks]
             test = stat = p = None
-            if len(masks) > 2:
+            if len(masks) > 2 and name not in not_tested:
                 test, stat, p = _continuous_test(samples[1:], continuous_test)
             out.append(Table1Variable(name=name, label=label(name), kind="continuous",
                                       denominators=tuple(int(v.size) for v in samples),
                                       missing=tuple(int((~ok & m).sum()) for m in masks),
                                       summaries=tuple(_summary(v) for v in samples),
-                                      test=test, statistic=stat, p=p))
+                                      test=test, statistic=stat, p=p,
+                                      defines_group=name in not_tested and group is not None))
     return Table1(group=group, group_label=label(group) if group else None, columns=columns,
-                  n=tuple(int(m.sum()) for m in masks), variables=tuple(out))
+                  n=tuple(int(m.sum()) for m in masks), variables=tuple(out),
+                  summary=tuple(summary))

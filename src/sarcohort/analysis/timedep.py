@@ -16,7 +16,7 @@ are run beside the naive model, with the same adjustment covariates:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -84,6 +84,7 @@ def compare_exposure(
     ties: Ties,
     conf_level: float,
     label: Callable[[str], str] = str,
+    per: Mapping[str, float] | None = None,
 ) -> ExposureComparison:
     """Naive, time-dependent and landmark hazard ratios of one exposure.
 
@@ -104,7 +105,7 @@ def compare_exposure(
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]
     naive_model = fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
-                          label=label, ties=ties, conf_level=conf_level)
+                          label=label, ties=ties, conf_level=conf_level, per=per)
     naive = _term(naive_model, exposure)
     if naive is None:  # cannot happen: the exposure is the first covariate of the model
         raise RuntimeError(f"no term for {exposure!r} in the naive model")
@@ -114,7 +115,7 @@ def compare_exposure(
     td_data = data.loc[usable].iloc[rows].reset_index(drop=True).copy()
     td_data[exposure] = exp_td
     td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
-                       label=label, ties=ties, entry=start, conf_level=conf_level)
+                       label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
     td = _term(td_model, exposure)
     # the model counts intervals; a table counts patients (those with every covariate)
     complete = np.isfinite(time) & data[covs].notna().all(axis=1).to_numpy()
@@ -128,7 +129,8 @@ def compare_exposure(
     lm_events = int(event[at_risk].sum())
     if at_risk.sum() > 1 and 0 < lm_data[exposure].sum() < at_risk.sum():
         lm_model = fit_cox(endpoint, endpoint_label, time[at_risk] - landmark_time, event[at_risk],
-                           lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level)
+                           lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level,
+                           per=per)
         lm = _term(lm_model, exposure)
     ratio = None
     if td is not None and td.hr is not None and naive.hr is not None:

@@ -308,6 +308,18 @@ PROTOCOL = Section(
                    above=0, below=1),
             Option("landmarks", "numbers", (), "survival reported at these times (time_unit)",
                    example=(12, 24)),
+            Option("group_defined_by", "names", (),
+                   "Table 1 rows that define the groups: shown, never tested against them",
+                   commented=True, example=("months_to_metastasis",)),
+            Option("continuous_summary", "names", ("median_iqr",),
+                   'Table 1 statistics of continuous variables, a row each: "median_iqr", '
+                   '"mean_sd", "mean_range", "median_range"',
+                   choices=("median_iqr", "mean_sd", "mean_range", "median_range"),
+                   wording={"median_iqr": "median (interquartile range)",
+                            "mean_sd": "mean (standard deviation)",
+                            "mean_range": "mean (range)",
+                            "median_range": "median (range)"},
+                   example=("mean_range", "median_iqr")),
             Option("continuous_test", "choice", "wilcoxon",
                    "Table 1 comparison of continuous variables (t: Welch's)",
                    choices=("wilcoxon", "t"),
@@ -358,6 +370,14 @@ PROTOCOL = Section(
                         "spellings)", entries=Option("regimen_labels", "text", doc="label"),
                         example_entries={"AP": "doxorubicin + cisplatin"}, commented=True),
             )),
+            Section("levels", doc="display names of a variable's values, one table per "
+                                  "variable (defaults: the data dictionary's labels)",
+                    entries=Option("levels", "table", doc="value = display name"),
+                    example_entries={"sex": {"M": "Male", "F": "Female"}}, commented=True),
+            Section("per", doc="hazard ratio of a continuous variable per this many units "
+                               "(default 1)",
+                    entries=Option("per", "number", doc="units", above=0),
+                    example_entries={"age_at_metastasis": 10}, commented=True),
         )),
         Section("report", doc="output", options=(
             Option("formats", "names", ("html", "docx", "xlsx", "csv"), "files written",
@@ -374,6 +394,18 @@ PROTOCOL = Section(
                    commented=True, example="My study"),
             Option("factor_figures", "bool", True,
                    "Kaplan-Meier figure for every factor (false: by group only)"),
+            Option("figure_width", "choice", "double",
+                   "figure width: one journal column (85 mm) or the page (175 mm)",
+                   choices=("single", "double")),
+            Option("median_lines", "bool", False,
+                   "Kaplan-Meier figures: dotted lines at the median survival"),
+            Option("page_size", "choice", "A4", "page size of tables.docx and of printing",
+                   choices=("A4", "letter")),
+        ), sections=(
+            Section("max_time_per_endpoint", doc="cut each endpoint's time axis (time_unit); "
+                                                 "default: max_time",
+                    entries=Option("max_time_per_endpoint", "number", doc="time", above=0),
+                    example_entries={"pfs": 48, "os": 120}, commented=True),
         )),
     ),
 )

@@ -190,11 +190,15 @@ class AnalysisSpec:
     median_ci: MedianMethod = default_of("analysis.median_ci")
     landmarks: tuple[float, ...] = default_of("analysis.landmarks")
     ties: Ties = default_of("analysis.ties")
+    group_defined_by: tuple[str, ...] = default_of("analysis.group_defined_by")
+    continuous_summary: tuple[str, ...] = default_of("analysis.continuous_summary")
     continuous_test: str = default_of("analysis.continuous_test")
     time_dependent: Mapping[str, str] = field(default_factory=dict)
     landmark_time: float | None = default_of("analysis.landmark_time")
     labels: Mapping[str, str] = field(default_factory=dict)
     treatments: TreatmentsSpec = field(default_factory=TreatmentsSpec)
+    levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    per: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def unit_days(self) -> float:
@@ -217,6 +221,10 @@ class ReportSpec:
     max_time: float | None = default_of("report.max_time")
     title: str | None = default_of("report.title")
     factor_figures: bool = default_of("report.factor_figures")
+    figure_width: str = default_of("report.figure_width")
+    median_lines: bool = default_of("report.median_lines")
+    page_size: str = default_of("report.page_size")
+    max_time_per_endpoint: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ XLSX and CSV writers all render the same objects.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sarcohort.protocol.options import wording
 from sarcohort.report.format import (
@@ -17,7 +18,7 @@ from sarcohort.report.format import (
     ci_name,
     fmt_hr,
     fmt_int,
-    fmt_mean_range,
+    fmt_mean_sd,
     fmt_median_iqr,
     fmt_n_pct,
     fmt_p,
@@ -94,24 +95,49 @@ def _frame(rows: list[list[str]], columns: list[str]) -> pd.DataFrame:
 
 
 # ----------------------------------------------------------------------------------------
+SUMMARY_NAMES = {"median_iqr": "Median (IQR)", "mean_sd": "Mean (SD)",
+                 "mean_range": "Mean (range)", "median_range": "Median (range)"}
+GROUP_MARK = "\u1d4d"  # superscript g: a variable that defines the groups
+
+
+def _summary_cells(stat: str, summaries: Sequence[Any]) -> list[str]:
+    """One statistic of a continuous variable in every column, with one precision."""
+    if stat == "mean_sd":
+        d = summary_decimals([x for s in summaries for x in (s.mean, s.sd)])
+        return [fmt_mean_sd(s.mean, s.sd, d) for s in summaries]
+    centre, lo, hi = {"median_iqr": ("median", "q1", "q3"), "mean_range": ("mean", "minimum", "maximum"),
+                      "median_range": ("median", "minimum", "maximum")}[stat]
+    d = summary_decimals([getattr(s, a) for s in summaries for a in (centre, lo, hi)])
+    return [fmt_median_iqr(getattr(s, centre), getattr(s, lo), getattr(s, hi), d)
+            for s in summaries]
+
+
 def table1(t1: Table1) -> ReportTable:
-    """Table 1: n (%) and mean (range) / median (IQR) overall and by group, with P."""
-    cols = ["Characteristic"] + [f"{c} (n = {n})" for c, n in zip(t1.columns, t1.n, strict=True)]
+    """Table 1 as gtsummary's ``tbl_summary(by =)``: n (%) and the protocol's statistics of
+    continuous variables, overall and by group, with the P of each variable's test; the
+    variables that define the groups are described but not tested."""
+    cols = ["Characteristic"] + [f"{c} (N = {n})" for c, n in zip(t1.columns, t1.n, strict=True)]
     grouped = len(t1.columns) > 1
     if grouped:
         cols.append("P")
     rows: list[list[str]] = []
     kinds: list[str] = []
     used: dict[str, str] = {}
+    defines = False
     empty = [""] * len(t1.columns)
+    stats = [x for x in t1.summary if x in SUMMARY_NAMES] or ["median_iqr"]
 
-    def ptext(test: str | None, p: float | None) -> list[str]:
+    def ptext(v: Any) -> list[str]:
+        nonlocal defines
         if not grouped:
             return []
-        if test is None:
+        if v.defines_group:
+            defines = True
+            return [f"{DASH}{GROUP_MARK}"]
+        if v.test is None:
             return [DASH]
-        used[test] = TEST_MARKS[test]
-        return [f"{fmt_p(p)}{TEST_MARKS[test]}"]
+        used[v.test] = TEST_MARKS[v.test]
+        return [f"{fmt_p(v.p)}{TEST_MARKS[v.test]}"]
 
     for v in t1.variables:
         if v.kind == "categorical":
@@ -120,36 +146,39 @@ def table1(t1: Table1) -> ReportTable:
                 yes = v.levels[0]
                 rows.append([f"{v.label}, n (%)"] + [fmt_n_pct(n, d) for n, d in
                                                     zip(yes.counts, v.denominators, strict=True)]
-                            + ptext(v.test, v.p))
+                            + ptext(v))
                 kinds.append("header")
             else:
-                rows.append([f"{v.label}, n (%)"] + empty + ptext(v.test, v.p))
+                rows.append([f"{v.label}, n (%)"] + empty + ptext(v))
                 kinds.append("header")
                 for c in v.levels:
                     rows.append([c.level] + [fmt_n_pct(n, d) for n, d in
                                              zip(c.counts, v.denominators, strict=True)]
                                 + ([""] if grouped else []))
                     kinds.append("level")
-        else:
-            rows.append([v.label] + empty + ptext(v.test, v.p))
+        elif len(stats) == 1:
+            rows.append([f"{v.label}, {SUMMARY_NAMES[stats[0]][:1].lower()}"
+                         f"{SUMMARY_NAMES[stats[0]][1:]}"] + _summary_cells(stats[0], v.summaries)
+                        + ptext(v))
             kinds.append("header")
-            d = summary_decimals([x for s in v.summaries for x in (s.mean, s.minimum, s.maximum)])
-            rows.append(["Mean (range)"] + [fmt_mean_range(s.mean, s.minimum, s.maximum, d)
-                                            for s in v.summaries] + ([""] if grouped else []))
-            kinds.append("level")
-            d = summary_decimals([x for s in v.summaries for x in (s.median, s.q1, s.q3)])
-            rows.append(["Median (IQR)"] + [fmt_median_iqr(s.median, s.q1, s.q3, d)
-                                            for s in v.summaries] + ([""] if grouped else []))
-            kinds.append("level")
+        else:
+            rows.append([v.label] + empty + ptext(v))
+            kinds.append("header")
+            for stat in stats:
+                rows.append([SUMMARY_NAMES[stat]] + _summary_cells(stat, v.summaries)
+                            + ([""] if grouped else []))
+                kinds.append("level")
         if any(v.missing):
             rows.append(["Missing"] + [fmt_int(m) for m in v.missing] + ([""] if grouped else []))
             kinds.append("level")
     notes = ["Percentages are of the patients with a known value; missing values are counted "
-             "separately and enter no test."]
+             "separately and enter no test. IQR: interquartile range; SD: standard deviation."]
     for test, mark in sorted(used.items(), key=lambda kv: kv[1]):
         notes.append(f"{mark} {TEST_TEXT[test]}.")
-    title = "Table 1. Patient characteristics" + (f" by {t1.group_label.lower()}" if grouped and
-                                                   t1.group_label else "")
+    if defines:
+        notes.append(f"{GROUP_MARK} Defines the groups: not tested.")
+    title = "Patient characteristics" + (f" by {t1.group_label[:1].lower() + t1.group_label[1:]}"
+                                         if grouped and t1.group_label else "")
     return ReportTable("table1", title, _frame(rows, cols), tuple(kinds), tuple(notes))
 
 
