@@ -49,6 +49,7 @@ def test_the_reader_takes_every_default_from_the_table():
     p = parse_protocol(MINIMAL)
     specs = {"analysis": p.analysis, "analysis.multivariable": p.analysis.multivariable,
              "analysis.treatments": p.analysis.treatments,
+             "analysis.validation": p.analysis.validation, "analysis.missing": p.analysis.missing,
              "report": p.report, "data": p.cohort_config.data,
              "inclusion": p.cohort_config.inclusion, "endpoints": p.cohort_config.endpoints}
     for path, o in iter_options():

@@ -353,6 +353,30 @@ PROTOCOL = Section(
                                         "metastasis_surgery", "met_bone"],
                                  "pfs": ["more_than_5_metastases", "early_metastasis",
                                          "metastasis_surgery"]}),
+            Section("validation", doc="bootstrap internal validation of each multivariable model "
+                    "(rms::validate: optimism-corrected C and calibration slope)", options=(
+                Option("bootstrap", "integer", 200,
+                       "bootstrap replicates (0: no validation); the whole modelling procedure, "
+                       "covariate selection included, is repeated in each",
+                       at_least=0, at_most=100_000),
+                Option("seed", "integer", 1, "seed of the bootstrap draws (reproducible results)",
+                       at_least=0, commented=True),
+                Option("horizon", "number", None,
+                       "time of the calibration plot (time_unit; default: the last landmark)",
+                       above=0, commented=True, example=24),
+            )),
+            Section("missing", doc="missing covariates of the multivariable models", options=(
+                Option("method", "choice", "complete-case",
+                       "complete-case, or multiple-imputation: chained equations (predictive mean "
+                       "matching, outcome in the imputation models), Rubin's rules; the report "
+                       "shows both side by side",
+                       choices=("complete-case", "multiple-imputation"),
+                       wording={"complete-case": "complete-case analysis",
+                                "multiple-imputation": "multiple imputation by chained equations"}),
+                Option("m", "integer", 20, "imputed data sets", at_least=2, at_most=1000,
+                       commented=True),
+                Option("seed", "integer", 1, "seed of the imputations", at_least=0, commented=True),
+            )),
             Section("labels", doc="display names (defaults exist for the template's columns)",
                     entries=Option("labels", "text", doc="display name"),
                     example_entries={"more_than_5_metastases": "More than 5 metastases",

@@ -26,6 +26,8 @@ __all__ = [
     "AnalysisSpec",
     "MultivariableSpec",
     "TreatmentsSpec",
+    "ValidationSpec",
+    "MissingSpec",
     "ReportSpec",
     "SPECS",
     "DEFAULT_LABELS",
@@ -175,6 +177,24 @@ class TreatmentsSpec:
 
 
 @dataclass(frozen=True)
+class ValidationSpec:
+    """``[analysis.validation]``: bootstrap validation of the multivariable models."""
+
+    bootstrap: int = default_of("analysis.validation.bootstrap")
+    seed: int = default_of("analysis.validation.seed")
+    horizon: float | None = default_of("analysis.validation.horizon")
+
+
+@dataclass(frozen=True)
+class MissingSpec:
+    """``[analysis.missing]``: complete-case analysis or multiple imputation."""
+
+    method: str = default_of("analysis.missing.method")
+    m: int = default_of("analysis.missing.m")
+    seed: int = default_of("analysis.missing.seed")
+
+
+@dataclass(frozen=True)
 class AnalysisSpec:
     """``[analysis]``: what is analysed and how (see the option table for each key)."""
 
@@ -184,6 +204,8 @@ class AnalysisSpec:
     descriptive: tuple[str, ...] = default_of("analysis.descriptive")
     factors: tuple[str, ...] = default_of("analysis.factors")
     multivariable: MultivariableSpec = field(default_factory=MultivariableSpec)
+    validation: ValidationSpec = field(default_factory=ValidationSpec)
+    missing: MissingSpec = field(default_factory=MissingSpec)
     time_unit: str = default_of("analysis.time_unit")
     conf_type: ConfType = default_of("analysis.conf_type")
     conf_level: float = default_of("analysis.conf_level")
@@ -263,5 +285,7 @@ SPECS: dict[str, type] = {
     "analysis": AnalysisSpec,
     "analysis.multivariable": MultivariableSpec,
     "analysis.treatments": TreatmentsSpec,
+    "analysis.validation": ValidationSpec,
+    "analysis.missing": MissingSpec,
     "report": ReportSpec,
 }
