@@ -35,6 +35,8 @@ __all__ = [
     "EndpointSummary",
     "CoxTerm",
     "CoxModel",
+    "CalibrationGroup",
+    "ModelValidation",
     "CoxVariable",
     "ZphRow",
     "ZphCurve",
@@ -282,6 +284,42 @@ class CoxModel:
 
 
 @dataclass(frozen=True)
+class CalibrationGroup:
+    """One group of the calibration plot: predicted vs Kaplan-Meier survival at the horizon."""
+
+    n: int
+    predicted: float
+    observed: float | None
+    lower: float | None
+    upper: float | None
+
+
+@dataclass(frozen=True)
+class ModelValidation:
+    """Bootstrap validation of a multivariable model (rms::validate's indices)."""
+
+    endpoint: str
+    endpoint_label: str
+    index: tuple[str, ...]  # "Dxy", "C", "Slope"
+    apparent: tuple[float, ...]
+    optimism: tuple[float, ...]
+    corrected: tuple[float, ...]
+    optimism_se: tuple[float, ...]
+    B: int
+    n_replicates: int
+    seed: int
+    selection: str
+    n: int
+    n_event: int
+    horizon: float | None = None
+    calibration: tuple[CalibrationGroup, ...] = ()
+
+    def value(self, name: str, column: str = "corrected") -> float:
+        """One number, e.g. ``value("C")`` or ``value("Slope", "apparent")``."""
+        return float(getattr(self, column)[self.index.index(name)])
+
+
+@dataclass(frozen=True)
 class ExposureComparison:
     """A post-baseline exposure: naive baseline coding vs the corrected analyses."""
 
@@ -445,6 +483,7 @@ class Results:
     warnings: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict)
     treatments: TreatmentCourse | None = None
+    validation: tuple[ModelValidation, ...] = ()
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

@@ -20,6 +20,7 @@ from sarcohort.analysis.results import (
     CoxModel,
     EndpointSummary,
     FlowStep,
+    ModelValidation,
     Results,
     StudyMeta,
     TreatmentCourse,
@@ -29,6 +30,7 @@ from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
 from sarcohort.analysis.timedep import compare_exposure
 from sarcohort.analysis.treatments import treatment_course
+from sarcohort.analysis.validation import validate_model
 from sarcohort.cohort.cohort import Cohort
 from sarcohort.cohort.flow import PatientFlow
 from sarcohort.data.days import DAYS_PER_MONTH
@@ -211,6 +213,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                                 "there is nothing to compare.")
 
     endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
+    validation: list[ModelValidation] = []
     lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * DAYS_PER_MONTH / a.unit_days
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
@@ -281,6 +284,18 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                                          per=a.per,
                                          label=label, ties=a.ties, selection=mv.selection,
                                          conf_level=a.conf_level))
+            if a.validation.bootstrap > 0:
+                say(f"Bootstrap validation: {label(e)}")
+                horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
+                val, why = validate_model(
+                    e, label(e), t, event, data, covs, mv.covariates.get(e) or a.factors,
+                    selection=mv.selection, p_threshold=mv.p_threshold, ties=a.ties,
+                    B=a.validation.bootstrap, seed=a.validation.seed, horizon=horizon,
+                    conf_level=a.conf_level, label=label)
+                if val is not None:
+                    validation.append(val)
+                elif why:
+                    warnings_out.append(f"{label(e)}, multivariable model: {why}.")
         else:
             warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
 
@@ -318,7 +333,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         table1=table1, survival=tuple(survival), univariable=tuple(univariable),
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
-        treatments=course)
+        treatments=course, validation=tuple(validation))
 
 
 def _treatment_course(cohort: Cohort, study: Protocol,

@@ -96,6 +96,10 @@ def _draw(kind: str, payload: Any, unit: str) -> Any:
 
         model, time_label = payload
         return plot_zph(model, time_label=time_label)[0].figure
+    if kind == "calibration":
+        from sarcohort.report.plots.calibration import plot_calibration
+
+        return plot_calibration(payload, time_unit=unit).figure
     from sarcohort.report.plots.forest import plot_forest
 
     model, conf_level = payload
@@ -305,6 +309,15 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                     "plot(cox.zph); dotted: the model's constant coefficient. A smooth that "
                     "leaves the dotted line suggests the effect changes over follow-up.",
                     e.name, "zph", (m, time_axis_label(results)))
+    for v in results.validation:
+        if sum(g.observed is not None for g in v.calibration) >= 2:
+            add(f"calibration_{safe_name(v.endpoint)}", f"{v.endpoint_label}: calibration of the "
+                f"multivariable Cox model at {v.horizon:g} {unit} (apparent, as rms::calibrate with "
+                f"Kaplan-Meier): patients in {len(v.calibration)} groups by predicted survival, the "
+                "mean prediction of each group against its Kaplan-Meier estimate with the "
+                f"pointwise {results.meta.conf_level:.0%} CI; dashed: perfect calibration. The "
+                "optimism-corrected calibration slope is in the validation table.",
+                "validation", "calibration", v)
     course = results.treatments
     if course is not None and course.lines and "swimmer" in course.show:
         add("swimmer", (

@@ -86,6 +86,16 @@ def methods(r: Results) -> str:
             "(cox.zph, Kaplan-Meier time transform), and the number of events per variable "
             "is reported.")
     parts.append(cox)
+    if r.validation:
+        v0 = r.validation[0]
+        parts.append(
+            f"The multivariable models were internally validated with Harrell's bootstrap ({v0.B} "
+            "samples; the whole modelling procedure" + (", covariate selection included," if any(
+                v.selection != "explicit" for v in r.validation) else "") + " repeated in each), "
+            "giving the optimism-corrected concordance (Harrell's C) and calibration slope "
+            "(R's rms::validate)" + (f", and calibration at {v0.horizon:g} {m.time_unit} was shown by "
+                                     "groups of predicted survival against Kaplan-Meier estimates"
+                                     if v0.horizon is not None and v0.calibration else "") + ".")
     firth = [x for x in (*r.univariable, *r.multivariable) if x.firth]
     if firth:
         which = join_words(sorted({f"{'the ' + x.kind} model of {_lower_first(x.endpoint_label)}"
@@ -226,4 +236,8 @@ def results_text(r: Results) -> str:
                 f"{_lower_first(x.endpoint_label)} was {fmt_hr(td.hr, td.lower, td.upper)}, "
                 f"against {fmt_hr(x.naive.hr, x.naive.lower, x.naive.upper)} in the naive "
                 f"baseline analysis{landmark}.")
+    for v in r.validation:
+        out.append(f"The {_lower_first(v.endpoint_label)} model had an apparent concordance of "
+                   f"{v.value('C', 'apparent'):.2f}, {v.value('C'):.2f} after correction for optimism, "
+                   f"and an optimism-corrected calibration slope of {v.value('Slope'):.2f}.")
     return " ".join(out)

@@ -14,6 +14,7 @@ from sarcohort.report import tables as build
 from sarcohort.report.narrative import followup_phrase
 from sarcohort.report.tables import ReportTable
 from sarcohort.report.treatment_tables import treatment_tables
+from sarcohort.report.validation_tables import validation_table
 
 __all__ = ["ExtraSection", "Section", "Item", "outline", "normalise_extra"]
 
@@ -119,6 +120,13 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
     if "robustness" in tables:
         out.append(Section("robustness", "Post-baseline exposures: immortal-time bias",
                            [Item("table", table=tables["robustness"])]))
+    vt = validation_table(results.validation)
+    if vt is not None:
+        s = Section("validation", "Model validation", [Item("table", table=vt)])
+        for f in figures:
+            if f.section == "validation":
+                s.items.append(Item("figure", figure=figs[f.key]))
+        out.append(s)
     course_tables = treatment_tables(results.treatments, results.meta)
     if course_tables:
         s = Section("treatments", "Treatment course")

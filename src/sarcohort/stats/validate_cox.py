@@ -21,6 +21,7 @@ error; strata, (start, stop] data, case weights and offsets are not supported.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -158,6 +159,7 @@ def validate_cox(
     seed: int | None = None,
     selection: Literal["explicit", "univariable"] = "explicit",
     p_threshold: float = 0.05,
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> CoxValidation:
     """Bootstrap validation of a Cox fit (R's ``validate(cph(..., x = TRUE, y = TRUE), B)``).
 
@@ -202,7 +204,12 @@ def validate_cox(
     time, event = np.asarray(cs.stop, dtype=float), np.asarray(cs.event, dtype=bool)
     X = np.ascontiguousarray(cs.X)
     n = time.shape[0]
-    assign = fit.assign if fit.assign else tuple((j,) for j in range(X.shape[1]))
+    if groups is not None:
+        assign = tuple(tuple(int(c) for c in g) for g in groups)
+        if sorted(c for g in assign for c in g) != list(range(X.shape[1])):
+            raise InputError("groups must list every column of the fit once", argument="groups")
+    else:
+        assign = fit.assign if fit.assign else tuple((j,) for j in range(X.shape[1]))
     ties = fit.ties
     # apparent: the procedure on the original data
     ones = np.ones((1, n))
@@ -236,5 +243,6 @@ def validate_cox(
     return CoxValidation(index=INDICES, apparent=apparent, training=train.mean(axis=0), test=test.mean(axis=0),
                          optimism=optimism, corrected=apparent - optimism, optimism_se=se, B=int(B),
                          n_replicates=int(k), seed=seed, selection=selection, p_threshold=float(p_threshold),
-                         terms=tuple(fit.term_labels) if fit.term_labels else tuple(fit.terms),
+                         terms=tuple(fit.term_labels) if fit.term_labels and groups is None else tuple(
+                             "+".join(fit.terms[c] for c in g) for g in assign),
                          selected_fraction=chosen[good].mean(axis=0))
