@@ -25,6 +25,7 @@ _LAZY = {
     "kaplan_meier": "sarcohort.stats.km",
     "logrank": "sarcohort.stats.logrank",
     "cox": "sarcohort.stats.cox",
+    "cox_anova": "sarcohort.stats.cox_compare",
     "cuminc": "sarcohort.stats.cuminc",
     "validate_cox": "sarcohort.stats.validate_cox",
     "rmst_test": "sarcohort.stats.rmst_test",
@@ -46,6 +47,7 @@ __all__ = [
     "kaplan_meier",
     "logrank",
     "cox",
+    "cox_anova",
     "cuminc",
     "validate_cox",
     "rmst_test",
@@ -71,6 +73,7 @@ if TYPE_CHECKING:  # pragma: no cover
         SchemaError,
     )
     from sarcohort.stats.cox import cox
+    from sarcohort.stats.cox_compare import cox_anova
     from sarcohort.stats.cuminc import cuminc
     from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier

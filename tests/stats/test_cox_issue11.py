@@ -171,3 +171,15 @@ def test_km_non_integer_weights_refused_not_misestimated() -> None:
     km = kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), weights=np.array([2.0, 1.0, 1.0]))
     # hand computation: 4 at risk (weights), 2 die at t = 1 -> S = 1/2; then 1 at risk dies at 3 -> 0
     np.testing.assert_allclose(km.curves["All"].survival, [0.5, 0.5, 0.0])
+
+
+def test_anova_refuses_robust_fits_as_r() -> None:
+    from sarcohort.stats.cox_compare import cox_anova
+
+    t, e, X, _, s = _tied_data(80, 4)
+    small, big = cox(t, e, X[:, :1]), cox(t, e, X)
+    assert cox_anova(small, big).test_df[1] == 1
+    with pytest.raises(InputError, match="robust"):
+        cox_anova(small, cox(t, e, X, cluster=s))
+    with pytest.raises(InputError, match="same rows"):
+        cox_anova(cox(t[:70], e[:70], X[:70, :1]), big)

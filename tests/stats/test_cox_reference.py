@@ -221,3 +221,56 @@ def test_linear_predictors(name: str) -> None:
     assert_close(fit.linear_predictors, lp, rtol=RTOL, atol=1e-9 * np.max(np.abs(lp)), what="lp")
     # R's predict(type = "risk") centres a stratified model within strata (reference = "strata")
     assert_close(fit.predict(kind="risk").fit, ref["risk"], rtol=RTOL, what="risk")
+
+
+EXTRA_CASES = [n for n in CASES if "predict_newdata" in load_case(n)["result"]]
+
+
+@pytest.mark.parametrize("name", EXTRA_CASES)
+def test_predict_aic_anova(name: str) -> None:
+    """R's predict(fit, newdata, type = "lp"/"risk", se.fit = TRUE), predict(type = "expected"),
+    AIC(fit) and anova(fit0, fit) (cases generated with issue 11)."""
+    r, fit = _r(name), fit_case(name)
+    ref = r["predict_newdata"]
+    nd = parse_newdata(r["survfit_newdata"]["call"])
+    lp = fit.predict(nd, kind="lp", se_fit=True)
+    assert_close(lp.fit, ref["lp"], rtol=RTOL, atol=1e-12, what="lp")
+    assert_close(lp.se, ref["lp_se"], rtol=RTOL, what="lp se")
+    risk = fit.predict(nd, kind="risk", se_fit=True)
+    assert_close(risk.fit, ref["risk"], rtol=RTOL, what="risk")
+    assert_close(risk.se, ref["risk_se"], rtol=RTOL, what="risk se")
+    expected = as_array(r["predict_expected"]["expected"])
+    assert_close(fit.predict(kind="expected").fit, expected, rtol=RTOL, atol=1e-9 * expected.max(), what="expected")
+    assert fit.aic == pytest.approx(r["aic"]["aic"], rel=1e-9)
+    if "anova" in r:
+        from sarcohort.stats.cox_compare import cox_anova
+
+        m = re.fullmatch(r"\s*coxph\((.*)\)\s*", r["anova"]["smaller"], re.S)
+        args = _split_args(m.group(1))
+        data = load_dataset(load_case(name)["data_file"].rsplit("/", 1)[-1][:-4])
+        if args[1].startswith("data = subset("):  # subset(<data>, !is.na(<column>))
+            col = re.search(r"!is\.na\(([\w.]+)\)", args[1]).group(1)
+            data = data[data[col].notna()].reset_index(drop=True)
+        kw = dict((s.strip() for s in a.split("=", 1)) for a in args[2:] if not a.startswith("data"))
+        weights = data[kw["weights"]] if "weights" in kw else None
+        fit0 = cox(args[0], data=data, ties=kw.get("ties", '"efron"').strip('"'), weights=weights)
+        an = cox_anova(fit0, fit)
+        ref_an = r["anova"]
+        assert_close(an.loglik, ref_an["loglik"], rtol=1e-9, what="anova loglik")
+        assert_close(an.chisq, ref_an["chisq"], rtol=RTOL, what="anova chisq")
+        assert_close(an.test_df, ref_an["df"], rtol=0, what="anova df")
+        assert_close(an.p, ref_an["p"], rtol=RTOL, what="anova p")
+
+
+@pytest.mark.parametrize("conf_type", ["log-log", "plain", "logit", "arcsin"])
+def test_predict_survival_conf_type_uses_the_km_band(conf_type: str) -> None:
+    """survfit.coxph's limits come from the same survfit_confint as survfit's: check our curve's
+    limits against the KM band function (itself checked against R) on the curve's S and SE."""
+    from sarcohort.stats.km import confidence_band
+
+    fit = fit_case("cox_lung_age_sex_efron")
+    nd = pd.DataFrame({"age": [60.0], "sex": [2.0]})
+    curve = fit.predict_survival(nd, conf_type=conf_type).curves[0]
+    lo, hi = confidence_band(curve.surv, curve.std_err, conf_type, fit.conf_level)
+    np.testing.assert_array_equal(curve.lower, lo)
+    np.testing.assert_array_equal(curve.upper, hi)

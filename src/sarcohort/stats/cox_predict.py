@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
 
@@ -247,7 +246,7 @@ def _strata_codes(fit: CoxResult, nd: Any) -> np.ndarray:
 
 
 def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None = None,
-                     kind: Literal["efron", "breslow"] | None = None) -> CoxSurvival:
+                     kind: Literal["efron", "breslow"] | None = None, conf_type: str = "log") -> CoxSurvival:
     """Survival curves for covariate profiles, as ``survfit(fit, newdata)``.
 
     Parameters
@@ -262,16 +261,23 @@ def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None =
         Confidence level (default: the fit's).
     kind
         Hazard increments: Efron-type (default after an Efron fit) or Breslow.
+    conf_type
+        Scale of the pointwise limits, as ``survfit(conf.type = )``: ``"log"`` (R's default),
+        ``"log-log"``, ``"plain"``, ``"logit"`` or ``"arcsin"``.
 
     Returns
     -------
     CoxSurvival
         One curve per new row: S = exp(-H), the SE of H including the variance of beta-hat,
-        and log-scale confidence limits.
+        and confidence limits on the ``conf_type`` scale.
     """
+    from sarcohort.stats.km import CONF_TYPES, confidence_band
+
     ctype = _default_kind(fit, kind)
     level = fit.conf_level if conf_level is None else conf_level
-    zq = _sp.ndtri(0.5 + level / 2)
+    if conf_type not in CONF_TYPES:
+        raise InputError("unknown confidence band type", argument="conf_type", value=conf_type,
+                         fix=f"use one of {sorted(CONF_TYPES)}")
     Xc, off, strata = _newdata_rows(fit, newdata)
     lines = {t.stratum: t for t in _timelines(fit, ctype)}
     stratified = len(fit._state.strata_labels) > 0
@@ -286,9 +292,7 @@ def predict_survival(fit: CoxResult, newdata: Any, *, conf_level: float | None =
         se = np.sqrt(varh)
         cumhaz = H * risk
         surv = np.exp(-cumhaz)
-        with np.errstate(over="ignore"):
-            lower = surv * np.exp(-zq * se)
-            upper = np.minimum(surv * np.exp(zq * se), 1.0)
+        lower, upper = confidence_band(surv, se, CONF_TYPES[conf_type], level)
         name = str(i + 1) if (stratified or Xc.shape[0] > 1) else "All"
         curves.append(CoxCurve(name, t.time, t.n_risk, t.n_event, t.n_censor, surv, se, cumhaz, se,
                                lower, upper))

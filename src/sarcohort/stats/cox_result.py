@@ -127,6 +127,11 @@ class CoxResult:
         return self.robust_se is not None
 
     @property
+    def aic(self) -> float:
+        """Akaike's criterion, R's ``AIC(fit)``: ``-2 loglik + 2 p``."""
+        return float(-2 * self.loglik + 2 * self.coef.size)
+
+    @property
     def linear_predictors(self) -> np.ndarray:
         """``X b + offset`` centered at ``means`` (R's ``fit$linear.predictors``), input row order."""
         st = self._state.setup
@@ -152,11 +157,12 @@ class CoxResult:
 
         return baseline_hazard(self, kind=kind, centered=centered)
 
-    def predict_survival(self, newdata: Any, *, conf_level: float | None = None) -> CoxSurvival:
-        """Survival curve(s) for covariate profile(s), as ``survfit(fit, newdata)`` (log CI)."""
+    def predict_survival(self, newdata: Any, *, conf_level: float | None = None,
+                         conf_type: str = "log") -> CoxSurvival:
+        """Survival curve(s) for covariate profile(s), as ``survfit(fit, newdata, conf.type)``."""
         from sarcohort.stats.cox_predict import predict_survival
 
-        return predict_survival(self, newdata, conf_level=conf_level)
+        return predict_survival(self, newdata, conf_level=conf_level, conf_type=conf_type)
 
     def predict(self, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
                 se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:

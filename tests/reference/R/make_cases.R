@@ -467,6 +467,24 @@ cox_case <- function(spec, env) {
   sn$curves <- curves_of(sf)
   res$survfit_newdata <- sn
 
+  if (!verify) {  # added with issue 11: predictions for the newdata profile, expected events, AIC, anova
+    nd_call <- sub("^survfit\\(fit, newdata = (.*)\\)$", "\\1", spec$newdata)
+    nd <- ev(nd_call, env)
+    plp <- predict(fit, newdata = nd, type = "lp", se.fit = TRUE)
+    prisk <- predict(fit, newdata = nd, type = "risk", se.fit = TRUE)
+    res$predict_newdata <- list(
+      call = sprintf("predict(fit, newdata = %s, type = \"lp\" | \"risk\", se.fit = TRUE)", nd_call),
+      lp = A(plp$fit), lp_se = A(plp$se.fit), risk = A(prisk$fit), risk_se = A(prisk$se.fit)
+    )
+    res$predict_expected <- list(call = "predict(fit, type = \"expected\")", expected = A(predict(fit, type = "expected")))
+    res$aic <- list(call = "AIC(fit)", aic = AIC(fit))
+    if (!is.null(spec$smaller)) {
+      assign("fit0", ev(spec$smaller, env), envir = env)
+      an <- ev("anova(fit0, fit)", env)
+      res$anova <- list(call = "anova(fit0, fit)", smaller = spec$smaller, loglik = A(an$loglik),
+                        chisq = A(an$Chisq), df = A(an$Df), p = A(an[["Pr(>|Chi|)"]]))
+    }
+  }
   if (isTRUE(spec$residuals)) {
     sch <- residuals(fit, type = "schoenfeld")
     sch <- if (is.matrix(sch)) sch else matrix(sch, ncol = 1, dimnames = list(names(sch), NULL))
@@ -506,8 +524,9 @@ km <- function(case, dataset, description, call, tau, times = NULL, more_ci = FA
        more_ci = more_ci)
 }
 lr <- function(case, dataset, description, call) list(case = case, kind = "logrank", dataset = dataset, description = description, call = call)
-cox <- function(case, dataset, description, call, newdata, residuals = FALSE) {
-  list(case = case, kind = "coxph", dataset = dataset, description = description, call = call, newdata = newdata, residuals = residuals)
+cox <- function(case, dataset, description, call, newdata, residuals = FALSE, smaller = NULL) {
+  list(case = case, kind = "coxph", dataset = dataset, description = description, call = call, newdata = newdata,
+       residuals = residuals, smaller = smaller)
 }
 
 # New cases. survfit_newdata profiles: rounded medians of the continuous covariates, the most
@@ -543,7 +562,8 @@ NEW_CASES <- list(
   cox("cox_gbsg_factor_grade_efron", "gbsg",
       "Cox with factor(grade) (3 levels), Efron, gbsg, with residuals (newdata: medians, hormon 0, grade 2)",
       paste0("coxph(", GBSG_COX, ", data = gbsg, ties = \"efron\")"),
-      paste0("survfit(fit, newdata = ", GBSG_NEW, "))"), residuals = TRUE),
+      paste0("survfit(fit, newdata = ", GBSG_NEW, "))"), residuals = TRUE,
+      smaller = "coxph(Surv(rfstime, status) ~ age + size + nodes + pgr + er + hormon, data = gbsg, ties = \"efron\")"),
   cox("cox_gbsg_strata_meno_efron", "gbsg",
       "Stratified Cox (strata(meno)) with factor(grade), Efron, gbsg (newdata: medians, hormon 0, grade 2, meno 1)",
       paste0("coxph(", GBSG_COX, " + strata(meno), data = gbsg, ties = \"efron\")"),
@@ -581,7 +601,8 @@ NEW_CASES <- list(
   cox("cox_lung_intweights_strata_breslow", "lung_extra",
       "Stratified Cox with integer case weights (model-based variance), Breslow, with residuals (newdata: age 60, ph.ecog 1, sex 1)",
       "coxph(Surv(time, status) ~ age + ph.ecog + strata(sex), data = lung_extra, weights = iw, ties = \"breslow\")",
-      "survfit(fit, newdata = data.frame(age = 60, ph.ecog = 1, sex = 1))", residuals = TRUE),
+      "survfit(fit, newdata = data.frame(age = 60, ph.ecog = 1, sex = 1))", residuals = TRUE,
+      smaller = "coxph(Surv(time, status) ~ age + strata(sex), data = subset(lung_extra, !is.na(ph.ecog)), weights = iw, ties = \"breslow\")"),
   cox("cox_lung_factor_strata_efron", "lung_extra",
       "Cox stratified on a factor (strata labels are the levels alone), Efron (newdata: age 60, sex 1, site even)",
       "coxph(Surv(time, status) ~ age + sex + strata(site), data = lung_extra, ties = \"efron\")",
