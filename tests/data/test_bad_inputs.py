@@ -44,6 +44,76 @@ def parquet_files(patients: pd.DataFrame, treatments: pd.DataFrame | None = None
     return write
 
 
+def xlsx_file(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
+              edit: Callable | None = None):
+    """A real workbook written with openpyxl; ``edit(ws)`` changes the patients sheet."""
+    import openpyxl
+
+    def write(tmp: Path) -> tuple[Path, Path | None]:
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = "patients"
+        for name, frame in (("patients", patients), ("treatments", treatments)):
+            if frame is None:
+                continue
+            sheet = ws if name == "patients" else wb.create_sheet(name)
+            sheet.append(list(frame.columns))
+            for rec in frame.itertuples(index=False):
+                sheet.append([None if pd.isna(v) else _cell(v) for v in rec])
+        if edit is not None:
+            edit(ws)
+        wb.save(tmp / "cohort.xlsx")
+        return tmp / "cohort.xlsx", None
+    return write
+
+
+def _cell(v: object) -> object:
+    """ISO dates as date cells, as Excel stores them."""
+    if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        import datetime
+
+        return datetime.date.fromisoformat(v)
+    return v
+
+
+def _title_row(ws) -> None:
+    ws.insert_rows(1, 2)
+    ws["A1"] = "Osteosarcoma cohort, export of 2023-05-01"
+
+
+def _group_row(ws) -> None:
+    ws.insert_rows(1)
+    ws["A1"], ws["D1"] = "Identity", "Dates"
+    ws.merge_cells("A1:C1")
+    ws.merge_cells("D1:F1")
+
+
+def _units_row(ws) -> None:
+    ws.insert_rows(2)
+    for k, text in enumerate(["id", "name", "M/F", "YYYY-MM-DD", "YYYY-MM-DD", "YYYY-MM-DD",
+                              "count", "yes/no"], start=1):
+        ws.cell(2, k, text)
+
+
+def _merged_header(ws) -> None:
+    ws["J1"] = "dates of events"   # progression_date and death_date under one merged name
+    ws.merge_cells("J1:K1")
+
+
+def _merged_data(ws) -> None:
+    ws["B3"] = ws["B2"].value        # Lyon, Lyon: typed once over two rows
+    ws.merge_cells("B2:B3")
+
+
+def _formula(ws) -> None:
+    ws["M3"] = "=F3+1461"            # last follow-up of A2 computed, never saved
+
+
+def _hidden(ws) -> None:
+    ws.row_dimensions[4].hidden = True
+    ws.column_dimensions["N"].hidden = True
+
+
 def _drop(col: str) -> pd.DataFrame:
     p, _ = example_tables()
     return p.drop(columns=[col])
@@ -75,7 +145,7 @@ class Case:
     file: str | None = None
 
 
-T = example_tables()[1]
+P, T = example_tables()
 
 CASES = [
     # a column the analysis needs is never silently empty
@@ -95,6 +165,23 @@ CASES = [
          "column.empty", "warning", "met_bone", ("empty in every row",)),
     Case("yes/no column with other words", csv_files(_set("met_lung", "maybe"), T),
          "code", "error", "met_lung", ("yes, no", "1/0"), row=2),
+    # workbooks: header problems are named as such, never as CSV advice
+    Case("title rows above the header", xlsx_file(P, T, _title_row), "sheet.header", "warning",
+         None, ("hold a title", "read from row 3")),
+    Case("two header rows (groups)", xlsx_file(P, T, _group_row), "sheet.header", "error",
+         None, ("two header rows", "A1:C1")),
+    Case("a row of units under the names", xlsx_file(P, T, _units_row), "sheet.header", "error",
+         None, ("second header row",), row=2),
+    Case("merged header cells", xlsx_file(P, T, _merged_header), "sheet.header", "error",
+         None, ("merged cells J1:K1 in the header row",)),
+    Case("merged data cells", xlsx_file(P, T, _merged_data), "cell.merged", "error",
+         "centre", ("B3 is part of the merged cells B2:B3",), row=3),
+    Case("formula without a saved value", xlsx_file(P, T, _formula), "cell.formula", "error",
+         "last_followup_date", ("cell M3 holds a formula with no saved value",), row=3),
+    Case("hidden row", xlsx_file(P, T, _hidden), "sheet.hidden", "warning", None,
+         ("hidden in Excel",), row=4),
+    Case("hidden column", xlsx_file(P, T, _hidden), "sheet.hidden", "warning", "grade",
+         ("column N is hidden",)),
 ]
 
 
@@ -380,3 +467,27 @@ def test_protocol_faults_name_the_key(tmp_path, toml, key, words):
         Study.from_toml(path)
     assert words in str(exc.value), str(exc.value)
     assert "Traceback" not in str(exc.value)
+
+
+# ------------------------------------------------------------------------- workbooks
+def test_clean_workbook_has_no_layout_problem(tmp_path):
+    cohort = _problems(tmp_path, Case("x", xlsx_file(P, T), "", "", None, ()))
+    assert [p.rule for p in cohort.report.problems] == ["column.unknown"]
+    assert cohort.flow.n_analysed == 6
+
+
+def test_title_rows_are_skipped_and_rows_keep_their_sheet_numbers(tmp_path):
+    p = P.copy()
+    p.loc[1, "sex"] = "X"
+    cohort = _problems(tmp_path, Case("x", xlsx_file(p, T, _title_row), "", "", None, ()))
+    assert cohort.flow.n_read == 6
+    bad = [q for q in cohort.report.problems if q.rule == "code"]
+    assert [(q.row, q.column) for q in bad] == [(5, "sex")]  # title 1, empty 2, header 3
+    assert not [q for q in cohort.report.problems if q.rule == "row.ragged"]
+
+
+def test_formula_cell_is_never_read_as_empty(tmp_path):
+    """The formula's row is excluded with its reason; before, A2 lost its follow-up."""
+    cohort = _problems(tmp_path, Case("x", xlsx_file(P, T, _formula), "", "", None, ()))
+    assert cohort.flow.excluded["data error (rule cell.formula)"] == 1
+    assert "P0002" not in cohort.patients.index

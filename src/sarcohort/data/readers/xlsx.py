@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sarcohort.data.readers._sheet_header import find_header, with_layout_problems
+from sarcohort.data.readers._xlsx_layout import sheet_layout
 from sarcohort.data.readers.table import RawTable, frame_from_rows, read_source
 from sarcohort.exceptions import InputError
 
@@ -43,7 +45,9 @@ def read_xlsx(path: str | Path, sheet: str | None = None, display_name: str | No
               ) -> RawTable:
     """Read one sheet (default: the first) of an .xlsx workbook; header in row 1.
 
-    Date cells come as dates, numbers as numbers, text as text.
+    Date cells come as dates, numbers as numbers, text as text. Rows above the header
+    holding a title, two header rows, merged cells, hidden rows and columns, and formula
+    cells without a saved value are named as such (:mod:`._sheet_header`).
 
     Raises
     ------
@@ -76,7 +80,11 @@ def read_xlsx(path: str | Path, sheet: str | None = None, display_name: str | No
                              argument=name, fix="open it in Excel and save it again") from None
     finally:
         wb.close()
-    if not records or not any(v is not None and str(v).strip() for v in records[0]):
+    layout = sheet_layout(path, chosen)
+    head, notes = find_header(records, layout)
+    if head is None:
         raise InputError(f"sheet {chosen!r} has no header in row 1", argument=name,
                          fix="put the column names in row 1")
-    return frame_from_rows(records[0], records[1:], name, chosen, sha256=digest)
+    raw = frame_from_rows(records[head], records[head + 1:], name, chosen,
+                          first_row=head + 2, sha256=digest)
+    return with_layout_problems(raw, layout, head, notes)

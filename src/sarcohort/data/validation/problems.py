@@ -29,6 +29,13 @@ RULES: dict[str, str] = {
     "column.missing": "a template column is absent from the file (an error when an endpoint, "
                       "a [derived] expression or the analysis uses it)",
     "column.empty": "a column present in the file is empty in every row",
+    "sheet.header": "a workbook's header is not one row of column names in row 1 (a title "
+                    "above it, two header rows, merged header cells, a row of units)",
+    "sheet.hidden": "a workbook row or column is hidden in Excel (it is read)",
+    "cell.merged": "a cell is part of merged cells: only the first holds the value",
+    "cell.formula": "a formula cell has no saved value (never read as empty)",
+    "treatment.id_normalised": "treatment rows linked ignoring case, spaces or leading zeros "
+                               "of the patient id",
     "column.duplicate": "two columns of the file map to the same template column",
     "required": "a required value is missing",
     "type": "a value has the wrong type (e.g. not a whole number)",
