@@ -225,15 +225,15 @@ def fit_cox(
             warn_texts.append(f"the model could not be fitted: {exc}")
             fit = None
     firth = False
-    if fit is not None and any("monotone likelihood" in str(w.message) for w in caught):
+    if fit is not None and any(_diverged(str(w.message)) for w in caught):
         refit, firth, caught = _firth_refit(t, e, X, caught, entry=ent, ties=ties, conf_level=conf_level)
         fit = refit if firth else fit
     for w in caught:
         warn_texts.append(str(w.message))
     if firth:
         warn_texts.append(
-            "Monotone likelihood (a coefficient diverged, e.g. no event in one category): the model "
-            "was refitted with Firth's penalised partial likelihood; confidence intervals are "
+            "Monotone likelihood (a coefficient diverged, e.g. no event in one category, and the "
+            "ordinary fit did not converge): the model was refitted with Firth's penalised partial likelihood; confidence intervals are "
             "profile penalised-likelihood intervals and P values penalised likelihood-ratio tests.")
     if selection != "explicit":
         warn_texts.append(
@@ -280,6 +280,12 @@ def fit_cox(
         zph=zph, zph_curves=curves, firth=firth)
 
 
+def _diverged(message: str) -> bool:
+    """A warning of the ordinary fit that Firth's correction answers: a diverging coefficient
+    (monotone likelihood), or no convergence (the same, short of R's detection rule)."""
+    return "monotone likelihood" in message or "did not converge" in message
+
+
 def _firth_refit(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, caught: list[warnings.WarningMessage], *,
                  entry: np.ndarray | None, ties: str, conf_level: float
                  ) -> tuple[Any, bool, list[warnings.WarningMessage]]:
@@ -291,7 +297,7 @@ def _firth_refit(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, caught: list[war
             fit = cox(t, e, X, entry=entry, ties=ties, conf_level=conf_level, firth=True)
         except (ValueError, np.linalg.LinAlgError):
             return None, False, caught
-    kept = [w for w in caught if "monotone likelihood" not in str(w.message)]
+    kept = [w for w in caught if not _diverged(str(w.message))]
     return fit, True, kept + list(again)
 
 

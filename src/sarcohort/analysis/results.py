@@ -36,6 +36,7 @@ __all__ = [
     "CoxTerm",
     "CoxModel",
     "CalibrationGroup",
+    "ImputedModel",
     "ModelValidation",
     "CoxVariable",
     "ZphRow",
@@ -284,6 +285,22 @@ class CoxModel:
 
 
 @dataclass(frozen=True)
+class ImputedModel:
+    """A multivariable model fitted to m multiply imputed data sets and pooled by Rubin's rules."""
+
+    endpoint: str
+    endpoint_label: str
+    m: int
+    seed: int
+    terms: tuple[CoxTerm, ...]  # pooled HR, t-based CI and P
+    fmi: tuple[float | None, ...]  # fraction of missing information per term
+    n: int
+    n_event: int
+    n_imputed: tuple[tuple[str, int], ...]  # (variable label, imputed values)
+    firth: bool = False  # each imputed fit Firth-penalised
+
+
+@dataclass(frozen=True)
 class CalibrationGroup:
     """One group of the calibration plot: predicted vs Kaplan-Meier survival at the horizon."""
 
@@ -484,6 +501,7 @@ class Results:
     labels: dict[str, str] = field(default_factory=dict)
     treatments: TreatmentCourse | None = None
     validation: tuple[ModelValidation, ...] = ()
+    imputed: tuple[ImputedModel, ...] = ()
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

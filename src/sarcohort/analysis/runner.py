@@ -14,12 +14,14 @@ import pandas as pd
 from sarcohort._clock import now_utc
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.free_text import check_not_free_text
+from sarcohort.analysis.imputation import fit_imputed
 from sarcohort.analysis.levels import apply_levels, dictionary_levels
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
     CoxModel,
     EndpointSummary,
     FlowStep,
+    ImputedModel,
     ModelValidation,
     Results,
     StudyMeta,
@@ -214,6 +216,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
 
     endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
     validation: list[ModelValidation] = []
+    imputed: list[ImputedModel] = []
     lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * DAYS_PER_MONTH / a.unit_days
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
@@ -284,6 +287,15 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                                          per=a.per,
                                          label=label, ties=a.ties, selection=mv.selection,
                                          conf_level=a.conf_level))
+            if a.missing.method == "multiple-imputation":
+                say(f"Multiple imputation ({a.missing.m} data sets): {label(e)}")
+                imp, why = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
+                                       seed=a.missing.seed, ties=a.ties, conf_level=a.conf_level,
+                                       label=label, per=a.per, firth=multivariable[-1].firth)
+                if imp is not None:
+                    imputed.append(imp)
+                elif why:
+                    warnings_out.append(f"{label(e)}, multivariable model: {why}.")
             if a.validation.bootstrap > 0:
                 say(f"Bootstrap validation: {label(e)}")
                 horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
@@ -333,7 +345,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         table1=table1, survival=tuple(survival), univariable=tuple(univariable),
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
-        treatments=course, validation=tuple(validation))
+        treatments=course, validation=tuple(validation),
+        imputed=tuple(imputed))
 
 
 def _treatment_course(cohort: Cohort, study: Protocol,

@@ -86,6 +86,14 @@ def methods(r: Results) -> str:
             "(cox.zph, Kaplan-Meier time transform), and the number of events per variable "
             "is reported.")
     parts.append(cox)
+    if r.imputed:
+        i0 = r.imputed[0]
+        parts.append(
+            "Missing covariate values were handled by multiple imputation by chained equations "
+            f"({i0.m} imputed data sets, predictive mean matching, with the event indicator and "
+            "the Nelson-Aalen cumulative hazard in the imputation models as White and Royston "
+            "recommend); the multivariable estimates were pooled by Rubin's rules and are shown "
+            "beside the complete-case estimates.")
     if r.validation:
         v0 = r.validation[0]
         parts.append(

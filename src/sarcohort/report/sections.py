@@ -11,6 +11,7 @@ from typing import Any
 
 from sarcohort.analysis.results import Results
 from sarcohort.report import tables as build
+from sarcohort.report.imputation_tables import imputation_table
 from sarcohort.report.narrative import followup_phrase
 from sarcohort.report.tables import ReportTable
 from sarcohort.report.treatment_tables import treatment_tables
@@ -108,6 +109,13 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
                 s.items.append(Item("figure", figure=figs[k]))
         if f"cox_{e.name}" in tables:
             s.items.append(Item("table", table=tables[f"cox_{e.name}"]))
+        for imp in results.imputed:
+            if imp.endpoint == e.name:
+                try:
+                    cc = results.model(e.name)
+                except KeyError:
+                    continue
+                s.items.append(Item("table", table=imputation_table(cc, imp, results.meta.conf_level)))
         for k in keys:
             if k.startswith("forest_"):
                 s.items.append(Item("figure", figure=figs[k]))

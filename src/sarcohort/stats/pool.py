@@ -62,15 +62,18 @@ class PooledResult:
 
     @property
     def hr(self) -> np.ndarray:
-        return np.exp(self.estimate)
+        with np.errstate(over="ignore"):
+            return np.exp(self.estimate)
 
     @property
     def hr_lower(self) -> np.ndarray:
-        return np.exp(self.lower)
+        with np.errstate(over="ignore"):
+            return np.exp(self.lower)
 
     @property
     def hr_upper(self) -> np.ndarray:
-        return np.exp(self.upper)
+        with np.errstate(over="ignore"):
+            return np.exp(self.upper)
 
     def to_frame(self) -> pd.DataFrame:
         """One row per coefficient, mice's column names."""

@@ -35,6 +35,7 @@ out <- list(formula = "Surv(time, status) ~ age + sex + ph.ecog + ph.karno + wt.
             riv = pp$riv, lambda = pp$lambda, fmi = pp$fmi,
             std_error = s$std.error, statistic = s$statistic, p_value = s$p.value,
             conf_low = s[["2.5 %"]], conf_high = s[["97.5 %"]],
+            nelson_aalen = d$nelson,
             n_missing = unname(colSums(is.na(d[, c("age", "sex", "ph.ecog", "ph.karno", "wt.loss")]))),
             r_version = R.version.string, mice_version = as.character(packageVersion("mice")))
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, pretty = TRUE), file.path(REF, "pool", "lung_coxph.json"))
