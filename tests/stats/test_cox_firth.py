@@ -108,7 +108,7 @@ def test_penalised_score_is_the_gradient(method: str) -> None:
     time = rng.integers(1, 8, n).astype(float)  # many ties
     event = rng.random(n) < 0.7
     fd = F.build(time, event, X, strata=np.repeat([0, 1], n // 2), weights=rng.uniform(0.5, 2, n),
-                 method=method)
+                 ties=method)
     beta = np.array([0.3, -0.2, 0.5])
     got = F.penalized(fd, beta).ustar
     h = 1e-5

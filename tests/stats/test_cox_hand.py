@@ -54,7 +54,7 @@ def efron(beta: float) -> tuple[float, float, float]:
 
 def _setup(method: str) -> K.CoxSetup:
     keep = ~np.isnan(STATUS)
-    return K.setup(TIME[keep], STATUS[keep] == 1, X[keep, None], method=method, means=np.zeros(1))
+    return K.setup(TIME[keep], STATUS[keep] == 1, X[keep, None], ties=method, means=np.zeros(1))
 
 
 @pytest.mark.parametrize("method,formula", [("breslow", breslow), ("efron", efron)])

@@ -137,7 +137,7 @@ def test_stratified_fit_adds_up_the_strata(data, seed) -> None:
     total = 0.0
     for k in np.unique(strata):
         m = strata == k
-        cs = K.setup(time[m], event[m], x[m], entry=entry[m], method=ties, means=np.zeros(2))
+        cs = K.setup(time[m], event[m], x[m], entry=entry[m], ties=ties, means=np.zeros(2))
         total += K.evaluate(cs, fit.coef, info=False).loglik
     np.testing.assert_allclose(fit.loglik, total, rtol=1e-10)
 

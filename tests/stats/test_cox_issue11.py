@@ -30,7 +30,7 @@ def _tied_data(n: int, seed: int, entry: bool = False):
 def test_exact_kernel_equals_python_loop(entry: bool) -> None:
     """Oracle: the plain recursion over risk-set members (exact_terms_python)."""
     t, e, X, en, s = _tied_data(120, 1, entry)
-    cs = K.setup(t, e, X, entry=en, strata=s, method="breslow")
+    cs = K.setup(t, e, X, entry=en, strata=s, ties="breslow")
     beta = np.array([0.4, -0.7])
     a, b = exact_terms(cs, beta), exact_terms_python(cs, beta)
     assert a[0] == pytest.approx(b[0], rel=1e-12)
@@ -44,7 +44,7 @@ def test_exact_two_deaths_closed_form() -> None:
     t = np.array([1.0, 1.0, 2.0])
     e = np.array([True, True, False])
     x = np.array([0.0, 1.0, 3.0])
-    cs = K.setup(t, e, x[:, None], method="breslow")
+    cs = K.setup(t, e, x[:, None], ties="breslow")
     b = 0.3
     xc = x - cs.means[0]
     pairs = [(0, 1), (0, 2), (1, 2)]
@@ -153,7 +153,7 @@ def test_compiled_kernel_equals_numpy_evaluation(method: str, entry: bool) -> No
     rng = np.random.default_rng(8)
     w = rng.uniform(0.5, 2, t.size)
     off = rng.normal(scale=0.3, size=t.size)
-    cs = K.setup(t, e, X, entry=en, strata=s, offset=off, weights=w, method=method)
+    cs = K.setup(t, e, X, entry=en, strata=s, offset=off, weights=w, ties=method)
     beta = np.array([0.3, -0.5])
     ref = K.evaluate(cs, beta)
     got = compiled_evaluator(cs)(cs, beta)

@@ -287,7 +287,7 @@ def _diverged(message: str) -> bool:
 
 
 def _firth_refit(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, caught: list[warnings.WarningMessage], *,
-                 entry: np.ndarray | None, ties: str, conf_level: float
+                 entry: np.ndarray | None, ties: Ties, conf_level: float
                  ) -> tuple[Any, bool, list[warnings.WarningMessage]]:
     """The Firth-penalised refit of a model with monotone likelihood (the ordinary fit's
     divergence warning is dropped: the refit replaces it); the ordinary fit if it fails."""

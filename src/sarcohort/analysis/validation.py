@@ -20,7 +20,8 @@ from sarcohort.analysis.regression import design_variables
 from sarcohort.analysis.results import CalibrationGroup, ModelValidation, clean_float
 from sarcohort.stats.cox import cox
 from sarcohort.stats.km import kaplan_meier
-from sarcohort.stats.validate_cox import validate_cox
+from sarcohort.stats.results import Ties
+from sarcohort.stats.validate_cox import Selection, validate_cox
 
 __all__ = ["validate_model", "calibration_groups"]
 
@@ -50,9 +51,9 @@ def validate_model(
     covariates: Sequence[str],
     candidates: Sequence[str],
     *,
-    selection: str,
+    selection: Selection,
     p_threshold: float,
-    ties: str,
+    ties: Ties,
     B: int,
     seed: int,
     horizon: float | None,

@@ -59,6 +59,7 @@ from typing import Any, Literal, get_args
 
 from sarcohort.data.days import TIME_UNITS
 from sarcohort.stats.results import ConfType, MedianMethod, Ties
+from sarcohort.stats.validate_cox import Selection
 
 __all__ = [
     "KINDS",
@@ -341,7 +342,7 @@ PROTOCOL = Section(
                 Option("selection", "choice", "explicit",
                        "univariable: keep the factors with P < p_threshold (the report then "
                        "warns: data-driven selection inflates effects)",
-                       choices=("explicit", "univariable"),
+                       choices=get_args(Selection),
                        wording={"explicit": "prespecified covariates",
                                 "univariable": "covariates selected by their univariable P "
                                                "value, a data-driven selection that inflates the "

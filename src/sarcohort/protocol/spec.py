@@ -16,6 +16,7 @@ from typing import Any
 from sarcohort.data.days import TIME_UNITS
 from sarcohort.protocol.options import default_of
 from sarcohort.stats.results import ConfType, MedianMethod, Ties
+from sarcohort.stats.validate_cox import Selection
 
 __all__ = [
     "Protocol",
@@ -163,7 +164,7 @@ class MultivariableSpec:
     """
 
     covariates: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    selection: str = default_of("analysis.multivariable.selection")
+    selection: Selection = default_of("analysis.multivariable.selection")
     p_threshold: float = default_of("analysis.multivariable.p_threshold")
 
 

@@ -57,7 +57,7 @@ class CoxSetup:
     entry: np.ndarray | None  # sorted
     event: np.ndarray  # bool, sorted
     strata: np.ndarray  # int codes, sorted
-    method: str  # "efron" | "breslow"
+    ties: str  # "efron" | "breslow" (the exact partial likelihood starts from "breslow")
     # event groups
     m: int
     g_time: np.ndarray  # (m,)
@@ -126,7 +126,7 @@ def setup(
     strata: np.ndarray | None = None,
     offset: np.ndarray | None = None,
     weights: np.ndarray | None = None,
-    method: str = "efron",
+    ties: str = "efron",
     means: np.ndarray | None = None,
 ) -> CoxSetup:
     """Sort once and build the per-event-time structure. Inputs must already be validated."""
@@ -259,7 +259,7 @@ def setup(
         dseg = np.flatnonzero(seg_death)
         death_seg[seg_group[dseg] - 1] = dseg
 
-    if method == "efron":
+    if ties == "efron":
         d_int = g_deaths.astype(np.int64)
         pair_group = np.repeat(np.arange(m), d_int)
         starts = np.repeat(np.cumsum(d_int) - d_int, d_int)
@@ -303,9 +303,9 @@ def setup(
         xmax = float("inf")  # offsets: always guard
     return CoxSetup(
         dense=dense, dense_t=dense_t, xmax=xmax,
-        series_q=efron_power_sums(g_deaths) if method == "efron" and pair_group.size > _SERIES_MIN_PAIRS else None, g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
+        series_q=efron_power_sums(g_deaths) if ties == "efron" and pair_group.size > _SERIES_MIN_PAIRS else None, g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
         order=order, means=np.asarray(means, dtype=float), offset=off, cw=cw, stop=st,
-        entry=en, event=ev, strata=sk, method=method, m=m, g_time=g_time, g_stratum=g_stratum,
+        entry=en, event=ev, strata=sk, ties=ties, m=m, g_time=g_time, g_stratum=g_stratum,
         g_deaths=g_deaths, g_wdeaths=g_wdeaths, g_first=g_first, g_next=g_next,
         seg_starts=seg_starts, seg_group=seg_group, seg_len=seg_len, seg_death=seg_death,
         death_seg=death_seg, nstrata_groups=int(sfirst.size), XT=XT, work=np.empty((XT.shape[0] + 1, n)),
@@ -438,7 +438,7 @@ def _evaluate(cs: CoxSetup, beta: np.ndarray, info: bool, use_offset: bool) -> E
     pg, frac, mult = cs.pair_group, cs.pair_frac, cs.pair_mult
     q1: np.ndarray | None
     q2: np.ndarray | None
-    if cs.method == "efron" and pg.size != m:
+    if cs.ties == "efron" and pg.size != m:
         if cs.series_q is not None:
             c, hf, q0, q1, q2, logsum = efron_sums_series(cs, s0, d0)
         else:

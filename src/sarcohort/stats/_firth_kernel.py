@@ -69,7 +69,7 @@ def build(
     strata: np.ndarray | None = None,
     offset: np.ndarray | None = None,
     weights: np.ndarray | None = None,
-    method: str = "efron",
+    ties: str = "efron",
 ) -> FirthData:
     """The dense term structure of a validated data set (input order, no sorting needed)."""
     n, p = X.shape
@@ -87,7 +87,7 @@ def build(
         death = (sk == s) & (time == t) & ev
         d = int(death.sum())
         wd = float(cw[death].sum())
-        if method == "efron":
+        if ties == "efron":
             for k in range(d):
                 rows.append(risk - (k / d) * death)
                 mult.append(wd / d)

@@ -338,8 +338,9 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
         raise InputError("a robust (sandwich) variance is not available with ties='exact' (as in R)",
                          argument="cluster" if cluster is not None else "robust",
                          fix="use ties='efron' or 'breslow' for a robust variance")
-    method = "breslow" if ties == "exact" else ties
-    cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights, method=method)
+    # the exact partial likelihood is evaluated on top of the Breslow structure (cox_exact)
+    cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights,
+                 ties="breslow" if ties == "exact" else ties)
     if n and p:  # rows of the sorted transposed copy are contiguous: one cheap pass
         constant = np.flatnonzero(np.ptp(cs.XT, axis=1) == 0)
         if constant.size:  # R: an NA coefficient; we stop and name it (never a made-up HR)

@@ -210,7 +210,7 @@ def fit_firth(
     if ties not in ("efron", "breslow"):
         raise InputError("Firth's correction is available for Efron and Breslow ties", argument="ties",
                          value=ties, fix="use ties='efron' or ties='breslow'")
-    fd = F.build(time, event, X, entry=entry, strata=strata, offset=offset, weights=weights, method=ties)
+    fd = F.build(time, event, X, entry=entry, strata=strata, offset=offset, weights=weights, ties=ties)
     if fd.R.size > F.DENSE_LIMIT:
         raise InputError(f"too large for Firth's correction ({n} rows x {fd.R.shape[0]} event terms)",
                          argument="firth", fix="Firth's correction is meant for small series; fit without it")

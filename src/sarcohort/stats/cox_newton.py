@@ -53,7 +53,7 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
     cw = np.ones(n) if cs.cw is None else np.ascontiguousarray(cs.cw)
     event = cs.event.view(np.uint8)
     strata = np.ascontiguousarray(cs.strata, dtype=np.int64)
-    efron = cs.method == "efron"
+    efron = cs.ties == "efron"
     if cs.entry is None:
         entry = np.zeros(0)
         e_order = np.zeros(0, dtype=np.int64)

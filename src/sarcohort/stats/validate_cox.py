@@ -37,7 +37,10 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["CoxValidation", "validate_cox", "bootstrap_counts"]
+__all__ = ["CoxValidation", "validate_cox", "bootstrap_counts", "Selection"]
+
+#: How the covariates of a model are chosen (the protocol's ``analysis.multivariable.selection``).
+Selection = Literal["explicit", "univariable"]
 
 INDICES = ("Dxy", "C", "Slope")
 
@@ -157,7 +160,7 @@ def validate_cox(
     *,
     B: int = 200,
     seed: int | None = None,
-    selection: Literal["explicit", "univariable"] = "explicit",
+    selection: Selection = "explicit",
     p_threshold: float = 0.05,
     groups: Sequence[Sequence[int]] | None = None,
 ) -> CoxValidation:
