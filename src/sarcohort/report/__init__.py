@@ -120,10 +120,12 @@ def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, 
                                  if it.kind == "table" and it.table is not None]
     paths["json"] = out / "results.json"
     results.to_json(paths["json"])
+    figures = None
     if "docx" in formats:
         from sarcohort.report.docx_writer import write_docx
 
-        paths["docx"] = write_docx(out / "tables.docx", results, sections, title)
+        figures = pending.result()  # Word embeds the figures
+        paths["docx"] = write_docx(out / "tables.docx", results, sections, title, figures)
     if "xlsx" in formats:
         from sarcohort.report.xlsx_writer import write_xlsx
 
@@ -133,7 +135,8 @@ def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, 
 
         write_csvs(out / "csv", tables)
         paths["csv_dir"] = out / "csv"
-    figures = pending.result()
+    if figures is None:
+        figures = pending.result()
     if "html" in formats:
         from sarcohort.report.html import write_html
 

@@ -51,6 +51,17 @@ def _manifest_rows(manifest: dict[str, Any]) -> list[tuple[str, str]]:
     return rows
 
 
+_NBSP = "\u00a0"
+
+
+def unbreakable(cell: str) -> str:
+    """A number cell that never breaks across lines: ``< 0.001``, ``2.86 (1.84-4.45)``,
+    ``74 (61.7%)`` keep their spaces unbreakable (their hyphens are en-dash-free ranges)."""
+    if len(cell) > 40:
+        return cell
+    return cell.replace(" ", _NBSP).replace("-", "\u2011")  # non-breaking hyphen
+
+
 def render_html(results: Results, sections: Sequence[Section], figures: Sequence[Figure],
                 title: str | None = None) -> str:
     """The report as one HTML string."""
@@ -62,6 +73,7 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
     tpl = env.from_string(_template_text("report.html.j2"))
     rendered = {f.key: f for f in figures}
     number = 0
+    n_table = 0
     ctx_sections: list[dict[str, Any]] = []
     for sec in sections:
         items = []
@@ -74,9 +86,11 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
             elif it.kind == "table" and it.table is not None:
                 t = it.table
                 kinds = list(t.row_kinds) or ["plain"] * len(t.frame)
-                rows = [{"kind": k, "cells": [str(c) for c in row]}
+                rows = [{"kind": k, "cells": [str(c) if j == 0 else unbreakable(str(c))
+                                              for j, c in enumerate(row)]}
                         for k, row in zip(kinds, t.frame.itertuples(index=False), strict=True)]
-                items.append({"kind": "table", "table": t, "rows": rows})
+                n_table += 1
+                items.append({"kind": "table", "table": t, "rows": rows, "number": n_table})
             else:
                 items.append({"kind": "text", "paragraphs": it.paragraphs})
         ctx_sections.append({"id": sec.id, "title": sec.title, "elements": items})
@@ -89,6 +103,8 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
         warnings=list(results.warnings), methods=methods(results), results_text=results_text(results),
         sections=ctx_sections, toc=toc, median_ci=median_ci_name(results.meta.median_ci, results.meta.conf_level),
         ci=ci_name(results.meta.conf_level),
+        page_size=("letter" if (results.meta.report_options or {}).get("page_size") == "letter"
+                   else "A4"),
         manifest=_manifest_rows(results.meta.manifest))
 
 

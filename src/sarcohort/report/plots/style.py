@@ -16,7 +16,7 @@ from typing import Any
 
 __all__ = [
     "COLORS", "LINESTYLES", "RC", "use_agg", "rc_context", "text_width_in", "save", "png_bytes",
-    "svg_font_fallback", "font_family",
+    "svg_font_fallback", "font_family", "png_size_in",
 ]
 
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
@@ -178,3 +178,19 @@ def _save_one(fig: Any, stem: Path, fmt: str, dpi: int) -> Path:
         else:
             fig.savefig(p, format=fmt, dpi=dpi, facecolor="white")
     return p
+
+
+def png_size_in(path: Path) -> tuple[float, float]:
+    """Width and height in inches of a PNG (its pixels over its pHYs resolution; 300 dpi
+    when it has none)."""
+    import struct
+
+    data = Path(path).read_bytes()
+    w, h = struct.unpack(">II", data[16:24])
+    dpi = 300.0
+    at = data.find(b"pHYs")
+    if at > 0:
+        ppm_x, _, unit = struct.unpack(">IIB", data[at + 4:at + 13])
+        if unit == 1 and ppm_x > 0:
+            dpi = ppm_x * 0.0254
+    return w / dpi, h / dpi
