@@ -62,7 +62,6 @@ MARGIN_CM = 2.0
 def _row_flags(row: Any, header: bool) -> None:
     """A row never splits across pages; the header row repeats on every page."""
     from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
 
     tr_pr = row._tr.get_or_add_trPr()
     el = OxmlElement("w:cantSplit")
