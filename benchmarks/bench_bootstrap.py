@@ -2,7 +2,7 @@
 
 Side by side, on the same 1000 bootstrap samples (drawn once):
 
-1. sarcohort, batched: ``cox_batch`` (all replicates in one vectorised Newton-Raphson, a
+1. sarcohort, batched: ``cox_batch`` (all replicates in one call of a compiled parallel kernel, a
    replicate = a vector of frequency weights on the original rows);
 2. sarcohort, one by one: ``sc.cox`` on each resampled data set;
 3. lifelines: ``CoxPHFitter().fit`` on each resampled data set;
