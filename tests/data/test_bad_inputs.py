@@ -491,3 +491,17 @@ def test_formula_cell_is_never_read_as_empty(tmp_path):
     cohort = _problems(tmp_path, Case("x", xlsx_file(P, T, _formula), "", "", None, ()))
     assert cohort.flow.excluded["data error (rule cell.formula)"] == 1
     assert "P0002" not in cohort.patients.index
+
+
+def test_every_treatment_row_is_accounted_for(tmp_path):
+    p, t = example_tables()
+    p.loc[3, "death_date"] = "2012-02-30"  # B2 excluded: its systemic line too
+    t.loc[6, "patient_id"] = "GHOST"        # B3's ablation links to nobody
+    p_path, t_path = csv_files(p, t)(tmp_path)
+    config = CohortConfig()
+    raw_p, raw_t = read_sources(config.data, tmp_path, patients=p_path, treatments=t_path)
+    cohort = cohort_from_tables(raw_p, raw_t, config, today=TODAY,
+                                on_unlinked_treatments="ignore")
+    assert cohort.manifest["treatment_rows"] == {"read": 7, "analysed": 5,
+                                                 "of_excluded_patients": 1, "unlinked": 1}
+    assert cohort.flow.n_read == cohort.flow.n_analysed + cohort.flow.n_excluded == 6

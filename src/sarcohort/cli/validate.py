@@ -75,10 +75,23 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
                                    else ""))
     if treatments is not None and not treatments.is_file():
         raise _usage(f"{treatments}: file not found")
-    try:
-        config = read_cohort_config(protocol) if protocol is not None else CohortConfig()
-    except ProtocolError as exc:
-        raise _usage(f"protocol: {exc}") from None
+    needed = None
+    config = CohortConfig()
+    if protocol is not None:  # read exactly as `analyze` does: date policy, files, needs
+        from sarcohort.study import Study
+
+        try:
+            study = Study.from_toml(protocol)
+            config, needed = study.cohort_config, study.needed_columns()
+        except ProtocolError as whole:
+            try:  # the data sections alone, and say that `analyze` would refuse the rest
+                config = read_cohort_config(protocol)
+            except ProtocolError as exc:
+                raise _usage(f"protocol: {exc}") from None
+            typer.echo(f"Note: `sarcohort analyze` refuses this protocol ({whole}); the data "
+                       "are checked with its [data], [inclusion], [endpoints] and [derived]")
+    for line in _sources(file, treatments, sheet, protocol, config):
+        typer.echo(line)
     from sarcohort.cli._progress import progress
 
     with progress(f"reading {file.name}") as say:
@@ -89,7 +102,7 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
             raise _usage(str(exc)) from None
         say(f"checking {patients_raw.n} patient rows")
         try:
-            cohort = cohort_from_tables(patients_raw, treatments_raw, config)
+            cohort = cohort_from_tables(patients_raw, treatments_raw, config, needed=needed)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
     rep = cohort.report
@@ -101,6 +114,29 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
             raise _usage(f"cannot write the report {report_path}: {exc.strerror}") from None
         typer.echo(f"all {len(rep.problems)} problem(s) written to {report_path}")
     return 0 if rep.ok else 1
+
+
+def _sources(file: Path, treatments: Path | None, sheet: str | None, protocol: Path | None,
+             config) -> list[str]:
+    """What is read, and which of it the protocol named (so nobody checks one file and
+    analyses another)."""
+    data = config.data
+    if protocol is None:
+        return [f"Reading {file} (no protocol: template column names and codes; dates ISO, "
+                "or day/month as the unambiguous dates decide)"]
+    where = f"from {protocol.name} [data]"
+    out = [f"Reading {file}" + (f", sheet {data.patients_sheet!r} ({where} patients_sheet)"
+                                if sheet is None and data.patients_sheet else "")
+           + f" with the protocol {protocol.name} (as `sarcohort analyze` reads it)"]
+    if treatments is None and data.treatments and not data.redcap_dictionary:
+        out.append(f"Treatments: {config.base_dir / data.treatments} ({where} treatments)")
+    if data.redcap_dictionary:
+        out.append(f"REDCap data dictionary: {config.base_dir / data.redcap_dictionary} "
+                   f"({where} redcap_dictionary)")
+    if data.patients and Path(data.patients).name != file.name:
+        out.append(f"Note: the protocol's patients file is {data.patients}; `analyze` reads "
+                   "that one, not the file checked here")
+    return out
 
 
 def _print(rep, flow, n_patients: int, n_treatments: int | None) -> None:

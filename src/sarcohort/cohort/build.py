@@ -119,7 +119,24 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
                              "source_row": checked.patient_rows[~analysed],
                              "reason": reason[~analysed]})
     manifest = _manifest(checked, config, flow, table, excluded)
+    manifest["treatment_rows"] = treatment_accounting(checked.treatment_patient, analysed)
     return Cohort(table, tr, checked.report, flow, manifest, excluded)
+
+
+def treatment_accounting(patient: np.ndarray, analysed: np.ndarray) -> dict[str, int]:
+    """Every treatment row counted once: of an analysed patient, of an excluded patient,
+    or linked to no patient (its id matches none, or several).
+
+    >>> treatment_accounting(np.array([0, 0, 1, -1]), np.array([True, False]))
+    {'read': 4, 'analysed': 2, 'of_excluded_patients': 1, 'unlinked': 1}
+    """
+    pos = np.asarray(patient, dtype=np.int64)
+    linked = pos >= 0
+    of_analysed = np.zeros(len(pos), dtype=bool)
+    of_analysed[linked] = np.asarray(analysed, dtype=bool)[pos[linked]]
+    return {"read": int(len(pos)), "analysed": int(of_analysed.sum()),
+            "of_excluded_patients": int((linked & ~of_analysed).sum()),
+            "unlinked": int((~linked).sum())}
 
 
 def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.DataFrame,

@@ -234,8 +234,10 @@ PROTOCOL = Section(
             Option("treatments_sheet", "text", None, "sheet of a workbook", commented=True,
                    example="treatments"),
             Option("date_format", "text", None,
-                   '"iso" | "dayfirst" | "monthfirst" | a pattern like "%d/%m/%Y"',
-                   example="iso"),
+                   '"iso" | "dayfirst" | "monthfirst" | a pattern like "%d/%m/%Y"; unset: ISO, '
+                   "and d/m/y as the unambiguous dates decide (others are errors), as "
+                   "`sarcohort validate` reads without a protocol",
+                   commented=True, example="dayfirst"),
             Option("redcap_dictionary", "text", None,
                    "set when `patients` is a REDCap records export", commented=True,
                    example="dictionary.csv"),

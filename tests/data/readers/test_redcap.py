@@ -121,3 +121,40 @@ def test_redcap_rows_point_into_the_records_file(tmp_path):
     c = build_cohort(cfg, today=TODAY)
     prob = [p for p in c.report.problems if p.rule == "date.order.treatment"][0]
     assert (prob.file, prob.row, prob.column) == ("records.csv", 11, "start_date")
+
+
+def _longitudinal(tmp_path, followup_death: bool):
+    """A longitudinal export: a baseline event, then an empty follow-up event per patient
+    (or one holding a death date)."""
+    dict_path = write_redcap_dictionary(tmp_path / "dictionary.csv")
+    rows = _records()
+    for r in rows:
+        r["redcap_event_name"] = "baseline_arm_1"
+    for pid in ["A1", "A2", "B1"]:
+        rows.append({"patient_id": pid, "redcap_event_name": "followup_arm_1",
+                     "death_date": "2015-01-01" if followup_death and pid == "A2" else ""})
+    header = ["patient_id", "redcap_event_name", *[k for k in rows[0] if k not in (
+        "patient_id", "redcap_event_name")], "kind", "start_date", "line", "regimen",
+        "in_trial", "best_response", "treatments_complete"]
+    rec_path = tmp_path / "records.csv"
+    with rec_path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=header, restval="")
+        w.writeheader()
+        w.writerows(rows)
+    return parse_cohort({"data": {"patients": rec_path.name, "redcap_dictionary": dict_path.name}},
+                        str(tmp_path / "study.toml"))
+
+
+def test_longitudinal_export_is_read_from_its_first_event(tmp_path):
+    c = build_cohort(_longitudinal(tmp_path, followup_death=False), today=TODAY)
+    assert c.report.ok, c.report.to_frame()
+    assert c.flow.n_read == 6 and len(c.treatments) == 7
+    note = [p for p in c.report.problems if p.column == "redcap_event_name"]
+    assert note and "3 row(s) of the other events" in note[0].message
+
+
+def test_longitudinal_export_with_patient_data_at_a_later_event_is_refused(tmp_path):
+    from sarcohort.exceptions import InputError
+
+    with pytest.raises(InputError, match=r"longitudinal .*'followup_arm_1'.*row 16: death_date"):
+        build_cohort(_longitudinal(tmp_path, followup_death=True), today=TODAY)

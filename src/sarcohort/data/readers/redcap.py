@@ -12,6 +12,9 @@
   dictionary's first field) links them.
 * ``redcap_data_access_group`` gives the centre where no ``centre`` value is filled.
 * Row numbers are those of the records file, so problems point into it.
+* A longitudinal export (``redcap_event_name``) is read from its first event (repeating
+  treatments from any event); patient fields filled at another event are refused with a
+  message naming the layout, never silently dropped.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import pandas as pd
 from sarcohort.data.readers.csv import read_csv
 from sarcohort.data.readers.table import RawTable
 from sarcohort.data.validation._coerce import to_text
+from sarcohort.data.validation.problems import Problem
 from sarcohort.exceptions import InputError
 
 __all__ = ["RedcapField", "read_dictionary", "read_redcap", "DICTIONARY_COLUMNS", "parse_choices"]
@@ -116,6 +120,48 @@ def _decode(values: pd.Series, field: RedcapField, keep: set[str] | None) -> pd.
     return out
 
 
+def _events(frame: pd.DataFrame, out: pd.DataFrame, is_repeat: np.ndarray,
+            patient_cols: list[str], raw: RawTable,
+            ) -> tuple[np.ndarray, np.ndarray, list[Problem]]:
+    """A longitudinal export (``redcap_event_name``): the patients are the rows of the first
+    event; rows of later events that hold no patient field are skipped (an ``info`` says
+    how many); a later event holding patient fields is refused, naming the layout.
+
+    Returns the repeating-instrument mask, the skipped rows and the problems.
+    """
+    skipped = np.zeros(len(frame), dtype=bool)
+    if "redcap_event_name" not in frame.columns:
+        return is_repeat, skipped, []
+    events = to_text(frame["redcap_event_name"])
+    names = list(dict.fromkeys(events.dropna()))
+    if len(names) <= 1:
+        return is_repeat, skipped, []
+    other = (~is_repeat) & (events != names[0]).to_numpy()
+    fields = [c for c in patient_cols[1:] if c in out.columns]
+    filled = np.zeros(len(frame), dtype=bool)
+    for c in fields:
+        filled |= to_text(out[c]).notna().to_numpy()
+    spoilt = np.flatnonzero(other & filled)
+    if spoilt.size:
+        i = int(spoilt[0])
+        used = [c for c in fields if to_text(out[c]).notna().to_numpy()[i]]
+        raise InputError(
+            f"this REDCap export is longitudinal (column redcap_event_name; events "
+            f"{', '.join(map(repr, names[:5]))}), and patient fields are filled at the event "
+            f"{events.iloc[i]!r} too (row {int(raw.rows[i])}: {', '.join(used[:4])}): "
+            "sarcohort reads one row per patient, from the first event, and the treatments "
+            "from a repeating instrument", argument=raw.file,
+            fix="record every patient field at the baseline event, or export that event "
+                "(with the repeating treatments instrument) only")
+    skipped = other
+    note = Problem(raw.file, None, None, "redcap_event_name", str(int(skipped.sum())),
+                   "file.empty_rows", "info",
+                   f"longitudinal export: the patients are read from the event {names[0]!r}; "
+                   f"{int(skipped.sum())} row(s) of the other events hold no patient field and "
+                   "are skipped")
+    return is_repeat, skipped, [note]
+
+
 def read_redcap(records: str | Path, dictionary: str | Path,
                 keep_codes: Callable[[str], set[str] | None] | None = None,
                 ) -> tuple[RawTable, RawTable | None]:
@@ -174,24 +220,29 @@ def read_redcap(records: str | Path, dictionary: str | Path,
     repeat_forms = set(repeat[is_repeat].astype(str).str.strip()) if repeat is not None else set()
     patient_cols = [record_id] + [c for form, cols in columns_of_form.items()
                                   if form not in repeat_forms for c in cols]
-    patients = out.loc[~is_repeat, patient_cols].reset_index(drop=True)
+    is_repeat, skipped, problems = _events(frame, out, is_repeat, patient_cols, raw)
+    patients = out.loc[~is_repeat & ~skipped, patient_cols].reset_index(drop=True)
     if "redcap_data_access_group" in frame.columns:
-        dag = to_text(frame.loc[~is_repeat, "redcap_data_access_group"]).reset_index(drop=True)
+        dag = to_text(frame.loc[~is_repeat & ~skipped, "redcap_data_access_group"]
+                      ).reset_index(drop=True)
         if "centre" in patients.columns:
             own = to_text(patients["centre"])
             patients["centre"] = own.where(own.notna(), dag)
         else:
             patients["centre"] = dag
     bad_p = {}
-    pos_p = np.cumsum(~is_repeat) - 1
+    pos_p = np.cumsum(~is_repeat & ~skipped) - 1
     pos_t = np.cumsum(is_repeat) - 1
     bad_t = {}
     for pos, rule in raw.bad_rows.items():
+        if skipped[pos]:
+            continue
         if is_repeat[pos]:
             bad_t[int(pos_t[pos])] = rule
         else:
             bad_p[int(pos_p[pos])] = rule
-    p_table = RawTable(patients, raw.file, None, raw.rows[~is_repeat], raw.problems, bad_p,
+    p_table = RawTable(patients, raw.file, None, raw.rows[~is_repeat & ~skipped],
+                       (*raw.problems, *problems), bad_p,
                        raw.decimal_comma, raw.sha256)
     if not is_repeat.any():
         return p_table, None
