@@ -24,7 +24,8 @@ added at their stop time and, for (start, stop] data, shrink when the pass reach
 entry time (``entry >= t``: not at risk at t). At each event time with d deaths (death sums
 ``D0, D1, D2``, death weight ``wd``) Efron's terms for k = 0..d-1 use
 ``S - (k/d) D`` with multiplier ``wd/d`` (Breslow: one term, ``k = 0``, multiplier ``wd``);
-this is survival's ``coxfit6``/``agfit4`` arithmetic in one pass, without the n x m structures.
+this is survival's ``coxfit6``/``agfit4`` arithmetic in one pass, without the n x m structures
+(``D2`` is taken as the change of ``S2`` over the deaths' rows, not summed separately).
 Strata restart the sums. Other helpers (Firth, bootstrap refits) can call :func:`cox_pass`
 directly with their own ``beta``, ``offset`` or ``cw``.
 """
@@ -107,8 +108,9 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
                     D0 = 0.0
                     for a in range(p):
                         D1[a] = 0.0
-                    for q in range(npk):
-                        D2[q] = 0.0
+                    if want_info and efron:  # D2 = S2 after the deaths - S2 before them
+                        for q in range(npk):
+                            D2[q] = S2[q] - wx[q // p] * x[q % p]
                 nd += 1
                 wd += cw[i]
                 loglik += cw[i] * eta
@@ -116,14 +118,13 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
                 for a in range(p):
                     u[a] += cw[i] * x[a]
                     D1[a] += wx[a]
-                if want_info and efron:
-                    for a in range(p):
-                        wa = wx[a]
-                        for b in range(p):
-                            D2[a * p + b] += wa * x[b]
+
             i -= 1
         if nd == 0:
             continue
+        if want_info and efron:
+            for q in range(npk):
+                D2[q] = S2[q] - D2[q]
         # Efron: sum over k of the terms with den_k = S0 - (k/d) D0, by five scalar sums
         # (c0 = sum 1/den, c1 = sum f/den, q0 = sum 1/den^2, q1 = sum f/den^2, q2 = sum f^2/den^2)
         terms = nd if efron and nd > 1 else 1

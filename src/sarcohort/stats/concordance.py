@@ -197,8 +197,57 @@ def concordance(time: np.ndarray, event: np.ndarray, lp: np.ndarray, *, entry: n
     event = np.asarray(event, dtype=bool)
     n = time.shape[0]
     strata = np.zeros(n, dtype=np.int64) if strata is None else np.asarray(strata)
-    order = np.lexsort((event, -time, strata))
-    return _concordance_ordered(order, strata[order], time, event, lp, entry, cluster, weights)
+    asc = np.lexsort((~event, time, strata))  # stratum, time, deaths first
+    return _concordance_sorted(time[asc], event[asc], strata[asc], None if entry is None else np.asarray(entry)[asc],
+                               np.asarray(lp, dtype=float)[asc], None if cluster is None else np.asarray(cluster)[asc],
+                               None if weights is None else np.asarray(weights, dtype=float)[asc])
+
+
+_BY_TIME_FACTOR = 8  # count by score order when the time keys are fewer than n / 8
+
+
+def _concordance_sorted(stop: np.ndarray, event: np.ndarray, strata: np.ndarray, entry: np.ndarray | None,
+                        lp: np.ndarray, cluster: np.ndarray | None, weights: np.ndarray | None) -> Concordance:
+    """Rows sorted by stratum, time, deaths first. With far fewer distinct (stratum, time,
+    status) runs than rows, the pairs are counted by score order with trees over the time
+    keys; otherwise in reverse time order with trees over the score ranks (as R)."""
+    n = stop.shape[0]
+    try:
+        from sarcohort.stats._concordance_kernel import concordance_by_time
+    except ImportError:  # pragma: no cover - numba is a dependency
+        compiled = False
+    else:
+        compiled = True
+    if n == 0 or not compiled:
+        order = np.arange(n - 1, -1, -1)
+        return _concordance_ordered(order, strata[order], stop, event, lp, entry, cluster, weights)
+    newrun = np.ones(n, dtype=bool)
+    newrun[1:] = (stop[1:] != stop[:-1]) | (event[1:] != event[:-1]) | (strata[1:] != strata[:-1])
+    nkey = int(newrun.sum())
+    if _BY_TIME_FACTOR * nkey > n:
+        order = np.arange(n - 1, -1, -1)
+        return _concordance_ordered(order, strata[order], stop, event, lp, entry, cluster, weights)
+    skey = np.cumsum(newrun) - 1
+    sbreak = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
+    send = np.r_[sbreak[1:], n]  # rows of stratum k: [sbreak[k], send[k])
+    sid = np.cumsum(np.r_[True, strata[1:] != strata[:-1]]) - 1
+    hikey = skey[send - 1][sid]
+    if entry is None:
+        enkey = (skey[sbreak] - 1)[sid]
+    else:
+        enkey = np.empty(n, dtype=np.int64)
+        for a, b in zip(sbreak, send, strict=True):  # last row of the stratum with time <= entry
+            pos = a + np.searchsorted(stop[a:b], entry[a:b], side="right") - 1
+            enkey[a:b] = np.where(pos >= a, skey[np.maximum(pos, a)], skey[a] - 1)
+    by_rank = np.argsort(lp)  # order within equal scores does not matter
+    lps = lp[by_rank]
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_rank] = np.cumsum(np.r_[False, lps[1:] != lps[:-1]])
+    wt = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
+    counts, infl = concordance_by_time(by_rank.astype(np.int64), rank, wt, event.view(np.uint8),
+                                       skey.astype(np.int64), enkey.astype(np.int64), hikey.astype(np.int64), nkey,
+                                       entry is not None)
+    return _finish(counts, infl, cluster, weights)
 
 
 def _concordance_ordered(order: np.ndarray, strata_in_order: np.ndarray, time: np.ndarray, event: np.ndarray,
@@ -231,6 +280,12 @@ def _concordance_ordered(order: np.ndarray, strata_in_order: np.ndarray, time: n
             eorder = np.zeros(0, dtype=np.int64)
         counts, infl = concordance_counts(order.astype(np.int64), sbounds, time, event.astype(np.uint8),
                                           lp_rank, wt, en, eorder, int(lp_rank.max()) + 1 if n else 1)
+    return _finish(counts, infl, cluster, weights)
+
+
+def _finish(counts: np.ndarray, infl: np.ndarray, cluster: np.ndarray | None,
+            weights: np.ndarray | None) -> Concordance:
+    """The index and R's infinitesimal-jackknife SE from the pair counts and influence."""
     npair = counts[:3].sum()
     if npair == 0:
         return Concordance(float("nan"), float("nan"), *map(float, counts))
@@ -267,6 +322,4 @@ def cox_concordance(fit: CoxResult) -> Concordance:
         lp += cs.X[:, j] * fit.coef[j]
     lp += cs.offset
     cl = None if st.cluster is None else st.cluster[cs.order]
-    # the fit's sorted rows reversed: strata contiguous, time descending, censored rows first
-    order = np.arange(cs.n - 1, -1, -1)
-    return _concordance_ordered(order, cs.strata[order], cs.stop, cs.event, lp, cs.entry, cl, cs.cw)
+    return _concordance_sorted(cs.stop, cs.event, cs.strata, cs.entry, lp, cl, cs.cw)

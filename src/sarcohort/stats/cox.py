@@ -16,8 +16,12 @@ Deliberate differences from R (everything else agrees to rounding):
 * a covariate that is constant or collinear with others raises :class:`InputError` naming it
   (R reports an ``NA`` coefficient); a factor level with no analysed rows is dropped;
 * we converge tighter than R's default ``eps = 1e-9`` (coefficients equal R's
-  ``coxph.control(eps = 1e-12)`` refit), so ``iterations`` can differ by one from ``fit$iter``;
-* the concordance ignores case weights.
+  ``coxph.control(eps = 1e-12)`` refit), so ``iterations`` can differ by one from ``fit$iter``.
+
+As R: near-equal times are merged (``timefix``); non-integer case weights give a robust
+variance by default; ``ties="exact"`` refuses case weights, robust variances and the score,
+Schoenfeld and dfbeta residuals. The Newton steps run in a compiled one-pass kernel
+(:mod:`sarcohort.stats._cox_jit`, numba, cached on disk) when numba imports.
 """
 
 from __future__ import annotations
