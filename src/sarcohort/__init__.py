@@ -10,6 +10,17 @@ The public API (stable names; see the README for a tour)::
     cohort = study.load()
     result = study.analyze(cohort)
 
+More of the core: ``sc.cuminc``, ``sc.rmst_test``, ``sc.cox_anova``, ``sc.validate_cox``,
+``sc.pool``; :class:`SurvivalData` and :func:`parse_formula` are the inputs they share.
+Errors: :class:`InputError` (``FormulaError``, ``ProtocolError``), warnings:
+:class:`ConvergenceWarning`.
+
+The packages are the stages of the data flow, each importing only those below it:
+``protocol`` (study.toml and its option table), ``data`` (readers, template, validation),
+``cohort``, ``stats`` (the numerical core), ``analysis`` (protocol -> Results),
+``report``, ``synth``; ``sarcohort.study`` holds :class:`Study` and ``sarcohort.cli`` the
+commands.
+
 Submodules are imported on first use, so ``import sarcohort`` (and the command line's
 ``--help``) stays fast and never imports matplotlib.
 """
@@ -35,12 +46,10 @@ _LAZY = {
     "parse_formula": "sarcohort.stats.formula",
     "InputError": "sarcohort.exceptions",
     "FormulaError": "sarcohort.exceptions",
-    "SchemaError": "sarcohort.exceptions",
     "ProtocolError": "sarcohort.exceptions",
     "ConvergenceWarning": "sarcohort.exceptions",
-    "DataQualityWarning": "sarcohort.exceptions",
 }
-_SUBMODULES = {"report", "synth", "stats", "cohort", "plots", "tables", "ingest", "endpoints", "model"}
+_SUBMODULES = {"protocol", "data", "cohort", "stats", "analysis", "report", "synth"}
 
 __all__ = [
     "__version__",
@@ -57,20 +66,16 @@ __all__ = [
     "parse_formula",
     "InputError",
     "FormulaError",
-    "SchemaError",
     "ProtocolError",
     "ConvergenceWarning",
-    "DataQualityWarning",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.exceptions import (
         ConvergenceWarning,
-        DataQualityWarning,
         FormulaError,
         InputError,
         ProtocolError,
-        SchemaError,
     )
     from sarcohort.stats.cox import cox
     from sarcohort.stats.cox_compare import cox_anova

@@ -13,11 +13,9 @@ __all__ = [
     "SarcohortError",
     "InputError",
     "FormulaError",
-    "SchemaError",
     "ProtocolError",
     "OutputError",
     "ConvergenceWarning",
-    "DataQualityWarning",
 ]
 
 
@@ -76,10 +74,6 @@ class FormulaError(InputError):
     """A model formula that cannot be parsed or refers to unknown columns."""
 
 
-class SchemaError(InputError):
-    """A data file that does not match the canonical cohort schema."""
-
-
 class ProtocolError(InputError):
     """A study protocol (study.toml) with unknown keys, wrong types or bad values."""
 
@@ -92,6 +86,3 @@ class OutputError(InputError):
 class ConvergenceWarning(UserWarning):
     """A model fit did not converge, or a coefficient diverges (monotone likelihood)."""
 
-
-class DataQualityWarning(UserWarning):
-    """The data are usable but something looks wrong (e.g. few events per variable)."""

@@ -3,8 +3,14 @@
 - :mod:`~sarcohort.protocol.options`: every option once (type, allowed values,
   default, methods wording, documentation); ``sarcohort init`` and the report
   read it too.
-- :mod:`~sarcohort.protocol.reader`: bytes -> TOML -> checked values.
-- :mod:`~sarcohort.protocol.spec`: the typed, frozen result, one dataclass per section.
+- :mod:`~sarcohort.protocol.reader`: bytes -> TOML -> checked values:
+  :func:`read_protocol` (a file) and :func:`parse_protocol` (a parsed dict) give a
+  :class:`Protocol`; :func:`read_cohort_config` and :func:`parse_cohort` give only its
+  cohort sections (:class:`CohortConfig`).
+- :mod:`~sarcohort.protocol.spec`: the typed, frozen result, one dataclass per section:
+  :class:`CohortConfig` (:class:`DataConfig`, :class:`InclusionConfig`,
+  :class:`EndpointsConfig`), :class:`AnalysisSpec` (:class:`MultivariableSpec`) and
+  :class:`ReportSpec`.
 
 Examples
 --------

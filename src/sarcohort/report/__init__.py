@@ -1,5 +1,8 @@
 """The report: HTML (self-contained), Word and Excel tables, CSVs, figures, results.json.
 
+:func:`write` writes it (with optional :class:`ExtraSection` objects); :func:`prepare`
+starts the figure workers early.
+
 >>> import sarcohort.report                                     # doctest: +SKIP
 >>> paths = sarcohort.report.write(results, "report/")          # doctest: +SKIP
 >>> paths["html"]                                               # doctest: +SKIP

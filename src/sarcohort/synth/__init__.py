@@ -93,6 +93,13 @@ Default seed
     multivariate Cox models, PFS bone not significant. It was found by scanning
     seeds in order with ``benchmarks/calibrate_synth.py --find-default``, not picked
     for looking best.
+
+API
+    :func:`generate` -> :class:`SyntheticCohort` (its ``patients`` and ``treatments``
+    frames have the columns :data:`PATIENT_COLUMNS` and :data:`TREATMENT_COLUMNS`);
+    :func:`derive` computes the cohort's derived columns as the cohort pipeline does;
+    :func:`load_published` reads :data:`PUBLISHED_PATH`; :data:`FAULT_RULES` names the
+    data-entry faults that ``messy=True`` injects and the validation rule that finds each.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Reading cohort data: CSV, XLSX, Parquet and REDCap exports, mapped to the template.
 
 Readers return :class:`~sarcohort.data.readers.table.RawTable` objects (cells as read,
-row numbers as seen in the file); :func:`read_sources` reads the tables named by
-a protocol's ``[data]`` section.
+row numbers as seen in the file): :func:`read_table` reads one file (its type from
+:data:`SUFFIXES`), :func:`read_sources` the tables named by a protocol's ``[data]`` section.
 """
 
 from __future__ import annotations
