@@ -77,10 +77,51 @@ def test_km_draws_ci_bands_and_censor_marks():
 
     res = _km(2, False)
     ax = plot_km(res)
-    assert len(ax.collections) == 2  # one CI band per group
-    marks = [ln for ln in ax.lines if ln.get_marker() == "|"]
+    bands = ax.collections
+    # one filled band per group; the second also hatched, so greyscale tells them apart
+    assert len(bands) == 3 and bands[2].get_hatch() == "////" and not bands[0].get_hatch()
+    marks = [ln for ln in ax.lines if ln.get_marker() == "+"]  # "+" reads on dashed lines
     assert len(marks) == sum(1 for g in res.groups if g.curve.censor_times)
-    assert "Log-rank P" in ax.get_legend().get_title().get_text()
+    assert all(m.get_markersize() >= 5 for m in marks)
+    assert "log-rank P" in ax.get_legend().get_title().get_text()
+    plt.close(ax.figure)
+
+
+def test_km_median_lines_and_time_axis_names_the_origin():
+    import matplotlib.pyplot as plt
+
+    res = _km(2, False)
+    ax = plot_km(res, time_label="Months since first metastasis", median_lines=True)
+    assert ax.get_xlabel() == "Months since first metastasis"
+    dotted = [ln for ln in ax.lines if list(ln.get_ydata()) == [0.5, 0.5, 0.0]]
+    assert [ln.get_xdata()[1] for ln in dotted] == [g.median for g in res.groups
+                                                    if g.median is not None]
+    plt.close(ax.figure)
+
+
+def test_forest_boxes_by_precision_ci_on_top_and_favours_labels():
+    import matplotlib.pyplot as plt
+
+    from fixtures.small_cohort import results
+    from sarcohort.report.plots.forest import _box_sizes, plot_forest
+
+    m = results().model("os")
+    ax = plot_forest(m)
+    boxes = [ln for ln in ax.lines if ln.get_marker() == "s"]
+    cis = [ln for ln in ax.lines if ln.get_marker() in ("None", "", None) and len(ln.get_xdata()) == 2
+           and ln.get_xdata()[0] != ln.get_xdata()[1]]
+    assert all(b.get_zorder() < c.get_zorder() for b in boxes for c in cis)
+    sizes = _box_sizes(m)
+    # area (side squared) proportional to 1 / SE^2, the largest 10 pt (none below 3 pt)
+    ses = [t.se for t in m.terms]
+    big = max(range(len(ses)), key=lambda i: 1 / ses[i])
+    for i, se in enumerate(ses):
+        if sizes[i] > 3.0:
+            assert sizes[i] ** 2 / sizes[big] ** 2 == pytest.approx(ses[big] ** 2 / se ** 2)
+    lo, hi = ax.get_xlim()
+    assert lo <= 0.25 and hi >= 4
+    texts = [t.get_text() for t in ax.texts]
+    assert any("Lower hazard" in t for t in texts) and any("Higher hazard" in t for t in texts)
     plt.close(ax.figure)
 
 
@@ -97,7 +138,7 @@ def test_forest_and_flow(tmp_path):
     ax = plot_forest(m)
     texts = [t.get_text() for t in ax.texts]
     for t in m.terms:
-        assert t.label in texts and fmt_hr(t.hr, t.lower, t.upper) in texts
+        assert any(x.startswith(t.label) for x in texts) and fmt_hr(t.hr, t.lower, t.upper) in texts
     plt.close(ax.figure)
     ax = plot_flow(r)
     texts = " ".join(t.get_text() for t in ax.texts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +77,7 @@ def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[s
     return svg, files
 
 
-def _draw(kind: str, payload: Any, unit: str) -> Any:
+def _draw(kind: str, payload: Any, unit: str, options: dict[str, Any] | None = None) -> Any:
     """Draw one figure; returns the matplotlib Figure."""
     if kind == "flow":
         from sarcohort.report.plots.flow import plot_flow
@@ -86,7 +86,7 @@ def _draw(kind: str, payload: Any, unit: str) -> Any:
     if kind == "km":
         from sarcohort.report.plots.km import plot_km
 
-        return plot_km(payload, time_unit=unit).figure
+        return plot_km(payload, time_unit=unit, **(options or {})).figure
     if kind == "swimmer":
         from sarcohort.report.plots.swimmer import plot_swimmer
 
@@ -119,11 +119,12 @@ class FigureSpec:
     formats: tuple[str, ...]
     dpi: int
     unit: str
+    options: dict[str, Any] = field(default_factory=dict)  # time_label, median_lines
 
 
 def _job(spec: FigureSpec) -> tuple[str, tuple[Path, ...]]:
-    return _render(_draw(spec.kind, spec.payload, spec.unit), Path(spec.stem), spec.formats,
-                   spec.dpi)
+    return _render(_draw(spec.kind, spec.payload, spec.unit, spec.options), Path(spec.stem),
+                   spec.formats, spec.dpi)
 
 
 class Pending:
@@ -271,11 +272,15 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
     fig_dir = out_dir / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)
     unit = results.meta.time_unit
+    opts = dict(results.meta.report_options or {})
     specs: list[FigureSpec] = []
 
     def add(key: str, caption: str, section: str, kind: str, payload: Any) -> None:
+        options = ({"time_label": time_axis_label(results),
+                    "median_lines": bool(opts.get("median_lines"))}
+                   if kind == "km" and any(payload is k for k in results.survival) else {})
         specs.append(FigureSpec(key, caption, section, kind, payload, str(fig_dir / key),
-                                tuple(formats), dpi, unit))
+                                tuple(formats), dpi, unit, options))
 
     if results.flow:
         add("flow", "Patient flow.", "flow", "flow", results)

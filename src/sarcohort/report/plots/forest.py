@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from sarcohort.analysis.results import CoxModel
+from sarcohort.analysis.results import CoxModel, CoxTerm
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p
 from sarcohort.report.plots.style import FONT_SIZE, SMALL, rc_context, text_width_in, use_agg
 
@@ -19,9 +19,10 @@ P_W = 0.6
 
 
 def _limits(model: CoxModel) -> tuple[float, float]:
+    """At least 0.25-4 (symmetric on the log scale about 1), wider when a CI needs it."""
     vals = [v for t in model.terms for v in (t.lower, t.upper, t.hr) if v is not None and v > 0]
-    lo = min(vals + [1.0]) / 1.15
-    hi = max(vals + [1.0]) * 1.15
+    lo = min(vals + [0.25]) / 1.1
+    hi = max(vals + [4.0]) * 1.1
     lo, hi = max(lo, 0.01), min(hi, 100.0)
     return lo, hi
 
@@ -32,6 +33,22 @@ def _ticks(lo: float, hi: float) -> list[float]:
     while len(ticks) > 7:
         ticks = ticks[::2] if 1 in ticks[::2] else ticks[1::2]
     return ticks
+
+
+def _row_label(model: CoxModel, term: CoxTerm) -> str:
+    """A binary variable says what it compares: ``Bone metastases: Yes vs No``."""
+    v = next((v for v in model.variables if term.name in v.terms), None)
+    if v is not None and v.kind == "binary" and v.compared and ":" not in term.label:
+        return f"{term.label}: {v.compared} vs {v.reference}"
+    return term.label
+
+
+def _box_sizes(model: CoxModel, largest: float = 10.0, smallest: float = 3.0) -> list[float]:
+    """Marker sides (points) with the box AREA proportional to the precision 1/SE^2 of
+    each log HR: side proportional to 1/SE, the most precise term ``largest``."""
+    prec = [1.0 / t.se if t.se else 0.0 for t in model.terms]
+    top = max(prec + [1e-12])
+    return [max(smallest, largest * p / top) for p in prec]
 
 
 def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
@@ -49,12 +66,12 @@ def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
         from matplotlib.transforms import blended_transform_factory
 
         n = len(model.terms)
-        label_w = max([text_width_in(t.label, FONT_SIZE) for t in model.terms] + [1.0]) + 0.2
-        height = 0.55 + 0.45 + n * ROW_H + (0.3 if title else 0.0)
+        label_w = max([text_width_in(_row_label(model, t), SMALL) for t in model.terms] + [1.0]) + 0.2
+        height = 0.8 + 0.45 + n * ROW_H + (0.3 if title else 0.0)
         width = label_w + PLOT_W + NUM_W + P_W + 0.3
         if ax is None:
             fig = plt.figure(figsize=(width, height))
-            ax = fig.add_axes((label_w / width, 0.55 / height, PLOT_W / width, n * ROW_H / height))
+            ax = fig.add_axes((label_w / width, 0.8 / height, PLOT_W / width, n * ROW_H / height))
         fig = ax.figure
         fw, _ = fig.get_size_inches()
         pos = ax.get_position()
@@ -64,10 +81,14 @@ def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
         ax.set_ylim(-0.5, n - 0.5)
         ax.axvline(1.0, color="#777777", linewidth=0.8, linestyle="--", zorder=0)
         ys = np.arange(n)[::-1]
-        for y, t in zip(ys, model.terms, strict=True):
+        sizes = _box_sizes(model)
+        for y, t, size in zip(ys, model.terms, sizes, strict=True):
             if t.hr is not None and t.lower is not None and t.upper is not None:
-                ax.plot([max(t.lower, lo), min(t.upper, hi)], [y, y], color="#222222", linewidth=1.2)
-                ax.plot([t.hr], [y], marker="s", markersize=6, color="#0072B2", linestyle="none")
+                ax.plot([t.hr], [y], marker="s", markersize=size, color="#0072B2",
+                        markeredgecolor="#0072B2", linestyle="none", alpha=0.55, zorder=2)
+                # the CI above the box: a narrow interval stays visible through it
+                ax.plot([max(t.lower, lo), min(t.upper, hi)], [y, y], color="#000000",
+                        linewidth=1.1, zorder=3, solid_capstyle="butt")
                 if t.upper > hi:
                     ax.annotate("", xy=(hi, y), xytext=(hi / 1.15, y),
                                 arrowprops={"arrowstyle": "->", "lw": 1.0})
@@ -77,7 +98,14 @@ def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
         ax.minorticks_off()
         ax.set_yticks([])
         ax.spines["left"].set_visible(False)
-        ax.set_xlabel(f"Hazard ratio ({ci_name(conf_level)}), log scale", fontsize=SMALL)
+        ax.set_xlabel(f"Hazard ratio ({ci_name(conf_level)}), log scale", fontsize=FONT_SIZE)
+        ax.tick_params(axis="x", labelsize=SMALL)
+        # which side favours what: below the axis label, either side of HR = 1
+        for x_at, text, ha in ((0.97, "\u2190 Lower hazard", "right"),
+                               (1.03, "Higher hazard \u2192", "left")):
+            ax.annotate(text, xy=(x_at, 0), xycoords=("data", "axes fraction"),
+                        xytext=(0, -30), textcoords="offset points", ha=ha, va="top",
+                        fontsize=SMALL, color="#444444", annotation_clip=False)
         tr = blended_transform_factory(fig.transFigure, ax.transData)
         x_num = pos.x1 + 0.15 / fw
         x_p = x_num + NUM_W / fw
@@ -85,20 +113,20 @@ def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
         head_y = n - 0.5 + 0.45
         for x, text, ha in ((x_lab, "Variable", "left"), (x_num, f"HR ({ci_name(conf_level)})", "left"),
                             (x_p, "P", "left")):
-            ax.text(x, head_y, text, transform=tr, ha=ha, va="center", fontsize=FONT_SIZE,
+            ax.text(x, head_y, text, transform=tr, ha=ha, va="center", fontsize=SMALL,
                     fontweight="bold", clip_on=False)
         for y, t in zip(ys, model.terms, strict=True):
-            ax.text(x_lab, y, t.label, transform=tr, ha="left", va="center", fontsize=FONT_SIZE,
+            ax.text(x_lab, y, _row_label(model, t), transform=tr, ha="left", va="center", fontsize=SMALL,
                     clip_on=False)
             ax.text(x_num, y, fmt_hr(t.hr, t.lower, t.upper), transform=tr, ha="left",
-                    va="center", fontsize=FONT_SIZE, clip_on=False)
+                    va="center", fontsize=SMALL, clip_on=False)
             ax.text(x_p, y, fmt_p(t.p), transform=tr, ha="left", va="center",
-                    fontsize=FONT_SIZE, clip_on=False)
+                    fontsize=SMALL, clip_on=False)
         if title:
             ax.text(x_lab, head_y + 0.9, title, transform=tr, ha="left", va="center",
                     fontsize=FONT_SIZE + 1, fontweight="bold", clip_on=False)
         note = f"n = {model.n}, events = {model.n_event}"
-        ax.text(x_lab, -0.5 - 0.36 / ROW_H, note,
+        ax.text(x_lab, -0.5 - 0.62 / ROW_H, note,
                 transform=tr, ha="left", va="center", fontsize=SMALL, color="#444444",
                 clip_on=False)
     return ax

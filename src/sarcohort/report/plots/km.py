@@ -28,6 +28,7 @@ from sarcohort.report.plots.style import (
 
 __all__ = ["plot_km", "km_figure_size"]
 
+HATCHES = (None, "////", "\\\\\\\\", "....", "xx", "--", "++")
 WIDTH = 6.5
 MAIN_H = 3.1
 TOP = 0.15
@@ -94,6 +95,8 @@ def plot_km(
     ci: bool | None = None,
     risk_table: bool = True,
     title: str | None = None,
+    time_label: str | None = None,
+    median_lines: bool = False,
 ) -> Any:
     """Draw a Kaplan-Meier analysis; returns the curves' Axes.
 
@@ -114,6 +117,11 @@ def plot_km(
         Draw the numbers-at-risk table.
     title
         Optional title above the curves.
+    time_label
+        The time axis label (default ``Time (months)``); the report names the origin:
+        ``Months since first metastasis``.
+    median_lines
+        Dotted lines from 0.5 to each curve's median and down to the time axis.
 
     Returns
     -------
@@ -148,12 +156,22 @@ def plot_km(
                 hi = np.concatenate([[1.0], _arr(c.upper)])
                 lo = np.where(np.isnan(lo), y, lo)
                 hi = np.where(np.isnan(hi), y, hi)
-                ax.fill_between(x, lo, hi, step="post", color=color, alpha=0.13 if k <= 3 else 0.08,
+                # bands told apart in greyscale too: the first filled, the next hatched
+                hatch = HATCHES[i % len(HATCHES)]
+                ax.fill_between(x, lo, hi, step="post", facecolor=color,
+                                alpha=(0.16 if k <= 3 else 0.08) if not hatch else 0.07,
                                 linewidth=0)
+                if hatch:
+                    ax.fill_between(x, lo, hi, step="post", facecolor="none", edgecolor=color,
+                                    hatch=hatch, linewidth=0, alpha=0.45)
             ax.step(x, y, where="post", color=color, linestyle=ls, label=labels[i], linewidth=1.5)
             if c.censor_times:
-                ax.plot(c.censor_times, c.censor_survival, linestyle="none", marker="|",
-                        markersize=5, markeredgewidth=1.0, color=color)
+                # "+" reads on every line style (a "|" vanishes into a dashed line)
+                ax.plot(c.censor_times, c.censor_survival, linestyle="none", marker="+",
+                        markersize=6, markeredgewidth=1.1, color=color, zorder=4)
+            if median_lines and g.median is not None:
+                ax.plot([0, g.median, g.median], [0.5, 0.5, 0.0], color="#555555",
+                        linestyle=(0, (1, 1.5)), linewidth=0.8, zorder=1)
         ax.set_ylim(0, 1.04)
         ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
         ax.set_yticklabels(["0", "0.25", "0.50", "0.75", "1.00"])
@@ -162,13 +180,15 @@ def plot_km(
             ax.set_xlim(0, xmax)
             ax.set_xticks(res.risk_times)
             ax.set_xticklabels([f"{t:g}" for t in res.risk_times])
-        ax.set_xlabel(f"Time ({time_unit})")
+        ax.set_xlabel(time_label or f"Time ({time_unit})")
         if title:
             ax.set_title(title, loc="left", fontsize=FONT_SIZE + 1)
         if k > 1:
             ptxt = None if res.logrank_p is None else "Log-rank P " + (
                 fmt_p(res.logrank_p) if fmt_p(res.logrank_p).startswith("<")
                 else "= " + fmt_p(res.logrank_p))
+            if res.factor_label:  # the legend's title names the variable the curves split by
+                ptxt = res.factor_label + (f" (log-rank P{ptxt[len('Log-rank P'):]})" if ptxt else "")
             if ncol:
                 leg = ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=ncol, title=ptxt,
                                 handlelength=2.6, borderaxespad=0.0, alignment="left",
