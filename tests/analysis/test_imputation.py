@@ -60,7 +60,9 @@ def test_imputations_keep_observed_values_and_draw_observed_ones(lung) -> None:
 def test_runner_shows_complete_case_and_imputed_side_by_side(tmp_path) -> None:
     r = results(missing={"method": "multiple-imputation", "m": 5, "seed": 2},
                 multivariable={"os": ["age_at_metastasis", "met_bone"], "pfs": ["met_bone"]})
-    os_imp = next(m for m in r.imputed if m.endpoint == "os")
+    assert [m.endpoint for m in r.imputed] == ["os"]  # pfs: met_bone has no missing value
+    assert any("no multiple imputation needed" in w for w in r.warnings)
+    os_imp = r.imputed[0]
     assert os_imp.m == 5 and dict(os_imp.n_imputed)["Age at metastasis, years"] == 1
     assert os_imp.n == 12 and r.model("os").n == 11  # one patient has no age
     assert [t.name for t in os_imp.terms] == [t.name for t in r.model("os").terms]

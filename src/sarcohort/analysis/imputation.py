@@ -131,6 +131,8 @@ def fit_imputed(
     ok = np.isfinite(time)
     sub = data.loc[ok]
     t, e = time[ok], event[ok]
+    if not any(sub[c].isna().any() for c in covariates):
+        return None, "no covariate value is missing: no multiple imputation needed (complete-case estimates)"
     imps = impute(sub, covariates, t, e, m=m, seed=seed)
     fits = []
     X = None
