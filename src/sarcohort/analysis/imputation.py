@@ -22,6 +22,7 @@ from sarcohort.analysis.regression import design_variables
 from sarcohort.analysis.results import CoxTerm, ImputedModel, clean_float
 from sarcohort.stats.cox import cox
 from sarcohort.stats.pool import pool
+from sarcohort.stats.results import Ties
 
 __all__ = ["Imputations", "nelson_aalen", "impute", "fit_imputed"]
 
@@ -60,7 +61,7 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, list[object] | None]:
         return s.to_numpy(dtype=float), None
     levels = list(pd.unique(s.dropna()))
     try:
-        levels = sorted(levels)  # type: ignore[type-var]
+        levels = sorted(levels)
     except TypeError:
         pass
     lookup = {v: float(i) for i, v in enumerate(levels)}
@@ -116,7 +117,7 @@ def fit_imputed(
     *,
     m: int,
     seed: int,
-    ties: str,
+    ties: Ties,
     conf_level: float,
     label: Callable[[str], str] = str,
     per: Mapping[str, float] | None = None,

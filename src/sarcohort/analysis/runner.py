@@ -289,25 +289,25 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                                          conf_level=a.conf_level))
             if a.missing.method == "multiple-imputation":
                 say(f"Multiple imputation ({a.missing.m} data sets): {label(e)}")
-                imp, why = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
+                imp, imp_note = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
                                        seed=a.missing.seed, ties=a.ties, conf_level=a.conf_level,
                                        label=label, per=a.per, firth=multivariable[-1].firth)
                 if imp is not None:
                     imputed.append(imp)
-                elif why:
-                    warnings_out.append(f"{label(e)}, multivariable model: {why}.")
+                elif imp_note:
+                    warnings_out.append(f"{label(e)}, multivariable model: {imp_note}.")
             if a.validation.bootstrap > 0:
                 say(f"Bootstrap validation: {label(e)}")
                 horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
-                val, why = validate_model(
+                val, val_note = validate_model(
                     e, label(e), t, event, data, covs, mv.covariates.get(e) or a.factors,
                     selection=mv.selection, p_threshold=mv.p_threshold, ties=a.ties,
                     B=a.validation.bootstrap, seed=a.validation.seed, horizon=horizon,
                     conf_level=a.conf_level, label=label)
                 if val is not None:
                     validation.append(val)
-                elif why:
-                    warnings_out.append(f"{label(e)}, multivariable model: {why}.")
+                elif val_note:
+                    warnings_out.append(f"{label(e)}, multivariable model: {val_note}.")
         else:
             warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
 

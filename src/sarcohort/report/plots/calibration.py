@@ -20,16 +20,17 @@ def plot_calibration(v: ModelValidation, ax: Any = None, *, time_unit: str = "mo
     with rc_context():
         if ax is None:
             _, ax = plt.subplots(figsize=(3.4, 3.4))
-        pts = [g for g in v.calibration if g.observed is not None]
+        pts = [g for g in v.calibration if g.observed is not None and g.lower is not None
+               and g.upper is not None]
         ax.plot([0, 1], [0, 1], color="0.6", lw=0.8, ls="--", zorder=1)
         if pts:
             x = [g.predicted for g in pts]
-            y = [g.observed for g in pts]
-            lo = [g.observed - (g.lower if g.lower is not None else g.observed) for g in pts]
-            hi = [(g.upper if g.upper is not None else g.observed) - g.observed for g in pts]
+            y = [float(g.observed or 0.0) for g in pts]
+            lo = [yy - float(g.lower or 0.0) for yy, g in zip(y, pts, strict=True)]
+            hi = [float(g.upper or 0.0) - yy for yy, g in zip(y, pts, strict=True)]
             ax.errorbar(x, y, yerr=[lo, hi], fmt="o-", color="black", ms=4, lw=1, capsize=2, zorder=2)
             for g in pts:
-                ax.annotate(f"n={g.n}", (g.predicted, g.observed), textcoords="offset points",
+                ax.annotate(f"n={g.n}", (g.predicted, float(g.observed or 0.0)), textcoords="offset points",
                             xytext=(4, -10), fontsize=7, color="0.3")
         ax.set_xlim(0, 1)
         ax.set_ylim(0, 1)
