@@ -75,3 +75,13 @@ def test_date_policy_of_the_protocol_and_of_init(tmp_path):
     assert "date.ambiguous" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
     # `sarcohort init` writes no date_format: its protocol reads dates as validate does alone
     assert not re.search(r"^date_format", example_protocol(), re.M)
+
+
+def test_validate_says_that_analyze_would_stop_on_unlinked_rows(tmp_path):
+    p, t = example_tables()
+    _files(tmp_path, p)
+    t.loc[0, "patient_id"] = "nobody"
+    t.to_csv(tmp_path / "treatments.csv", index=False)
+    res = _invoke(tmp_path / "patients.csv", "--protocol", tmp_path / "study.toml")
+    assert res.exit_code == 1
+    assert "1 treatment row(s) match no patient: `sarcohort analyze` stops" in res.output

@@ -114,6 +114,12 @@ def _hidden(ws) -> None:
     ws.column_dimensions["N"].hidden = True
 
 
+def _csv_title(tmp: Path) -> tuple[Path, Path | None]:
+    path = tmp / "patients.csv"
+    path.write_text("Export of the sarcoma database\n" + P.to_csv(index=False), encoding="utf-8")
+    return path, None
+
+
 def _drop(col: str) -> pd.DataFrame:
     p, _ = example_tables()
     return p.drop(columns=[col])
@@ -165,6 +171,8 @@ CASES = [
          "column.empty", "warning", "met_bone", ("empty in every row",)),
     Case("yes/no column with other words", csv_files(_set("met_lung", "maybe"), T),
          "code", "error", "met_lung", ("yes, no", "1/0"), row=2),
+    Case("CSV with a title line", lambda tmp: _csv_title(tmp), "sheet.header", "warning", None,
+         ("hold a title", "read from row 2")),
     # workbooks: header problems are named as such, never as CSV advice
     Case("title rows above the header", xlsx_file(P, T, _title_row), "sheet.header", "warning",
          None, ("hold a title", "read from row 3")),
@@ -505,3 +513,9 @@ def test_every_treatment_row_is_accounted_for(tmp_path):
     assert cohort.manifest["treatment_rows"] == {"read": 7, "analysed": 5,
                                                  "of_excluded_patients": 1, "unlinked": 1}
     assert cohort.flow.n_read == cohort.flow.n_analysed + cohort.flow.n_excluded == 6
+
+
+def test_csv_title_line_is_not_reported_as_ragged_rows(tmp_path):
+    cohort = _problems(tmp_path, Case("x", _csv_title, "", "", None, ()))
+    assert not [q for q in cohort.report.problems if q.rule == "row.ragged"]
+    assert cohort.flow.n_read == 6 and cohort.patients["source_row"].tolist()[:2] == [3, 4]

@@ -107,6 +107,10 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
             raise _usage(f"protocol: {exc}") from None
     rep = cohort.report
     _print(rep, cohort.flow, patients_raw.n, treatments_raw.n if treatments_raw else None)
+    unlinked = sum(1 for p in rep.errors if p.rule == "treatment.unknown_patient")
+    if unlinked:
+        typer.echo(f"{unlinked} treatment row(s) match no patient: `sarcohort analyze` stops on "
+                   'them unless [data] on_unlinked_treatments = "ignore".')
     if report_path is not None:
         try:
             rep.write_csv(report_path)

@@ -7,6 +7,8 @@ import io
 import sys
 from pathlib import Path
 
+from sarcohort.data.readers._sheet_header import find_header, with_layout_problems
+from sarcohort.data.readers._xlsx_layout import SheetLayout
 from sarcohort.data.readers.table import RawTable, frame_from_rows, read_source
 from sarcohort.data.validation.problems import Problem
 from sarcohort.exceptions import InputError
@@ -91,7 +93,11 @@ def read_csv(path: str | Path, display_name: str | None = None) -> RawTable:
     while records and not any(c.strip() for c in records[0]):
         raise InputError("the first row (header) is empty", argument=name,
                          fix="put the column names in row 1")
-    header, body = records[0], records[1:]
+    # a title line above the column names is named as such (not as ragged rows)
+    head, notes = find_header(records, SheetLayout())
+    head = head or 0
+    header, body = records[head], records[head + 1:]
     decimal_comma = delimiter == ";"
-    return frame_from_rows(header, body, name, None, problems=problems,
-                           decimal_comma=decimal_comma, sha256=digest)
+    raw = frame_from_rows(header, body, name, None, first_row=head + 2, problems=problems,
+                          decimal_comma=decimal_comma, sha256=digest)
+    return with_layout_problems(raw, SheetLayout(), head, notes)
