@@ -26,7 +26,7 @@ import numpy as np
 from _timing import best_of
 
 import sarcohort as sc
-from sarcohort.stats.cox_batch import cox_batch
+from sarcohort.stats._cox_batch import cox_batch
 from sarcohort.stats.validate_cox import bootstrap_counts
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import sarcohort as sc
+from sarcohort.stats._concordance_batch import concordance_batch
+from sarcohort.stats._cox_batch import cox_batch
 from sarcohort.stats.concordance import concordance
-from sarcohort.stats.concordance_batch import concordance_batch
-from sarcohort.stats.cox_batch import cox_batch
 from sarcohort.stats.validate_cox import bootstrap_counts
 
 

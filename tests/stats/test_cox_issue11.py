@@ -11,9 +11,9 @@ import pytest
 
 from sarcohort.exceptions import InputError
 from sarcohort.stats import _cox_kernel as K
+from sarcohort.stats._cox_exact import exact_terms, exact_terms_python
 from sarcohort.stats.concordance import _stratum_counts, concordance
 from sarcohort.stats.cox import cox
-from sarcohort.stats.cox_exact import exact_terms, exact_terms_python
 
 
 def _tied_data(n: int, seed: int, entry: bool = False):
@@ -147,7 +147,7 @@ def test_non_integer_weights_are_robust_by_default() -> None:
 def test_compiled_kernel_equals_numpy_evaluation(method: str, entry: bool) -> None:
     """Oracle: the numpy per-time-aggregate evaluation (itself checked against R), with strata,
     offsets, case weights and tied times, at a beta away from the estimate."""
-    from sarcohort.stats.cox_newton import compiled_evaluator
+    from sarcohort.stats._cox_newton import compiled_evaluator
 
     t, e, X, en, s = _tied_data(300, 7, entry)
     rng = np.random.default_rng(8)

@@ -22,8 +22,8 @@ import pandas as pd
 import pytest
 
 from reference.oracle import as_array, assert_close, case_names, load_case, load_dataset
+from sarcohort.stats._cox_residuals import schoenfeld_times
 from sarcohort.stats.cox import cox
-from sarcohort.stats.cox_residuals import schoenfeld_times
 
 RTOL = 1e-6
 CASES = case_names("coxph")

@@ -1,6 +1,6 @@
 """Compiled (numba) Cox partial likelihood: one pass over the sorted rows per Newton step.
 
-This is the kernel that :func:`sarcohort.stats.cox_newton.newton` calls at every iteration
+This is the kernel that :func:`sarcohort.stats._cox_newton.newton` calls at every iteration
 when numba is available (imported lazily, compiled once and cached on disk); the numpy
 evaluation of :mod:`sarcohort.stats._cox_kernel` stays for the per-time pieces the follow-up
 quantities need (residuals, baseline hazard, predictions) and as the fallback without numba.

@@ -25,13 +25,13 @@ from functools import cached_property
 
 import numpy as np
 
-from sarcohort.stats.cox_efron import (
+from sarcohort.stats._cox_efron import (
     _SERIES_MIN_PAIRS,
     efron_power_sums,
     efron_sums_pairs,
     efron_sums_series,
 )
-from sarcohort.stats.cox_prepare import (
+from sarcohort.stats._cox_prepare import (
     _means_and_bound,
     _sort_order,
     _sorted_transpose,

@@ -34,7 +34,7 @@ from scipy import special as _sp
 
 from sarcohort.exceptions import ConvergenceWarning, InputError
 from sarcohort.stats import _cox_kernel as K
-from sarcohort.stats import cox_newton as N
+from sarcohort.stats import _cox_newton as N
 from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
 from sarcohort.stats.results import Ties
 from sarcohort.stats.survdata import SurvivalData, numeric_array, refuse_missing
@@ -137,7 +137,7 @@ def cox(
     firth
         Firth-penalised estimates (R's ``coxphf``): finite under monotone likelihood, with
         profile penalised-likelihood CIs and penalised likelihood-ratio p-values; returns a
-        :class:`~sarcohort.stats.cox_firth.FirthCoxResult` (see :mod:`sarcohort.stats.cox_firth`).
+        :class:`~sarcohort.stats._cox_firth.FirthCoxResult` (see :mod:`sarcohort.stats._cox_firth`).
 
     Returns
     -------
@@ -358,7 +358,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
                           strata_levels=strata_levels, offset_expr=offset_expr)
     try:
         if ties == "exact":
-            from sarcohort.stats.cox_exact import exact_evaluator
+            from sarcohort.stats._cox_exact import exact_evaluator
 
             nr, final = N.newton(cs, max_iter=max_iter, evaluator=exact_evaluator(cs))
         else:
@@ -384,7 +384,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
     rscore = None
     var = naive_var
     if robust and p:
-        from sarcohort.stats.cox_residuals import score_sorted
+        from sarcohort.stats._cox_residuals import score_sorted
 
         cw = cs.cw
         if not isinstance(final, K.Evaluation):  # the compiled kernel keeps no per-time pieces
@@ -435,8 +435,8 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
 def _fit_firth(t, ev, Xa, cs, *, names, term_labels, assign, ties, strata, strata_labels, cluster, entry,
                offset, weights, robust, n_missing, conf_level, design, strata_names, strata_levels,
                offset_expr) -> CoxResult:
-    """Firth-penalised fit (:mod:`sarcohort.stats.cox_firth`) on the validated arrays."""
-    from sarcohort.stats.cox_firth import fit_firth
+    """Firth-penalised fit (:mod:`sarcohort.stats._cox_firth`) on the validated arrays."""
+    from sarcohort.stats._cox_firth import fit_firth
 
     if robust or cluster is not None:
         raise InputError("robust (sandwich) variances are not available with Firth's correction",

@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sarcohort.stats._cox_kernel import CoxSetup, Evaluation
+    from sarcohort.stats._cox_predict import BaselineHazard, CoxPrediction, CoxSurvival
+    from sarcohort.stats._zph import ZphResult
     from sarcohort.stats.concordance import Concordance
-    from sarcohort.stats.cox_predict import BaselineHazard, CoxPrediction, CoxSurvival
     from sarcohort.stats.design import Design
-    from sarcohort.stats.zph import ZphResult
 
 __all__ = ["CoxResult", "TestResult", "CoxState"]
 
@@ -153,22 +153,22 @@ class CoxResult:
         ``kind`` = ``"efron"`` (R's default for Efron fits, ctype 2) or ``"breslow"`` (ctype 1);
         the default follows the fit's ties method.
         """
-        from sarcohort.stats.cox_predict import baseline_hazard
+        from sarcohort.stats._cox_predict import baseline_hazard
 
         return baseline_hazard(self, kind=kind, centered=centered)
 
     def predict_survival(self, newdata: Any, *, conf_level: float | None = None,
                          conf_type: str = "log") -> CoxSurvival:
         """Survival curve(s) for covariate profile(s), as ``survfit(fit, newdata, conf.type)``."""
-        from sarcohort.stats.cox_predict import predict_survival
+        from sarcohort.stats._cox_predict import predict_survival
 
         return predict_survival(self, newdata, conf_level=conf_level, conf_type=conf_type)
 
     def predict(self, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
                 se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:
         """Linear predictor, risk or expected events, as R's ``predict(fit, newdata, type, se.fit)``
-        (see :func:`sarcohort.stats.cox_predict.predict`)."""
-        from sarcohort.stats.cox_predict import predict
+        (see :func:`sarcohort.stats._cox_predict.predict`)."""
+        from sarcohort.stats._cox_predict import predict
 
         return predict(self, newdata, kind=kind, se_fit=se_fit, reference=reference)
 
@@ -176,13 +176,13 @@ class CoxResult:
                                       "dfbeta", "dfbetas"] = "martingale") -> np.ndarray:
         """Residuals as R's ``residuals(fit, type=kind)`` (rows in input order; Schoenfeld:
         one row per event, in time order)."""
-        from sarcohort.stats.cox_residuals import residuals
+        from sarcohort.stats._cox_residuals import residuals
 
         return residuals(self, kind)
 
     def zph(self, transform: Literal["km", "identity", "rank", "log"] = "km") -> ZphResult:
         """Test of proportional hazards, as survival 3.x ``cox.zph`` (per term and GLOBAL)."""
-        from sarcohort.stats.zph import cox_zph
+        from sarcohort.stats._zph import cox_zph
 
         return cox_zph(self, transform=transform)
 

@@ -31,8 +31,8 @@ import numpy as np
 from scipy.special import chdtrc, ndtri
 
 from sarcohort.exceptions import InputError
+from sarcohort.stats._competing_data import competing_inputs, resolve_cause
 from sarcohort.stats._cuminc_kernel import aalen_johansen, gray_stratum
-from sarcohort.stats.competing_data import competing_inputs, resolve_cause
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd

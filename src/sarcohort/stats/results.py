@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from sarcohort.exceptions import InputError
-from sarcohort.stats.quantiles import median_ci_spss, median_r, quantile_r
-from sarcohort.stats.rmst import rmst_r
+from sarcohort.stats._quantiles import median_ci_spss, median_r, quantile_r
+from sarcohort.stats._rmst import rmst_r
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -105,7 +105,7 @@ class KaplanMeierCurve:
             ``"brookmeyer-crowley"``: R's interval (``print(survfit)``), the times where the
             pointwise band of the curve's ``conf_type`` crosses 0.5 (NaN: not reached).
             ``"spss"``: the symmetric ``median +- z * SE`` interval, see
-            :func:`sarcohort.stats.quantiles.median_ci_spss`.
+            :func:`sarcohort.stats._quantiles.median_ci_spss`.
         """
         if method == "brookmeyer-crowley":
             _, lo, hi = median_r(self.time, self.survival, self.lower, self.upper)

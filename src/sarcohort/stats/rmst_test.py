@@ -1,7 +1,7 @@
 """Restricted mean survival time compared between groups (the method of R's ``survRM2``).
 
 Per group, the RMST up to ``tau`` and its standard error are survival's restricted mean
-(``summary(survfit(...), rmean = tau)``; :func:`sarcohort.stats.rmst.rmst_r`), with a
+(``summary(survfit(...), rmean = tau)``; :func:`sarcohort.stats._rmst.rmst_r`), with a
 normal confidence interval ``rmst -+ z se``. Every other group is compared with the first
 (the reference), as ``survRM2::rmst2`` compares arm 1 with arm 0:
 

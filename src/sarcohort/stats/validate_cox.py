@@ -12,7 +12,7 @@ Indices, as ``validate.cph``:
 * ``Slope``: calibration slope, the coefficient of the linear predictor refitted as the only
   covariate (1 on the sample it was fitted on).
 
-All refits are batched (:mod:`sarcohort.stats.cox_batch`): a bootstrap sample is a vector of
+All refits are batched (:mod:`sarcohort.stats._cox_batch`): a bootstrap sample is a vector of
 frequency weights on the original rows. Replicates whose refit does not converge are left
 out and counted, as rms does. Differences from rms: our refits are converged tightly (rms uses
 ``eps = 1e-4``, ``iter.max = 10``), which moves the optimism far less than its Monte-Carlo
@@ -29,8 +29,8 @@ import numpy as np
 from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
-from sarcohort.stats.concordance_batch import concordance_batch
-from sarcohort.stats.cox_batch import cox_batch
+from sarcohort.stats._concordance_batch import concordance_batch
+from sarcohort.stats._cox_batch import cox_batch
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -29,8 +29,8 @@ import numpy as np
 from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
-from sarcohort.stats.cox_residuals import schoenfeld_sorted
-from sarcohort.stats.zph import _TRANSFORMS, ZphResult, _transform_times, zph_score
+from sarcohort.stats._cox_residuals import schoenfeld_sorted
+from sarcohort.stats._zph import _TRANSFORMS, ZphResult, _transform_times, zph_score
 
 if TYPE_CHECKING:
     from sarcohort.stats.cox_result import CoxResult

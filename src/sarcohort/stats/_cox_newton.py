@@ -2,7 +2,7 @@
 stopping rule and its infinite-coefficient check), converged tighter than R.
 
 The function evaluated at each step is :func:`sarcohort.stats._cox_kernel.evaluate` (or the
-exact-likelihood evaluator of :mod:`sarcohort.stats.cox_exact`).
+exact-likelihood evaluator of :mod:`sarcohort.stats._cox_exact`).
 """
 
 from __future__ import annotations

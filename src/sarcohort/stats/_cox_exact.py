@@ -93,7 +93,7 @@ def exact_terms_python(cs: CoxSetup, beta: np.ndarray) -> tuple[float, np.ndarra
 
 
 def exact_evaluator(cs: CoxSetup) -> Callable[..., Evaluation]:
-    """An evaluator for :func:`sarcohort.stats.cox_newton.newton` using the exact likelihood.
+    """An evaluator for :func:`sarcohort.stats._cox_newton.newton` using the exact likelihood.
 
     The returned :class:`Evaluation` carries the Breslow per-time pieces at the same beta
     (what R uses for residuals, baseline hazard and ``cox.zph`` after an exact fit).

@@ -354,7 +354,7 @@ def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", 
             raise InputError("expected events are computed for the analysed rows only, without SE",
                              argument="newdata" if newdata is not None else "se_fit",
                              fix="call predict(kind='expected') on the fit itself")
-        from sarcohort.stats.cox_residuals import martingale_sorted
+        from sarcohort.stats._cox_residuals import martingale_sorted
 
         out = np.empty(cs.n)
         out[cs.order] = cs.event - martingale_sorted(cs, st.final)

@@ -9,7 +9,7 @@ would not do that). All replicates are fitted in one call of a compiled kernel
 Newton-Raphson runs survival's ``coxfit6`` arithmetic on the sorted rows with its weights, the
 replicates in parallel.
 
-Convergence is per replicate, as :func:`sarcohort.stats.cox_newton.newton`: step-halving when
+Convergence is per replicate, as :func:`sarcohort.stats._cox_newton.newton`: step-halving when
 the log-likelihood decreases, and a final Newton step once the step is below ``1e-9``
 standard errors, so each replicate equals ``sc.cox`` on the resampled rows to rounding.
 """
