@@ -63,3 +63,39 @@ def test_value_labels_in_table1_cox_and_prose(res):
     assert "Sex: Male vs Female" in list(build.regression_table(res, "pfs").frame["Characteristic"])
     text = results_text(res)
     assert "synchronous (< 90 days)" in text.lower() and " M patients" not in text
+
+
+def test_methods_to_strobe_and_checklist(res):
+    from sarcohort.report.narrative import methods
+
+    text = methods(res)
+    os_ = res.endpoint("os")
+    assert (f"overall survival ran from the first metastasis to death from any cause (event), "
+            f"censored at the last follow-up ({os_.events} events in {os_.n} patients)") in (
+                text[:1].lower() + text[1:]).replace("Overall survival ran", "overall survival ran")
+    assert "complete-case" in text and "significance level of 0.05" in text
+    mv = res.model("os")
+    assert f"{mv.n_missing} of {mv.n + mv.n_missing} patients for overall survival" in text
+    assert "number of metastases, which defines the groups, was not tested" in text
+    assert "R 4.2.2 with survival 3.5-3" in text
+    items = list(build.strobe_table(res).frame["Item"])
+    assert {"6", "13", "14", "16"} <= set(items) and any(i.startswith("12") for i in items)
+
+
+def test_flow_in_words_with_follow_up_status(res):
+    t = build.flow_table(res)
+    assert build.flow_words("data error (rule date.order.metastasis_death)") == \
+        "Data error: death dated before first metastasis"
+    assert not any("(rule " in x for x in t.frame["Step"])
+    os_ = res.endpoint("os")
+    assert t.footnotes == (f"Follow-up status of the {os_.n} patients analysed: {os_.events} dead, "
+                           f"{os_.n - os_.events} alive at their last follow-up (censored).",)
+
+
+def test_inline_svg_has_title_and_label():
+    from sarcohort.report.figures import inline_svg
+
+    svg = inline_svg('<svg width="10pt" height="5pt" viewBox="0 0 10 5"><g/></svg>', "f1",
+                     'Figure 1. A <b> & "c"')
+    assert 'aria-label="Figure 1. A &lt;b&gt; &amp; &quot;c&quot;"' in svg
+    assert "<title>Figure 1. A &lt;b&gt; &amp; &quot;c&quot;</title>" in svg

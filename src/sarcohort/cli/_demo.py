@@ -195,10 +195,10 @@ def _synthetic_note(source: dict[str, Any], assumptions: dict[str, Any], seed: i
     if calibration.is_file():
         cal = json.loads(calibration.read_text(encoding="utf-8"))
         paragraphs.append(cal["summary"])
-    listed = "; ".join(
-        f"{name.replace('_', ' ')}: {item.get('note', item.get('value'))}" for name, item in assumptions.items()
-    )
-    paragraphs.append("Assumptions (not published; chosen for the generator): " + listed)
+    paragraphs.append("Assumptions (not published; chosen for the generator):")
+    for name, item in assumptions.items():  # a list: one item per paragraph
+        text = name.replace("_", " ")
+        paragraphs.append(f"\u2022 {text[:1].upper() + text[1:]}: {item.get('note', item.get('value'))}")
     return "\n\n".join(paragraphs)
 
 

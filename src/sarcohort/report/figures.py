@@ -35,7 +35,7 @@ _URL = re.compile(r"url\(#([^)]+)\)")
 _HREF = re.compile(r'\b((?:xlink:)?href)="#([^"]+)"')
 
 
-def inline_svg(svg: str, prefix: str) -> str:
+def inline_svg(svg: str, prefix: str, label: str = "") -> str:
     """SVG text ready to inline in HTML: no XML prolog or comments, ids made unique.
 
     Several SVGs in one page must not share ids (clip paths and glyphs are
@@ -53,7 +53,14 @@ def inline_svg(svg: str, prefix: str) -> str:
         w = re.match(r"([0-9.]+)(\w*)", m.group(2))
         width = f"{float(w.group(1)) * 1.4:.0f}{w.group(2)}" if w else m.group(2)
         svg = svg[: m.start()] + f'<svg{m.group(1)} style="max-width:{width}"' + svg[m.end():]
-    return svg.replace("<svg", '<svg role="img" focusable="false" class="fig"', 1)
+    import html as _html
+
+    text = _html.escape(label, quote=True)
+    svg = svg.replace("<svg", f'<svg role="img" focusable="false" class="fig" aria-label="{text}"', 1)
+    if label:  # a <title> for screen readers and tooltips, first child of the svg
+        end = svg.find(">", svg.find("<svg")) + 1
+        svg = svg[:end] + f"<title>{text}</title>" + svg[end:]
+    return svg
 
 
 def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[str, tuple[Path, ...]]:

@@ -82,7 +82,8 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
                 fig = rendered[it.figure.key]
                 number += 1
                 items.append({"kind": "figure", "fig": fig, "number": number,
-                              "svg": Markup(inline_svg(fig.svg, f"f{number}"))})
+                              "svg": Markup(inline_svg(fig.svg, f"f{number}",
+                                                      f"Figure {number}. {fig.caption}"))})
             elif it.kind == "table" and it.table is not None:
                 t = it.table
                 kinds = list(t.row_kinds) or ["plain"] * len(t.frame)

@@ -151,4 +151,5 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
             out.append(Section(sid, sec.title, [Item("text", paragraphs=paras)]))
         else:
             out.append(Section(sid, sec.title, [Item("table", table=_extra_table(sid, sec))]))
+    out.append(Section("strobe", "STROBE checklist", [Item("table", table=tables["strobe"])]))
     return out

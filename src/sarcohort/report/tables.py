@@ -47,6 +47,8 @@ __all__ = [
     "regression_table",
     "zph_table",
     "headline_model",
+    "strobe_table",
+    "flow_words",
     "robustness_table",
     "flow_table",
     "all_tables",
@@ -415,12 +417,92 @@ def robustness_table(results: Results) -> ReportTable:
                        _frame(rows, cols), tuple("plain" for _ in rows), tuple(notes))
 
 
+_DATE_WORDS = {"birth": "birth", "diagnosis": "diagnosis", "metastasis": "first metastasis",
+               "progression": "progression", "death": "death", "followup": "last follow-up",
+               "treatment": "treatment start", "end": "treatment end", "line": "line start",
+               "response": "response"}
+
+
+def flow_words(reason: str) -> str:
+    """A flow step in words: ``data error (rule date.order.progression_death)`` reads
+    ``Data error: death dated before progression``; other steps get a capital.
+
+    Examples
+    --------
+    >>> flow_words("data error (rule date.order.progression_death)")
+    'Data error: death dated before progression'
+    >>> flow_words("data error (rule required)"), flow_words("age below 18 years")
+    ('Data error: a required value missing', 'Age below 18 years')
+    """
+    text = str(reason)
+    prefix = "data error (rule "
+    if text.startswith(prefix) and text.endswith(")"):
+        rule = text[len(prefix):-1]
+        parts = rule.split(".")
+        if parts[:2] == ["date", "order"] and len(parts) == 3 and "_" in parts[2]:
+            a, b = parts[2].split("_", 1)
+            words = (f"{_DATE_WORDS.get(b, b.replace('_', ' '))} dated before "
+                     f"{_DATE_WORDS.get(a, a.replace('_', ' '))}")
+        elif parts[:2] == ["date", "order"] and len(parts) == 3:
+            words = f"a date before the {_DATE_WORDS.get(parts[2], parts[2])} date"
+        elif rule == "required":
+            words = "a required value missing"
+        else:
+            words = " ".join(p.replace("_", " ") for p in parts)
+        return f"Data error: {words}"
+    return text[:1].upper() + text[1:]
+
+
 def flow_table(results: Results) -> ReportTable:
-    """The patient flow as a table."""
-    rows = [[s.label, fmt_int(s.excluded) if s.reason is not None else "", fmt_int(s.n)]
-            for s in results.flow]
+    """The patient flow as a table, exclusions in words, with the follow-up status."""
+    rows = [[flow_words(s.label), fmt_int(s.excluded) if s.reason is not None else "",
+             fmt_int(s.n)] for s in results.flow]
+    notes: list[str] = []
+    os_ = next((e for e in results.endpoints if e.name == "os"), None)
+    if os_ is not None:
+        alive = os_.n - os_.events
+        notes.append(f"Follow-up status of the {os_.n} patients analysed: {os_.events} dead, "
+                     f"{alive} alive at their last follow-up (censored).")
     return ReportTable("flow", "Patient flow", _frame(rows, ["Step", "Excluded", "Remaining"]),
-                       tuple("plain" for _ in rows), ())
+                       tuple("plain" for _ in rows), tuple(notes))
+
+
+def strobe_table(results: Results) -> ReportTable:
+    """Where the report addresses the STROBE items of a cohort study's statistics
+    (von Elm et al., 2007): 6, 12, 13, 14 and 16."""
+    endpoints = ", ".join(e.label for e in results.endpoints)
+    mv = bool(results.multivariable)
+    rows = [
+        ["6", "Participants: eligibility, sources, follow-up",
+         "Statistical methods (endpoint definitions: origin, event, censoring); Patient flow "
+         "(inclusion criteria)"],
+        ["12a", "Statistical methods, confounding",
+         "Statistical methods; " + ("multivariable Cox models" if mv else "univariable models")],
+        ["12b", "Subgroups and interactions",
+         "Kaplan-Meier and log-rank by each factor (" + endpoints + ")"],
+        ["12c", "Missing data",
+         "Statistical methods (complete-case, numbers left out of each model); Patient "
+         "characteristics (missing per variable); Cox regression (N per row)"],
+        ["12d", "Loss to follow-up",
+         "Statistical methods (censoring at the last follow-up); Patient flow (follow-up "
+         "status); reverse Kaplan-Meier follow-up"],
+        ["12e", "Sensitivity analyses",
+         ("Post-baseline exposures: time-dependent and landmark analyses; " if results.robustness
+          else "") + "proportional hazards tests and residual plots"],
+        ["13", "Participants: numbers at each stage, reasons for exclusion",
+         "Patient flow (figure and table, exclusions in words)"],
+        ["14", "Descriptive data: characteristics, missing data, follow-up",
+         "Patient characteristics; Results summary (median follow-up by reverse Kaplan-Meier)"],
+        ["16", "Main results: unadjusted and adjusted estimates with CIs",
+         "Cox regression tables (univariable and multivariable side by side) and forest plots; "
+         "Kaplan-Meier estimates"],
+    ]
+    return ReportTable("strobe", "STROBE checklist",
+                       _frame(rows, ["Item", "Recommendation", "Where in this report"]),
+                       tuple("plain" for _ in rows),
+                       ("STROBE: Strengthening the Reporting of Observational Studies in "
+                        "Epidemiology (von Elm et al., Lancet 2007). Items 1-5, 7-11, 15 and "
+                        "17-22 concern the manuscript's design and discussion.",))
 
 
 def all_tables(results: Results) -> list[ReportTable]:
@@ -435,4 +517,5 @@ def all_tables(results: Results) -> list[ReportTable]:
                 out.append(t)
     if results.robustness:
         out.append(robustness_table(results))
+    out.append(strobe_table(results))
     return out

@@ -7,6 +7,7 @@ from typing import Any
 
 from sarcohort.analysis.results import Results
 from sarcohort.report.plots.style import SMALL, rc_context, use_agg
+from sarcohort.report.tables import flow_words
 
 __all__ = ["plot_flow"]
 
@@ -36,7 +37,7 @@ def plot_flow(results: Results, ax: Any = None) -> Any:
         if s.reason is not None and not s.excluded:
             continue  # an exclusion rule that excluded nobody: in the table, not the diagram
         if s.excluded:
-            line = textwrap.fill(f"{s.reason or s.label} (n = {s.excluded})", 40)
+            line = textwrap.fill(f"{flow_words(s.reason or s.label)} (n = {s.excluded})", 40)
             if not main:
                 main.append("")
                 sides.append(None)
