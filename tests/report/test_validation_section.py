@@ -50,3 +50,10 @@ def test_report_has_the_section_and_the_calibration_figure(res, tmp_path) -> Non
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert "Model validation" in html and "Calibration slope" in html
     assert (tmp_path / "rep" / "figures" / "calibration_os.svg").exists()
+
+
+def test_selection_is_validated_with_the_procedure() -> None:
+    r = results(validation={"bootstrap": 30, "seed": 1},
+                multivariable={"selection": "univariable", "p_threshold": 0.5})
+    assert r.validation and all(v.selection == "univariable" for v in r.validation)
+    assert "covariate selection included" in methods(r)
