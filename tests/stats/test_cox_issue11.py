@@ -162,12 +162,12 @@ def test_compiled_kernel_equals_numpy_evaluation(method: str, entry: bool) -> No
     np.testing.assert_allclose(got.imat, ref.imat, rtol=1e-10)
 
 
-def test_km_non_integer_weights_refused_not_misestimated() -> None:
-    """R switches to a jackknife variance for such weights; we refuse rather than differ."""
+def test_km_whole_number_weights_hand_computed() -> None:
     from sarcohort.stats.km import kaplan_meier
 
-    with pytest.raises(InputError, match="whole numbers"):
-        kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), weights=np.array([0.5, 1.0, 2.0]))
+    with pytest.raises(InputError, match="delayed entry"):
+        kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), entry=np.array([0.0, 0.5, 0.0]),
+                     weights=np.array([0.5, 1.0, 2.0]))
     km = kaplan_meier(np.array([1.0, 2.0, 3.0]), np.array([1, 0, 1]), weights=np.array([2.0, 1.0, 1.0]))
     # hand computation: 4 at risk (weights), 2 die at t = 1 -> S = 1/2; then 1 at risk dies at 3 -> 0
     np.testing.assert_allclose(km.curves["All"].survival, [0.5, 0.5, 0.0])

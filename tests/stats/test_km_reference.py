@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from reference.oracle import assert_close, case_names, load_case, load_dataset
+from sarcohort.exceptions import InputError
 from sarcohort.stats.km import kaplan_meier
 
 RTOL = 1e-6
@@ -83,10 +84,20 @@ def test_curves_match_r(name: str) -> None:
     expected = case["result"]["strata"]
     assert list(km.curves) == [s["name"] for s in expected]
     assert case["result"]["n_strata"] == len(km.curves)
+    logse = case["result"].get("logse", True)  # R: False for jackknife SEs (std.err is the SE of S)
     for s in expected:
         curve = km.curves[s["name"]]
         for r_name, ours in ARRAYS.items():
-            assert_close(getattr(curve, ours), s[r_name], rtol=RTOL, what=f"{name} {s['name']} {r_name}")
+            got = getattr(curve, ours)
+            if r_name == "std.err" and not logse:
+                got = got * curve.survival
+            assert_close(got, s[r_name], rtol=RTOL, what=f"{name} {s['name']} {r_name}")
+        assert curve.robust == (not logse)
+        assert curve.n == s["records"] == s["n"]
+        if not logse:  # weighted sums: equal up to rounding
+            assert curve.n_start == pytest.approx(s["n.start"], rel=1e-12)
+            assert curve.events == pytest.approx(s["events"], rel=1e-12)
+            continue
         assert curve.n == s["records"] == s["n"]
         assert curve.n_start == s["n.start"]
         assert curve.n_max == s["n.max"]
@@ -128,6 +139,10 @@ def test_rmean_matches_r(name: str) -> None:
     case = load_case(name)
     km = fit(case, case["call"])
     tau_fixed = parse_rmean_tau(case["calls"]["rmean_fixed_tau"])
+    if not case["result"].get("logse", True):  # jackknife SEs: the RMST's SE is refused, not guessed
+        with pytest.raises(InputError, match="RMST"):
+            km.rmst(tau_fixed)
+        return
     by_kind = {
         "common": km.rmst("common"),
         "individual": km.rmst("individual"),

@@ -267,9 +267,8 @@ def kaplan_meier(
     weights
         Case (frequency) weights, one per row of ``data`` (formula) or per time (arrays): the
         numbers at risk, events and censorings are weighted sums, as R's
-        ``survfit(weights = )``. Whole numbers only: for other weights R switches to an
-        infinitesimal-jackknife variance, which is not implemented (an error, never a
-        different SE).
+        ``survfit(weights = )``. With non-integer weights the SEs (and bands) are R's
+        infinitesimal jackknife (``robust = TRUE``), as R does; the RMST's SE is then refused.
 
     Returns
     -------
@@ -287,16 +286,21 @@ def kaplan_meier(
     k = len(inp.group_labels)
     s = inp.surv
     w = case_weights(weights, inp)
-    if w is not None and not np.array_equal(w, np.round(w)):
-        raise InputError("Kaplan-Meier case weights must be whole numbers (frequency weights)",
-                         argument="weights", fix="R uses a robust (jackknife) variance for other weights; "
-                         "not implemented here")
+    robust = w is not None and not np.array_equal(w, np.round(w))
+    if robust and s.entry is not None:
+        raise InputError("non-integer case weights with delayed entry are not supported",
+                         argument="weights", fix="use whole-number weights, or no entry times")
     table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k, weights=w)
     n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
     curves: dict[str, KaplanMeierCurve] = {}
     for c, label in enumerate(inp.group_labels):
         rows = table.segment(c)
+        ij = None
+        if robust and w is not None:
+            mine = inp.group == c
+            ij = _jackknife_se(table.time[rows], table.n_risk[rows, 0], table.n_event[rows, 0],
+                               s.time[mine], s.event[mine], w[mine])
         curves[label] = _curve(
             label,
             table.time[rows],
@@ -307,6 +311,7 @@ def kaplan_meier(
             ctype,
             level,
             start,
+            ij,
         )
     return KaplanMeierResult(curves=curves, conf_type=ctype, conf_level=level, n_missing=inp.n_missing)
 
@@ -321,6 +326,7 @@ def _curve(
     conf_type: str,
     conf_level: float,
     start: float,
+    jackknife: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> KaplanMeierCurve:
     with np.errstate(divide="ignore", invalid="ignore"):
         surv = np.cumprod(1.0 - n_event / n_risk)
@@ -328,11 +334,40 @@ def _curve(
         std_err = np.sqrt(greenwood)
         cumhaz = np.cumsum(n_event / n_risk)
         cumhaz_se = np.sqrt(np.cumsum(n_event / (n_risk * n_risk)))
+    if jackknife is not None:
+        std_err, cumhaz_se = jackknife
     lower, upper = confidence_band(surv, std_err, conf_type, conf_level)
     for a in (time, n_risk, n_event, n_censor, surv, std_err, lower, upper, cumhaz, cumhaz_se):
         a.setflags(write=False)
     return KaplanMeierCurve(
         label=label, time=time, n_risk=n_risk, n_event=n_event, n_censor=n_censor, survival=surv,
         std_err=std_err, lower=lower, upper=upper, cumhaz=cumhaz, cumhaz_se=cumhaz_se, n=n,
-        conf_type=conf_type, conf_level=conf_level, start_time=start,
+        conf_type=conf_type, conf_level=conf_level, start_time=start, robust=jackknife is not None,
     )
+
+
+def _jackknife_se(times: np.ndarray, n_risk: np.ndarray, n_event: np.ndarray, t: np.ndarray, event: np.ndarray,
+                  w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """R's infinitesimal-jackknife SEs of log S and of the cumulative hazard (``survfit`` with
+    non-integer case weights: ``robust = TRUE``), right-censored data.
+
+    The derivative of log S(t) by the weight of row i is ``A(min(t, T_i)) - [T_i <= t] d_i /
+    (n(T_i) - d(T_i))`` with ``A(u) = sum_{s <= u} d(s) / (n(s) (n(s) - d(s)))`` (Nelson-Aalen:
+    ``d / n^2`` and ``1 / n``), and ``var = sum_i (w_i U_i)^2``: rows that left by t contribute a
+    constant, rows still at risk ``A(t)^2 w_i^2``, so one cumulative sum each."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = []
+        for a, dn in ((n_event / (n_risk * (n_risk - n_event)), n_risk - n_event),
+                      (n_event / (n_risk * n_risk), n_risk)):
+            A = np.cumsum(a)
+            k = np.searchsorted(times, t, side="right") - 1  # each row's (merged) time
+            c = A[k] - np.where(event, 1.0 / dn[k], 0.0)
+            left = np.bincount(k, (w * c) ** 2, minlength=times.size)  # rows leaving at each time
+            w2 = np.bincount(k, w * w, minlength=times.size)
+            still = w2.sum() - np.cumsum(w2)  # weight^2 of rows with T_i > t
+            se = np.sqrt(np.cumsum(left) + A**2 * still)
+            # the SE changes at event times only (exactly, as R's; censorings move a row's term
+            # from one sum to the other, which rounding would otherwise show)
+            last_event = np.maximum.accumulate(np.where(n_event > 0, np.arange(times.size), -1))
+            out.append(np.where(last_event >= 0, se[np.maximum(last_event, 0)], 0.0))
+    return out[0], out[1]

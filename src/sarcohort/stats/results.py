@@ -75,6 +75,7 @@ class KaplanMeierCurve:
     conf_type: str
     conf_level: float
     start_time: float = 0.0
+    robust: bool = False  # SEs are R's infinitesimal jackknife (sampling weights), not Greenwood
 
     @property
     def n_start(self) -> float:
@@ -142,6 +143,9 @@ class KaplanMeierCurve:
         if not np.isfinite(tau):
             raise InputError("tau must be a finite time", argument="tau", value=tau,
                              fix="pass the horizon in the data's time unit")
+        if self.robust:
+            raise InputError("the RMST's SE is not available for a curve with non-integer case weights",
+                             argument="tau", fix="R uses a jackknife variance there; not implemented")
         return rmst_r(self.time, self.survival, self.n_risk, self.n_event, float(tau), self.start_time)
 
     def at_risk(self, times: np.ndarray | float) -> np.ndarray:

@@ -342,6 +342,7 @@ km_case <- function(spec, env) {
   )
   obj <- obj[c("case", "kind", "dataset", "data_file", "description", "call", "calls")]
   obj$result <- list(conf.int = fit$conf.int, n_strata = nstr, strata = strata)
+  if (!verify) obj$result$logse <- fit$logse  # FALSE for robust (jackknife) SEs: std.err is the SE of S
   footer(obj)
 }
 
@@ -584,6 +585,10 @@ NEW_CASES <- list(
      times = c(0, 100, 365, 500.5, 1000, 2000), more_ci = TRUE),
   km("km_lung_extra_weights", "lung_extra", "KM by sex with whole-number case weights iw, lung_extra, summary at times",
      "survfit(Surv(time, status) ~ sex, data = lung_extra, weights = iw, conf.type = \"log\")", 365,
+     times = c(50, 365, 730), more_ci = TRUE),
+  km("km_lung_extra_sampling_weights", "lung_extra",
+     "KM by sex with non-integer case weights w (R: infinitesimal-jackknife SEs), lung_extra, summary at times",
+     "survfit(Surv(time, status) ~ sex, data = lung_extra, weights = w, conf.type = \"log\")", 365,
      times = c(50, 365, 730), more_ci = TRUE),
   # issue 11: near-tied times, case weights, factor strata, keyword names, exact ties with strata
   cox("cox_lung_neartie_efron", "lung_extra",
