@@ -41,6 +41,7 @@ _LAZY = {
     "validate_cox": "sarcohort.stats.validate_cox",
     "rmst_test": "sarcohort.stats.rmst_test",
     "pool": "sarcohort.stats.pool",
+    "fine_gray": "sarcohort.stats.fine_gray",
     "Study": "sarcohort.study",
     "SurvivalData": "sarcohort.stats.survdata",
     "parse_formula": "sarcohort.stats.formula",
@@ -61,6 +62,7 @@ __all__ = [
     "validate_cox",
     "rmst_test",
     "pool",
+    "fine_gray",
     "Study",
     "SurvivalData",
     "parse_formula",
@@ -80,6 +82,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.stats.cox import cox
     from sarcohort.stats.cox_compare import cox_anova
     from sarcohort.stats.cuminc import cuminc
+    from sarcohort.stats.fine_gray import fine_gray
     from sarcohort.stats.formula import parse_formula
     from sarcohort.stats.km import kaplan_meier
     from sarcohort.stats.logrank import logrank
