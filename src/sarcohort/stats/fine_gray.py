@@ -29,7 +29,7 @@ from scipy.special import chdtrc, ndtr, ndtri
 
 from sarcohort.exceptions import ConvergenceWarning, FormulaError, InputError
 from sarcohort.stats import _fine_gray_kernel as K
-from sarcohort.stats.competing_data import competing_inputs, resolve_cause
+from sarcohort.stats._competing_data import competing_inputs, resolve_cause
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
