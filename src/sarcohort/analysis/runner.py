@@ -141,6 +141,22 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
     need(list(a.time_dependent.values()), "analysis.time_dependent")
 
 
+def _file_value_labels(study: Any) -> dict[str, dict[str, str]]:
+    """The value labels an SPSS/Stata/SAS patients file carries, by template column name."""
+    from pathlib import Path
+
+    from sarcohort.data.readers.stat_files import stat_value_labels
+
+    data = getattr(getattr(study, "cohort_config", None), "data", None)
+    if data is None or not getattr(data, "patients", None):
+        return {}
+    path = Path(data.patients)
+    if not path.is_absolute():
+        path = Path(study.path).parent / path
+    mapping = dict(getattr(data, "mapping", {}) or {})
+    return {mapping.get(k, k): v for k, v in stat_value_labels(path).items()}
+
+
 def ph_warnings(m: CoxModel) -> list[str]:
     """A warning per variable whose proportional-hazards test (cox.zph) has P < 0.05, with the
     usual remedies; one for the global test when no single variable is flagged."""
@@ -187,7 +203,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     label = a.label
     # value labels: the data dictionary's, then the protocol's [analysis.levels] (which win);
     # a post-baseline exposure stays yes/no (its time-dependent coding needs it)
-    shown_levels = {**dictionary_levels(data.columns), **{k: dict(v) for k, v in a.levels.items()}}
+    shown_levels = {**_file_value_labels(study), **dictionary_levels(data.columns),
+                    **{k: dict(v) for k, v in a.levels.items()}}
     data = apply_levels(data, shown_levels, skip=set(a.time_dependent))
     warnings_out: list[str] = data_warnings(cohort)  # data errors first
 

@@ -15,7 +15,8 @@ from sarcohort.exceptions import InputError, ProtocolError
 __all__ = ["RawTable", "read_table", "read_sources", "SUFFIXES"]
 
 SUFFIXES = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-            ".parquet": "parquet", ".pq": "parquet"}
+            ".parquet": "parquet", ".pq": "parquet", ".sav": "stat", ".zsav": "stat",
+            ".dta": "stat", ".sas7bdat": "stat"}
 
 
 def _kind(path: Path) -> str:
@@ -23,7 +24,7 @@ def _kind(path: Path) -> str:
     if kind is None:
         hint = " (old Excel format: save it as .xlsx)" if path.suffix.lower() == ".xls" else ""
         raise InputError(f"unsupported file type {path.suffix!r}{hint}", argument=path.name,
-                         fix="use a .csv, .xlsx or .parquet file")
+                         fix="use a .csv, .xlsx, .parquet, .sav, .dta or .sas7bdat file")
     return kind
 
 
@@ -41,6 +42,10 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
         from sarcohort.data.readers.xlsx import read_xlsx
 
         return read_xlsx(path, sheet)
+    if kind == "stat":
+        from sarcohort.data.readers.stat_files import read_stat_file
+
+        return read_stat_file(path)
     from sarcohort.data.readers.parquet import read_parquet
 
     return read_parquet(path)
