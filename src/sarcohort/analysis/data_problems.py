@@ -8,8 +8,7 @@ reader never mistakes a report on partial data for one on clean data.
 
 from __future__ import annotations
 
-from typing import Any
-
+from sarcohort.cohort.cohort import Cohort
 from sarcohort.exceptions import InputError
 
 __all__ = ["check_unlinked_treatments", "data_warnings", "data_clean"]
@@ -18,7 +17,7 @@ __all__ = ["check_unlinked_treatments", "data_warnings", "data_clean"]
 _MAX_ROWS = 30
 
 
-def _problems(cohort: Any) -> tuple:
+def _problems(cohort: Cohort) -> tuple:
     report = getattr(cohort, "report", None)
     return tuple(report.problems) if report is not None else ()
 
@@ -38,7 +37,7 @@ def _where(problems: list) -> str:
     return "; ".join(parts)
 
 
-def check_unlinked_treatments(cohort: Any, source: str = "the protocol") -> None:
+def check_unlinked_treatments(cohort: Cohort, source: str = "the protocol") -> None:
     """Stop when treatment rows could not be linked to a patient (rule
     ``treatment.unknown_patient`` as an error).
 
@@ -60,13 +59,13 @@ def check_unlinked_treatments(cohort: Any, source: str = "the protocol") -> None
             'without these rows, set on_unlinked_treatments = "ignore" in [data]')
 
 
-def data_clean(cohort: Any) -> bool:
+def data_clean(cohort: Cohort) -> bool:
     """True when the data have no error (nobody excluded or changed by a data error)."""
     report = getattr(cohort, "report", None)
     return report is None or bool(report.ok)
 
 
-def data_warnings(cohort: Any) -> list[str]:
+def data_warnings(cohort: Cohort) -> list[str]:
     """The lines that open the report's warnings when the data were not clean."""
     out: list[str] = []
     flow = getattr(cohort, "flow", None)

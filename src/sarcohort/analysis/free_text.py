@@ -11,13 +11,12 @@ a name or a date, and is allowed.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import pandas as pd
 
 from sarcohort.data.schema import PATIENTS, is_identifier_name
 from sarcohort.exceptions import ProtocolError
-from sarcohort.protocol.spec import DERIVED_COLUMNS
+from sarcohort.protocol.spec import DERIVED_COLUMNS, Protocol
 from sarcohort.stats import expressions
 
 __all__ = ["check_not_free_text", "free_columns"]
@@ -26,7 +25,7 @@ __all__ = ["check_not_free_text", "free_columns"]
 _BOOKKEEPING = frozenset({"pseudo_id", "source_row"})
 
 
-def free_columns(columns: Iterable[str], study: Any) -> set[str]:
+def free_columns(columns: Iterable[str], study: Protocol) -> set[str]:
     """The columns of ``columns`` that are free text: from the user's file, not in the
     template, not declared coded in ``[data.codes]``, not a cohort or ``[derived]`` column."""
     config = study.cohort_config
@@ -35,7 +34,7 @@ def free_columns(columns: Iterable[str], study: Any) -> set[str]:
     return {c for c in columns if c not in known}
 
 
-def check_not_free_text(data: pd.DataFrame, study: Any, shown: Iterable[tuple[str, str]],
+def check_not_free_text(data: pd.DataFrame, study: Protocol, shown: Iterable[tuple[str, str]],
                         ) -> None:
     """Refuse identifiers and free text among the columns the analysis shows.
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sarcohort.analysis.results import Curve, KMAnalysis, KMGroup, Landmark, clean_float
+from sarcohort.protocol.options import default_of
 from sarcohort.stats.km import kaplan_meier
 from sarcohort.stats.logrank import logrank
 from sarcohort.stats.results import KaplanMeierCurve, MedianMethod
@@ -55,7 +56,7 @@ _STEPS = {
 }
 
 
-def nice_step(max_time: float, unit: str = "months", max_ticks: int = 9) -> float:
+def nice_step(max_time: float, unit: str = default_of("analysis.time_unit"), max_ticks: int = 9) -> float:
     """The smallest conventional step (6, 12, 24 months; 1, 2, 5 years...) giving <= max_ticks intervals."""
     steps = _STEPS.get(unit, (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000))
     for s in steps:
@@ -68,7 +69,7 @@ def nice_step(max_time: float, unit: str = "months", max_ticks: int = 9) -> floa
     return float(10 * mag)
 
 
-def risk_times(max_time: float, unit: str = "months", step: float | None = None) -> tuple[float, ...]:
+def risk_times(max_time: float, unit: str = default_of("analysis.time_unit"), step: float | None = None) -> tuple[float, ...]:
     """Tick times 0, step, ..., up to the first multiple of step >= max_time."""
     if not max_time > 0:
         return (0.0, 1.0)

@@ -120,7 +120,7 @@ def treatment_course(
     treatments: pd.DataFrame,
     *,
     unit_days: float,
-    time_unit: str = "months",
+    time_unit: str = default_of("analysis.time_unit"),
     conf_type: ConfType,
     conf_level: float,
     median_ci: MedianMethod,

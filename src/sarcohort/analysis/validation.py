@@ -18,6 +18,7 @@ import pandas as pd
 
 from sarcohort.analysis.regression import design_variables
 from sarcohort.analysis.results import CalibrationGroup, ModelValidation, clean_float
+from sarcohort.protocol.options import default_of
 from sarcohort.stats.cox import cox
 from sarcohort.stats.km import kaplan_meier
 from sarcohort.stats.results import Ties
@@ -27,7 +28,7 @@ __all__ = ["validate_model", "calibration_groups"]
 
 
 def calibration_groups(time: np.ndarray, event: np.ndarray, surv_pred: np.ndarray, horizon: float,
-                       conf_level: float = 0.95) -> tuple[CalibrationGroup, ...]:
+                       conf_level: float = default_of("analysis.conf_level")) -> tuple[CalibrationGroup, ...]:
     """Groups of patients by predicted survival at ``horizon``: mean prediction vs Kaplan-Meier."""
     n = time.shape[0]
     k = int(min(5, max(3, n // 50)))

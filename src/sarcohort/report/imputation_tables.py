@@ -10,13 +10,14 @@ from __future__ import annotations
 import pandas as pd
 
 from sarcohort.analysis.results import CoxModel, ImputedModel
+from sarcohort.protocol.options import default_of
 from sarcohort.report.format import DASH, ci_name, fmt_hr, fmt_int, fmt_p, is_missing
 from sarcohort.report.tables import ReportTable
 
 __all__ = ["imputation_table"]
 
 
-def imputation_table(complete: CoxModel, imputed: ImputedModel, conf_level: float = 0.95) -> ReportTable:
+def imputation_table(complete: CoxModel, imputed: ImputedModel, conf_level: float = default_of("analysis.conf_level")) -> ReportTable:
     """Rows: the terms; columns: complete-case HR (CI), P; imputed HR (CI), P; FMI."""
     cc = {t.name: t for t in complete.terms}
     ci = ci_name(conf_level)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sarcohort.analysis.results import CoxModel, CoxTerm, EndpointSummary, Results
-from sarcohort.protocol.options import wording
+from sarcohort.protocol.options import default_of, wording
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p, fmt_survival, fmt_time, fmt_time_ci
 from sarcohort.report.tables import headline_model, median_ci_name
 
@@ -34,7 +34,7 @@ def p_phrase(p: float | None) -> str:
     return f"P {text}" if text[0] in "<>" else f"P = {text}"
 
 
-def hr_phrase(t: CoxTerm, conf_level: float = 0.95) -> str:
+def hr_phrase(t: CoxTerm, conf_level: float = default_of("analysis.conf_level")) -> str:
     """``HR 2.10, 95% CI 1.34-3.29, P = 0.002``."""
     hr = fmt_hr(t.hr, t.lower, t.upper)
     point, _, ci = hr.partition(" (")

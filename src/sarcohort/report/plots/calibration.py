@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from sarcohort.analysis.results import ModelValidation
+from sarcohort.protocol.options import default_of
 from sarcohort.report.plots.style import rc_context, use_agg
 
 __all__ = ["plot_calibration"]
 
 
-def plot_calibration(v: ModelValidation, ax: Any = None, *, time_unit: str = "months") -> Any:
+def plot_calibration(v: ModelValidation, ax: Any = None, *, time_unit: str = default_of("analysis.time_unit")) -> Any:
     """Mean predicted survival at ``v.horizon`` of each group of patients (x) against its
     Kaplan-Meier estimate with the pointwise CI (y); the diagonal is perfect calibration.
     Returns the Axes."""

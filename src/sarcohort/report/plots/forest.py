@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from sarcohort.analysis.results import CoxModel, CoxTerm
+from sarcohort.protocol.options import default_of
 from sarcohort.report.format import ci_name, fmt_hr, fmt_p
 from sarcohort.report.plots.style import FONT_SIZE, SMALL, rc_context, text_width_in, use_agg
 
@@ -52,7 +53,7 @@ def _box_sizes(model: CoxModel, largest: float = 10.0, smallest: float = 3.0) ->
 
 
 def plot_forest(model: CoxModel, ax: Any = None, *, title: str | None = None,
-                conf_level: float = 0.95) -> Any:
+                conf_level: float = default_of("analysis.conf_level")) -> Any:
     """Forest plot of a fitted :class:`~sarcohort.analysis.results.CoxModel`.
 
     Returns the Axes of the HRs (log scale); labels, ``HR (95% CI)`` (``conf_level``:

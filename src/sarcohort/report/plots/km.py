@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from sarcohort.analysis.results import KMAnalysis
+from sarcohort.protocol.options import default_of
 from sarcohort.report.format import fmt_p
 from sarcohort.report.plots.style import (
     COLORS,
@@ -91,7 +92,7 @@ def plot_km(
     res: KMAnalysis,
     ax: Any = None,
     *,
-    time_unit: str = "months",
+    time_unit: str = default_of("analysis.time_unit"),
     ci: bool | None = None,
     risk_table: bool = True,
     title: str | None = None,

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from sarcohort.analysis.results import TreatmentCourse
+from sarcohort.protocol.options import default_of
 from sarcohort.report.plots.style import COLORS, FONT_SIZE, SMALL, rc_context, use_agg
 
 __all__ = ["plot_swimmer", "MARKERS", "HATCHES"]
@@ -100,7 +101,7 @@ def _occupancy(course: TreatmentCourse, ax: Any, time_unit: str) -> None:
     ax.legend(loc="upper right", fontsize=SMALL, frameon=False)
 
 
-def plot_swimmer(course: TreatmentCourse, ax: Any = None, *, time_unit: str = "months") -> Any:
+def plot_swimmer(course: TreatmentCourse, ax: Any = None, *, time_unit: str = default_of("analysis.time_unit")) -> Any:
     """Draw the treatment course; returns the Axes.
 
     Parameters
