@@ -460,6 +460,9 @@ def test_a_value_outside_the_declared_codes_is_an_error(tmp_path):
     ("[analysis]\nconf_level = nan", "analysis.conf_level", "nan"),
     ("[analysis]\nlandmarks = [12, inf]", "analysis.landmarks", "inf"),
     ("[report]\nmax_time = inf", "report.max_time", "inf"),
+    ('[derived]\ndeep = "' + "+".join(["n_metastases"] * 120) + '"', "derived.deep",
+     "nested deeper than 100"),
+    ('[derived]\nlisted = "n_metastases + [1, 2]"', "derived.listed", "may only follow 'in'"),
 ])
 def test_protocol_faults_name_the_key(tmp_path, toml, key, words):
     from sarcohort.exceptions import ProtocolError

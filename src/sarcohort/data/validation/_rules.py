@@ -7,6 +7,7 @@ Every rule adds one problem per offending row; see :data:`RULES` in
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -155,17 +156,16 @@ def _key(s: pd.Series) -> pd.Series:
         lambda v: None if v is None else str(v).strip().casefold())
 
 
-def id_key(values: object) -> np.ndarray:
+def id_key(values: Sequence[object] | np.ndarray) -> np.ndarray:
     """Patient ids as compared for linking: ignoring upper/lower case and surrounding
     spaces, and whole numbers ignoring leading zeros (``00001`` = ``1`` = ``1.0``).
 
     >>> id_key(["00001", " abc ", "ABC", "1.0", None, "P001"]).tolist()
     ['1', 'abc', 'abc', '1', None, 'p001']
     """
-    out = np.empty(len(values), dtype=object)  # type: ignore[arg-type]
-    for i, v in enumerate(values):  # type: ignore[arg-type]
+    out = np.full(len(values), None, dtype=object)
+    for i, v in enumerate(values):  # plain Python: faster than pandas' string methods here
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
-            out[i] = None
             continue
         t = str(v).strip().casefold()
         if _WHOLE.fullmatch(t):
