@@ -81,3 +81,19 @@ def test_unlinked_treatments_ignored_by_the_protocol(tmp_path):
     warnings = json.loads((tmp_path / "report" / "results.json").read_text())["warnings"]
     assert warnings[0] == ("1 treatment row(s) match no patient (treatments.csv row 8) and were "
                            'left out, as [data] on_unlinked_treatments = "ignore" says.')
+
+
+def test_misspelt_progression_date_stops_instead_of_pfs_becoming_os(tmp_path):
+    p, t = example_tables()
+    p = p.rename(columns={"progression_date": "progession_date"})
+    patients_csv = tmp_path / "patients.csv"
+    p.to_csv(patients_csv, index=False)
+    t.to_csv(tmp_path / "treatments.csv", index=False)
+    text = PROTOCOL.format(extra="").replace('endpoints = ["os"]', 'endpoints = ["os", "pfs"]')
+    (tmp_path / "study.toml").write_text(text, encoding="utf-8")
+    res = CliRunner().invoke(_app(), ["analyze", str(tmp_path / "study.toml"), "--out",
+                                      str(tmp_path / "report")])
+    assert res.exit_code == 1, res.output
+    assert "the column 'progression_date' is missing" in res.output
+    assert "'progession_date'" in res.output and "progression-free survival" in res.output
+    assert not (tmp_path / "report" / "results.json").exists()
