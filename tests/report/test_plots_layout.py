@@ -184,3 +184,23 @@ def test_svg_escapes_labels_and_has_font_fallback(tmp_path):
     assert "<script" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
     assert "A &amp; B" in svg
     assert "sans-serif" in svg and "<text" in svg  # text stays text, with a fallback font
+
+
+@pytest.mark.parametrize("width", [3.35, 6.89])  # 85 mm and 175 mm
+def test_km_width_single_or_double_with_readable_text(width):
+    import matplotlib.pyplot as plt
+
+    res = _km(2, False)
+    ax = plot_km(res, width=width)
+    fig = ax.figure
+    assert fig.get_size_inches()[0] == pytest.approx(width)
+    fig.canvas.draw()
+    texts = [t for a in fig.axes for t in [*a.texts, a.xaxis.label, a.yaxis.label,
+                                           *a.get_xticklabels(), *a.get_yticklabels()]
+             if t.get_text()] + list(fig.texts)
+    assert min(t.get_fontsize() for t in texts) >= 7  # at print size: the figure is drawn at it
+    renderer = fig.canvas.get_renderer()
+    for t in texts:  # nothing clipped at the figure's edges
+        bb = t.get_window_extent(renderer)
+        assert bb.x0 >= -1 and bb.x1 <= fig.bbox.x1 + 1, t.get_text()
+    plt.close(fig)

@@ -422,7 +422,8 @@ PROTOCOL = Section(
             Option("factor_figures", "bool", True,
                    "Kaplan-Meier figure for every factor (false: by group only)"),
             Option("figure_width", "choice", "double",
-                   "figure width: one journal column (85 mm) or the page (175 mm)",
+                   "width of the Kaplan-Meier and residual figures: one journal column (85 mm) "
+                   "or two (175 mm); text prints at 8-9 pt either way",
                    choices=("single", "double")),
             Option("median_lines", "bool", False,
                    "Kaplan-Meier figures: dotted lines at the median survival"),

@@ -102,7 +102,7 @@ def _draw(kind: str, payload: Any, unit: str, options: dict[str, Any] | None = N
         from sarcohort.report.plots.zph import plot_zph
 
         model, time_label = payload
-        return plot_zph(model, time_label=time_label)[0].figure
+        return plot_zph(model, time_label=time_label, **(options or {}))[0].figure
     if kind == "calibration":
         from sarcohort.report.plots.calibration import plot_calibration
 
@@ -283,9 +283,11 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
     specs: list[FigureSpec] = []
 
     def add(key: str, caption: str, section: str, kind: str, payload: Any) -> None:
-        options = ({"time_label": time_axis_label(results),
-                    "median_lines": bool(opts.get("median_lines"))}
-                   if kind == "km" and any(payload is k for k in results.survival) else {})
+        width = 3.35 if opts.get("figure_width") == "single" else 6.89
+        options: dict[str, Any] = ({"time_label": time_axis_label(results),
+                                    "median_lines": bool(opts.get("median_lines")), "width": width}
+                                   if kind == "km" and any(payload is k for k in results.survival)
+                                   else {"width": width} if kind == "zph" else {})
         specs.append(FigureSpec(key, caption, section, kind, payload, str(fig_dir / key),
                                 tuple(formats), dpi, unit, options))
 

@@ -30,7 +30,8 @@ from sarcohort.report.plots.style import (
 __all__ = ["plot_km", "km_figure_size"]
 
 HATCHES = (None, "////", "\\\\\\\\", "....", "xx", "--", "++")
-WIDTH = 6.5
+WIDTH = 6.89  # double column: 175 mm
+SINGLE = 3.35  # one journal column: 85 mm
 MAIN_H = 3.1
 TOP = 0.15
 XLAB = 0.5
@@ -60,7 +61,11 @@ def _pad_in(res: KMAnalysis) -> float:
     return text_width_in(str(first), SMALL) / 2 + 5 / 72
 
 
-def _layout(res: KMAnalysis) -> tuple[list[str], float, float, float, int, float]:
+def _main_h(width: float) -> float:
+    return MAIN_H if width >= 5 else 2.3
+
+
+def _layout(res: KMAnalysis, width: float = WIDTH) -> tuple[list[str], float, float, float, int, float]:
     """Labels, row height, left margin, table height, legend columns (0: inside), top margin."""
     labels = [_wrap(g.label) for g in res.groups] if len(res.groups) > 1 else ["All patients"]
     lines = max(lab.count("\n") + 1 for lab in labels)
@@ -69,19 +74,19 @@ def _layout(res: KMAnalysis) -> tuple[list[str], float, float, float, int, float
     left = max(0.8, label_w + _pad_in(res) + 0.2)
     k = len(labels)
     ncol, top = 0, TOP
-    if k > 3 or label_w > 1.8:
+    if k > 3 or label_w > 1.8 or (width < 5 and k > 1):
         # a legend this big would hide curves: put it above the plot, in 1 or 2 columns
-        axes_w = WIDTH - left - RIGHT
+        axes_w = width - left - RIGHT
         ncol = 2 if k > 1 and 2 * (label_w + 0.6) < axes_w else 1
         rows = -(-k // ncol)
         top = TOP + (rows * lines + 1) * SMALL * 1.55 / 72
     return labels, row_h, left, k * row_h, ncol, top
 
 
-def km_figure_size(res: KMAnalysis) -> tuple[float, float]:
+def km_figure_size(res: KMAnalysis, width: float = WIDTH) -> tuple[float, float]:
     """Width and height (inches) of the figure :func:`plot_km` makes."""
-    _, _, _, table_h, _, top = _layout(res)
-    return WIDTH, top + MAIN_H + XLAB + TITLE + table_h + BOTTOM
+    _, _, _, table_h, _, top = _layout(res, width)
+    return width, top + _main_h(width) + XLAB + TITLE + table_h + BOTTOM
 
 
 def _arr(values: Any) -> np.ndarray:
@@ -98,6 +103,7 @@ def plot_km(
     title: str | None = None,
     time_label: str | None = None,
     median_lines: bool = False,
+    width: float = WIDTH,
 ) -> Any:
     """Draw a Kaplan-Meier analysis; returns the curves' Axes.
 
@@ -123,6 +129,9 @@ def plot_km(
         ``Months since first metastasis``.
     median_lines
         Dotted lines from 0.5 to each curve's median and down to the time axis.
+    width
+        Figure width in inches at print size: 6.89 (175 mm, two columns) or 3.35 (85 mm,
+        one column); text stays 8-9 pt, so it prints at 8-9 pt.
 
     Returns
     -------
@@ -133,12 +142,12 @@ def plot_km(
     with rc_context():
         import matplotlib.pyplot as plt
 
-        labels, row_h, left, table_h, ncol, _ = _layout(res)
+        labels, row_h, left, table_h, ncol, _ = _layout(res, width)
         if ax is None:
-            w, h = km_figure_size(res)
+            w, h = km_figure_size(res, width)
             fig = plt.figure(figsize=(w, h))
             ax = fig.add_axes(((left) / w, (BOTTOM + table_h + TITLE + XLAB) / h,
-                               (w - left - RIGHT) / w, MAIN_H / h))
+                               (w - left - RIGHT) / w, _main_h(width) / h))
         fig = ax.figure
         k = len(res.groups)
         if ci is None:
