@@ -262,6 +262,9 @@ def kaplan_meier(
         pandas DataFrame for a formula.
     conf_type
         ``"log"`` (R's default), ``"log-log"``, ``"plain"``, ``"logit"`` or ``"arcsin"``.
+        This function keeps R's default; a study's default is the protocol's
+        ``analysis.conf_type`` (log-log, in the option table), which the analysis
+        always passes explicitly.
     conf_level
         Level of the pointwise bands and of the median CI.
     weights
