@@ -33,6 +33,8 @@ __all__ = [
     "KMGroup",
     "KMAnalysis",
     "EndpointSummary",
+    "RmstGroup",
+    "RmstComparison",
     "CoxTerm",
     "CoxModel",
     "CalibrationGroup",
@@ -176,6 +178,40 @@ class KMAnalysis:
     logrank_df: int | None = None
     logrank_p: float | None = None
     n_missing: int = 0
+
+
+@dataclass(frozen=True)
+class RmstGroup:
+    """One group's restricted mean survival time and its contrast with the first group
+    (``None`` on the first group's row and where not estimable)."""
+
+    label: str
+    n: int
+    events: int
+    rmst: float | None
+    lower: float | None
+    upper: float | None
+    diff: float | None = None
+    diff_lower: float | None = None
+    diff_upper: float | None = None
+    diff_p: float | None = None
+    ratio: float | None = None
+    ratio_lower: float | None = None
+    ratio_upper: float | None = None
+    ratio_p: float | None = None
+
+
+@dataclass(frozen=True)
+class RmstComparison:
+    """Restricted mean survival time up to ``tau`` by the groups of one factor
+    (:func:`sarcohort.stats.rmst_test.rmst_test`)."""
+
+    endpoint: str
+    endpoint_label: str
+    factor: str
+    factor_label: str
+    tau: float
+    groups: tuple[RmstGroup, ...]
 
 
 @dataclass(frozen=True)
@@ -502,6 +538,7 @@ class Results:
     treatments: TreatmentCourse | None = None
     validation: tuple[ModelValidation, ...] = ()
     imputed: tuple[ImputedModel, ...] = ()
+    rmst: tuple[RmstComparison, ...] = ()
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

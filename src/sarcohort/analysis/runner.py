@@ -24,10 +24,12 @@ from sarcohort.analysis.results import (
     ImputedModel,
     ModelValidation,
     Results,
+    RmstComparison,
     StudyMeta,
     TreatmentCourse,
     clean_float,
 )
+from sarcohort.analysis.rmst import rmst_comparison
 from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times
 from sarcohort.analysis.table1 import build_table1, is_categorical, level_labels, ordered
 from sarcohort.analysis.timedep import compare_exposure
@@ -232,6 +234,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                                 "there is nothing to compare.")
 
     endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
+    rmst: list[RmstComparison] = []
     validation: list[ModelValidation] = []
     imputed: list[ImputedModel] = []
     lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * DAYS_PER_MONTH / a.unit_days
@@ -273,6 +276,14 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             survival.append(km_analysis(
                 e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok], order,
                 factor=f, factor_label=label(f), options=kmo))
+            if f == a.group and a.rmst_tau is not None:
+                rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok],
+                                            order, factor=f, factor_label=label(f), tau=a.rmst_tau,
+                                            conf_level=a.conf_level)
+                if rmst_comp is not None:
+                    rmst.append(rmst_comp)
+                elif rmst_why:
+                    warnings_out.append(rmst_why)
 
         say(f"Cox models: {label(e)}")
         uni: list[CoxModel] = []
@@ -363,7 +374,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
         treatments=course, validation=tuple(validation),
-        imputed=tuple(imputed))
+        imputed=tuple(imputed), rmst=tuple(rmst))
 
 
 def _treatment_course(cohort: Cohort, study: Protocol,

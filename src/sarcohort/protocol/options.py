@@ -339,6 +339,10 @@ PROTOCOL = Section(
             Option("landmark_time", "number", None,
                    "landmark of that analysis (time_unit; default 6 months)", above=0,
                    example=6),
+            Option("rmst_tau", "number", None,
+                   "restricted mean survival time up to this horizon (time_unit), per group of "
+                   "`group` with the difference and ratio against the first group (survRM2's method)",
+                   above=0, example=24, commented=True),
         ), sections=(
             Section("multivariable", doc="the multivariable Cox model of each endpoint", options=(
                 Option("selection", "choice", "explicit",

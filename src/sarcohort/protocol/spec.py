@@ -218,6 +218,7 @@ class AnalysisSpec:
     continuous_test: str = default_of("analysis.continuous_test")
     time_dependent: Mapping[str, str] = field(default_factory=dict)
     landmark_time: float | None = default_of("analysis.landmark_time")
+    rmst_tau: float | None = default_of("analysis.rmst_tau")
     labels: Mapping[str, str] = field(default_factory=dict)
     treatments: TreatmentsSpec = field(default_factory=TreatmentsSpec)
     levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

@@ -76,6 +76,12 @@ def methods(r: Results) -> str:
                f"({wording('analysis.conf_type', m.conf_type)} transformation)")
     km += (". Curves were compared with the log-rank test. Median follow-up was estimated with "
            "the reverse Kaplan-Meier method.")
+    if r.rmst:
+        c = r.rmst[0]
+        km += (f" The restricted mean survival time (RMST) up to {c.tau:g} {unit} was compared between "
+               f"the groups of {_lower_first(c.factor_label)} by its difference and ratio against "
+               f"{c.groups[0].label.lower()} with normal {ci_name(m.conf_level)}s (the method of R's "
+               "survRM2).")
     parts.append(km)
     cox = (f"Hazard ratios (HR) with Wald {ci_name(m.conf_level)}s were estimated with Cox "
            "proportional hazards "

@@ -104,6 +104,8 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
         for k in main:
             s.items.append(Item("figure", figure=figs[k]))
         s.items.append(Item("table", table=tables[f"km_{e.name}"]))
+        if f"rmst_{e.name}" in tables:
+            s.items.append(Item("table", table=tables[f"rmst_{e.name}"]))
         for k in keys:
             if k.startswith("km_") and k not in main:
                 s.items.append(Item("figure", figure=figs[k]))

@@ -225,6 +225,33 @@ def survival_table(results: Results, endpoint: str) -> ReportTable:
                        tuple(kinds), notes)
 
 
+def rmst_table(results: Results, endpoint: str) -> ReportTable | None:
+    """Restricted mean survival time up to tau by group, difference and ratio against the
+    first group (``[analysis] rmst_tau``)."""
+    comp = next((c for c in results.rmst if c.endpoint == endpoint), None)
+    if comp is None:
+        return None
+    unit = results.meta.time_unit
+    ci = ci_name(results.meta.conf_level)
+    cols = ["Group", "n", "Events", f"RMST, {unit} ({ci})", f"Difference, {unit} ({ci})", "P",
+            f"Ratio ({ci})", "P"]
+    rows = [[comp.factor_label] + [""] * (len(cols) - 1)]
+    kinds = ["header"]
+    for i, g in enumerate(comp.groups):
+        ref = i == 0
+        rows.append([g.label, fmt_int(g.n), fmt_int(g.events), fmt_time_ci(g.rmst, g.lower, g.upper),
+                     REFERENCE if ref else fmt_time_ci(g.diff, g.diff_lower, g.diff_upper),
+                     "" if ref else fmt_p(g.diff_p),
+                     REFERENCE if ref else fmt_hr(g.ratio, g.ratio_lower, g.ratio_upper),
+                     "" if ref else fmt_p(g.ratio_p)])
+        kinds.append("level")
+    notes = (f"Restricted mean survival time (RMST): the mean survival time up to {comp.tau:g} {unit}, "
+             "the area under the Kaplan-Meier curve; SE as R's survival (rmean); difference and ratio "
+             f"against {comp.groups[0].label} with normal {ci}s (ratio on the log scale), as R's survRM2.",)
+    return ReportTable(f"rmst_{endpoint}", f"{comp.endpoint_label}: restricted mean survival time at "
+                       f"{comp.tau:g} {unit}", _frame(rows, cols), tuple(kinds), notes)
+
+
 REFERENCE = "\u2014"  # em dash: the reference level of a factor
 
 
@@ -512,6 +539,9 @@ def all_tables(results: Results) -> list[ReportTable]:
         out.insert(0, flow_table(results))
     for e in results.endpoints:
         out.append(survival_table(results, e.name))
+        rt = rmst_table(results, e.name)
+        if rt is not None:
+            out.append(rt)
         for t in (regression_table(results, e.name), zph_table(results, e.name)):
             if t is not None:
                 out.append(t)
