@@ -37,6 +37,7 @@ __all__ = [
     "never_merged",
     "integer_codes",
     "risk_table",
+    "risk_table_from_counts",
     "segment_cumsum",
     "segment_reverse_cumsum",
     "segment_cumprod",
@@ -509,3 +510,90 @@ def segment_cumprod(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         if b > a:
             np.cumprod(values[a:b], axis=0, out=out[a:b])
     return out
+
+
+def risk_table_from_counts(
+    time: np.ndarray,
+    n_records: np.ndarray,
+    n_event: np.ndarray,
+    *,
+    strata: np.ndarray | None = None,
+    n_strata: int | None = None,
+    group: np.ndarray | None = None,
+    n_groups: int | None = None,
+    entry_time: np.ndarray | None = None,
+    entry_count: np.ndarray | None = None,
+    entry_strata: np.ndarray | None = None,
+    entry_group: np.ndarray | None = None,
+    timefix: bool = True,
+) -> RiskTable:
+    """The :class:`RiskTable` of :func:`risk_table`, from counts already grouped elsewhere.
+
+    A database (DuckDB, Spark) groups the records by (stratum, group, exact exit time) and,
+    for counting-process data, by (stratum, group, exact entry time); this function does the
+    rest exactly as :func:`risk_table` does on the records: R's near-tie merge over the
+    distinct exit (and entry) times, one row per (stratum, merged exit time), and the number
+    at risk ``entry < t <= exit`` by reverse cumulative sums.
+
+    Parameters
+    ----------
+    time, n_records, n_event
+        One element per grouped cell: its exact exit time, the records (weight) exiting
+        there and the events among them.
+    strata, group
+        Stratum and group codes of each cell (None: one stratum / one group).
+    entry_time, entry_count, entry_strata, entry_group
+        Counting-process data: the cells of entries, by exact entry time.
+    timefix
+        Merge near-equal times as R's ``aeqSurv``.
+
+    Returns
+    -------
+    RiskTable
+        Without :attr:`RiskTable.row` (there are no records).
+    """
+    time = np.asarray(time, dtype=np.float64)
+    n_s = 1 if strata is None else (int(n_strata) if n_strata is not None else int(strata.max()) + 1)
+    n_g = 1 if group is None else (int(n_groups) if n_groups is not None else int(group.max()) + 1)
+    s = np.zeros(time.shape[0], np.int64) if strata is None else np.asarray(strata, np.int64)
+    g = np.zeros(time.shape[0], np.int64) if group is None else np.asarray(group, np.int64)
+    times_u = np.unique(time)
+    if timefix:
+        if entry_time is None:
+            cuts = merge_near_ties(times_u, sorted_unique=True)
+        else:
+            cuts = merge_near_ties(np.concatenate((times_u, np.asarray(entry_time, np.float64))))
+        mapped = cuts[np.searchsorted(cuts, times_u, side="right") - 1]
+        axis = np.unique(mapped)
+        pos = np.searchsorted(axis, mapped)[np.searchsorted(times_u, time)]
+    else:
+        axis = times_u
+        pos = np.searchsorted(axis, time)
+    m = axis.shape[0]
+    keys, row = np.unique(s * m + pos, return_inverse=True)
+    row = row.reshape(-1)
+    r = keys.shape[0]
+    key = row * n_g + g
+    records = _bincount(key, r * n_g, np.asarray(n_records, np.float64)).reshape(r, n_g)
+    events = _bincount(key, r * n_g, np.asarray(n_event, np.float64)).reshape(r, n_g)
+    stratum = keys // m
+    offsets = np.concatenate(([0], np.cumsum(np.bincount(stratum, minlength=n_s)))).astype(np.int64)
+    at_risk = segment_reverse_cumsum(records, offsets)
+    if entry_time is not None and entry_count is not None:
+        en = np.asarray(entry_time, np.float64)
+        es = np.zeros(en.shape[0], np.int64) if entry_strata is None else np.asarray(entry_strata, np.int64)
+        eg = np.zeros(en.shape[0], np.int64) if entry_group is None else np.asarray(entry_group, np.int64)
+        epos = np.searchsorted(axis, en, side="right") - 1
+        inside = epos >= 0
+        erow = np.searchsorted(keys, es[inside] * m + epos[inside], side="right") - 1
+        ok = (erow >= 0) & (erow >= offsets[es[inside]])
+        ekey = erow[ok] * n_g + eg[inside][ok]
+        entries = _bincount(ekey, r * n_g, np.asarray(entry_count, np.float64)[inside][ok])
+        at_risk = at_risk - segment_reverse_cumsum(entries.reshape(r, n_g), offsets)
+    n_rec = np.column_stack(
+        [np.bincount(stratum, weights=records[:, j], minlength=n_s) for j in range(n_g)]
+    ).reshape(n_s, n_g)
+    return RiskTable(
+        time=axis[keys % m], stratum=stratum.astype(np.int64), offsets=offsets, n_event=events,
+        n_censor=records - events, n_risk=at_risk, n_records=n_rec,
+    )

@@ -26,11 +26,11 @@ import numpy as np
 from scipy.special import ndtri
 
 from sarcohort.exceptions import InputError
-from sarcohort.stats._aggregates import integer_codes, risk_table
+from sarcohort.stats._aggregates import RiskTable, integer_codes, risk_table
 from sarcohort.stats.results import KaplanMeierCurve, KaplanMeierResult
 from sarcohort.stats.survdata import MISSING_FIX, SurvivalData, refuse_missing
 
-__all__ = ["kaplan_meier", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
+__all__ = ["kaplan_meier", "kaplan_meier_from_table", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
 
 #: Accepted ``conf_type`` values (and the R spelling each maps to).
 CONF_TYPES = {"log": "log", "log-log": "log-log", "loglog": "log-log", "plain": "plain", "logit": "logit",
@@ -296,8 +296,28 @@ def kaplan_meier(
     table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k, weights=w)
     n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
+    return kaplan_meier_from_table(table, inp.group_labels, start=start, conf_type=ctype,
+                                   conf_level=level, n_missing=inp.n_missing)
+
+
+def kaplan_meier_from_table(
+    table: RiskTable,
+    labels: tuple[str, ...],
+    *,
+    start: float = 0.0,
+    conf_type: str = "log",
+    conf_level: float = 0.95,
+    n_missing: int = 0,
+) -> KaplanMeierResult:
+    """Kaplan-Meier curves from a :class:`~sarcohort.stats._aggregates.RiskTable` whose
+    strata are the curves (one group column), whoever aggregated it (numpy, DuckDB, Spark).
+
+    ``start`` is the origin of the restricted mean (R's ``min(0, time)``).
+    """
+    ctype = _conf_type(conf_type)
+    level = _conf_level(conf_level)
     curves: dict[str, KaplanMeierCurve] = {}
-    for c, label in enumerate(inp.group_labels):
+    for c, label in enumerate(labels):
         rows = table.segment(c)
         ij = None
         if robust and w is not None:
@@ -316,7 +336,7 @@ def kaplan_meier(
             start,
             ij,
         )
-    return KaplanMeierResult(curves=curves, conf_type=ctype, conf_level=level, n_missing=inp.n_missing)
+    return KaplanMeierResult(curves=curves, conf_type=ctype, conf_level=level, n_missing=n_missing)
 
 
 def _curve(

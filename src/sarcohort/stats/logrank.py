@@ -21,11 +21,11 @@ import numpy as np
 from scipy.special import chdtrc
 
 from sarcohort.exceptions import InputError
-from sarcohort.stats._aggregates import risk_table, row_sum, segment_cumprod
+from sarcohort.stats._aggregates import RiskTable, risk_table, row_sum, segment_cumprod
 from sarcohort.stats.km import survival_inputs
 from sarcohort.stats.results import LogRankResult
 
-__all__ = ["logrank", "logrank_statistic"]
+__all__ = ["logrank", "logrank_from_table", "logrank_statistic"]
 
 
 def logrank_statistic(
@@ -141,6 +141,23 @@ def logrank(
                          fix="give a grouping variable with at least two values")
     n_strata = len(inp.strata_labels) if inp.strata is not None else 1
     table = risk_table(s.time, s.event, strata=inp.strata, n_strata=n_strata, group=inp.group, n_groups=k)
+    return logrank_from_table(table, inp.group_labels, inp.strata_labels if inp.strata is not None else (),
+                              rho=rho, n_missing=inp.n_missing)
+
+
+def logrank_from_table(
+    table: RiskTable,
+    groups: tuple[str, ...],
+    strata: tuple[str, ...] = (),
+    *,
+    rho: float = 0.0,
+    n_missing: int = 0,
+) -> LogRankResult:
+    """The test of :func:`logrank` from a :class:`~sarcohort.stats._aggregates.RiskTable`
+    (group columns, stratum rows), whoever aggregated it (numpy, DuckDB, Spark).
+
+    ``strata`` labels the table's strata; empty for an unstratified test.
+    """
     obs_s, exp_s, var = logrank_statistic(table.n_event, table.n_risk, table.offsets, rho)
     observed, expected = obs_s.sum(axis=1), exp_s.sum(axis=1)
     keep = expected > 0
@@ -158,9 +175,9 @@ def logrank(
         chisq = float(np.sum(sol * z))
         p = float(chdtrc(df, chisq))  # the chi-square upper tail, chi2.sf, never 1 - cdf
     n = np.rint(table.n_records.sum(axis=0)).astype(np.int64)
-    stratified = inp.strata is not None
+    stratified = bool(strata)
     return LogRankResult(
-        groups=inp.group_labels,
+        groups=tuple(groups),
         n=n,
         observed=observed,
         expected=expected,
@@ -169,9 +186,9 @@ def logrank(
         df=df,
         p=p,
         rho=rho,
-        strata=inp.strata_labels if stratified else (),
+        strata=tuple(strata) if stratified else (),
         strata_n=np.rint(table.n_records.sum(axis=1)).astype(np.int64) if stratified else np.zeros(0, np.int64),
         observed_by_strata=obs_s if stratified else None,
         expected_by_strata=exp_s if stratified else None,
-        n_missing=inp.n_missing,
+        n_missing=n_missing,
     )

@@ -1,0 +1,15 @@
+"""Where the rows live: in memory (pandas/numpy), in DuckDB (embedded, out of core) or in Spark.
+
+Every engine hands the numerical core of :mod:`sarcohort.stats` the same aggregates: per
+(stratum, group, time) counts for Kaplan-Meier and log-rank, and per (stratum, time)
+``exp(x'b)``-weighted sums for each Newton iteration of a Cox fit. DuckDB and Spark run
+one SQL plan (:mod:`sarcohort.engines._sql`); the numbers agree with the in-memory
+functions to rounding. Importing this package imports neither duckdb nor pyspark.
+"""
+
+from __future__ import annotations
+
+from sarcohort.engines.registry import AUTO_BYTES, ENGINES, choose_engine, open_engine
+from sarcohort.engines.survival import cox, kaplan_meier, logrank
+
+__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "open_engine", "kaplan_meier", "logrank", "cox"]
