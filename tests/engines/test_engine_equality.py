@@ -10,14 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from fixtures.survival_frames import random_frame
+from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
 from sarcohort.engines.duckdb_engine import DuckDBEngine
-
-RTOL = 1e-10
 
 
 @pytest.fixture(scope="module")
@@ -25,34 +22,6 @@ def duck():
     eng = DuckDBEngine(threads=2)
     yield eng
     eng.close()
-
-
-def close(a, b, what=""):
-    np.testing.assert_allclose(np.asarray(a, float), np.asarray(b, float), rtol=RTOL, atol=0,
-                               equal_nan=True, err_msg=what)
-
-
-def same_km(a, b):
-    assert list(a.curves) == list(b.curves)
-    assert a.n_missing == b.n_missing
-    for label in a.curves:
-        ca, cb = a.curves[label], b.curves[label]
-        assert ca.n == cb.n
-        for name in ("time", "n_risk", "n_event", "n_censor", "survival", "std_err", "lower",
-                     "upper", "cumhaz", "cumhaz_se"):
-            close(getattr(ca, name), getattr(cb, name), f"{label}: {name}")
-        close(ca.median, cb.median)
-
-
-def same_cox(a, b):
-    assert a.terms == b.terms and a.n == b.n and a.n_event == b.n_event
-    assert a.n_missing == b.n_missing
-    for name in ("coef", "se", "var", "hr_lower", "hr_upper", "p"):
-        close(getattr(a, name), getattr(b, name), name)
-    close(a.loglik, b.loglik, "loglik")
-    close(a.loglik_null, b.loglik_null, "loglik_null")
-    close(a.score_test.statistic, b.score_test.statistic, "score test")
-    close(a.lr_test.statistic, b.lr_test.statistic, "lr test")
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -9,9 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures.survival_frames import random_frame
-from test_engine_equality import close, same_cox, same_km
 
+from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
 from sarcohort.engines.spark_engine import SparkEngine
 
