@@ -184,7 +184,7 @@ class SqlEngine(ABC):
             d = float(mom["d"])
             xd = np.array([float(mom[f"xd{j}"]) for j in range(p)]) - d * means
             rows = f"sarcohort_cox_{next(_ids)}"
-            self.materialise(rows, S.cox_view(view, len(strata), p, means, coding, entry is not None))
+            self.materialise(rows, S.cox_view(view, len(strata), p, means.tolist(), coding, entry is not None))
         finally:
             self.drop(view)
         return CoxRows(table=rows, names=tuple(covariates), n_keys=len(strata),

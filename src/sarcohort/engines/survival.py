@@ -13,7 +13,7 @@ Missing values are left out as R's ``na.omit`` and counted (``n_missing``), what
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -166,8 +166,8 @@ def _with_missing(res: LogRankResult, n_missing: int) -> LogRankResult:
 
 
 def cox(source: Any, *, time: str, event: str, covariates: Sequence[str], strata: Sequence[str] = (),
-        entry: str | None = None, ties: str = "efron", conf_level: float = 0.95,
-        engine: Any = "memory") -> CoxSumsFit:
+        entry: str | None = None, ties: Literal["efron", "breslow"] = "efron",
+        conf_level: float = 0.95, timefix: bool = True, engine: Any = "memory") -> CoxSumsFit:
     """Cox model of numeric ``covariates`` (dummy-code categories first), stratified by ``strata``.
 
     With a SQL engine, every Newton iteration is one GROUP BY of ``exp(x'b)``-weighted sums
@@ -190,7 +190,7 @@ def cox(source: Any, *, time: str, event: str, covariates: Sequence[str], strata
         fit = cox_rows(frame[time].to_numpy(float), frame[event].to_numpy(),
                        frame[covariates].to_numpy(float), names=covariates, strata=scodes,
                        entry=None if entry is None else frame[entry].to_numpy(float), ties=ties,
-                       conf_level=conf_level)
+                       conf_level=conf_level, timefix=timefix)
         return CoxSumsFit(
             terms=fit.terms, coef=fit.coef, se=fit.se, hr=fit.hr, hr_lower=fit.hr_lower,
             hr_upper=fit.hr_upper, z=fit.z, p=fit.p, var=fit.var, n=fit.n, n_event=fit.n_event,
@@ -203,7 +203,8 @@ def cox(source: Any, *, time: str, event: str, covariates: Sequence[str], strata
         try:
             return fit_from_sums(lambda b: eng.cox_sums(rows, b), rows.names, rows.xd_sum,
                                  n=rows.n, n_event=rows.n_event, n_missing=rows.n_missing,
-                                 ties=ties, conf_level=conf_level, engine=eng.name)
+                                 ties=ties, conf_level=conf_level, timefix=timefix,
+                                 engine=eng.name)
         finally:
             eng.drop(rows.table)
     finally:

@@ -25,13 +25,14 @@ import numpy as np
 import scipy.special as _sp
 
 from sarcohort.exceptions import InputError
+from sarcohort.stats._aggregates import merge_near_ties, never_merged
 from sarcohort.stats.cox_newton import SingularInformation, newton
 from sarcohort.stats.cox_result import TestResult
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CoxTimeSums", "CoxSumsFit", "fit_from_sums", "evaluate_sums"]
+__all__ = ["CoxTimeSums", "CoxSumsFit", "fit_from_sums", "evaluate_sums", "merge_cells", "near_tie_cuts"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class CoxTimeSums:
 
 @dataclass(frozen=True)
 class _Evaluation:
+    beta: np.ndarray
     loglik: float
     u: np.ndarray
     imat: np.ndarray
@@ -82,6 +84,44 @@ class _Problem:
 
     p: int
     g_wdeaths: np.ndarray
+
+
+def near_tie_cuts(sums: CoxTimeSums) -> np.ndarray | None:
+    """R's ``aeqSurv`` cut points of the cells' exit and entry times; None when nothing merges."""
+    t = sums.time
+    en = sums.entry_time
+    if never_merged(t) and (en is None or never_merged(en)):
+        return None
+    cuts = merge_near_ties(t if en is None else np.concatenate((t, en)))
+    n_distinct = np.unique(t if en is None else np.concatenate((t, en))).size
+    return cuts if cuts.size < n_distinct else None
+
+
+def merge_cells(sums: CoxTimeSums, cuts: np.ndarray) -> CoxTimeSums:
+    """Each cell's times replaced by the first of their run of near-equal times (R's ``timefix``),
+    cells that then share (stratum, time) added together."""
+
+    def collapse(stratum, time, arrays):
+        mapped = cuts[np.searchsorted(cuts, time, side="right") - 1]
+        keys = np.stack((stratum.astype(float), mapped), axis=1)
+        uniq, inv = np.unique(keys, axis=0, return_inverse=True)
+        inv = inv.reshape(-1)
+        out = []
+        for a in arrays:
+            acc = np.zeros((uniq.shape[0], *a.shape[1:]))
+            np.add.at(acc, inv, a)
+            out.append(acc)
+        return uniq[:, 0].astype(np.int64), uniq[:, 1], out
+
+    st, tt, (s0, s1, s2, d0, d1, d2, ne, we) = collapse(
+        sums.stratum, sums.time, (sums.s0, sums.s1, sums.s2, sums.d0, sums.d1, sums.d2,
+                                  sums.n_event, sums.w_event))
+    es = et = e0 = e1 = e2 = None
+    if sums.entry_time is not None and sums.entry_stratum is not None:
+        es, et, (e0, e1, e2) = collapse(sums.entry_stratum, sums.entry_time,
+                                        (sums.e0, sums.e1, sums.e2))
+    return CoxTimeSums(stratum=st, time=tt, s0=s0, s1=s1, s2=s2, d0=d0, d1=d1, d2=d2, n_event=ne,
+                       w_event=we, entry_stratum=es, entry_time=et, e0=e0, e1=e1, e2=e2)
 
 
 def _risk_sums(sums: CoxTimeSums) -> tuple[np.ndarray, ...]:
@@ -152,7 +192,7 @@ def evaluate_sums(sums: CoxTimeSums, beta: np.ndarray, xd_sum: np.ndarray, ties:
     c = np.bincount(pair_group, weights=mult / denom, minlength=m)
     h = np.bincount(pair_group, weights=mult * frac / denom, minlength=m)
     imat = np.einsum("g,gij->ij", c, S2) - np.einsum("g,gij->ij", h, D2) - (a * mult[:, None]).T @ a
-    return _Evaluation(loglik=loglik, u=u, imat=(imat + imat.T) / 2)
+    return _Evaluation(beta=beta, loglik=loglik, u=u, imat=(imat + imat.T) / 2)
 
 
 @dataclass(frozen=True)
@@ -210,6 +250,7 @@ def fit_from_sums(
     ties: str = "efron",
     conf_level: float = 0.95,
     max_iter: int = 30,
+    timefix: bool = True,
     engine: str = "memory",
 ) -> CoxSumsFit:
     """Fit a Cox model whose per-time sums at any ``b`` come from ``sums_at(b)``.
@@ -226,6 +267,9 @@ def fit_from_sums(
         Rows analysed, events, rows dropped for missing values (reported).
     ties
         ``"efron"`` or ``"breslow"``.
+    timefix
+        Merge near-equal times as R's ``coxph(timefix = TRUE)`` (:func:`merge_cells`). Unlike
+        the in-memory fit, an interval that merging shortens to length 0 is not detected.
     """
     if ties not in ("efron", "breslow"):
         raise InputError("ties must be 'efron' or 'breslow' for a fit from aggregates",
@@ -233,12 +277,19 @@ def fit_from_sums(
     p = len(names)
     cache: dict[bytes, _Evaluation] = {}
     first = sums_at(np.zeros(p))
+    cuts = near_tie_cuts(first) if timefix else None
+    if cuts is not None:
+        first = merge_cells(first, cuts)
+
+    def sums(b: np.ndarray) -> CoxTimeSums:
+        return sums_at(b) if cuts is None else merge_cells(sums_at(b), cuts)
+
     problem = _Problem(p=p, g_wdeaths=first.w_event[first.n_event > 0])
 
     def evaluator(_problem: _Problem, beta: np.ndarray) -> _Evaluation:
         key = np.asarray(beta, float).tobytes()
         if key not in cache:
-            s = first if not np.any(beta) else sums_at(np.asarray(beta, float))
+            s = first if not np.any(beta) else sums(np.asarray(beta, float))
             cache[key] = evaluate_sums(s, np.asarray(beta, float), xd_sum, ties)
         return cache[key]
 
