@@ -58,12 +58,21 @@ def as_binary(s: pd.Series) -> pd.Series | None:
     if isinstance(s.dtype, pd.CategoricalDtype) and len(s.cat.categories) > 2:
         return None
     if all(isinstance(v, (bool, np.bool_)) for v in values):
-        return s.map(lambda v: np.nan if pd.isna(v) else float(bool(v))).astype(float)
+        return _map_values(s, {v: float(bool(v)) for v in values}).astype(float)
     text = {str(v).strip().lower() for v in values}
     if text <= (_YES | _NO):
-        return s.map(lambda v: np.nan if pd.isna(v) else
-                     (1.0 if str(v).strip().lower() in _YES else 0.0)).astype(float)
+        return _map_values(s, {v: 1.0 if str(v).strip().lower() in _YES else 0.0
+                               for v in values}).astype(float)
     return None
+
+
+def _map_values(s: pd.Series, mapping: dict) -> pd.Series:
+    """``s`` with each distinct value replaced through ``mapping`` (missing stays missing,
+    as None in object results): one hash lookup per row, no Python call per row."""
+    out = s.astype(object).map(mapping) if isinstance(s.dtype, pd.CategoricalDtype) else s.map(mapping)
+    if out.dtype == object:
+        out = out.where(out.notna(), None)
+    return out
 
 
 def _binary(s: pd.Series) -> bool:
@@ -87,14 +96,14 @@ def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
     """
     b = as_binary(s)
     if b is not None:
-        lab = b.map(lambda v: None if pd.isna(v) else ("Yes" if v else "No"))
+        lab = _map_values(b, {1.0: "Yes", 0.0: "No"}).astype(object)
         return lab, ["Yes", "No"]
     if isinstance(s.dtype, pd.CategoricalDtype):
         order = [str(c) for c in s.cat.categories]
-        lab = s.astype(object).map(lambda v: None if pd.isna(v) else str(v))
+        lab = _map_values(s, {c: str(c) for c in s.cat.categories}).astype(object)
         return lab, order
-    lab = s.map(lambda v: None if pd.isna(v) else display_level(v))
     values = sorted(pd.unique(s.dropna()), key=lambda v: (isinstance(v, str), v))
+    lab = _map_values(s, {v: display_level(v) for v in values}).astype(object)
     return lab, [display_level(v) for v in values]
 
 
