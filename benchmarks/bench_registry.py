@@ -37,9 +37,9 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
 
 
 def protocol(folder: Path, patients: str, treatments: str, engine: str) -> Path:
-    from sarcohort.cli.init import EXAMPLE
+    from sarcohort.protocol.options import example_protocol
 
-    text = EXAMPLE.replace('patients = "patients.csv"', f'patients = "{patients}"')
+    text = example_protocol().replace('patients = "patients.csv"', f'patients = "{patients}"')
     text = text.replace('treatments = "treatments.csv"', f'treatments = "{treatments}"')
     if engine != "auto":
         text = text.replace('date_format = "iso"', f'date_format = "iso"\nengine = "{engine}"', 1)

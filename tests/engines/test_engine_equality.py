@@ -76,7 +76,7 @@ def test_reference_study(tmp_path: Path, duck):
     from sarcohort import synth
     from sarcohort.cohort import cohort_from_tables
     from sarcohort.data.readers import read_sources
-    from sarcohort.protocol.cohort import CohortConfig
+    from sarcohort.protocol import CohortConfig
 
     paths = synth.generate(seed=3).write(tmp_path / "c")
     p, t = read_sources(CohortConfig().data, tmp_path, patients=paths[0], treatments=paths[1])

@@ -129,14 +129,35 @@ def line_endpoints(*, patient: np.ndarray, line: np.ndarray, start: np.ndarray,
     }
 
 
-def _best(responses: pd.Series) -> object:
-    present = [r for r in RESPONSE_ORDER if (responses == r).any()]
-    return present[0] if present else None
+def _best_by_group(responses: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """The best response of each group (first of :data:`RESPONSE_ORDER` present, else None):
+    the smallest rank per group, one vectorised group-by (no Python call per group)."""
+    rank = responses.map({r: float(i) for i, r in enumerate(RESPONSE_ORDER)})
+    best = rank.groupby(keys, sort=True).min()
+    names = np.array([*RESPONSE_ORDER, None], dtype=object)
+    codes = np.where(best.isna(), len(RESPONSE_ORDER), best.fillna(0)).astype(np.int64)
+    return pd.Series(names[codes], index=best.index, dtype=object)
 
 
 def _join(values: pd.Series) -> object:
     seen = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
     return " + ".join(dict.fromkeys(seen)) or None
+
+
+def _join_by_group(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """Each group's distinct non-empty texts, stripped, in order, joined by `` + `` (None when
+    none): a Python join only for the groups holding two texts or more."""
+    text = values.where(values.map(lambda v: isinstance(v, str))).str.strip()
+    text = text.where(text.str.len() > 0)
+    frame = pd.DataFrame({"k0": keys[0].to_numpy(), "k1": keys[1].to_numpy(), "v": text.to_numpy()})
+    index = frame.groupby(["k0", "k1"], sort=True).size().index
+    some = frame.dropna(subset=["v"]).drop_duplicates()
+    n = some.groupby(["k0", "k1"], sort=True)["v"].transform("size")
+    single = some[n == 1].set_index(["k0", "k1"])["v"]
+    multi = some[n > 1].groupby(["k0", "k1"], sort=True)["v"].agg(" + ".join)
+    out = pd.concat([single, multi]).reindex(index)
+    out.index.names = [keys[0].name, keys[1].name]
+    return out.astype(object).where(out.notna(), None)
 
 
 def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame,
@@ -183,9 +204,9 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame,
     }).sort_values(["pseudo_id", "line", "start"], kind="stable")
     g = rows.groupby(["pseudo_id", "line"], sort=True)
     lines = pd.DataFrame({
-        "regimen": g["regimen"].agg(_join),
+        "regimen": _join_by_group(rows["regimen"], [rows["pseudo_id"], rows["line"]]),
         "in_trial": g["in_trial"].any(),
-        "best_response": g["best_response"].agg(_best),
+        "best_response": _best_by_group(rows["best_response"], [rows["pseudo_id"], rows["line"]]),
         "end_reason": g["end_reason"].last(),
         "start_days": g["start"].min(),
         "end_days": g["end"].max(),
