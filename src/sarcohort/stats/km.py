@@ -297,7 +297,7 @@ def kaplan_meier(
     n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
     return kaplan_meier_from_table(table, inp.group_labels, start=start, conf_type=ctype,
-                                   conf_level=level, n_missing=inp.n_missing)
+                                   conf_level=level, n_missing=inp.n_missing, n=n_rows)
 
 
 def kaplan_meier_from_table(
@@ -308,12 +308,15 @@ def kaplan_meier_from_table(
     conf_type: str = "log",
     conf_level: float = 0.95,
     n_missing: int = 0,
+    n: np.ndarray | None = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier curves from a :class:`~sarcohort.stats._aggregates.RiskTable` whose
     strata are the curves (one group column), whoever aggregated it (numpy, DuckDB, Spark).
 
-    ``start`` is the origin of the restricted mean (R's ``min(0, time)``).
+    ``start`` is the origin of the restricted mean (R's ``min(0, time)``); ``n`` the records
+    of each curve (R's ``n``, unweighted; default: the table's record counts).
     """
+    n_rows = np.rint(table.n_records[:, 0]).astype(np.int64) if n is None else np.asarray(n)
     ctype = _conf_type(conf_type)
     level = _conf_level(conf_level)
     curves: dict[str, KaplanMeierCurve] = {}
