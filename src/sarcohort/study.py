@@ -68,6 +68,11 @@ class Study(Protocol):
         base = Path(base_dir) if base_dir is not None else self.path.parent
         return build_cohort(self.cohort_config, base, needed=self.needed_columns())
 
-    def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None) -> Results:
-        """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`."""
-        return run_analysis(self, cohort, progress=progress)
+    def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None,
+                engine: Any = None) -> Results:
+        """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`.
+
+        ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
+        log-rank tests (see :func:`sarcohort.analysis.runner.run_analysis`), or None.
+        """
+        return run_analysis(self, cohort, progress=progress, engine=engine)

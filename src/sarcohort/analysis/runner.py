@@ -184,8 +184,13 @@ def _json_safe(obj: Any) -> Any:
 
 
 def run_analysis(study: Protocol, cohort: Cohort, *,
-                 progress: Callable[[str], None] | None = None) -> Results:
-    """Run every analysis of ``study``'s protocol on ``cohort``."""
+                 progress: Callable[[str], None] | None = None, engine: Any = None) -> Results:
+    """Run every analysis of ``study``'s protocol on ``cohort``.
+
+    ``engine``: a SQL engine of :mod:`sarcohort.engines` (DuckDB, Spark) that computes the
+    Kaplan-Meier curves and log-rank tests from per-time aggregates (the same numbers), or
+    None for numpy in memory; Cox models need the rows and are fitted in memory.
+    """
     say = progress or (lambda _msg: None)
     a = study.analysis
     data: pd.DataFrame = cohort.patients
@@ -250,7 +255,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                  or float(np.nanmax(t))) if ok.any() else 1.0
         rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
         kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
-                        landmarks=a.landmarks, times_at_risk=rt)
+                        landmarks=a.landmarks, times_at_risk=rt, engine=engine)
         overall = km_analysis(e, label(e), t[ok], event[ok], options=kmo)
         survival.append(overall)
         rev = km_analysis(e, label(e), t[ok], ~event[ok], options=kmo)

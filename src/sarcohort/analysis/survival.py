@@ -13,9 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from sarcohort import engines
 from sarcohort.analysis.results import Curve, KMAnalysis, KMGroup, Landmark, clean_float
 from sarcohort.protocol.options import default_of
 from sarcohort.stats.km import kaplan_meier
@@ -40,6 +43,9 @@ class KMOptions:
         Times at which survival is reported.
     times_at_risk
         Times of the numbers-at-risk table.
+    engine
+        A SQL engine of :mod:`sarcohort.engines` that computes the per-time counts of the
+        curves and log-rank tests (the same numbers), or None for numpy in memory.
     """
 
     conf_type: str
@@ -47,6 +53,7 @@ class KMOptions:
     median_ci: MedianMethod
     landmarks: Sequence[float] = ()
     times_at_risk: Sequence[float] = (0.0,)
+    engine: Any = None
 
 _STEPS = {
     "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
@@ -126,7 +133,12 @@ def curve_to_result(curve: KaplanMeierCurve) -> Curve:
 
 
 def _single_curve(time: np.ndarray, event: np.ndarray, options: KMOptions) -> KaplanMeierCurve:
-    km = kaplan_meier(time, event, conf_type=options.conf_type, conf_level=options.conf_level)
+    if options.engine is not None:
+        km = engines.kaplan_meier(pd.DataFrame({"t": time, "e": event}), time="t", event="e",
+                                  engine=options.engine, conf_type=options.conf_type,
+                                  conf_level=options.conf_level)
+    else:
+        km = kaplan_meier(time, event, conf_type=options.conf_type, conf_level=options.conf_level)
     return next(iter(km.curves.values()))
 
 
@@ -183,7 +195,11 @@ def km_analysis(
         for i, o in enumerate(order):
             codes[labels == o] = i
         keep = codes >= 0
-        lr = logrank(time[keep], event[keep], codes[keep])
+        if options.engine is not None:
+            lr = engines.logrank(pd.DataFrame({"t": time[keep], "e": event[keep], "g": codes[keep]}),
+                                 time="t", event="e", group="g", engine=options.engine)
+        else:
+            lr = logrank(time[keep], event[keep], codes[keep])
         chisq, p, df = clean_float(lr.chisq), clean_float(lr.p), int(lr.df)
     return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=factor,
                       factor_label=factor_label, groups=out, risk_times=risk,

@@ -16,7 +16,8 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-def analyze(study: Any, out: Path, *, quiet: bool = False) -> tuple[dict[str, Path], bool]:
+def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
+            ) -> tuple[dict[str, Path], bool]:
     """Load, analyse and report a parsed :class:`~sarcohort.study.Study`.
 
     Returns the paths written, and whether the data were clean (no data error excluded
@@ -28,7 +29,7 @@ def analyze(study: Any, out: Path, *, quiet: bool = False) -> tuple[dict[str, Pa
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
     with progress(f"{study.title}: loading the cohort") as say:
         cohort = study.load()
-        results = study.analyze(cohort, progress=say)
+        results = study.analyze(cohort, progress=say, engine=engine)
         say("writing the report")
         paths = write(results, out)
     n_err = len(cohort.report.errors)
@@ -51,10 +52,26 @@ def _check_sources(study: Any) -> None:
                         f"{base / name} (paths are relative to the protocol)", 2)
 
 
+def _engine(study: Any, name: str | None) -> str:
+    """The engine that runs: ``--engine``, else the protocol's ``[data] engine``; ``auto`` by
+    the size of the data files (usage error, exit 2, for an unknown name)."""
+    from sarcohort.engines import ENGINES, choose_engine
+
+    data = study.cohort_config.data
+    wanted = name or getattr(data, "engine", None) or "auto"
+    if wanted.lower() not in ENGINES:
+        raise _fail(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}", 2)
+    base = study.path.parent
+    files = [base / f for f in (data.patients, data.treatments) if f]
+    return choose_engine(wanted, files)
+
+
 def run(
     protocol: Annotated[Path, typer.Argument(help="The study protocol (study.toml); `sarcohort init` writes an example.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json: new, empty, or an earlier report, which is replaced whole (never a folder of other files).")] = Path("report"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
+    engine: Annotated[str | None, typer.Option("--engine", help="What computes the Kaplan-Meier curves and log-rank tests: auto | memory | duckdb | spark (default: the protocol's [data] engine, else auto: DuckDB for inputs over 200 MB or a Parquet folder). The numbers are the same.")] = None,
+    master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]).")] = None,
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
 
@@ -72,7 +89,19 @@ def run(
     try:
         study = Study.from_toml(protocol)
         _check_sources(study)
-        paths, clean = analyze(study, out, quiet=quiet)
+        chosen = _engine(study, engine)
+        eng = None
+        if chosen != "memory":
+            from sarcohort.engines import open_engine
+
+            eng = open_engine(chosen, **({"master": master} if chosen == "spark" and master else {}))
+            if not quiet:
+                typer.echo(f"Kaplan-Meier curves and log-rank tests by the {chosen} engine", err=True)
+        try:
+            paths, clean = analyze(study, out, quiet=quiet, engine=eng)
+        finally:
+            if eng is not None:
+                eng.close()
     except ProtocolError as exc:
         raise _fail(f"{protocol}: {exc}", 2) from None
     except OutputError as exc:

@@ -58,6 +58,7 @@ from statistics import NormalDist
 from typing import Any, Literal, get_args
 
 from sarcohort.data.days import TIME_UNITS
+from sarcohort.engines.registry import ENGINES
 from sarcohort.stats.results import ConfType, MedianMethod, Ties
 from sarcohort.stats.validate_cox import Selection
 
@@ -248,6 +249,10 @@ PROTOCOL = Section(
                    wording={"error": "every treatment row was linked to its patient",
                             "ignore": "treatment rows whose patient id matched no patient "
                                       "were left out"}),
+            Option("engine", "choice", "auto",
+                   '"auto" | "memory" | "duckdb" | "spark": what computes the Kaplan-Meier curves '
+                   "and log-rank tests (auto: DuckDB for inputs over 200 MB or a Parquet folder)",
+                   choices=ENGINES, commented=True),
         ), sections=(
             Section("mapping", doc="your column name -> template column",
                     entries=Option("mapping", "text", doc="a template column"),

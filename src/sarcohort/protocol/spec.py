@@ -84,6 +84,7 @@ class DataConfig:
     date_format: str | None = default_of("data.date_format")
     redcap_dictionary: str | None = default_of("data.redcap_dictionary")
     on_unlinked_treatments: str = default_of("data.on_unlinked_treatments")
+    engine: str = default_of("data.engine")
     mapping: Mapping[str, str] = field(default_factory=dict)
     codes: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 

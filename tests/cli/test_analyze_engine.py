@@ -1,0 +1,78 @@
+"""``sarcohort analyze --engine``: the protocol option and the flag, the ``auto`` rule, and the
+report's numbers unchanged whichever engine computed the curves (oracle: the memory engine,
+itself tested against R's survival)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from sarcohort.cli import app
+from sarcohort.cli._demo import PROTOCOL
+from sarcohort.engines import choose_engine, registry
+from sarcohort.exceptions import InputError
+from sarcohort.synth import generate
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("study")
+    generate(n=150, seed=4).write(folder)
+    with resources.as_file(resources.files("sarcohort").joinpath(PROTOCOL)) as src:
+        shutil.copyfile(src, folder / "study.toml")
+    return folder / "study.toml"
+
+
+def _curves(report: Path) -> dict[str, list[float]]:
+    res = json.loads((report / "results.json").read_text())
+    out = {}
+    for k, analysis in enumerate(res["survival"]):
+        for g in analysis["groups"]:
+            out[f"{k}:{g['label']}"] = [np.nan if v is None else v for v in g["curve"]["survival"]]
+            out[f"{k}:{g['label']}:median"] = [np.nan if g["median"] is None else g["median"]]
+        out[f"{k}:chisq"] = [np.nan if analysis.get("logrank_chisq") is None else analysis["logrank_chisq"]]
+    return out
+
+
+def test_duckdb_engine_gives_the_memory_numbers(study: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q", "--engine", "memory"])
+    b = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "duck"), "--engine", "duckdb"])
+    assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
+    assert "by the duckdb engine" in b.output
+    ca, cb = _curves(tmp_path / "mem"), _curves(tmp_path / "duck")
+    assert ca.keys() == cb.keys() and len(ca) > 4
+    for key in ca:
+        np.testing.assert_allclose(cb[key], ca[key], rtol=1e-10, equal_nan=True, err_msg=key)
+
+
+def test_protocol_engine_option(study: Path, tmp_path: Path) -> None:
+    text = study.read_text(encoding="utf-8")
+    bad = tmp_path / "study.toml"
+    for name in ("patients.csv", "treatments.csv"):
+        shutil.copyfile(study.parent / name, tmp_path / name)
+    bad.write_text(text.replace("[data]\n", '[data]\nengine = "oracle"\n', 1), encoding="utf-8")
+    res = CliRunner().invoke(app, ["analyze", str(bad), "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "data.engine" in res.output
+    res = CliRunner().invoke(app, ["analyze", str(study), "--out", str(tmp_path / "r2"), "--engine", "nope"])
+    assert res.exit_code == 2 and "unknown engine" in res.output
+
+
+def test_auto_rule(tmp_path: Path, monkeypatch) -> None:
+    small = tmp_path / "p.csv"
+    small.write_text("a\n1\n")
+    assert choose_engine("auto", [small]) == "memory"
+    folder = tmp_path / "dataset"
+    folder.mkdir()
+    assert choose_engine("auto", [folder]) == "duckdb"  # a Parquet dataset folder
+    monkeypatch.setattr(registry, "AUTO_BYTES", 2)
+    assert choose_engine("auto", [small]) == "duckdb"  # large inputs
+    assert choose_engine("Spark", [small]) == "spark"
+    with pytest.raises(InputError, match="unknown engine"):
+        choose_engine("oracle")
