@@ -5,6 +5,12 @@ Every engine hands the numerical core of :mod:`sarcohort.stats` the same aggrega
 ``exp(x'b)``-weighted sums for each Newton iteration of a Cox fit. DuckDB and Spark run
 one SQL plan (:mod:`sarcohort.engines._sql`); the numbers agree with the in-memory
 functions to rounding. Importing this package imports neither duckdb nor pyspark.
+
+- :func:`kaplan_meier`, :func:`logrank`, :func:`cox`: the statistics of a pandas DataFrame,
+  a Parquet file or dataset folder, or a Spark table, by the engine named (``engine=``);
+- :data:`ENGINES`: the names (``auto``, ``memory``, ``duckdb``, ``spark``);
+  :func:`choose_engine` resolves ``auto`` by the inputs (a folder, or more than
+  :data:`AUTO_BYTES`, goes to DuckDB); :func:`open_engine` opens a SQL engine by name.
 """
 
 from __future__ import annotations
