@@ -11,7 +11,7 @@ sums with ``w = case weight * exp((x - m)' b)``:
 Everything else is here, in numpy: reverse cumulative sums within each stratum give the
 risk-set sums ``S0, S1, S2`` at every event time (records with ``entry < t <= exit``),
 Efron's (or Breslow's) tie handling gives the log partial likelihood, score and information,
-and R's Newton-Raphson (:func:`sarcohort.stats.cox_newton.newton`, shared with the in-memory
+and R's Newton-Raphson (:func:`sarcohort.stats._cox_newton.newton`, shared with the in-memory
 fit) finds the estimate. The numbers equal :func:`sarcohort.stats.cox.cox` to rounding.
 """
 
@@ -26,7 +26,7 @@ import scipy.special as _sp
 
 from sarcohort.exceptions import InputError
 from sarcohort.stats._aggregates import merge_near_ties, never_merged
-from sarcohort.stats.cox_newton import SingularInformation, newton
+from sarcohort.stats._cox_newton import SingularInformation, newton
 from sarcohort.stats.cox_result import TestResult
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class _Evaluation:
 
 @dataclass(frozen=True)
 class _Problem:
-    """What :func:`sarcohort.stats.cox_newton.newton` reads of its set-up."""
+    """What :func:`sarcohort.stats._cox_newton.newton` reads of its set-up."""
 
     p: int
     g_wdeaths: np.ndarray
