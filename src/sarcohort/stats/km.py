@@ -19,6 +19,7 @@ Example
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,8 +297,16 @@ def kaplan_meier(
     table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k, weights=w)
     n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
+    jackknife: list[np.ndarray | None] = [None] * k
+    if robust and w is not None:
+        for c in range(k):
+            rows = table.segment(c)
+            mine = inp.group == c
+            jackknife[c] = _jackknife_se(table.time[rows], table.n_risk[rows, 0],
+                                         table.n_event[rows, 0], s.time[mine], s.event[mine], w[mine])
     return kaplan_meier_from_table(table, inp.group_labels, start=start, conf_type=ctype,
-                                   conf_level=level, n_missing=inp.n_missing, n=n_rows)
+                                   conf_level=level, n_missing=inp.n_missing, n=n_rows,
+                                   jackknife=jackknife)
 
 
 def kaplan_meier_from_table(
@@ -309,12 +318,14 @@ def kaplan_meier_from_table(
     conf_level: float = 0.95,
     n_missing: int = 0,
     n: np.ndarray | None = None,
+    jackknife: Sequence[np.ndarray | None] | None = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier curves from a :class:`~sarcohort.stats._aggregates.RiskTable` whose
     strata are the curves (one group column), whoever aggregated it (numpy, DuckDB, Spark).
 
     ``start`` is the origin of the restricted mean (R's ``min(0, time)``); ``n`` the records
-    of each curve (R's ``n``, unweighted; default: the table's record counts).
+    of each curve (R's ``n``, unweighted; default: the table's record counts);
+    ``jackknife`` the infinitesimal-jackknife SEs of each curve (non-integer case weights).
     """
     n_rows = np.rint(table.n_records[:, 0]).astype(np.int64) if n is None else np.asarray(n)
     ctype = _conf_type(conf_type)
@@ -322,11 +333,7 @@ def kaplan_meier_from_table(
     curves: dict[str, KaplanMeierCurve] = {}
     for c, label in enumerate(labels):
         rows = table.segment(c)
-        ij = None
-        if robust and w is not None:
-            mine = inp.group == c
-            ij = _jackknife_se(table.time[rows], table.n_risk[rows, 0], table.n_event[rows, 0],
-                               s.time[mine], s.event[mine], w[mine])
+        ij = None if jackknife is None else jackknife[c]
         curves[label] = _curve(
             label,
             table.time[rows],
