@@ -99,3 +99,14 @@ def test_inline_svg_has_title_and_label():
                      'Figure 1. A <b> & "c"')
     assert 'aria-label="Figure 1. A &lt;b&gt; &amp; &quot;c&quot;"' in svg
     assert "<title>Figure 1. A &lt;b&gt; &amp; &quot;c&quot;</title>" in svg
+
+
+def test_km_by_factor_total_says_how_many_are_missing():
+    import dataclasses
+
+    res2 = results(factors=["met_bone", "sex"])
+    k = res2.km("os", "sex")
+    survival = tuple(dataclasses.replace(x, n_missing=2) if x is k else x for x in res2.survival)
+    t = build.survival_table(dataclasses.replace(res2, survival=survival), "os")
+    row = next(r for r in t.frame.values.tolist() if r[0].startswith("Sex"))
+    assert row[0] == "Sex (2 with a missing value)" and row[1] == str(sum(g.n for g in k.groups))

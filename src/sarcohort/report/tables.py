@@ -206,7 +206,11 @@ def survival_table(results: Results, endpoint: str) -> ReportTable:
                         + [""])
             kinds.append("header")
             continue
-        rows.append([k.factor_label or k.factor] + [""] * (len(cols) - 2) + [fmt_p(k.logrank_p)])
+        head = k.factor_label or k.factor or ""
+        if k.n_missing:  # the groups do not add up to all patients: say why
+            head += f" ({k.n_missing} with a missing value)"
+        rows.append([head, fmt_int(sum(g.n for g in k.groups))] + [""] * (len(cols) - 3)
+                    + [fmt_p(k.logrank_p)])
         kinds.append("header")
         for g in k.groups:
             rows.append([g.label, fmt_int(g.n), fmt_int(g.events),
@@ -410,6 +414,13 @@ def zph_table(results: Results, endpoint: str) -> ReportTable | None:
              "all its levels together. P < 0.05: the hazard ratio changes over follow-up, and the "
              "model's HR is an average of a changing effect.",)
     label = results.endpoint(endpoint).label
+    _, exposure = headline_model(results, endpoint)
+    if exposure is not None:
+        notes = (*notes, f"Tested on the model with {exposure.label[:1].lower()}"
+                         f"{exposure.label[1:]} coded at baseline (yes/no), as the protocol "
+                         "specifies it; a non-proportional effect of a post-baseline exposure is "
+                         "also what immortal time produces, which the time-dependent coding of "
+                         "the regression table removes.")
     return ReportTable(f"zph_{endpoint}", f"{label}: proportional hazards test",
                        _frame(rows, ["Variable", "Chi-square", "df", "P"]), kinds, notes)
 
