@@ -448,13 +448,14 @@ class LineSummary:
 
 @dataclass(frozen=True)
 class SwimmerLane:
-    """One patient's course from the first metastasis (pseudonymous id, times only).
+    """One patient's course from the first metastasis: times only, no id and no date.
 
-    ``lines`` holds ``(line, start, end)``; ``end`` is the end of follow-up while a line
-    is ongoing. ``alive`` marks follow-up still going on (an arrow on the plot).
+    Lanes are anonymous (results hold no patient identifier, not even a pseudonymous
+    one); their order is by follow-up, longest first. ``lines`` holds
+    ``(line, start, end)``; ``end`` is the end of follow-up while a line is ongoing.
+    ``alive`` marks follow-up still going on (an arrow on the plot).
     """
 
-    pseudo_id: str
     end: float
     death: bool
     alive: bool

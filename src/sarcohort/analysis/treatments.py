@@ -6,8 +6,8 @@ Counts are patients (a patient counts once per line and regimen); response rates
 exact Clopper-Pearson intervals (:mod:`sarcohort.stats.proportions`); per-line times are
 Kaplan-Meier medians with the protocol's median CI (:mod:`sarcohort.stats.km`).
 
-The swimmer plot needs one lane per patient: lanes hold a pseudonymous id and times
-from the first metastasis only (no date, no identifier), and only for cohorts of at most
+The swimmer plot needs one lane per patient: lanes hold times from the first metastasis
+only (no date, no identifier, not even a pseudonymous one), and only for cohorts of at most
 ``swimmer_max`` patients; larger cohorts get the share of patients on each line over time
 (:class:`~sarcohort.analysis.results.LineOccupancy`), an aggregate.
 """
@@ -86,11 +86,11 @@ def _lanes(patients: pd.DataFrame, treatments: pd.DataFrame, lines: pd.DataFrame
                 if row.best_response in OBJECTIVE_RESPONSES and np.isfinite(row.response_days):
                     resp.append(float(row.response_days) / unit_days)
         out.append(SwimmerLane(
-            pseudo_id=str(pid), end=float(end[i]), death=bool(dead[i]), alive=not dead[i],
+            end=float(end[i]), death=bool(dead[i]), alive=not dead[i],
             lines=tuple(spans), progressions=tuple(sorted(set(prog))),
             responses=tuple(sorted(set(resp))), surgeries=surg_days.get(pid, ())))
     # longest follow-up on top, as swimmer plots are read
-    return tuple(sorted(out, key=lambda lane: (-lane.end, lane.pseudo_id)))
+    return tuple(sorted(out, key=lambda lane: -lane.end))  # stable: ties keep cohort order
 
 
 def _occupancy(patients: pd.DataFrame, lines: pd.DataFrame, unit_days: float,

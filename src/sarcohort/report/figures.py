@@ -335,8 +335,8 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
     course = results.treatments
     if course is not None and course.lines and "swimmer" in course.show:
         add("swimmer", (
-            "Course of treatment of each patient from the first metastasis (pseudonymous "
-            "ids), longest follow-up on top: bars are systemic lines, markers progressions, "
+            "Course of treatment of each patient from the first metastasis, one lane per "
+            "patient, longest follow-up on top: bars are systemic lines, markers progressions, "
             "responses, surgery of metastases and death; arrows mark ongoing follow-up."
             if course.lanes else
             f"Share of the {course.n_patients} patients on each systemic line over time since "

@@ -4,8 +4,8 @@ Each lane runs from the first metastasis to the end of follow-up (thin grey line
 systemic lines are coloured bars (one colour and hatch per line number, so lines stay
 distinct in greyscale); markers show progressions (black triangle), surgery of metastases
 (grey diamond), objective responses (open circle) and death (cross); an arrow marks follow-up
-that is still going on. Lanes are sorted by follow-up, longest on top, and labelled by
-pseudonymous id only.
+that is still going on. Lanes are sorted by follow-up, longest on top, and carry no
+label (results hold no patient id).
 
 Beyond ``TreatmentCourse.swimmer_max`` patients a lane each would be unreadable: the
 plot shows instead the share of patients on each line over time (stacked), with the
@@ -66,12 +66,8 @@ def _lanes(course: TreatmentCourse, ax: Any, time_unit: str) -> None:
             ax.annotate("", xy=(lane.end + xmax * 0.025, y), xytext=(lane.end, y),
                         arrowprops=dict(arrowstyle="->", lw=0.7, color="#555555"), zorder=3)
     ax.set_ylim(-0.8, n - 0.2)
-    if n <= 40:
-        ax.set_yticks(range(n))
-        ax.set_yticklabels([lane.pseudo_id for lane in reversed(lanes)], fontsize=SMALL - 1)
-    else:
-        ax.set_yticks([])
-        ax.set_ylabel(f"Patients (n = {n}), longest follow-up on top", fontsize=FONT_SIZE)
+    ax.set_yticks([])
+    ax.set_ylabel(f"Patients (n = {n}), longest follow-up on top", fontsize=FONT_SIZE)
     ax.set_xlim(0, xmax * 1.06)
     ax.set_xlabel(f"Time since first metastasis ({time_unit}); arrow: alive at last follow-up",
                   fontsize=FONT_SIZE)
