@@ -78,3 +78,32 @@ def test_report_in_chromium(tmp_path):
         assert im.size == (1280, 2000)
         # not a blank page: the screenshot has ink
         assert im.convert("L").getextrema()[0] < 100
+
+
+def _ink_right_of_column(html: Path, tmp: Path, width: int = 1280, height: int = 9000) -> int:
+    """Dark pixels in the page's right margin (right of the text column) of a screenshot: text
+    that a table or figure pushes out of the column, or clips at a scroll edge, lands there."""
+    from PIL import Image
+
+    shot = tmp / f"{html.stem}-margin.png"
+    proc = _chromium(html, tmp, f"--screenshot={shot}", f"--window-size={width},{height}",
+                     "--hide-scrollbars")
+    assert proc.returncode == 0 and shot.is_file(), proc.stderr[-2000:]
+    with Image.open(shot) as im:
+        grey = im.convert("L")
+        strip = grey.crop((width - 170, 0, width - 10, height))
+        return sum(strip.histogram()[:160])
+
+
+@needs_browser
+def test_nothing_overflows_the_text_column(tmp_path):
+    import sarcohort.report
+
+    # the check can fail: a line that does not wrap runs into the margin
+    bad = tmp_path / "bad.html"
+    bad.write_text("<!doctype html><title>x</title><body style='margin:40px'><p style='white-space:"
+                   "nowrap;font-size:40px'>" + "wide text that never wraps " * 12 + "</p></body>")
+    assert _ink_right_of_column(bad, tmp_path, height=400) > 0
+    paths = sarcohort.report.write(results(factors=["met_bone", "sex", "centre"]), tmp_path / "out",
+                                   figure_formats=("svg",))
+    assert _ink_right_of_column(paths["html"], tmp_path) == 0
