@@ -522,3 +522,23 @@ def test_csv_title_line_is_not_reported_as_ragged_rows(tmp_path):
     cohort = _problems(tmp_path, Case("x", _csv_title, "", "", None, ()))
     assert not [q for q in cohort.report.problems if q.rule == "row.ragged"]
     assert cohort.flow.n_read == 6 and cohort.patients["source_row"].tolist()[:2] == [3, 4]
+
+
+def test_declared_codes_check_derived_comparisons_too(tmp_path):
+    from sarcohort.exceptions import ProtocolError
+
+    p, t = example_tables()
+    p["histology"] = ["ob", "cb", "ob", "ob", "cb", "ob"]
+    csv_files(p, t)(tmp_path)
+    codes = {"histology": {"ob": "osteoblastic", "cb": "chondroblastic"}}
+    config = parse_cohort({"data": {"codes": codes},
+                           "derived": {"ob": "histology == 'Osteoblastic'"}})
+    raw_p, raw_t = read_sources(config.data, tmp_path, patients=tmp_path / "patients.csv",
+                                treatments=tmp_path / "treatments.csv")
+    cohort = cohort_from_tables(raw_p, raw_t, config, today=TODAY)
+    assert cohort.patients["ob"].tolist() == [True, False, True, True, False, True]
+    config = parse_cohort({"data": {"codes": codes},
+                           "derived": {"ob": "histology == 'osteoblastc'"}})
+    with pytest.raises(ProtocolError, match="derived.ob.*'osteoblastc' is not a value of "
+                                            "histology"):
+        cohort_from_tables(raw_p, raw_t, config, today=TODAY)

@@ -69,6 +69,10 @@ def code_levels(frame: pd.DataFrame, codes: Mapping[str, Mapping[str, str]] | No
             spell.update({"true": "yes", "false": "no", "1": "yes", "0": "no"})
         spell.update({k.casefold(): v for k, v in codes.get(spec.name, {}).items()})
         out[spec.name] = spell
+    for col, user in codes.items():  # a column of the user's own, declared coded
+        if col not in out and col in frame.columns and col not in PATIENTS.names:
+            out[col] = {**{v.casefold(): v for v in user.values()},
+                        **{k.casefold(): v for k, v in user.items()}}
     if "timing" in frame.columns:
         out["timing"] = {t: t for t in TIMINGS}
     for c in frame.columns:
