@@ -46,7 +46,7 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
     """The compiled one-pass kernel (:mod:`sarcohort.stats._cox_jit`) as an evaluator for
     :func:`newton`, or None when numba cannot be imported."""
     try:
-        from sarcohort.stats._cox_jit import cox_pass
+        from sarcohort.stats._cox_jit import cox_pass, cox_pass_binned
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     n = cs.n
@@ -61,6 +61,20 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         entry = cs.entry
         e_order = np.lexsort((-entry, -strata)).astype(np.int64)
     offset = np.ascontiguousarray(cs.offset, dtype=float)
+    if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p + cs.p * cs.p) <= _BINNED_MAX_CELLS:
+        gidx = np.where(cs.s_valid, cs.s_idx1 - 1, -1).astype(np.int64)
+        g_stratum = np.ascontiguousarray(cs.g_stratum, dtype=np.int64)
+        g_deaths = np.ascontiguousarray(cs.g_deaths, dtype=float)
+        g_wdeaths = np.ascontiguousarray(cs.g_wdeaths, dtype=float)
+
+        def _eval_binned(setup: CoxSetup, beta: np.ndarray, *, info: bool = True) -> Step:
+            b = np.ascontiguousarray(beta, dtype=float)
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                loglik, u, imat = cox_pass_binned(setup.XT, b, offset, cw, event, gidx, g_stratum, g_deaths,
+                                                  g_wdeaths, efron, info)
+            return Step(b.copy(), float(loglik), u, imat if info else None)
+
+        return _eval_binned
 
     def _eval(setup: CoxSetup, beta: np.ndarray, *, info: bool = True) -> Step:
         b = np.ascontiguousarray(beta, dtype=float)
@@ -70,6 +84,10 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         return Step(b.copy(), float(loglik), u, imat if info else None)
 
     return _eval
+
+
+_BINNED_MIN_ROWS = 50_000  # below this the one sequential pass is as fast
+_BINNED_MAX_CELLS = 1_000_000  # event groups x (1 + p + p^2): the per-chunk bins stay small
 
 
 class SingularInformation(np.linalg.LinAlgError):
