@@ -56,7 +56,9 @@ def spark_session(master: str | None = None, *, app_name: str = "sarcohort",
     settings = {"spark.sql.shuffle.partitions": "2" if local else "200", "spark.ui.enabled": "false",
                 "spark.ui.showConsoleProgress": "false",
                 "spark.sql.execution.arrow.pyspark.enabled": "true",
-                "spark.driver.bindAddress": "127.0.0.1", "spark.sql.session.timeZone": "UTC"}
+                "spark.sql.session.timeZone": "UTC"}
+    if local:  # listen and advertise on loopback: task results over 1 MB travel by the block manager
+        settings.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"})
     settings.update(config or {})
     for key, value in settings.items():
         builder = builder.config(key, value)
