@@ -20,6 +20,7 @@ import pandas as pd
 
 from sarcohort import engines
 from sarcohort.analysis.results import Curve, KMAnalysis, KMGroup, Landmark, clean_float
+from sarcohort.exceptions import ProtocolError
 from sarcohort.protocol.options import default_of
 from sarcohort.stats.km import kaplan_meier
 from sarcohort.stats.logrank import logrank
@@ -76,13 +77,37 @@ def nice_step(max_time: float, unit: str = default_of("analysis.time_unit"), max
     return float(10 * mag)
 
 
+#: Most columns of numbers at risk a figure can show (a page is about 16 cm wide)
+MAX_RISK_COLUMNS = 25
+
+
 def risk_times(max_time: float, unit: str = default_of("analysis.time_unit"), step: float | None = None) -> tuple[float, ...]:
-    """Tick times 0, step, ..., up to the first multiple of step >= max_time."""
+    """Tick times 0, step, ..., up to the first multiple of step >= max_time.
+
+    Raises
+    ------
+    ProtocolError
+        A ``step`` that gives more than :data:`MAX_RISK_COLUMNS` columns; the message
+        gives the smallest step allowed.
+    """
     if not max_time > 0:
         return (0.0, 1.0)
+    given = step
     step = step or nice_step(max_time, unit)
     n = max(1, math.ceil(max_time / step - 1e-9))
+    if given and n + 1 > MAX_RISK_COLUMNS:
+        smallest = _round_up(max_time / (MAX_RISK_COLUMNS - 1))
+        raise ProtocolError(
+            f"gives {n + 1} columns of numbers at risk over 0-{max_time:g} {unit}; a figure "
+            f"shows at most {MAX_RISK_COLUMNS}", argument="report.risk_table_step", value=given,
+            fix=f"use a step of at least {smallest:g} (or leave it out for an automatic step)")
     return tuple(float(i * step) for i in range(n + 1))
+
+
+def _round_up(x: float) -> float:
+    """``x`` rounded up to two significant digits (5.03 -> 5.1)."""
+    scale = 10.0 ** (math.floor(math.log10(x)) - 1)
+    return math.ceil(x / scale) * scale
 
 
 def at_risk(time: np.ndarray, times: Sequence[float]) -> tuple[int, ...]:

@@ -9,12 +9,37 @@ analysis has errors, 2 usage error (bad option, missing or unreadable file).
 from __future__ import annotations
 
 from importlib import import_module
+from typing import Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from sarcohort._version import __version__
 
+#: exit code of a run stopped by Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
+
+
+def _flags_as_flags(params: list[Any]) -> list[Any]:
+    """Show an on/off option as ``--force``, without the ``<bool>`` type typer prints."""
+    for p in params:
+        if getattr(p, "is_flag", False):  # duck-typed: typer may bundle its own click
+            p.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _flags_as_flags(super().get_params(ctx))
+
+
 app = typer.Typer(
+    cls=_Group,
     name="sarcohort",
     help="Retrospective cancer cohort studies: validate case-report data, analyse survival, write the report.",
     no_args_is_help=True,
@@ -53,7 +78,7 @@ def _summary(doc: str | None) -> str:
 
 for _name, _module in COMMANDS.items():
     _run = import_module(f"sarcohort.cli.{_module}").run
-    app.command(_name, help=_summary(_run.__doc__))(_run)
+    app.command(_name, cls=_Command, help=_summary(_run.__doc__))(_run)
 
 
 def main() -> None:
@@ -61,13 +86,27 @@ def main() -> None:
 
     Errors a user can fix are reported by each command with file, row and column. An
     unexpected failure is reported in one line (no traceback) with exit code 1; set
-    ``SARCOHORT_DEBUG=1`` to see the traceback.
+    ``SARCOHORT_DEBUG=1`` to see the traceback. Ctrl-C stops the command with one line
+    and exit code 130 (outputs are whole or absent: nothing half-written stays).
     """
     import os
+    import signal
     import sys
 
+    class Interrupted(BaseException):
+        """Ctrl-C, raised past click (which would turn it into "Aborted!" and exit 1)."""
+
+    def interrupted(_signum: int, _frame: Any) -> None:
+        raise Interrupted
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, interrupted)
     try:
         app()
+    except (Interrupted, KeyboardInterrupt):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C: no traceback either
+        print("sarcohort: interrupted", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - the last line of defence of a CLI
         if os.environ.get("SARCOHORT_DEBUG"):
             raise

@@ -81,6 +81,7 @@ def run(
     protocol, bad key in it).
     """
     from sarcohort.exceptions import InputError, OutputError, ProtocolError
+    from sarcohort.report.output import check_target
     from sarcohort.study import Study
 
     if not protocol.is_file():
@@ -89,6 +90,7 @@ def run(
     try:
         study = Study.from_toml(protocol)
         _check_sources(study)
+        check_target(out)  # a folder of other files is refused before any work
         chosen = _engine(study, engine)
         eng = None
         if chosen != "memory":

@@ -38,7 +38,11 @@ def run(
         with progress("starting") as say:
             result = run_demo(out, seed=seed, progress=say)
     except InputError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        typer.echo(f"sarcohort demo: {exc}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as exc:  # a read-only or full disk: the same one line as other commands
+        where = exc.filename or out or "the current folder"
+        typer.echo(f"sarcohort demo: cannot write {where}: {exc.strerror or exc}", err=True)
         raise typer.Exit(2) from None
 
     table = Table(title="Published vs reproduced (synthetic cohort)", title_justify="left")

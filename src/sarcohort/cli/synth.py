@@ -20,6 +20,7 @@ def run(
     centres: Annotated[int, typer.Option("--centres", min=1, max=99, help="Number of centres.")] = 15,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Random seed; the same seed gives the same cohort.")] = DEFAULT_SEED,
     messy: Annotated[bool, typer.Option("--messy", help="Inject realistic data-entry faults and write injected_faults.csv next to the data.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
 ) -> list[Path]:
     """Write a synthetic cohort calibrated to the published figures of the reference study.
 
@@ -29,10 +30,11 @@ def run(
     With --messy, one fault of each kind (swapped day/month, duplicated row,
     missing follow-up, progression after death, code typo) is injected and
     listed in injected_faults.csv with the row it is on and the validator rule
-    that must catch it.
+    that must catch it. An existing file is replaced only with --force.
     """
+    from sarcohort.cli._outputs import check_output
     from sarcohort.exceptions import InputError
-    from sarcohort.synth import generate
+    from sarcohort.synth import FAULTS_FILE, generate
 
     try:
         if out.suffix and out.suffix.lower() != ".xlsx":
@@ -41,6 +43,13 @@ def run(
         if out.exists() and out.suffix == "" and not out.is_dir():
             raise InputError("a file of that name exists; a folder is needed",
                              argument="--out", value=str(out), fix="choose another name")
+        if out.suffix:
+            targets = [out] + ([out.parent / FAULTS_FILE] if messy else [])
+        else:
+            targets = [out / "patients.csv", out / "treatments.csv"] + (
+                [out / FAULTS_FILE] if messy else [])
+        for target in targets:
+            check_output(target, option="--out", force=force)
         cohort = generate(n=n, centres=centres, seed=seed, messy=messy)
         paths = cohort.write(out)
     except InputError as err:

@@ -9,8 +9,13 @@ import typer
 
 __all__ = ["run", "MAX_SHOWN"]
 
-#: Problems printed on the terminal (all of them go to --report).
+#: Problems printed in the terminal's table (all of them go to --report, and to a pipe).
 MAX_SHOWN = 50
+
+#: A terminal narrower than this gets one line per problem instead of the table.
+MIN_TABLE_WIDTH = 120
+
+FORMATS = ("auto", "table", "lines", "json")
 
 _SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm", ".parquet", ".pq")
 
@@ -39,6 +44,8 @@ def run(
     report: Annotated[Path | None, typer.Option("--report", "-r", help="Write every problem to this CSV file.")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of the patients table in a workbook (default: 'patients', else the first).")] = None,
     treatments: Annotated[Path | None, typer.Option("--treatments", "-t", help="Treatments table, when not in the same workbook.")] = None,
+    output_format: Annotated[str, typer.Option("--format", "-f", help="auto: a table on a wide terminal, else one line per problem (file:row: column: severity: message [rule]); table; lines; json.")] = "auto",
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing --report file.")] = False,
 ) -> None:
     """Check a cohort data file against the template and the clinical rules.
 
@@ -46,8 +53,10 @@ def run(
     row 1), column, rule and what to do. Exit code 0: no error; 1: errors (those
     patients would be excluded); 2: usage error (missing or unreadable file).
     """
+    if output_format not in FORMATS:
+        raise _usage(f"--format {output_format!r}: use one of {', '.join(FORMATS)}")
     try:
-        code = _run(file, protocol, report, sheet, treatments)
+        code = _run(file, protocol, report, sheet, treatments, output_format, force)
     except typer.Exit:
         raise
     except (ValueError, OSError) as exc:  # an unreadable file (a bug goes to cli.main: no traceback)
@@ -58,7 +67,7 @@ def run(
 
 
 def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str | None,
-         treatments: Path | None) -> int:
+         treatments: Path | None, output_format: str = "auto", force: bool = False) -> int:
     from sarcohort.cohort.build import cohort_from_tables
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
@@ -89,9 +98,12 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
             except ProtocolError as exc:
                 raise _usage(f"protocol: {exc}") from None
             typer.echo(f"Note: `sarcohort analyze` refuses this protocol ({whole}); the data "
-                       "are checked with its [data], [inclusion], [endpoints] and [derived]")
+                       "are checked with its [data], [inclusion], [endpoints] and [derived]",
+                       err=True)
     for line in _sources(file, treatments, sheet, protocol, config):
-        typer.echo(line)
+        typer.echo(line, err=True)  # standard output holds the problems only (pipes, JSON)
+    if report_path is not None:
+        _check_report_path(report_path, force, file, treatments, protocol, config)
     from sarcohort.cli._progress import progress
 
     with progress(f"reading {file.name}") as say:
@@ -106,17 +118,30 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
     rep = cohort.report
-    _print(rep, cohort.flow, patients_raw.n, treatments_raw.n if treatments_raw else None)
+    n_treatments = treatments_raw.n if treatments_raw else None
+    shown = _choose_format(output_format)
+    if shown == "json":
+        from sarcohort.cli._plain import problems_json
+
+        typer.echo(problems_json(rep, cohort.flow, patients_raw.n, n_treatments))
+    elif shown == "lines":
+        _print_lines(rep, cohort.flow, patients_raw.n, n_treatments)
+    else:
+        _print(rep, cohort.flow, patients_raw.n, n_treatments)
     unlinked = sum(1 for p in rep.errors if p.rule == "treatment.unknown_patient")
     if unlinked:
         typer.echo(f"{unlinked} treatment row(s) match no patient: `sarcohort analyze` stops on "
-                   'them unless [data] on_unlinked_treatments = "ignore".')
+                   'them unless [data] on_unlinked_treatments = "ignore".', err=True)
     if report_path is not None:
+        from sarcohort.data.files import atomic_path
+
         try:
-            rep.write_csv(report_path)
+            with atomic_path(report_path) as tmp:
+                rep.write_csv(tmp)
         except OSError as exc:
             raise _usage(f"cannot write the report {report_path}: {exc.strerror}") from None
-        typer.echo(f"all {len(rep.problems)} problem(s) written to {report_path}")
+        typer.echo(f"all {len(rep.problems)} problem(s) written to {report_path}",
+                   err=shown != "table")
     return 0 if rep.ok else 1
 
 
@@ -143,10 +168,61 @@ def _sources(file: Path, treatments: Path | None, sheet: str | None, protocol: P
     return out
 
 
+def _check_report_path(path: Path, force: bool, file: Path, treatments: Path | None,
+                       protocol: Path | None, config) -> None:
+    """--report never replaces an input (whatever --force says), nor a file without --force."""
+    from sarcohort.cli._outputs import check_output
+    from sarcohort.exceptions import OutputError
+
+    inputs = [file, treatments, protocol]
+    for key in ("patients", "treatments", "redcap_dictionary"):
+        name = getattr(config.data, key, None)
+        if name:
+            inputs.append(Path(config.base_dir or ".") / name)
+    try:
+        check_output(path, option="--report", force=force, inputs=inputs)
+    except OutputError as exc:
+        raise _usage(str(exc)) from None
+
+
+def _choose_format(output_format: str) -> str:
+    """``auto``: the table on a terminal wide enough for it, else one line per problem."""
+    if output_format != "auto":
+        return output_format
+    from rich.console import Console
+
+    console = Console()
+    return "table" if console.is_terminal and console.width >= MIN_TABLE_WIDTH else "lines"
+
+
+def _print_lines(rep, flow, n_patients: int, n_treatments: int | None) -> None:
+    """Every problem on its own line (standard output); the summary on standard error."""
+    from sarcohort.cli._plain import problem_line
+    from sarcohort.data.printable import one_line
+
+    for p in rep.problems:
+        typer.echo(problem_line(p))
+    counts = rep.counts()
+    what = f"{n_patients} patient row(s)" + (
+        f", {n_treatments} treatment row(s)" if n_treatments is not None else "")
+    typer.echo(f"Read {what}: {counts['error']} error(s), {counts['warning']} warning(s), "
+               f"{counts['info']} info.", err=True)
+    typer.echo(f"Patient flow: {flow.n_read} read, " + "".join(
+        f"{s.n_excluded} excluded ({one_line(s.reason)}), " for s in flow.steps if s.n_excluded)
+        + f"{flow.n_analysed} would be analysed.", err=True)
+    if rep.ok:
+        typer.echo("No error.", err=True)
+
+
 def _print(rep, flow, n_patients: int, n_treatments: int | None) -> None:
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as _escape
     from rich.table import Table
+
+    from sarcohort.data.printable import one_line
+
+    def escape(text: str) -> str:  # data shown as text: no markup, no control characters
+        return _escape(one_line(text))
 
     console = Console(highlight=False, soft_wrap=False)
     shown = rep.problems[:MAX_SHOWN]

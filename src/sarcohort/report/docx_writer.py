@@ -134,7 +134,7 @@ def _add_table(doc: Any, t: Any, number: int, available_cm: float) -> None:
     cap = doc.add_paragraph()
     r = cap.add_run(f"Table {number}. ")
     r.bold = True
-    cap.add_run(t.title)
+    cap.add_run(printable(t.title))
     cap.paragraph_format.keep_with_next = True
     cap.paragraph_format.space_after = Pt(3)
     frame = t.frame
@@ -159,7 +159,7 @@ def _add_table(doc: Any, t: Any, number: int, available_cm: float) -> None:
         p = cell.paragraphs[0]
         _compact(p)
         p.paragraph_format.keep_with_next = True
-        r = p.add_run(str(col))
+        r = p.add_run(printable(str(col)))
         r.bold = True
         r.font.size = size
         _border(cell, top="12", bottom="6")
@@ -172,7 +172,7 @@ def _add_table(doc: Any, t: Any, number: int, available_cm: float) -> None:
             _compact(p)
             if i < len(frame):
                 p.paragraph_format.keep_with_next = kind == "header"
-            r = p.add_run(str(value))
+            r = p.add_run(printable(str(value)))
             r.font.size = size
             if j == 0 and kind == "header":
                 r.bold = True
@@ -185,7 +185,7 @@ def _add_table(doc: Any, t: Any, number: int, available_cm: float) -> None:
     for note in t.footnotes:
         p = doc.add_paragraph()
         _compact(p)
-        r = p.add_run(note)
+        r = p.add_run(printable(note))
         r.font.size = size
     doc.add_paragraph().paragraph_format.space_after = Pt(6)
 
@@ -243,13 +243,13 @@ def write_docx(path: Path, results: Results, sections: Sequence[Section], title:
     props.revision = 1
     doc.add_heading(title, level=1)
     doc.add_heading("Statistical methods", level=2)
-    doc.add_paragraph(methods(results))
+    doc.add_paragraph(printable(methods(results)))
     doc.add_heading("Results", level=2)
-    doc.add_paragraph(results_text(results))
+    doc.add_paragraph(printable(results_text(results)))
     if results.warnings:
         doc.add_heading("Warnings", level=2)
         for wtext in results.warnings:
-            doc.add_paragraph(wtext, style="List Bullet")
+            doc.add_paragraph(printable(wtext), style="List Bullet")
     rendered = {f.key: f for f in figures}
     portrait = w - 2 * MARGIN_CM
     landscape_w = h - 2 * MARGIN_CM
@@ -259,7 +259,7 @@ def write_docx(path: Path, results: Results, sections: Sequence[Section], title:
                  or (it.kind == "figure" and it.figure is not None and it.figure.key in rendered)]
         if not items:
             continue
-        doc.add_heading(sec.title, level=2)
+        doc.add_heading(printable(sec.title), level=2)
         for it in items:
             if it.kind == "table" and it.table is not None:
                 n_table += 1
@@ -274,7 +274,7 @@ def write_docx(path: Path, results: Results, sections: Sequence[Section], title:
                 _add_figure(doc, rendered[it.figure.key], n_figure, portrait)
             else:
                 for para in it.paragraphs:
-                    doc.add_paragraph(para)
+                    doc.add_paragraph(printable(para))
     doc.save(str(path))
     fix_zip_times(path)
     return path

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sarcohort.analysis.results import Results
+from sarcohort.data.printable import printable
 from sarcohort.report.format import ci_name
-from sarcohort.report.safe import safe_name
+from sarcohort.report.safe import safe_name, unique_name
 from sarcohort.report.tables import headline_model
 
 __all__ = [
@@ -67,9 +68,14 @@ def _render(fig: Any, stem: Path, formats: tuple[str, ...], dpi: int) -> tuple[s
     import io
 
     import matplotlib.pyplot as plt
+    from matplotlib.text import Text
 
     from sarcohort.report.plots.style import rc_context, save, svg_font_fallback
 
+    for text in fig.findobj(Text):  # data text: control characters shown as escapes
+        shown = text.get_text()
+        if printable(shown) != shown:
+            text.set_text(printable(shown))
     # saving reads rcParams (svg.fonttype, fonts): keep the journal style while saving
     with rc_context():
         files = tuple(save(fig, stem, [f for f in formats if f != "svg"], dpi=dpi))
@@ -187,7 +193,10 @@ def _quiet_worker() -> None:
 
 def _warm_worker() -> None:
     _quiet_worker()
-    _warm()
+    try:
+        _warm()
+    except Exception:  # noqa: BLE001 - a failing initializer makes a Pool respawn workers
+        pass           # forever; the job itself then fails and renders here, with its error
 
 
 def _warm() -> None:
@@ -204,6 +213,23 @@ def _warm() -> None:
     text_width_in("0")
 
 
+def _pool(workers: int, initializer: Any) -> Any:
+    """A pool of forked workers that never see Ctrl-C: they are forked with SIGINT
+    ignored (and their initializer ignores it too), so a Ctrl-C is the parent's alone."""
+    import multiprocessing as mp
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        previous = None
+    try:
+        return mp.get_context("fork").Pool(workers, initializer=initializer)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def _can_fork() -> bool:
     import multiprocessing as mp
 
@@ -218,7 +244,6 @@ def prepare(workers: int | None = None) -> bool:
     :func:`start` (and :func:`sarcohort.report.write`) uses these workers. Returns
     whether workers were started.
     """
-    import multiprocessing as mp
     import os
 
     global _PREPARED
@@ -228,7 +253,7 @@ def prepare(workers: int | None = None) -> bool:
     if workers < 2 or not _can_fork():
         return False
     try:
-        _PREPARED = mp.get_context("fork").Pool(workers, initializer=_warm_worker)
+        _PREPARED = _pool(workers, _warm_worker)
     except Exception:  # noqa: BLE001 - no /dev/shm or no fork: figures render here later
         return False
     return True
@@ -242,7 +267,6 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
     writes the tables. Any failure of the pool falls back to rendering in this
     process, one by one.
     """
-    import multiprocessing as mp
     import os
 
     global _PREPARED
@@ -253,7 +277,7 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
         try:
-            pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker)
+            pool = _pool(workers, _quiet_worker)
         except Exception:  # noqa: BLE001 - e.g. no /dev/shm in a sandbox: render serially
             pool = None
     if pool is not None:
@@ -281,8 +305,10 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
     unit = results.meta.time_unit
     opts = dict(results.meta.report_options or {})
     specs: list[FigureSpec] = []
+    used: set[str] = set()
 
     def add(key: str, caption: str, section: str, kind: str, payload: Any) -> None:
+        key = unique_name(key, used)  # two long names cut to one prefix: still two files
         width = 3.35 if opts.get("figure_width") == "single" else 6.89
         options: dict[str, Any] = ({"time_label": time_axis_label(results),
                                     "median_lines": bool(opts.get("median_lines")), "width": width}

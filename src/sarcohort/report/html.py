@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sarcohort.analysis.results import Results
+from sarcohort.data.printable import printable
 from sarcohort.report.figures import Figure, inline_svg
 from sarcohort.report.format import ci_name
 from sarcohort.report.narrative import methods, results_text
@@ -68,7 +69,10 @@ def render_html(results: Results, sections: Sequence[Section], figures: Sequence
     import jinja2
     from markupsafe import Markup
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+    def shown(value: Any) -> Any:  # data text: control characters as escapes (\x0b)
+        return value if isinstance(value, Markup) or not isinstance(value, str) else printable(value)
+
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, finalize=shown,
                              trim_blocks=False, lstrip_blocks=False)
     tpl = env.from_string(_template_text("report.html.j2"))
     rendered = {f.key: f for f in figures}

@@ -105,7 +105,9 @@ def _listed(doc: dict[str, Any]) -> set[str]:
 
 def _contents(folder: Path) -> tuple[set[str], set[str], set[str]]:
     """Files, folders and other entries (links, devices) under ``folder``, relative."""
-    files, dirs, other = set(), set(), set()
+    files: set[str] = set()
+    dirs: set[str] = set()
+    other: set[str] = set()
     for root, dnames, fnames in os.walk(folder):
         for d in list(dnames):
             p = Path(root, d)
@@ -304,8 +306,8 @@ def staged(out: str | Path, **manifest: Any) -> Iterator[Path]:
     previous = check_target(out) is not None
     out.parent.mkdir(parents=True, exist_ok=True)
     stage = _sibling(out, _NEW)
-    stage.mkdir()
     try:
+        stage.mkdir()  # inside the try: a Ctrl-C right after it still removes the folder
         yield stage
         write_manifest(stage, **manifest)
         fsync_tree(stage)

@@ -11,8 +11,9 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from sarcohort.data.printable import printable
 from sarcohort.report._stamp import document_time, fix_zip_times
-from sarcohort.report.safe import neutralise, safe_frame, safe_name
+from sarcohort.report.safe import safe_cell, safe_frame, unique_name
 from sarcohort.report.tables import ReportTable
 
 __all__ = ["write_xlsx", "write_csvs", "sheet_name"]
@@ -32,7 +33,7 @@ def sheet_name(title: str, used: set[str], number: int | None = None) -> str:
     if sep and len(title) > 31 - 4:  # "Progression-free survival: Cox regression" -> "PFS Cox regression"
         initials = "".join(w[0] for w in re.split(r"[\s-]+", head) if w).upper()
         title = f"{initials} {rest}"
-    text = re.sub(r"[\[\]:*?/\\']", " ", title)
+    text = re.sub(r"[\[\]:*?/\\']", " ", printable(title, keep=""))
     text = re.sub(r"\s+", " ", text).strip() or "Sheet"
     prefix = f"{number} " if number is not None else ""
     room = 31 - len(prefix)
@@ -68,7 +69,7 @@ def write_xlsx(path: Path, tables: Sequence[ReportTable]) -> Path:
     thin = Side(style="thin", color="000000")
     for number, t in enumerate(tables, start=1):
         ws = wb.create_sheet(sheet_name(t.title, used, number))
-        c = ws.cell(row=1, column=1, value=neutralise(f"Table {number}. {t.title}"))
+        c = ws.cell(row=1, column=1, value=safe_cell(f"Table {number}. {t.title}"))
         c.data_type = TYPE_STRING
         c.font = Font(bold=True, size=12)
         frame = safe_frame(t.frame)
@@ -76,7 +77,7 @@ def write_xlsx(path: Path, tables: Sequence[ReportTable]) -> Path:
                                     [[str(v) for v in row] for row in frame.itertuples(index=False)])
         kinds = list(t.row_kinds) or ["plain"] * len(rows)
         for j, col in enumerate(columns, start=1):
-            c = ws.cell(row=3, column=j, value=neutralise(col))
+            c = ws.cell(row=3, column=j, value=safe_cell(col))
             c.data_type = TYPE_STRING
             c.font = Font(bold=True)
             c.border = Border(top=thin, bottom=thin)
@@ -85,7 +86,7 @@ def write_xlsx(path: Path, tables: Sequence[ReportTable]) -> Path:
             kind = kinds[i - 4]
             for j, cell in enumerate(row, start=1):
                 if isinstance(cell.value, str):
-                    c = ws.cell(row=i, column=j, value=neutralise(cell.value))
+                    c = ws.cell(row=i, column=j, value=safe_cell(cell.value))
                     c.data_type = TYPE_STRING
                 else:
                     c = ws.cell(row=i, column=j, value=cell.value)
@@ -98,7 +99,7 @@ def write_xlsx(path: Path, tables: Sequence[ReportTable]) -> Path:
                     c.border = Border(bottom=thin)
         r = len(rows) + 5
         for note in t.footnotes:
-            c = ws.cell(row=r, column=1, value=neutralise(note))
+            c = ws.cell(row=r, column=1, value=safe_cell(note))
             c.data_type = TYPE_STRING
             c.font = Font(italic=True, size=9)
             r += 1
@@ -118,8 +119,9 @@ def write_csvs(folder: Path, tables: Sequence[ReportTable]) -> list[Path]:
     """One UTF-8 CSV per table (``csv/<key>.csv``), cells neutralised."""
     folder.mkdir(parents=True, exist_ok=True)
     out = []
+    used: set[str] = set()
     for t in tables:
-        p = folder / f"{safe_name(t.key)}.csv"
+        p = folder / f"{unique_name(t.key, used)}.csv"
         p.write_text(t.to_csv(), encoding="utf-8")
         out.append(p)
     return out

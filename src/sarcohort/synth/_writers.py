@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from sarcohort.data.files import atomic_path
+
 __all__ = ["write_xlsx", "write_csv_folder", "write_faults", "FAULTS_FILE"]
 
 FAULTS_FILE = "injected_faults.csv"
@@ -43,13 +45,20 @@ def write_csv_folder(folder: Path, patients: pd.DataFrame, treatments: pd.DataFr
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / "patients.csv", folder / "treatments.csv"]
     for path, df in zip(paths, (patients, treatments), strict=True):
-        _for_csv(df).to_csv(path, index=False, lineterminator="\n")
+        with atomic_path(path) as tmp:
+            _for_csv(df).to_csv(tmp, index=False, lineterminator="\n")
     return paths
 
 
 def write_xlsx(path: Path, patients: pd.DataFrame, treatments: pd.DataFrame) -> list[Path]:
     """Write one workbook with sheets ``patients`` and ``treatments``."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        _write_workbook(tmp, patients, treatments)
+    return [path]
+
+
+def _write_workbook(path: Path, patients: pd.DataFrame, treatments: pd.DataFrame) -> None:
     with pd.ExcelWriter(path, engine="openpyxl", date_format="YYYY-MM-DD",
                         datetime_format="YYYY-MM-DD") as xw:
         for name, df in (("patients", patients), ("treatments", treatments)):
@@ -64,12 +73,12 @@ def write_xlsx(path: Path, patients: pd.DataFrame, treatments: pd.DataFrame) -> 
                     for row in ws.iter_rows(min_row=2, min_col=j, max_col=j):
                         if isinstance(row[0].value, _dt.datetime):
                             row[0].number_format = "YYYY-MM-DD"
-    return [path]
 
 
 def write_faults(path: Path, faults: pd.DataFrame, file: str) -> Path:
     """Write the list of injected faults, with the data file each row refers to."""
     out = faults.copy()
     out.insert(0, "file", file)
-    out.to_csv(path, index=False, lineterminator="\n")
+    with atomic_path(path) as tmp:
+        out.to_csv(tmp, index=False, lineterminator="\n")
     return path

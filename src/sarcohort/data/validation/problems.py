@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from sarcohort.data.printable import one_line
 from sarcohort.data.spreadsheet import neutralise, unneutralise
 
 if TYPE_CHECKING:
@@ -201,11 +202,16 @@ class ValidationReport:
         return frame
 
     def write_csv(self, path: str | Path) -> Path:
-        """Write every problem to a CSV file (UTF-8 with BOM, so Excel shows accents)."""
+        """Write every problem to a CSV file (UTF-8 with BOM, so Excel shows accents).
+
+        Every text cell is safe to open in a spreadsheet (no formula runs) and shows
+        control characters as escapes (``\\x1b``).
+        """
         path = Path(path)
         frame = self.to_frame()
-        for col in ("value", "message", "column", "sheet"):
-            frame[col] = frame[col].map(neutralise)
+        for col in ("file", "sheet", "column", "value", "rule", "severity", "message"):
+            # control characters escaped (one line per cell), formulas neutralised
+            frame[col] = frame[col].map(lambda v: v if v is None else neutralise(one_line(v)))
         frame.to_csv(path, index=False, encoding="utf-8-sig")
         return path
 
@@ -218,8 +224,8 @@ class ValidationReport:
         problems = []
         for rec in frame.to_dict("records"):
             problems.append(Problem(
-                file=rec["file"], sheet=rec["sheet"] or None,
+                file=unneutralise(rec["file"]), sheet=unneutralise(rec["sheet"]) or None,
                 row=int(rec["row"]) if rec["row"] else None,
-                column=rec["column"] or None, value=unneutralise(rec["value"]), rule=rec["rule"],
-                severity=rec["severity"], message=rec["message"]))
+                column=unneutralise(rec["column"]) or None, value=unneutralise(rec["value"]),
+                rule=rec["rule"], severity=rec["severity"], message=unneutralise(rec["message"])))
         return cls(tuple(problems))

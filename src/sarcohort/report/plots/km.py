@@ -20,8 +20,8 @@ from sarcohort.report.format import fmt_p
 from sarcohort.report.plots.style import (
     COLORS,
     FONT_SIZE,
-    LINESTYLES,
     SMALL,
+    group_style,
     rc_context,
     text_width_in,
     use_agg,
@@ -154,8 +154,8 @@ def plot_km(
             ci = k <= 3
         xmax = res.risk_times[-1] if len(res.risk_times) > 1 else None
         for i, g in enumerate(res.groups):
-            color = COLORS[i % len(COLORS)] if k > 1 else "#222222"
-            ls = LINESTYLES[i % len(LINESTYLES)]
+            color, ls = group_style(i)
+            color = color if k > 1 else "#222222"
             c = g.curve
             x = np.concatenate([[0.0], np.asarray(c.time, float)])
             y = np.concatenate([[1.0], _arr(c.survival)])

@@ -15,12 +15,27 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "COLORS", "LINESTYLES", "RC", "use_agg", "rc_context", "text_width_in", "save", "png_bytes",
+    "COLORS", "LINESTYLES", "RC", "group_style", "use_agg", "rc_context", "text_width_in", "save", "png_bytes",
     "svg_font_fallback", "font_family", "png_size_in",
 ]
 
 COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1, 1, 1, 1, 1)), (0, (8, 2)), (0, (1, 2)))
+
+
+def group_style(i: int) -> tuple[str, Any]:
+    """Colour and line style of group ``i``: distinct for up to 49 groups.
+
+    The first 7 groups get the 7 colours with matching line styles; then colours repeat
+    with another line style, so no two of 49 groups look alike.
+
+    >>> len({(c, str(ls)) for c, ls in map(group_style, range(49))})
+    49
+    """
+    n = len(COLORS)
+    return COLORS[i % n], LINESTYLES[(i + i // n) % len(LINESTYLES)]
+
+
 FONT_SIZE = 9.0
 SMALL = 8.0
 
@@ -42,6 +57,7 @@ RC: dict[str, Any] = {
     "lines.linewidth": 1.5,
     "svg.fonttype": "none",
     "svg.hashsalt": "sarcohort",  # reproducible SVG ids
+    "text.parse_math": False,  # data text is text: "$" in a label is a dollar, not mathtext
     "savefig.dpi": 300,
     "figure.dpi": 100,
     "pdf.fonttype": 42,
