@@ -409,7 +409,7 @@ def zph_table(results: Results, endpoint: str) -> ReportTable | None:
         return None
     rows = [[z.label, fmt_stat(z.chisq, 2), str(z.df), fmt_p(z.p)] for z in model.zph]
     kinds = tuple("plain" if z.name != "GLOBAL" else "header" for z in model.zph)
-    notes = ("Score test of each variable's scaled Schoenfeld residuals against the "
+    notes: tuple[str, ...] = ("Score test of each variable's scaled Schoenfeld residuals against the "
              "Kaplan-Meier transform of time (R's cox.zph, survival 3.x); a factor is tested on "
              "all its levels together. P < 0.05: the hazard ratio changes over follow-up, and the "
              "model's HR is an average of a changing effect.",)

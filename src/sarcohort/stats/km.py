@@ -297,7 +297,7 @@ def kaplan_meier(
     table = risk_table(s.time, s.event, entry=s.entry, strata=inp.group, n_strata=k, weights=w)
     n_rows = np.bincount(inp.group, minlength=k)  # R's n: records, unweighted
     start = float(min(0.0, s.time.min()))  # R's survmean: min(0, time)
-    jackknife: list[np.ndarray | None] = [None] * k
+    jackknife: list[tuple[np.ndarray, np.ndarray] | None] = [None] * k
     if robust and w is not None:
         for c in range(k):
             rows = table.segment(c)
@@ -318,7 +318,7 @@ def kaplan_meier_from_table(
     conf_level: float = 0.95,
     n_missing: int = 0,
     n: np.ndarray | None = None,
-    jackknife: Sequence[np.ndarray | None] | None = None,
+    jackknife: Sequence[tuple[np.ndarray, np.ndarray] | None] | None = None,
 ) -> KaplanMeierResult:
     """Kaplan-Meier curves from a :class:`~sarcohort.stats._aggregates.RiskTable` whose
     strata are the curves (one group column), whoever aggregated it (numpy, DuckDB, Spark).

@@ -28,7 +28,7 @@ def _read(path: Path, metadata_only: bool = False) -> tuple[Any, Any]:
     if kind is None:
         raise InputError(f"not an SPSS, Stata or SAS file ({path.suffix!r})", argument=path.name,
                          fix="use a .sav, .zsav, .dta or .sas7bdat file")
-    reader = {"spss": pyreadstat.read_sav, "stata": pyreadstat.read_dta,
+    reader: Any = {"spss": pyreadstat.read_sav, "stata": pyreadstat.read_dta,
               "sas": pyreadstat.read_sas7bdat}[kind]
     try:
         return reader(str(path), metadataonly=metadata_only, apply_value_formats=False)
