@@ -43,6 +43,10 @@ def calibration_groups(time: np.ndarray, event: np.ndarray, surv_pred: np.ndarra
     return tuple(out)
 
 
+#: Largest cohort validated by bootstrap in the report.
+BOOTSTRAP_MAX_PATIENTS = 50_000
+
+
 def validate_model(
     endpoint: str,
     endpoint_label: str,
@@ -61,9 +65,17 @@ def validate_model(
     conf_level: float,
     label: Callable[[str], str] = str,
 ) -> tuple[ModelValidation | None, str | None]:
-    """Validate one multivariable model; returns the validation, or None and the reason."""
+    """Validate one multivariable model; returns the validation, or None and the reason.
+
+    Above :data:`BOOTSTRAP_MAX_PATIENTS` patients the bootstrap is not run: the optimism
+    of a model of a few parameters is then negligible (it shrinks as parameters / events),
+    and B refits of a registry would hold B x n weights in memory.
+    """
     if ties not in ("efron", "breslow"):
         return None, "bootstrap validation needs Efron or Breslow ties"
+    if len(data) > BOOTSTRAP_MAX_PATIENTS:
+        return None, (f"bootstrap validation not run above {BOOTSTRAP_MAX_PATIENTS:,} patients "
+                      f"({len(data):,} here): its optimism correction is negligible at this size")
     pool = list(candidates) if selection == "univariable" else list(covariates)
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)

@@ -4,16 +4,22 @@ The pairs are R's (survival ``concordancefit``, ``timewt = "n"``; :mod:`sarcohor
 (i, j) is comparable when i has an event and j's time is later, or equal and censored. A row
 drawn ``c_i`` times in a bootstrap sample enters ``c_i c_j`` pairs with row j (copies of one row
 are never comparable with each other: equal times). The comparable pairs are a fixed n x n
-matrix; each block of replicates costs one vectorised comparison of the scores.
+matrix; each block of replicates costs one vectorised comparison of the scores. Beyond
+``_PAIRS_MAX`` rows squared (registry-sized data) that matrix would not fit in memory: each
+replicate is then counted by the O(n log n) weighted concordance of
+:mod:`sarcohort.stats.concordance` (a pair counts ``c_i c_j``: the same definition).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sarcohort.stats.concordance import concordance
+
 __all__ = ["concordance_batch"]
 
 _BLOCK_CELLS = 4_000_000  # replicates x n x n per block (memory bound)
+_PAIRS_MAX = 25_000_000  # n x n above which the pair matrix is not built
 
 
 def concordance_batch(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
@@ -24,6 +30,8 @@ def concordance_batch(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
     event = np.asarray(event, dtype=bool)
     lp = np.atleast_2d(np.asarray(lp, dtype=float))
     B, n = lp.shape
+    if n * n > _PAIRS_MAX:
+        return _one_by_one(time, event, lp, counts)
     comp = event[:, None] & ((time[None, :] > time[:, None]) | ((time[None, :] == time[:, None]) & ~event[None, :]))
     ii, jj = np.nonzero(comp)  # the comparable pairs: event row i, later row j
     out = np.empty(B)
@@ -40,4 +48,19 @@ def concordance_batch(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
         total = w.sum(axis=1) if counts is not None else np.full(e - s, float(ii.size))
         with np.errstate(invalid="ignore", divide="ignore"):
             out[s:e] = (conc + tied / 2) / total
+    return out
+
+
+def _one_by_one(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
+                counts: np.ndarray | None) -> np.ndarray:
+    """The same concordances, one replicate at a time in O(n log n) (large n)."""
+    out = np.empty(lp.shape[0])
+    for b in range(lp.shape[0]):
+        if counts is None:
+            keep, w = slice(None), None
+        else:
+            keep = counts[b] > 0
+            w = counts[b][keep].astype(float)
+        c = concordance(time[keep], event[keep], lp[b][keep], weights=w)
+        out[b] = c.value
     return out
