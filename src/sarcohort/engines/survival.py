@@ -20,26 +20,13 @@ import numpy as np
 from sarcohort.engines._base import SqlEngine, SurvivalCounts
 from sarcohort.engines.registry import open_engine
 from sarcohort.exceptions import InputError
-from sarcohort.stats._aggregates import integer_codes, risk_table_from_counts
+from sarcohort.stats._aggregates import risk_table_from_counts
 from sarcohort.stats.cox_sums import CoxSumsFit, fit_from_sums
-from sarcohort.stats.formula import format_level
-from sarcohort.stats.km import kaplan_meier_from_table
+from sarcohort.stats.km import kaplan_meier_from_table, level_codes
 from sarcohort.stats.logrank import logrank_from_table
 from sarcohort.stats.results import KaplanMeierResult, LogRankResult
 
 __all__ = ["kaplan_meier", "logrank", "cox"]
-
-
-def _codes(values: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
-    arr = np.asarray(values)
-    if arr.dtype.kind == "O":
-        try:
-            codes, uniques = integer_codes(arr)
-        except TypeError:
-            codes, uniques = integer_codes(arr.astype(str))
-    else:
-        codes, uniques = integer_codes(arr)
-    return codes, tuple(format_level(v) for v in uniques.tolist())
 
 
 def _memory_frame(source: Any, columns: Sequence[str]) -> Any:
@@ -78,7 +65,7 @@ def _table(counts: SurvivalCounts, n_keys_group: int) -> tuple[Any, ...]:
             for k, ek in zip(counts.keys, counts.entry_keys or counts.keys, strict=True)]
     out = []
     for k in both:
-        codes, labels = _codes(k)
+        codes, labels = level_codes(np.asarray(k))
         out.append((codes[:n_exit], codes[n_exit:] if counts.entry_keys is not None else None, labels))
     return tuple(out)
 
@@ -185,7 +172,7 @@ def cox(source: Any, *, time: str, event: str, covariates: Sequence[str], strata
         if strata:
             scodes = np.zeros(len(frame), np.int64)
             for c in strata:
-                codes, labels = _codes(frame[c].to_numpy())
+                codes, labels = level_codes(np.asarray(frame[c].to_numpy()))
                 scodes = scodes * len(labels) + codes
         fit = cox_rows(frame[time].to_numpy(float), frame[event].to_numpy(),
                        frame[covariates].to_numpy(float), names=covariates, strata=scodes,

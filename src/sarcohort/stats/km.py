@@ -146,6 +146,16 @@ def _array_codes(values: Any, argument: str, n: int) -> tuple[np.ndarray, tuple[
         raise InputError(f"shape {arr.shape} does not match the {n} times",
                          argument=argument, fix="pass one value per row")
     refuse_missing(arr, argument)
+    return level_codes(arr)
+
+
+def level_codes(arr: np.ndarray) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Codes of the sorted distinct values of ``arr`` and their labels as R prints them.
+
+    Mixed object values that do not sort are sorted as text.
+    """
+    from sarcohort.stats.formula import format_level
+
     if arr.dtype.kind == "O":
         try:
             codes, uniques = integer_codes(arr)
