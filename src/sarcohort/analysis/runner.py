@@ -37,8 +37,8 @@ from sarcohort.analysis.treatments import treatment_course
 from sarcohort.analysis.validation import validate_model
 from sarcohort.cohort.cohort import Cohort
 from sarcohort.cohort.flow import PatientFlow
-from sarcohort.data.days import DAYS_PER_MONTH
 from sarcohort.exceptions import InputError, ProtocolError
+from sarcohort.protocol.options import DEFAULT_LANDMARK_DAYS
 from sarcohort.protocol.spec import Protocol
 from sarcohort.stats.km import kaplan_meier
 
@@ -242,7 +242,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     rmst: list[RmstComparison] = []
     validation: list[ModelValidation] = []
     imputed: list[ImputedModel] = []
-    lm_time = a.landmark_time if a.landmark_time is not None else 6.0 * DAYS_PER_MONTH / a.unit_days
+    lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
         days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)

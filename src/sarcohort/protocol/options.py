@@ -69,6 +69,7 @@ __all__ = [
     "PROTOCOL",
     "COHORT_SECTIONS",
     "TREATMENT_VIEWS",
+    "DEFAULT_LANDMARK_DAYS",
     "option",
     "section",
     "default_of",
@@ -207,6 +208,10 @@ class Section:
 # --------------------------------------------------------------------------------------
 # the table
 # --------------------------------------------------------------------------------------
+#: The landmark of the immortal-time analysis when ``landmark_time`` is not set: 6 months,
+#: in days (the option itself is in the protocol's time unit).
+DEFAULT_LANDMARK_DAYS: float = 6 * TIME_UNITS["months"]
+
 #: What ``[analysis.treatments] show`` may name.
 TREATMENT_VIEWS: tuple[str, ...] = ("overview", "regimens", "responses", "swimmer",
                                     "pfs_by_line")
@@ -342,7 +347,8 @@ PROTOCOL = Section(
                    "column (days); also analysed time-dependent and by landmark",
                    example={"metastasis_surgery": "surgery_days"}),
             Option("landmark_time", "number", None,
-                   "landmark of that analysis (time_unit; default 6 months)", above=0,
+                   f"landmark of that analysis (time_unit; default "
+                   f"{DEFAULT_LANDMARK_DAYS / TIME_UNITS['months']:g} months)", above=0,
                    example=6),
             Option("rmst_tau", "number", None,
                    "restricted mean survival time up to this horizon (time_unit), per group of "
