@@ -50,6 +50,7 @@ def test_the_reader_takes_every_default_from_the_table():
     specs = {"analysis": p.analysis, "analysis.multivariable": p.analysis.multivariable,
              "analysis.treatments": p.analysis.treatments,
              "analysis.validation": p.analysis.validation, "analysis.missing": p.analysis.missing,
+             "analysis.competing": p.analysis.competing,
              "report": p.report, "data": p.cohort_config.data,
              "inclusion": p.cohort_config.inclusion, "endpoints": p.cohort_config.endpoints}
     for path, o in iter_options():

@@ -35,6 +35,11 @@ __all__ = [
     "EndpointSummary",
     "RmstGroup",
     "RmstComparison",
+    "CifPoint",
+    "CifCurve",
+    "GrayTestRow",
+    "FineGrayModel",
+    "CompetingRisks",
     "CoxTerm",
     "CoxModel",
     "CalibrationGroup",
@@ -212,6 +217,88 @@ class RmstComparison:
     factor_label: str
     tau: float
     groups: tuple[RmstGroup, ...]
+
+
+@dataclass(frozen=True)
+class CifPoint:
+    """Cumulative incidence at a landmark time with its pointwise CI and the number at risk."""
+
+    time: float
+    estimate: float | None
+    lower: float | None
+    upper: float | None
+    n_risk: int
+
+
+@dataclass(frozen=True)
+class CifCurve:
+    """The cumulative incidence function (Aalen-Johansen) of one cause in one group (``group``
+    is ``None`` for all patients): the step function at the group's distinct times (``None``
+    after its last follow-up), landmarks and numbers at risk at ``CompetingRisks.risk_times``."""
+
+    cause: str
+    cause_label: str
+    group: str | None
+    n: int
+    events: int
+    time: tuple[float, ...]
+    estimate: tuple[float | None, ...]
+    lower: tuple[float | None, ...]
+    upper: tuple[float | None, ...]
+    landmarks: tuple[CifPoint, ...]
+    at_risk: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GrayTestRow:
+    """Gray's test comparing the groups' cumulative incidence of one cause."""
+
+    cause: str
+    cause_label: str
+    statistic: float | None
+    df: int
+    p: float | None
+
+
+@dataclass(frozen=True)
+class FineGrayModel:
+    """A Fine-Gray model of the subdistribution hazard of the event of interest
+    (``CoxTerm.hr`` is the subdistribution hazard ratio), as R's ``cmprsk::crr``."""
+
+    cause: str
+    cause_label: str
+    covariates: tuple[str, ...]
+    terms: tuple[CoxTerm, ...]
+    n: int
+    n_event: int
+    n_competing: int
+    n_censored: int
+    n_missing: int
+    converged: bool
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompetingRisks:
+    """Competing risks of progression-free survival (``[analysis.competing]``): the cumulative
+    incidence of each cause overall and by the protocol's group with Gray's test, and a
+    Fine-Gray model of the event of interest."""
+
+    endpoint: str
+    endpoint_label: str
+    event: str
+    event_label: str
+    competing: str
+    competing_label: str
+    factor: str | None
+    factor_label: str | None
+    risk_times: tuple[float, ...]
+    overall: tuple[CifCurve, ...]
+    by_group: tuple[CifCurve, ...]
+    tests: tuple[GrayTestRow, ...]
+    model: FineGrayModel | None
+    n: int
+    n_missing: int = 0
 
 
 @dataclass(frozen=True)
@@ -540,6 +627,7 @@ class Results:
     validation: tuple[ModelValidation, ...] = ()
     imputed: tuple[ImputedModel, ...] = ()
     rmst: tuple[RmstComparison, ...] = ()
+    competing: CompetingRisks | None = None
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

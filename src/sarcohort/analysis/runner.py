@@ -12,12 +12,14 @@ import numpy as np
 import pandas as pd
 
 from sarcohort._clock import now_utc
+from sarcohort.analysis.competing import competing_risks
 from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis.free_text import check_not_free_text
 from sarcohort.analysis.imputation import fit_imputed
 from sarcohort.analysis.levels import apply_levels, dictionary_levels
 from sarcohort.analysis.regression import fit_cox
 from sarcohort.analysis.results import (
+    CompetingRisks,
     CoxModel,
     EndpointSummary,
     FlowStep,
@@ -113,8 +115,10 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
                     fix="available columns: " + ", ".join(sorted(map(str, have))))
 
     shown = [*a.descriptive, *a.factors, *([a.group] if a.group else []),
-             *[c for covs in a.multivariable.covariates.values() for c in covs]]
+             *[c for covs in a.multivariable.covariates.values() for c in covs],
+             *a.competing.factors]
     check_not_free_text(data, study, [
+        *[(c, "analysis.competing.factors") for c in a.competing.factors],
         *[(c, "analysis.descriptive") for c in a.descriptive],
         *[(c, "analysis.factors") for c in a.factors],
         *([(a.group, "analysis.group")] if a.group else []),
@@ -141,6 +145,9 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
         need(covs, f"analysis.multivariable.{e}")
     need(list(a.time_dependent), "analysis.time_dependent")
     need(list(a.time_dependent.values()), "analysis.time_dependent")
+    if a.competing.event is not None:
+        need(["pfs_days", "pfs_event", "os_days", "os_event"], "analysis.competing.event")
+        need(a.competing.factors, "analysis.competing.factors")
 
 
 def _file_value_labels(study: Any) -> dict[str, dict[str, str]]:
@@ -356,6 +363,27 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))
 
+    competing: CompetingRisks | None = None
+    comp = a.competing
+    if comp.event is not None:
+        say("Competing risks")
+        covs_fg = list(comp.factors or a.multivariable.covariates.get("pfs") or a.factors)
+        g_lab, g_order = None, list[str]()
+        if a.group and is_categorical(data[a.group]):
+            lab, g_order = level_labels(data[a.group])
+            g_order = ordered(g_order, a.group_order)
+            g_lab = lab.to_numpy(dtype=object)
+        pfs_t = pd.to_numeric(data["pfs_days"], errors="coerce").to_numpy(float) / a.unit_days
+        max_t = (study.report.max_time_per_endpoint.get("pfs") or study.report.max_time
+                 or (float(np.nanmax(pfs_t)) if np.isfinite(pfs_t).any() else 1.0))
+        competing, notes = competing_risks(
+            data, event=comp.event, competing=comp.competing or "death", unit_days=a.unit_days,
+            group=a.group if g_lab is not None else None, group_labels=g_lab, order=g_order,
+            covariates=covs_fg, landmarks=a.landmarks,
+            risk_times=risk_times(max_t, a.time_unit, study.report.risk_table_step),
+            conf_type=a.conf_type, conf_level=a.conf_level, label=label, per=a.per)
+        warnings_out.extend(notes)
+
     for m in multivariable:
         for w in m.warnings:
             warnings_out.append(f"{m.endpoint_label}, multivariable model: {w}")
@@ -379,7 +407,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
         treatments=course, validation=tuple(validation),
-        imputed=tuple(imputed), rmst=tuple(rmst))
+        imputed=tuple(imputed), rmst=tuple(rmst), competing=competing)
 
 
 def _treatment_course(cohort: Cohort, study: Protocol,

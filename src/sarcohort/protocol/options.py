@@ -395,6 +395,21 @@ PROTOCOL = Section(
                        commented=True),
                 Option("seed", "integer", 1, "seed of the imputations", at_least=0, commented=True),
             )),
+            Section("competing", doc="competing risks of progression-free survival: a PFS event "
+                    "that is a progression is one cause, a death without progression (the PFS "
+                    "date is the death date) the other", options=(
+                Option("event", "choice", None,
+                       "the event of interest (unset: no competing-risks analysis); cumulative "
+                       "incidence of each cause overall and by `group` with Gray's test, and a "
+                       "Fine-Gray model as R's cmprsk::crr",
+                       choices=("progression", "death"), example="progression", commented=True),
+                Option("competing", "choice", None, "the competing event (default: the other one)",
+                       choices=("progression", "death"), example="death", commented=True),
+                Option("factors", "names", (),
+                       "covariates of the Fine-Gray model (default: those of the multivariable "
+                       "Cox model of PFS)", commented=True,
+                       example=("more_than_5_metastases", "metastasis_surgery")),
+            )),
             Section("labels", doc="display names (defaults exist for the template's columns)",
                     entries=Option("labels", "text", doc="display name"),
                     example_entries={"more_than_5_metastases": "More than 5 metastases",

@@ -41,6 +41,7 @@ from sarcohort.protocol.spec import (
     SPECS,
     AnalysisSpec,
     CohortConfig,
+    CompetingSpec,
     DataConfig,
     EndpointsConfig,
     InclusionConfig,
@@ -347,6 +348,22 @@ def _analysis(a: AnalysisSpec, raw: Mapping[str, Any]) -> AnalysisSpec:
                    time_dependent=dict(a.time_dependent or {}))
 
 
+def _competing(c: CompetingSpec, raw: Mapping[str, Any]) -> CompetingSpec:
+    p = "analysis.competing"
+    if c.event is None:
+        if c.competing is not None or c.factors:
+            raise _err(f"{p}.event", "is not set, so the other keys of the section do nothing",
+                       fix='set event = "progression" (or "death")')
+        return c
+    other = "death" if c.event == "progression" else "progression"
+    if c.competing is None:
+        return replace(c, competing=other)
+    if c.competing == c.event:
+        raise _err(f"{p}.competing", "is the event of interest itself", c.competing,
+                   fix=f'competing = "{other}"')
+    return c
+
+
 #: Rules of single options, run after the generic check (for kind "table": instead of it).
 _RULES: dict[str, Callable[[Any, str], Any]] = {
     "data.date_format": _date_format,
@@ -362,6 +379,7 @@ _ENTRY_RULES: dict[str, Callable[[str, Any, str], Any]] = {
 _AFTER: dict[str, Callable[[Any, Mapping[str, Any]], Any]] = {
     "inclusion": _inclusion,
     "analysis": _analysis,
+    "analysis.competing": _competing,
 }
 
 

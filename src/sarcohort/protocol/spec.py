@@ -197,6 +197,16 @@ class MissingSpec:
 
 
 @dataclass(frozen=True)
+class CompetingSpec:
+    """``[analysis.competing]``: competing risks of PFS (progression vs death without
+    progression); ``event`` unset: none."""
+
+    event: str | None = default_of("analysis.competing.event")
+    competing: str | None = default_of("analysis.competing.competing")
+    factors: tuple[str, ...] = default_of("analysis.competing.factors")
+
+
+@dataclass(frozen=True)
 class AnalysisSpec:
     """``[analysis]``: what is analysed and how (see the option table for each key)."""
 
@@ -208,6 +218,7 @@ class AnalysisSpec:
     multivariable: MultivariableSpec = field(default_factory=MultivariableSpec)
     validation: ValidationSpec = field(default_factory=ValidationSpec)
     missing: MissingSpec = field(default_factory=MissingSpec)
+    competing: CompetingSpec = field(default_factory=CompetingSpec)
     time_unit: str = default_of("analysis.time_unit")
     conf_type: ConfType = default_of("analysis.conf_type")
     conf_level: float = default_of("analysis.conf_level")
@@ -290,5 +301,6 @@ SPECS: dict[str, type] = {
     "analysis.treatments": TreatmentsSpec,
     "analysis.validation": ValidationSpec,
     "analysis.missing": MissingSpec,
+    "analysis.competing": CompetingSpec,
     "report": ReportSpec,
 }

@@ -82,6 +82,15 @@ def methods(r: Results) -> str:
                f"the groups of {_lower_first(c.factor_label)} by its difference and ratio against "
                f"{c.groups[0].label.lower()} with normal {ci_name(m.conf_level)}s (the method of R's "
                "survRM2).")
+    if r.competing is not None:
+        c = r.competing
+        km += (" Progression and death without progression were analysed as competing risks: "
+               "the cumulative incidence of each was estimated with the Aalen-Johansen estimator "
+               "(Gray's variance) and compared between groups with Gray's test (R's cmprsk::cuminc)")
+        if c.model is not None:
+            km += (f", and the subdistribution hazard of {c.event_label.lower()} was modelled with "
+                   f"the Fine-Gray model, using the estimator of R's cmprsk::crr")
+        km += "."
     parts.append(km)
     cox = (f"Hazard ratios (HR) with Wald {ci_name(m.conf_level)}s were estimated with Cox "
            "proportional hazards "

@@ -107,10 +107,17 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
         if f"rmst_{e.name}" in tables:
             s.items.append(Item("table", table=tables[f"rmst_{e.name}"]))
         for k in keys:
+            if k.startswith("cif_"):
+                s.items.append(Item("figure", figure=figs[k]))
+        if f"cif_{e.name}" in tables:
+            s.items.append(Item("table", table=tables[f"cif_{e.name}"]))
+        for k in keys:
             if k.startswith("km_") and k not in main:
                 s.items.append(Item("figure", figure=figs[k]))
         if f"cox_{e.name}" in tables:
             s.items.append(Item("table", table=tables[f"cox_{e.name}"]))
+        if f"finegray_{e.name}" in tables:  # beside the Cox table
+            s.items.append(Item("table", table=tables[f"finegray_{e.name}"]))
         for imp in results.imputed:
             if imp.endpoint == e.name:
                 try:

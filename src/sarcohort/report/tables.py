@@ -44,6 +44,8 @@ __all__ = [
     "ReportTable",
     "table1",
     "survival_table",
+    "cif_table",
+    "fine_gray_table",
     "regression_table",
     "zph_table",
     "headline_model",
@@ -254,6 +256,70 @@ def rmst_table(results: Results, endpoint: str) -> ReportTable | None:
              f"against {comp.groups[0].label} with normal {ci}s (ratio on the log scale), as R's survRM2.",)
     return ReportTable(f"rmst_{endpoint}", f"{comp.endpoint_label}: restricted mean survival time at "
                        f"{comp.tau:g} {unit}", _frame(rows, cols), tuple(kinds), notes)
+
+
+def cif_table(results: Results, endpoint: str) -> ReportTable | None:
+    """Cumulative incidence of each competing cause at the landmarks (CI), overall and by
+    the protocol's group, with Gray's P (``[analysis.competing]``)."""
+    comp = results.competing
+    if comp is None or comp.endpoint != endpoint or not comp.overall:
+        return None
+    unit = results.meta.time_unit
+    ci = ci_name(results.meta.conf_level)
+    landmarks = [lm.time for lm in comp.overall[0].landmarks]
+    cols = ["Cause", "n", "Events"] + [f"{t:g} {unit} ({ci})" for t in landmarks] + ["Gray's P"]
+    rows: list[list[str]] = []
+    kinds: list[str] = []
+    tests = {g.cause: g.p for g in comp.tests}
+    blank = [""] * (len(cols) - 1)
+
+    def add(curves: Sequence[Any], p_of: bool) -> None:
+        for c in curves:
+            rows.append([c.cause_label, fmt_int(c.n), fmt_int(c.events)]
+                        + [fmt_survival(lm.estimate, lm.lower, lm.upper) for lm in c.landmarks]
+                        + [fmt_p(tests.get(c.cause)) if p_of else ""])
+            kinds.append("level")
+
+    rows.append(["All patients", *blank])
+    kinds.append("header")
+    add(comp.overall, False)
+    groups = list(dict.fromkeys(c.group for c in comp.by_group))
+    for i, g in enumerate(groups):
+        rows.append([f"{comp.factor_label}: {g}", *blank])
+        kinds.append("header")
+        add([c for c in comp.by_group if c.group == g], i == 0)
+    notes = [f"Cumulative incidence (Aalen-Johansen estimator, as R's cmprsk::cuminc) of "
+             f"{comp.event_label.lower()} and of {comp.competing_label.lower()}, its competing "
+             f"event, in percent with pointwise {ci}s ({results.meta.conf_type} transformation, "
+             "Gray's variance); a death on the day of the progression-free survival event counts "
+             "as a death without progression."]
+    if comp.tests:
+        notes.append(f"Gray's P: Gray's test comparing the groups of "
+                     f"{(comp.factor_label or '').lower()} for each cause (on the first group's rows).")
+    return ReportTable(f"cif_{endpoint}", f"{comp.endpoint_label}: cumulative incidence of "
+                       f"{comp.event_label.lower()} and {comp.competing_label.lower()}",
+                       _frame(rows, cols), tuple(kinds), tuple(notes))
+
+
+def fine_gray_table(results: Results, endpoint: str) -> ReportTable | None:
+    """The Fine-Gray model of the event of interest: subdistribution HR (CI) and P."""
+    comp = results.competing
+    if comp is None or comp.endpoint != endpoint or comp.model is None:
+        return None
+    m = comp.model
+    ci = ci_name(results.meta.conf_level)
+    cols = ["Variable", "n exposed", f"Subdistribution HR ({ci})", "P"]
+    rows = [[t.label, "" if t.n_exposed is None else fmt_int(t.n_exposed),
+             fmt_hr(t.hr, t.lower, t.upper), fmt_p(t.p)] for t in m.terms]
+    notes = (f"Fine-Gray model of the subdistribution hazard of {m.cause_label.lower()}, "
+             f"{comp.competing_label.lower()} competing (R's cmprsk::crr estimator; robust "
+             f"sandwich variance, Wald {ci}s and P). n = {m.n}: {m.n_event} with "
+             f"{m.cause_label.lower()}, {m.n_competing} with {comp.competing_label.lower()}, "
+             f"{m.n_censored} censored" + (f"; {m.n_missing} with a missing covariate left out"
+                                            if m.n_missing else "") + ".",)
+    return ReportTable(f"finegray_{endpoint}", f"{comp.endpoint_label}: Fine-Gray model of "
+                       f"{m.cause_label.lower()}", _frame(rows, cols),
+                       tuple("level" for _ in rows), notes)
 
 
 REFERENCE = "\u2014"  # em dash: the reference level of a factor
@@ -553,6 +619,9 @@ def all_tables(results: Results) -> list[ReportTable]:
         rt = rmst_table(results, e.name)
         if rt is not None:
             out.append(rt)
+        for extra in (cif_table(results, e.name), fine_gray_table(results, e.name)):
+            if extra is not None:
+                out.append(extra)
         for t in (regression_table(results, e.name), zph_table(results, e.name)):
             if t is not None:
                 out.append(t)
