@@ -99,3 +99,23 @@ def test_not_asked_nothing_and_bad_protocols() -> None:
     with pytest.raises(ProtocolError, match="event"):
         study(competing={"competing": "death"})
     assert study(competing={"event": "death"}).analysis.competing.competing == "progression"
+
+
+def test_report_plans_and_draws_the_cif_figure_with_numbers_at_risk(tmp_path) -> None:
+    from sarcohort.report.figures import plan
+    from sarcohort.report.plots.cif import plot_cif
+    from sarcohort.report.sections import outline
+
+    r = _results()
+    specs = {s.key: s for s in plan(r, tmp_path, formats=("png",))}
+    assert specs["cif_pfs"].kind == "cif" and "Gray's P" in specs["cif_pfs"].caption
+    items = [i for s in outline(r, list(specs.values())) for i in s.items]
+    keys = [getattr(i.figure, "key", None) or getattr(i.table, "key", None) for i in items]
+    assert keys.index("cif_pfs") < keys.index("cif_pfs", keys.index("cif_pfs") + 1)  # figure, table
+    assert keys.index("finegray_pfs") == keys.index("cox_pfs") + 1  # beside the Cox table
+    ax = plot_cif(r.competing, time_unit="months")
+    assert len(ax.get_lines()) == 4  # 2 causes x 2 groups
+    # the numbers at risk: the same for both causes of a group (at risk of either), by hand:
+    # synchronous PFS 1, 1.5, 2.5, 3.5 months (P0002 death at 3) -> 2 at risk at 3 months
+    texts = [t.get_text() for t in ax.risk_table.texts]
+    assert texts[:2] == ["4", "2"]

@@ -100,6 +100,10 @@ def _draw(kind: str, payload: Any, unit: str, options: dict[str, Any] | None = N
         from sarcohort.report.plots.km import plot_km
 
         return plot_km(payload, time_unit=unit, **(options or {})).figure
+    if kind == "cif":
+        from sarcohort.report.plots.cif import plot_cif
+
+        return plot_cif(payload, time_unit=unit, **(options or {})).figure
     if kind == "swimmer":
         from sarcohort.report.plots.swimmer import plot_swimmer
 
@@ -313,7 +317,8 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
         options: dict[str, Any] = ({"time_label": time_axis_label(results),
                                     "median_lines": bool(opts.get("median_lines")), "width": width}
                                    if kind == "km" and any(payload is k for k in results.survival)
-                                   else {"width": width} if kind == "zph" else {})
+                                   else {"time_label": time_axis_label(results), "width": width}
+                                   if kind == "cif" else {"width": width} if kind == "zph" else {})
         specs.append(FigureSpec(key, caption, section, kind, payload, str(fig_dir / key),
                                 tuple(formats), dpi, unit, options))
 
@@ -334,6 +339,14 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                    + "; ticks mark censored patients; numbers at risk below the time axis."
                    + (" Log-rank P in the legend." if len(k.groups) > 1 else ""))
             add(key, cap, e.name, "km", k)
+        comp = results.competing
+        if comp is not None and comp.endpoint == e.name and comp.overall:
+            by = (f" by {comp.factor_label[:1].lower() + comp.factor_label[1:]}"
+                  if comp.by_group and comp.factor_label else "")
+            add(f"cif_{safe_name(e.name)}", f"{e.label}, competing risks{by}: cumulative "
+                f"incidence (Aalen-Johansen) of {comp.event_label.lower()} (solid) and of "
+                f"{comp.competing_label.lower()} (dashed); numbers at risk below the time axis."
+                + (" Gray's P in the legend." if comp.tests else ""), e.name, "cif", comp)
         model, exposure = headline_model(results, e.name)
         if model is not None and model.terms:
             how = (f", {exposure.label[:1].lower() + exposure.label[1:]} as a time-dependent "
