@@ -112,8 +112,10 @@ def plot_cif(res: CompetingRisks, ax: Any = None, *,
         if res.tests:
             title = (f"{res.factor_label} (Gray's P: "
                      + ", ".join(f"{t.cause_label.lower()} {fmt_p(t.p)}" for t in res.tests) + ")")
-        leg = ax.legend(loc="upper left", title=title, handlelength=2.6, borderaxespad=0.3,
-                        alignment="left", fontsize=SMALL)
+        # rising curves fill the upper left: the legend goes where it hides least, on white
+        leg = ax.legend(loc="best", title=title, handlelength=2.6, borderaxespad=0.3,
+                        alignment="left", fontsize=SMALL, frameon=True, framealpha=0.9,
+                        edgecolor="none", facecolor="white")
         if title:
             leg.get_title().set_fontsize(SMALL)
         ax.title.set_fontsize(FONT_SIZE + 1)
