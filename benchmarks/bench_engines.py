@@ -71,11 +71,11 @@ def main() -> None:
         folder = tmp / "cohort"
         make(args.n).to_parquet(folder, partition_cols=["centre"])
         engines: list[tuple[str, object]] = [("memory", "memory")]
-        from sarcohort.engines.duckdb_engine import DuckDBEngine
+        from sarcohort.engines._duckdb_engine import DuckDBEngine
 
         engines.append(("duckdb", DuckDBEngine()))
         if args.spark:
-            from sarcohort.engines.spark_engine import SparkEngine
+            from sarcohort.engines._spark_engine import SparkEngine
 
             t0 = time.perf_counter()
             spark = SparkEngine("local[2]")

@@ -37,7 +37,7 @@ def timed(cmd: list[str]) -> tuple[float, float, int]:
 
 
 def protocol(folder: Path, patients: str, treatments: str, engine: str) -> Path:
-    from sarcohort.protocol.options import example_protocol
+    from sarcohort.protocol._options import example_protocol
 
     text = example_protocol().replace('patients = "patients.csv"', f'patients = "{patients}"')
     text = text.replace('treatments = "treatments.csv"', f'treatments = "{treatments}"')

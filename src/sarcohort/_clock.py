@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as _dt
 import os
 
-__all__ = ["now_utc", "source_date_epoch"]
-
 
 def source_date_epoch() -> int | None:
     """``SOURCE_DATE_EPOCH`` as an integer, or None when unset or not a whole number."""

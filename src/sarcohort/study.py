@@ -14,19 +14,19 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from sarcohort.analysis.results import Results
-from sarcohort.analysis.runner import run_analysis
-from sarcohort.cohort.build import build_cohort
-from sarcohort.cohort.cohort import Cohort
-from sarcohort.protocol.reader import parse_protocol, read_protocol
-from sarcohort.protocol.spec import Protocol
+from sarcohort.analysis._results import Results
+from sarcohort.analysis._runner import run_analysis
+from sarcohort.cohort._build import build_cohort
+from sarcohort.cohort._cohort import Cohort
+from sarcohort.protocol._reader import parse_protocol, read_protocol
+from sarcohort.protocol._spec import Protocol
 
 __all__ = ["Study"]
 
 
 @dataclass(frozen=True)
 class Study(Protocol):
-    """A checked protocol (:class:`~sarcohort.protocol.spec.Protocol`) that can load its
+    """A checked protocol (:class:`~sarcohort.protocol._spec.Protocol`) that can load its
     cohort and run its analyses."""
 
     @classmethod
@@ -50,7 +50,7 @@ class Study(Protocol):
 
         A missing one is a data error (rule ``column.missing``), never an empty column.
         """
-        from sarcohort.cohort.needs import needed_columns
+        from sarcohort.cohort._needs import needed_columns
 
         a = self.analysis
         used: list[tuple[str, str]] = [(c, "analysis.descriptive") for c in a.descriptive]
@@ -73,6 +73,6 @@ class Study(Protocol):
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`.
 
         ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
-        log-rank tests (see :func:`sarcohort.analysis.runner.run_analysis`), or None.
+        log-rank tests (see :func:`sarcohort.analysis._runner.run_analysis`), or None.
         """
         return run_analysis(self, cohort, progress=progress, engine=engine)

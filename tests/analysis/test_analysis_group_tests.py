@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sarcohort.analysis import group_tests as gt
+from sarcohort.analysis import _group_tests as gt
 
 
 def test_fisher_2x2_closed_form_and_r():

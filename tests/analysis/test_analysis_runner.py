@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from fixtures.small_cohort import MONTH, OS_EVENT, OS_MONTHS, cohort, results, study
-from sarcohort.analysis.results import Results
+from sarcohort.analysis._results import Results
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_table1_tests_closed_form(res):
 def test_chisq_closed_form():
     # [[20, 10], [10, 20]]: X2 = N (ad - bc)^2 / (r1 r2 c1 c2) = 60 * 300^2 / 30^4 = 6.667,
     # P = erfc(sqrt(X2 / 2)) for 1 df
-    from sarcohort.analysis.table1 import _categorical_test
+    from sarcohort.analysis._table1 import _categorical_test
 
     test, stat, p = _categorical_test(np.array([[20.0, 10.0], [10.0, 20.0]]))
     assert test == "chisq"
@@ -65,7 +65,7 @@ def test_chisq_closed_form():
 
 def test_fisher_closed_form():
     # [[3, 0], [0, 3]]: the two most extreme tables each have probability 1 / C(6, 3)
-    from sarcohort.analysis.table1 import _categorical_test
+    from sarcohort.analysis._table1 import _categorical_test
 
     test, _, p = _categorical_test(np.array([[3.0, 0.0], [0.0, 3.0]]))
     assert test == "fisher"

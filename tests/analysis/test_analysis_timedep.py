@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from fixtures.small_cohort import MONTH, cohort, results
-from sarcohort.analysis.timedep import compare_exposure, split_at_exposure
+from sarcohort.analysis._timedep import compare_exposure, split_at_exposure
 
 
 def test_split_by_hand():

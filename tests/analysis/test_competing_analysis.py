@@ -17,11 +17,11 @@ import pytest
 
 import sarcohort as sc
 from fixtures.small_cohort import MONTH, cohort, study
-from sarcohort.analysis.competing import competing_status
-from sarcohort.analysis.results import Results
+from sarcohort.analysis._competing import competing_status
+from sarcohort.analysis._results import Results
 from sarcohort.exceptions import ProtocolError
-from sarcohort.report.narrative import methods
-from sarcohort.report.tables import all_tables
+from sarcohort.report._narrative import methods
+from sarcohort.report._tables import all_tables
 
 #: patients whose PFS event is their death (no progression before it)
 DEATHS = ["P0002", "P0005", "P0008", "P0011"]
@@ -102,9 +102,9 @@ def test_not_asked_nothing_and_bad_protocols() -> None:
 
 
 def test_report_plans_and_draws_the_cif_figure_with_numbers_at_risk(tmp_path) -> None:
-    from sarcohort.report.figures import plan
-    from sarcohort.report.plots.cif import plot_cif
-    from sarcohort.report.sections import outline
+    from sarcohort.report._figures import plan
+    from sarcohort.report._sections import outline
+    from sarcohort.report.plots._cif import plot_cif
 
     r = _results()
     specs = {s.key: s for s in plan(r, tmp_path, formats=("png",))}

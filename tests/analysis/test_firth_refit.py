@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from fixtures.small_cohort import cohort, study
-from sarcohort.analysis.regression import fit_cox
-from sarcohort.report.narrative import methods
+from sarcohort.analysis._regression import fit_cox
+from sarcohort.report._narrative import methods
 
 REF = Path(__file__).parents[1] / "reference"
 

@@ -18,9 +18,9 @@ import pandas as pd
 import pytest
 
 from fixtures.small_cohort import results
-from sarcohort.analysis.imputation import impute, nelson_aalen
-from sarcohort.analysis.results import Results
-from sarcohort.report.narrative import methods
+from sarcohort.analysis._imputation import impute, nelson_aalen
+from sarcohort.analysis._results import Results
+from sarcohort.report._narrative import methods
 
 REF = Path(__file__).parents[1] / "reference"
 

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from fixtures.small_cohort import cohort, results
-from sarcohort.analysis.results import Results
-from sarcohort.report.narrative import methods
-from sarcohort.report.tables import all_tables
+from sarcohort.analysis._results import Results
+from sarcohort.report._narrative import methods
+from sarcohort.report._tables import all_tables
 from sarcohort.stats.rmst_test import rmst_test
 
 

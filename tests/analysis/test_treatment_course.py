@@ -14,10 +14,10 @@ import pytest
 from scipy.stats import binomtest
 
 from fixtures.example_cohort import example_tables
-from sarcohort.analysis.results import Results
-from sarcohort.analysis.treatments import treatment_course
+from sarcohort.analysis._results import Results
+from sarcohort.analysis._treatments import treatment_course
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.cohort.lines import treatment_lines
+from sarcohort.cohort._lines import treatment_lines
 from sarcohort.study import Study
 from sarcohort.synth import generate
 
@@ -168,8 +168,8 @@ def test_protocol_selects_what_is_shown(tmp_path):
     """[analysis.treatments] show / regimen_labels / swimmer_max reach the report."""
     import tomllib
 
-    from sarcohort.protocol.reader import parse_protocol
-    from sarcohort.report.treatment_tables import treatment_tables
+    from sarcohort.protocol._reader import parse_protocol
+    from sarcohort.report._treatment_tables import treatment_tables
 
     doc = tomllib.loads((Path_ := __import__("pathlib").Path)(
         "examples/reference-study/study.toml").read_text())
@@ -179,7 +179,7 @@ def test_protocol_selects_what_is_shown(tmp_path):
     s = generate()
     cohort = cohort_from_frames(s.patients, s.treatments, config=study.cohort_config,
                                 today="2024-01-01")
-    from sarcohort.analysis.runner import run_analysis
+    from sarcohort.analysis._runner import run_analysis
 
     res = run_analysis(study, cohort)
     tc = res.treatments

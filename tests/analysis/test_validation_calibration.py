@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import sarcohort as sc
-from sarcohort.analysis.validation import validate_model
+from sarcohort.analysis._validation import validate_model
 
 MONTH = 30.4375
 

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from sarcohort.cli import app
 from sarcohort.cli._demo import PROTOCOL
-from sarcohort.engines import choose_engine, registry
+from sarcohort.engines import _registry as registry
+from sarcohort.engines import choose_engine
 from sarcohort.exceptions import InputError
 from sarcohort.synth import generate
 

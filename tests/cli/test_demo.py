@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sarcohort.analysis.results import Results
+from sarcohort.analysis._results import Results
 from sarcohort.cli._demo import published_vs_reproduced, run_demo
 from sarcohort.exceptions import InputError
-from sarcohort.report.format import fmt_time_ci
+from sarcohort.report._format import fmt_time_ci
 from sarcohort.synth import load_published
 
 

@@ -9,8 +9,8 @@ import typer
 from typer.testing import CliRunner
 
 from sarcohort.cli import template
-from sarcohort.data.readers.redcap import DICTIONARY_COLUMNS
-from sarcohort.data.schema import PATIENTS, TREATMENTS
+from sarcohort.data._schema import PATIENTS, TREATMENTS
+from sarcohort.data.readers._redcap import DICTIONARY_COLUMNS
 
 app = typer.Typer()
 app.command()(template.run)

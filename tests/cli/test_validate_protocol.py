@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cli import validate
-from sarcohort.protocol.options import example_protocol
+from sarcohort.protocol._options import example_protocol
 
 app = typer.Typer()
 app.command()(validate.run)

@@ -8,7 +8,7 @@ import pytest
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.cohort.derived import evaluate_derived
+from sarcohort.cohort._derived import evaluate_derived
 from sarcohort.exceptions import ProtocolError
 from sarcohort.protocol import parse_cohort
 

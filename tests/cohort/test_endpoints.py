@@ -8,10 +8,10 @@ import pytest
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.cohort.endpoints import overall_survival, progression_free_survival
-from sarcohort.cohort.timing import metastasis_timing
-from sarcohort.cohort.treatments import treatment_summary
-from sarcohort.data.days import DAYS_PER_MONTH, age_years, days_between
+from sarcohort.cohort._endpoints import overall_survival, progression_free_survival
+from sarcohort.cohort._timing import metastasis_timing
+from sarcohort.cohort._treatments import treatment_summary
+from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"

@@ -1,6 +1,6 @@
 """Per-line endpoints (PFS by line, time to next treatment, time on line, duration of response).
 
-Oracle: hand computation from the definitions in sarcohort.cohort.lines' docstring, on
+Oracle: hand computation from the definitions in sarcohort.cohort._lines' docstring, on
 small cohorts whose day counts are written out below.
 """
 
@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sarcohort.cohort.lines import line_endpoints, treatment_lines
+from sarcohort.cohort._lines import line_endpoints, treatment_lines
 
 NaN = np.nan
 

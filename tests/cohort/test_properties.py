@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.data.dates import parse_date_columns
-from sarcohort.data.days import age_years, days_between
+from sarcohort.data._dates import parse_date_columns
+from sarcohort.data._days import age_years, days_between
 
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2100, 12, 31))
 

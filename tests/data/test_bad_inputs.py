@@ -321,7 +321,7 @@ def test_unlinked_treatment_is_an_error_with_its_row(tmp_path):
 
 
 def test_unlinked_treatment_stops_the_analysis(tmp_path):
-    from sarcohort.analysis.data_problems import check_unlinked_treatments
+    from sarcohort.analysis._data_problems import check_unlinked_treatments
     from sarcohort.exceptions import InputError
 
     cohort = _ids_case(tmp_path, ["A1", "A2", "B1", "B2", "B3", "C1"],
@@ -332,7 +332,7 @@ def test_unlinked_treatment_stops_the_analysis(tmp_path):
 
 
 def test_unlinked_treatment_ignored_when_the_protocol_says_so(tmp_path):
-    from sarcohort.analysis.data_problems import check_unlinked_treatments, data_warnings
+    from sarcohort.analysis._data_problems import check_unlinked_treatments, data_warnings
 
     cohort = _ids_case(tmp_path, ["A1", "A2", "B1", "B2", "B3", "C1"],
                        ["A1", "NOBODY", "A1", "B1", "B1", "B2", "GHOST"],

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from sarcohort.data.readers import read_table
-from sarcohort.data.readers.stat_files import read_stat_file, stat_value_labels
+from sarcohort.data.readers._stat_files import read_stat_file, stat_value_labels
 from sarcohort.exceptions import InputError
 
 
@@ -33,7 +33,7 @@ def test_cells_are_codes_and_labels_come_apart(labelled):
 
 
 def test_value_labels_become_level_names(labelled):
-    from sarcohort.analysis.levels import apply_levels
+    from sarcohort.analysis._levels import apply_levels
 
     t = read_stat_file(labelled)
     shown = apply_levels(t.frame, stat_value_labels(labelled))

@@ -14,7 +14,7 @@ import pytest
 
 from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
-from sarcohort.engines.duckdb_engine import DuckDBEngine
+from sarcohort.engines._duckdb_engine import DuckDBEngine
 
 
 @pytest.fixture(scope="module")

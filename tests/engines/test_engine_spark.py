@@ -12,7 +12,7 @@ import pytest
 
 from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
-from sarcohort.engines.spark_engine import SparkEngine
+from sarcohort.engines import SparkEngine
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import pytest
 from sarcohort.cli.init import run as init_run
 from sarcohort.exceptions import ProtocolError
 from sarcohort.protocol import parse_protocol
-from sarcohort.protocol.options import (
+from sarcohort.protocol._options import (
     PROTOCOL,
     example_protocol,
     iter_options,
@@ -20,7 +20,7 @@ from sarcohort.protocol.options import (
     toml_value,
     wording,
 )
-from sarcohort.protocol.spec import SPECS
+from sarcohort.protocol._spec import SPECS
 
 # the smallest protocol the reader accepts (the multivariable models need factors)
 MINIMAL = {"analysis": {"factors": ["sex"]}}

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from fixtures.small_cohort import MONTH, OS_EVENT, cohort, patients, study
-from sarcohort.report.narrative import methods
+from sarcohort.report._narrative import methods
 
 REF = json.loads((Path(__file__).resolve().parents[1] / "reference" / "values" / "protocol"
                   / "small_cohort_options.json").read_text())

@@ -11,8 +11,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from sarcohort.analysis.survival import KMOptions, km_analysis, risk_times  # noqa: E402
-from sarcohort.report.plots.km import plot_km  # noqa: E402
+from sarcohort.analysis._survival import KMOptions, km_analysis, risk_times  # noqa: E402
+from sarcohort.report.plots._km import plot_km  # noqa: E402
 
 
 def _km(k: int, long_labels: bool):
@@ -103,7 +103,7 @@ def test_forest_boxes_by_precision_ci_on_top_and_favours_labels():
     import matplotlib.pyplot as plt
 
     from fixtures.small_cohort import results
-    from sarcohort.report.plots.forest import _box_sizes, plot_forest
+    from sarcohort.report.plots._forest import _box_sizes, plot_forest
 
     m = results().model("os")
     ax = plot_forest(m)
@@ -129,9 +129,9 @@ def test_forest_and_flow(tmp_path):
     import matplotlib.pyplot as plt
 
     from fixtures.small_cohort import results
-    from sarcohort.report.format import fmt_hr
-    from sarcohort.report.plots.flow import plot_flow
-    from sarcohort.report.plots.forest import plot_forest
+    from sarcohort.report._format import fmt_hr
+    from sarcohort.report.plots._flow import plot_flow
+    from sarcohort.report.plots._forest import plot_forest
 
     r = results()
     m = r.model("os")
@@ -150,7 +150,7 @@ def test_forest_and_flow(tmp_path):
 def test_png_bytes_roundtrip():
     from PIL import Image
 
-    from sarcohort.report.plots.style import png_bytes
+    from sarcohort.report.plots._style import png_bytes
 
     rgb = np.random.default_rng(0).integers(0, 256, (7, 5, 3), dtype=np.uint8)
     im = Image.open(io.BytesIO(png_bytes(rgb, 300)))
@@ -160,7 +160,7 @@ def test_png_bytes_roundtrip():
 
 
 def test_risk_times():
-    from sarcohort.analysis.survival import nice_step
+    from sarcohort.analysis._survival import nice_step
 
     assert risk_times(77.0) == tuple(float(x) for x in range(0, 96, 12))  # 12-month steps
     assert nice_step(20.0) == 3.0
@@ -170,7 +170,7 @@ def test_risk_times():
 def test_svg_escapes_labels_and_has_font_fallback(tmp_path):
     import matplotlib.pyplot as plt
 
-    from sarcohort.report.plots.style import save
+    from sarcohort.report.plots._style import save
 
     t = np.arange(1.0, 21.0)
     g = np.array(["<script>alert(1)</script>", "A & B"] * 10, dtype=object)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.small_cohort import results
-from sarcohort.report import tables as build
-from sarcohort.report.format import fmt_hr, fmt_p
+from sarcohort.report import _tables as build
+from sarcohort.report._format import fmt_hr, fmt_p
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def gbsg(res):
 
     import pandas as pd
 
-    from sarcohort.analysis.regression import fit_cox
+    from sarcohort.analysis._regression import fit_cox
 
     d = pd.read_csv(Path(__file__).parents[1] / "reference" / "data" / "gbsg.csv")
     d["grade"] = pd.Categorical(d["grade"].astype(str), categories=["1", "2", "3"])
@@ -81,7 +81,7 @@ def test_zph_table_and_warning(gbsg):
     names = list(z.frame["Variable"])
     assert names == ["Age (per unit)", "Hormon", "Grade", "Global test"]  # a factor: one row
     assert list(z.frame["df"]) == ["1", "1", "2", "4"]
-    from sarcohort.analysis.runner import ph_warnings
+    from sarcohort.analysis._runner import ph_warnings
 
     warned = ph_warnings(gbsg.model("os"))
     # R's cox.zph: age P = 0.006, grade P = 0.001 (tests/stats/test_zph_scaled.py)
@@ -93,7 +93,7 @@ def test_zph_plot_draws_r_smooth(gbsg):
     """The plot draws the curves checked against R's plot.cox.zph (tests/stats/test_zph_scaled)."""
     import numpy as np
 
-    from sarcohort.report.plots.zph import plot_zph
+    from sarcohort.report.plots._zph import plot_zph
 
     model = gbsg.model("os")
     axes = plot_zph(model, time_label="Days since randomisation")
@@ -114,7 +114,7 @@ def test_zph_plot_draws_r_smooth(gbsg):
 
 
 def test_followup_is_reverse_km_on_os_with_iqr(res):
-    from sarcohort.report.narrative import followup_phrase, results_text
+    from sarcohort.report._narrative import followup_phrase, results_text
 
     fu = res.followup()
     assert fu is not None and fu.name == "os"

@@ -41,8 +41,8 @@ def test_docx_a4_numbered_repeating_headers_whole_rows_and_figures(report):
         assert sizes == {9.0}  # one font size
         widths = [c.width for c in rows[0].cells]
         assert len(set(widths)) > 1 or len(widths) == 1  # fitted, not equal widths
-    from sarcohort.report import tables as build
-    from sarcohort.report.docx_writer import needs_landscape
+    from sarcohort.report import _tables as build
+    from sarcohort.report._docx_writer import needs_landscape
 
     r, _, _ = report
     n_wide = sum(needs_landscape(t, "A4") for t in build.all_tables(r))
@@ -53,8 +53,8 @@ def test_docx_a4_numbered_repeating_headers_whole_rows_and_figures(report):
 def test_wide_table_goes_landscape():
     import pandas as pd
 
-    from sarcohort.report.docx_writer import column_widths, needs_landscape
-    from sarcohort.report.tables import ReportTable
+    from sarcohort.report._docx_writer import column_widths, needs_landscape
+    from sarcohort.report._tables import ReportTable
 
     cells = ["2.86 (1.84-4.45)"] * 8
     wide = ReportTable("w", "Wide", pd.DataFrame([["Label", *cells]], columns=list("abcdefghi")))
@@ -66,8 +66,8 @@ def test_wide_table_goes_landscape():
 def test_docx_letter_by_option(report, tmp_path):
     from docx import Document
 
-    from sarcohort.report.docx_writer import write_docx
-    from sarcohort.report.sections import outline
+    from sarcohort.report._docx_writer import write_docx
+    from sarcohort.report._sections import outline
 
     r, _, _ = report
     p = write_docx(tmp_path / "t.docx", r, outline(r, []), page="letter")

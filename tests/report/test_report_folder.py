@@ -26,8 +26,8 @@ import sarcohort.report
 from fixtures.small_cohort import results
 from fixtures.tiny_study import write_study
 from sarcohort.exceptions import OutputError
-from sarcohort.report import output
-from sarcohort.report.output import MANIFEST, recover
+from sarcohort.report import _output as output
+from sarcohort.report._output import MANIFEST, recover
 
 FAST = {"formats": ("html", "xlsx", "csv"), "figure_formats": ("svg",), "dpi": 72}
 
@@ -108,7 +108,7 @@ def test_disk_full_midway_keeps_the_earlier_report(tmp_path, res, monkeypatch):
     out = tmp_path / "report"
     sarcohort.report.write(res, out, **FAST)
     before = snapshot(out)
-    from sarcohort.report import xlsx_writer
+    from sarcohort.report import _xlsx_writer as xlsx_writer
 
     real = xlsx_writer.write_xlsx
 

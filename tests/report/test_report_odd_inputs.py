@@ -82,7 +82,7 @@ def test_a_title_nan_is_kept_as_written(tmp_path):
 
 
 def test_more_than_seven_groups_have_distinct_styles():
-    from sarcohort.report.plots.km import plot_km
+    from sarcohort.report.plots._km import plot_km
 
     sites = [f"site {i}" for i in range(9)] + ["site 0", "site 1", "site 2"]
     res = analyse(columns={"centre": sites}, group="centre", group_order=None, factors=["met_bone"],

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from fixtures.small_cohort import FORMULA, SCRIPT, cohort, results
-from sarcohort.report import tables as build
-from sarcohort.report.format import DASH, fmt_hr, fmt_time
+from sarcohort.report import _tables as build
+from sarcohort.report._format import DASH, fmt_hr, fmt_time
 
 EXTRA = {
     "Published vs reproduced": pd.DataFrame({
@@ -144,7 +144,7 @@ def test_csv_neutralised(report):
 
 
 def test_narrative_numbers_equal_the_tables(report):
-    from sarcohort.report.narrative import methods, results_text
+    from sarcohort.report._narrative import methods, results_text
 
     r, _, _ = report
     text = results_text(r)
@@ -189,7 +189,7 @@ def test_write_from_results_json(report, tmp_path):
 def test_neutralise_rules():
     # OWASP CSV-injection rule: text starting with = + - @ (or tab, CR) gets a leading quote;
     # numbers written as text and a lone dash are not formulas
-    from sarcohort.report.safe import neutralise
+    from sarcohort.report._safe import neutralise
 
     assert neutralise("=1+1") == "'=1+1"
     assert neutralise("+A1") == "'+A1"
@@ -202,7 +202,7 @@ def test_neutralise_rules():
 
 def test_extra_sections_forms():
     from sarcohort.report import ExtraSection
-    from sarcohort.report.sections import normalise_extra
+    from sarcohort.report._sections import normalise_extra
 
     df = pd.DataFrame({"figure": ["a"], "published": ["1"], "reproduced": ["2"], "note": [""]})
     forms = [
@@ -219,7 +219,7 @@ def test_extra_sections_forms():
 
 def test_prepared_workers_render_the_figures(tmp_path):
     import sarcohort.report
-    from sarcohort.report import figures
+    from sarcohort.report import _figures as figures
 
     sarcohort.report.prepare(2)
     paths = sarcohort.report.write(results(), tmp_path, formats=("html",))
@@ -231,8 +231,8 @@ def test_prepared_workers_render_the_figures(tmp_path):
 def test_interval_labels_follow_the_protocol_conf_level(tmp_path):
     # the protocol asks for 90% intervals: no table, footnote, figure caption or sentence
     # may call them 95% CIs
-    from sarcohort.report.figures import plan
-    from sarcohort.report.narrative import methods, results_text
+    from sarcohort.report._figures import plan
+    from sarcohort.report._narrative import methods, results_text
 
     r = results(conf_level=0.90, ties="breslow",
                 time_dependent={"metastasis_surgery": "surgery_days"}, landmark_time=6)

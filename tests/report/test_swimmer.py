@@ -16,9 +16,9 @@ from matplotlib.collections import PathCollection
 from matplotlib.patches import Rectangle
 
 from fixtures.example_cohort import example_tables
-from sarcohort.analysis.treatments import treatment_course
+from sarcohort.analysis._treatments import treatment_course
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.report.plots.swimmer import MARKERS, plot_swimmer
+from sarcohort.report.plots._swimmer import MARKERS, plot_swimmer
 from sarcohort.study import Study
 from sarcohort.synth import generate
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.small_cohort import results
-from sarcohort.report import tables as build
-from sarcohort.report.narrative import results_text
+from sarcohort.report import _tables as build
+from sarcohort.report._narrative import results_text
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +66,7 @@ def test_value_labels_in_table1_cox_and_prose(res):
 
 
 def test_methods_to_strobe_and_checklist(res):
-    from sarcohort.report.narrative import methods
+    from sarcohort.report._narrative import methods
 
     text = methods(res)
     os_ = res.endpoint("os")
@@ -93,7 +93,7 @@ def test_flow_in_words_with_follow_up_status(res):
 
 
 def test_inline_svg_has_title_and_label():
-    from sarcohort.report.figures import inline_svg
+    from sarcohort.report._figures import inline_svg
 
     svg = inline_svg('<svg width="10pt" height="5pt" viewBox="0 0 10 5"><g/></svg>', "f1",
                      'Figure 1. A <b> & "c"')

@@ -1,4 +1,4 @@
-"""The formatting policy (sarcohort.report.format): hand-written expected strings."""
+"""The formatting policy (sarcohort.report._format): hand-written expected strings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from sarcohort.report import format as F
+from sarcohort.report import _format as F
 
 
 @pytest.mark.parametrize(

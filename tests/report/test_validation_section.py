@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.small_cohort import results
-from sarcohort.analysis.results import Results
-from sarcohort.report.narrative import methods, results_text
+from sarcohort.analysis._results import Results
+from sarcohort.report._narrative import methods, results_text
 
 
 @pytest.fixture(scope="module")

@@ -40,7 +40,7 @@ def test_a_million_rows_needs_no_pair_matrix():
 def test_registry_sized_cohorts_skip_bootstrap_validation(monkeypatch):
     import pandas as pd
 
-    from sarcohort.analysis import validation
+    from sarcohort.analysis import _validation as validation
 
     monkeypatch.setattr(validation, "BOOTSTRAP_MAX_PATIENTS", 10)
     data = pd.DataFrame({"x": np.arange(20.0)})

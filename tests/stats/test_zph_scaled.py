@@ -79,7 +79,7 @@ def test_smooth_and_band_match_plot_cox_zph(case):
 
 def test_overall_p_of_a_factor_is_r_drop1_lr_test():
     """The runner's overall P of a factor with 3 levels: R's drop1(fit, test = "Chisq")."""
-    from sarcohort.analysis.regression import fit_cox
+    from sarcohort.analysis._regression import fit_cox
 
     r = json.loads((REF / "values" / "zph_scaled_gbsg.json").read_text())["drop1"]
     d = pd.read_csv(REF / "data" / "gbsg.csv")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.data.validation.validate import validate_frames
+from sarcohort.data.validation._validate import validate_frames
 from sarcohort.synth import generate
 
 

@@ -5,6 +5,6 @@
 :mod:`.results` holds the plain-data ``Results`` written as ``results.json``.
 """
 
-from sarcohort.analysis.results import Results
+from sarcohort.analysis._results import Results
 
 __all__ = ["Results"]

@@ -27,8 +27,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DemoRun", "run_demo", "published_vs_reproduced", "default_out_dir", "PROTOCOL"]
-
 #: The reference protocol, shipped inside the package.
 PROTOCOL = "examples/reference-study/study.toml"
 
@@ -74,7 +72,7 @@ def _summary(results: Any, variable: str, column: int = 0) -> Any:
 
 def _factor_row(pub: dict[str, Any], results: Any, covariate: str) -> tuple[str, str]:
     """Published and reproduced cells of one multivariable Cox factor."""
-    from sarcohort.report.format import fmt_hr, fmt_p
+    from sarcohort.report._format import fmt_hr, fmt_p
 
     endpoint = pub["endpoint"].lower()
     if pub.get("significant", True):
@@ -115,7 +113,7 @@ def published_vs_reproduced(published: dict[str, Any], results: Any) -> Any:
     published
         The ``published`` table of :func:`sarcohort.synth.load_published`.
     results
-        :class:`~sarcohort.analysis.results.Results` of the reference protocol.
+        :class:`~sarcohort.analysis._results.Results` of the reference protocol.
 
     Returns
     -------
@@ -124,7 +122,7 @@ def published_vs_reproduced(published: dict[str, Any], results: Any) -> Any:
     """
     import pandas as pd
 
-    from sarcohort.report.format import fmt_mean_range, fmt_n_pct, fmt_time_ci
+    from sarcohort.report._format import fmt_mean_range, fmt_n_pct, fmt_time_ci
 
     t1 = results.table1
     columns = [c.lower() for c in t1.columns]

@@ -3,7 +3,7 @@ without ``--force``.
 
 Each command checks its output paths with :func:`check_output` before doing any work
 (so a refused run costs nothing), then writes through
-:func:`sarcohort.data.files.atomic_path` (whole or not at all).
+:func:`sarcohort.data._files.atomic_path` (whole or not at all).
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from sarcohort.data.files import same_file
+from sarcohort.data._files import same_file
 from sarcohort.exceptions import OutputError
-
-__all__ = ["check_output"]
 
 
 def check_output(path: Path, *, option: str, force: bool = False,

@@ -15,9 +15,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sarcohort.data.printable import one_line
-
-__all__ = ["problem_line", "problems_json"]
+from sarcohort.data._printable import one_line
 
 
 def problem_line(p: Any) -> str:

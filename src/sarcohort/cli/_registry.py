@@ -18,8 +18,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-__all__ = ["RegistryRun", "run_registry_demo", "COX_COVARIATES"]
-
 #: Covariates of the engine cross-check's Cox model of overall survival.
 COX_COVARIATES = ("age_at_metastasis", "n_metastases", "surgery")
 
@@ -75,7 +73,7 @@ def run_registry_demo(
 
     import sarcohort.report
     from sarcohort.cli._demo import PROTOCOL
-    from sarcohort.engines.duckdb_engine import DuckDBEngine
+    from sarcohort.engines._duckdb_engine import DuckDBEngine
     from sarcohort.exceptions import InputError
     from sarcohort.study import Study
     from sarcohort.synth import generate

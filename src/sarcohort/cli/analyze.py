@@ -81,7 +81,7 @@ def run(
     protocol, bad key in it).
     """
     from sarcohort.exceptions import InputError, OutputError, ProtocolError
-    from sarcohort.report.output import check_target
+    from sarcohort.report._output import check_target
     from sarcohort.study import Study
 
     if not protocol.is_file():

@@ -21,9 +21,9 @@ def run(
     """
     # imported when the command runs, so that `sarcohort --help` imports nothing heavy
     from sarcohort.cli._outputs import check_output
-    from sarcohort.data.files import write_text_atomic
+    from sarcohort.data._files import write_text_atomic
     from sarcohort.exceptions import OutputError
-    from sarcohort.protocol.options import example_protocol
+    from sarcohort.protocol._options import example_protocol
 
     if path is not None and out is not None and path != out:
         typer.echo(f"sarcohort init: two places given ({path} and --out {out}); give one",

@@ -31,8 +31,8 @@ def run(
         typer.echo(f"sarcohort template: --redcap must end in .csv (got {redcap.name})", err=True)
         raise typer.Exit(2)
     from sarcohort.cli._outputs import check_output
-    from sarcohort.data.files import atomic_path
-    from sarcohort.data.template import write_redcap_dictionary, write_template
+    from sarcohort.data._files import atomic_path
+    from sarcohort.data._template import write_redcap_dictionary, write_template
     from sarcohort.exceptions import OutputError
 
     try:

@@ -68,7 +68,7 @@ def run(
 
 def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str | None,
          treatments: Path | None, output_format: str = "auto", force: bool = False) -> int:
-    from sarcohort.cohort.build import cohort_from_tables
+    from sarcohort.cohort._build import cohort_from_tables
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
     from sarcohort.protocol import CohortConfig, read_cohort_config
@@ -133,7 +133,7 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         typer.echo(f"{unlinked} treatment row(s) match no patient: `sarcohort analyze` stops on "
                    'them unless [data] on_unlinked_treatments = "ignore".', err=True)
     if report_path is not None:
-        from sarcohort.data.files import atomic_path
+        from sarcohort.data._files import atomic_path
 
         try:
             with atomic_path(report_path) as tmp:
@@ -198,7 +198,7 @@ def _choose_format(output_format: str) -> str:
 def _print_lines(rep, flow, n_patients: int, n_treatments: int | None) -> None:
     """Every problem on its own line (standard output); the summary on standard error."""
     from sarcohort.cli._plain import problem_line
-    from sarcohort.data.printable import one_line
+    from sarcohort.data._printable import one_line
 
     for p in rep.problems:
         typer.echo(problem_line(p))
@@ -219,7 +219,7 @@ def _print(rep, flow, n_patients: int, n_treatments: int | None) -> None:
     from rich.markup import escape as _escape
     from rich.table import Table
 
-    from sarcohort.data.printable import one_line
+    from sarcohort.data._printable import one_line
 
     def escape(text: str) -> str:  # data shown as text: no markup, no control characters
         return _escape(one_line(text))

@@ -11,10 +11,10 @@ per exclusion reason).
 >>> cohort.flow.to_frame(), cohort.report.ok                         # doctest: +SKIP
 """
 
-from sarcohort.cohort.build import build_cohort, cohort_from_frames, cohort_from_tables
-from sarcohort.cohort.cohort import Cohort
-from sarcohort.cohort.flow import FlowStep, PatientFlow
-from sarcohort.protocol.spec import CohortConfig
+from sarcohort.cohort._build import build_cohort, cohort_from_frames, cohort_from_tables
+from sarcohort.cohort._cohort import Cohort
+from sarcohort.cohort._flow import FlowStep, PatientFlow
+from sarcohort.protocol._spec import CohortConfig
 
 __all__ = [
     "Cohort",

@@ -10,12 +10,43 @@ functions to rounding. Importing this package imports neither duckdb nor pyspark
   a Parquet file or dataset folder, or a Spark table, by the engine named (``engine=``);
 - :data:`ENGINES`: the names (``auto``, ``memory``, ``duckdb``, ``spark``);
   :func:`choose_engine` resolves ``auto`` by the inputs (a folder, or more than
-  :data:`AUTO_BYTES`, goes to DuckDB); :func:`open_engine` opens a SQL engine by name.
+  :data:`AUTO_BYTES`, goes to DuckDB); :func:`open_engine` opens a SQL engine by name;
+- :class:`DuckDBEngine`, :class:`SparkEngine`: the SQL engines themselves (e.g. a Spark
+  engine on a cluster), imported on first use.
 """
 
 from __future__ import annotations
 
-from sarcohort.engines.registry import AUTO_BYTES, ENGINES, choose_engine, open_engine
-from sarcohort.engines.survival import cox, kaplan_meier, logrank
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ENGINES", "AUTO_BYTES", "choose_engine", "open_engine", "kaplan_meier", "logrank", "cox"]
+from sarcohort.engines._registry import AUTO_BYTES, ENGINES, choose_engine, open_engine
+from sarcohort.engines._survival import cox, kaplan_meier, logrank
+
+__all__ = [
+    "ENGINES",
+    "AUTO_BYTES",
+    "choose_engine",
+    "open_engine",
+    "kaplan_meier",
+    "logrank",
+    "cox",
+    "DuckDBEngine",
+    "SparkEngine",
+]
+
+_LAZY = {
+    "DuckDBEngine": "sarcohort.engines._duckdb_engine",
+    "SparkEngine": "sarcohort.engines._spark_engine",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sarcohort.engines._duckdb_engine import DuckDBEngine
+    from sarcohort.engines._spark_engine import SparkEngine
+
+
+def __getattr__(name: str) -> Any:
+    """The engine classes, imported on first use (so this package imports no duckdb)."""
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sarcohort.engines' has no attribute {name!r}")

@@ -1,7 +1,7 @@
 """What every SQL engine shares: the plan of :mod:`sarcohort.engines._sql`, run by a subclass.
 
-A subclass (:class:`~sarcohort.engines.duckdb_engine.DuckDBEngine`,
-:class:`~sarcohort.engines.spark_engine.SparkEngine`) knows only how to register a source as
+A subclass (:class:`~sarcohort.engines._duckdb_engine.DuckDBEngine`,
+:class:`~sarcohort.engines._spark_engine.SparkEngine`) knows only how to register a source as
 a named table, materialise a query, run one and fetch its (small) result as numpy arrays.
 Everything here returns aggregates: per-cell counts for Kaplan-Meier and log-rank
 (:class:`SurvivalCounts`) and per-cell weighted sums for Cox
@@ -21,8 +21,6 @@ import numpy as np
 from sarcohort.engines import _sql as S
 from sarcohort.exceptions import InputError
 from sarcohort.stats.cox_sums import CoxTimeSums
-
-__all__ = ["SqlEngine", "SurvivalCounts", "CoxRows"]
 
 _ids = itertools.count()
 

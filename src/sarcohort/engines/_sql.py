@@ -21,10 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["Dialect", "DUCKDB", "SPARK", "literal", "survival_view", "survival_summary",
-           "exit_counts", "entry_counts", "cox_view", "cox_moments", "cox_cell_sums",
-           "cox_entry_sums", "event_values"]
-
 
 @dataclass(frozen=True)
 class Dialect:

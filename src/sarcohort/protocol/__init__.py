@@ -1,13 +1,13 @@
 """The protocol (``study.toml``): one reader, one option table.
 
-- :mod:`~sarcohort.protocol.options`: every option once (type, allowed values,
+- :mod:`~sarcohort.protocol._options`: every option once (type, allowed values,
   default, methods wording, documentation); ``sarcohort init`` and the report
   read it too.
-- :mod:`~sarcohort.protocol.reader`: bytes -> TOML -> checked values:
+- :mod:`~sarcohort.protocol._reader`: bytes -> TOML -> checked values:
   :func:`read_protocol` (a file) and :func:`parse_protocol` (a parsed dict) give a
   :class:`Protocol`; :func:`read_cohort_config` and :func:`parse_cohort` give only its
   cohort sections (:class:`CohortConfig`).
-- :mod:`~sarcohort.protocol.spec`: the typed, frozen result, one dataclass per section:
+- :mod:`~sarcohort.protocol._spec`: the typed, frozen result, one dataclass per section:
   :class:`CohortConfig` (:class:`DataConfig`, :class:`InclusionConfig`,
   :class:`EndpointsConfig`), :class:`AnalysisSpec` (:class:`MultivariableSpec`) and
   :class:`ReportSpec`.
@@ -19,13 +19,13 @@ Examples
 0.9
 """
 
-from sarcohort.protocol.reader import (
+from sarcohort.protocol._reader import (
     parse_cohort,
     parse_protocol,
     read_cohort_config,
     read_protocol,
 )
-from sarcohort.protocol.spec import (
+from sarcohort.protocol._spec import (
     AnalysisSpec,
     CohortConfig,
     DataConfig,

@@ -14,18 +14,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sarcohort.report.sections import ExtraSection
+from sarcohort.report._sections import ExtraSection
 
 __all__ = ["write", "prepare", "ExtraSection"]
 
 
 def prepare(workers: int | None = None) -> bool:
-    """Start the figure workers early (optional; see :func:`sarcohort.report.figures.prepare`).
+    """Start the figure workers early (optional; see :func:`sarcohort.report._figures.prepare`).
 
     Call it before loading and analysing the cohort: the workers import
     matplotlib while the analysis runs, and the next :func:`write` uses them.
     """
-    from sarcohort.report.figures import prepare as _prepare
+    from sarcohort.report._figures import prepare as _prepare
 
     return _prepare(workers)
 
@@ -46,11 +46,11 @@ def write(
     Parameters
     ----------
     results
-        :class:`~sarcohort.analysis.results.Results` (or the path of a ``results.json``).
+        :class:`~sarcohort.analysis._results.Results` (or the path of a ``results.json``).
     out_dir
         The report folder: new, empty, or an earlier sarcohort report, which is replaced
         whole (only the files its manifest lists are deleted; see
-        :mod:`sarcohort.report.output`). A killed or failing run leaves the earlier
+        :mod:`sarcohort.report._output`). A killed or failing run leaves the earlier
         report as it was.
     extra_sections
         Sections the caller adds after the analyses, rendered like the others in
@@ -72,8 +72,8 @@ def write(
     OutputError
         ``out_dir`` holds files sarcohort did not write; nothing is written.
     """
-    from sarcohort.analysis.results import Results
-    from sarcohort.report.output import staged
+    from sarcohort.analysis._results import Results
+    from sarcohort.report._output import staged
 
     if not isinstance(results, Results):
         results = Results.from_json(Path(results))
@@ -89,8 +89,8 @@ def _write_into(out: Path, results: Any, *, extra_sections: Any, formats: tuple[
                 figure_formats: tuple[str, ...] | None, dpi: int | None,
                 factor_figures: bool | None, title: str | None) -> dict[str, Path]:
     """Write every output into the (new, empty) folder ``out``."""
-    from sarcohort.report.figures import plan, start
-    from sarcohort.report.sections import normalise_extra
+    from sarcohort.report._figures import plan, start
+    from sarcohort.report._sections import normalise_extra
 
     opts = dict(results.meta.report_options or {})
     formats = tuple(formats or opts.get("formats") or ("html", "docx", "xlsx", "csv"))
@@ -113,8 +113,8 @@ def _write_into(out: Path, results: Any, *, extra_sections: Any, formats: tuple[
 
 def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, extra: Any,
                  formats: tuple[str, ...], title: str) -> dict[str, Path]:
-    from sarcohort.report.sections import outline
-    from sarcohort.report.tables import ReportTable
+    from sarcohort.report._sections import outline
+    from sarcohort.report._tables import ReportTable
 
     specs = pending.specs
     paths["figures_dir"] = out / "figures"
@@ -125,23 +125,23 @@ def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, 
     results.to_json(paths["json"])
     figures = None
     if "docx" in formats:
-        from sarcohort.report.docx_writer import write_docx
+        from sarcohort.report._docx_writer import write_docx
 
         figures = pending.result()  # Word embeds the figures
         paths["docx"] = write_docx(out / "tables.docx", results, sections, title, figures)
     if "xlsx" in formats:
-        from sarcohort.report.xlsx_writer import write_xlsx
+        from sarcohort.report._xlsx_writer import write_xlsx
 
         paths["xlsx"] = write_xlsx(out / "tables.xlsx", tables)
     if "csv" in formats:
-        from sarcohort.report.xlsx_writer import write_csvs
+        from sarcohort.report._xlsx_writer import write_csvs
 
         write_csvs(out / "csv", tables)
         paths["csv_dir"] = out / "csv"
     if figures is None:
         figures = pending.result()
     if "html" in formats:
-        from sarcohort.report.html import write_html
+        from sarcohort.report._html import write_html
 
         paths["html"] = write_html(out / "report.html", results, sections, figures, title)
     return paths

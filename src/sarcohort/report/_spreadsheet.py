@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SheetCell", "split_table", "MARKS"]
-
 MARKS = {"\u1d43": "a", "\u1d47": "b", "\u1d9c": "c", "\u1d48": "d", "\u1d49": "e",
          "\u1da0": "f", "\u1d4d": "g"}
 _MARK_CLASS = "[" + "".join(MARKS) + "]*"

@@ -16,8 +16,6 @@ from pathlib import Path
 
 from sarcohort._clock import now_utc
 
-__all__ = ["document_time", "fix_zip_times"]
-
 #: zip cannot store times before 1980
 _ZIP_EPOCH = _dt.datetime(1980, 1, 1, tzinfo=_dt.UTC)
 

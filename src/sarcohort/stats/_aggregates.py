@@ -30,20 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = [
-    "RiskTable",
-    "distinct_times",
-    "merge_near_ties",
-    "never_merged",
-    "integer_codes",
-    "risk_table",
-    "risk_table_from_counts",
-    "segment_cumsum",
-    "segment_reverse_cumsum",
-    "segment_cumprod",
-    "row_sum",
-]
-
 #: R's ``all.equal`` tolerance, used by ``aeqSurv`` to merge near-equal times.
 TIME_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 

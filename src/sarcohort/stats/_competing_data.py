@@ -18,8 +18,6 @@ import numpy as np
 
 from sarcohort.exceptions import FormulaError, InputError
 
-__all__ = ["CompetingData", "competing_inputs", "cause_codes", "resolve_cause"]
-
 
 @dataclass(frozen=True)
 class CompetingData:

@@ -16,8 +16,6 @@ import numpy as np
 
 from sarcohort.stats.concordance import concordance
 
-__all__ = ["concordance_batch"]
-
 _BLOCK_CELLS = 4_000_000  # replicates x n x n per block (memory bound)
 _PAIRS_MAX = 25_000_000  # n x n above which the pair matrix is not built
 

@@ -22,8 +22,6 @@ import numpy as np
 
 from sarcohort.stats._cox_batch_kernel import batch_newton
 
-__all__ = ["BatchFit", "cox_batch"]
-
 
 @dataclass(frozen=True)
 class BatchFit:

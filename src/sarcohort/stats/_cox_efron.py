@@ -24,8 +24,6 @@ import numpy as np
 if TYPE_CHECKING:
     from sarcohort.stats._cox_kernel import CoxSetup
 
-__all__ = ["efron_power_sums", "efron_sums_pairs", "efron_sums_series"]
-
 SERIES_TERMS = 40
 _SERIES_MAX_X = 0.35
 _SERIES_MIN_PAIRS = 50_000  # below this the pairs are cheap (and the reference arithmetic)

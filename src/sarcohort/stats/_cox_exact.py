@@ -21,8 +21,6 @@ import numpy as np
 from sarcohort.exceptions import InputError
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
 
-__all__ = ["exact_evaluator", "exact_terms", "exact_terms_python"]
-
 
 def _risk_rows(cs: CoxSetup, g: int) -> np.ndarray:
     t = cs.g_time[g]

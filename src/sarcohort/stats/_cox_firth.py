@@ -34,8 +34,6 @@ from sarcohort.exceptions import ConvergenceWarning, InputError
 from sarcohort.stats import _firth_kernel as F
 from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
 
-__all__ = ["FirthCoxResult", "fit_firth", "firth_estimate"]
-
 
 @dataclass(frozen=True)
 class FirthCoxResult(CoxResult):

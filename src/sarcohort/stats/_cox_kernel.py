@@ -35,10 +35,7 @@ from sarcohort.stats._cox_prepare import (
     _means_and_bound,
     _sort_order,
     _sorted_transpose,
-    center_means,
 )
-
-__all__ = ["CoxSetup", "Evaluation", "setup", "evaluate", "center_means"]
 
 
 @dataclass(eq=False)

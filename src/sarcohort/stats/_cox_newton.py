@@ -15,8 +15,6 @@ import numpy as np
 
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
 
-__all__ = ["NewtonResult", "SingularInformation", "Step", "check_information", "compiled_evaluator", "newton"]
-
 
 @dataclass(frozen=True)
 class NewtonResult:

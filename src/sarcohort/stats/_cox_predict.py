@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["BaselineHazard", "CoxCurve", "CoxPrediction", "CoxSurvival", "baseline_hazard", "predict",
-           "predict_survival"]
-
-
 @dataclass(frozen=True)
 class BaselineHazard:
     """Cumulative baseline hazard at every distinct time (events and censorings), per stratum."""

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["center_means"]
-
 
 def center_means(XT: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """R's centering values of the columns (rows of ``XT``, p x n): means (weighted by the

@@ -20,8 +20,6 @@ from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, _cum_at_rows
 if TYPE_CHECKING:
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["residuals", "martingale_sorted", "score_sorted", "schoenfeld_sorted"]
-
 _KINDS = ("martingale", "deviance", "score", "schoenfeld", "dfbeta", "dfbetas")
 
 

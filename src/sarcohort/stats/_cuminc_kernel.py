@@ -15,8 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["CifArrays", "aalen_johansen", "gray_stratum"]
-
 
 @dataclass(frozen=True)
 class CifArrays:

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FineGrayData", "prepare", "objective", "sandwich"]
-
 
 @dataclass(frozen=True)
 class FineGrayData:

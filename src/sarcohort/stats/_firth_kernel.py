@@ -23,8 +23,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["FirthData", "Penalized", "build", "penalized", "DENSE_LIMIT"]
-
 DENSE_LIMIT = 20_000_000  # (event time, k) terms x rows above which the dense form is refused
 
 

@@ -19,8 +19,6 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import ndtri
 
-__all__ = ["median_r", "quantile_r", "median_ci_spss", "crossing_time", "TOLERANCE"]
-
 #: R's ``all.equal`` tolerance, used by R to detect a curve lying exactly at a quantile.
 TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rmst_r"]
-
 
 def rmst_r(
     time: np.ndarray,

@@ -25,8 +25,6 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["ZphResult", "cox_zph"]
-
 _TRANSFORMS = ("km", "identity", "rank", "log")
 
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["derive"]
-
 
 def derive(patients: pd.DataFrame, treatments: pd.DataFrame) -> pd.DataFrame:
     """One row per analysed patient with the derived analysis variables.

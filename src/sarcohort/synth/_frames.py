@@ -7,8 +7,6 @@ import pandas as pd
 
 from ._generator import EPOCH, NO_DATE, SimulatedArrays
 
-__all__ = ["PATIENT_COLUMNS", "TREATMENT_COLUMNS", "to_frames"]
-
 PATIENT_COLUMNS: tuple[str, ...] = (
     "patient_id", "centre", "sex", "birth_date", "primary_diagnosis_date",
     "first_metastasis_date", "n_metastases", "met_lung", "met_bone", "met_other",

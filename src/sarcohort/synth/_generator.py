@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sarcohort.data.days import DAYS_PER_MONTH, DAYS_PER_YEAR
+from sarcohort.data._days import DAYS_PER_MONTH, DAYS_PER_YEAR
 
 from ._kernels import (
     bounded_with_mean,
@@ -37,8 +37,6 @@ from ._kernels import (
     weighted_order,
 )
 from ._params import SynthParameters, largest_remainder
-
-__all__ = ["EPOCH", "NO_DATE", "SimulatedArrays", "simulate"]
 
 #: Day 0 of every simulated day count.
 EPOCH = np.datetime64("2009-01-01", "D")

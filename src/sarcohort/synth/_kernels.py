@@ -10,15 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = [
-    "stratified_uniform",
-    "weighted_choice",
-    "weighted_order",
-    "bounded_with_mean",
-    "weibull_ph_times",
-    "clayton_conditional",
-]
-
 
 def stratified_uniform(rng: np.random.Generator, groups: np.ndarray, stratified: bool = True) -> np.ndarray:
     """Uniform(0, 1) draws, one per element, stratified within each group.

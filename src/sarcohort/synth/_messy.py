@@ -24,8 +24,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["FAULT_RULES", "inject_faults"]
-
 #: Fault kind -> validator rule id that must catch it.
 FAULT_RULES: dict[str, str] = {
     "swapped_day_month": "date.invalid",

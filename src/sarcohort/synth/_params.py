@@ -16,8 +16,6 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PUBLISHED_PATH", "load_published", "SynthParameters", "parameters", "largest_remainder"]
-
 #: Location of the data file (shipped as package data).
 PUBLISHED_PATH = Path(__file__).resolve().parent / "data" / "published.toml"
 

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sarcohort.data.files import atomic_path
-
-__all__ = ["write_xlsx", "write_csv_folder", "write_faults", "FAULTS_FILE"]
+from sarcohort.data._files import atomic_path
 
 FAULTS_FILE = "injected_faults.csv"
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sarcohort.data import dates as D
+from sarcohort.data import _dates as D
 
 
 def _parse(values, fmt=None, column="d"):

@@ -6,9 +6,9 @@ import pandas as pd
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.data.readers.mapping import map_columns
-from sarcohort.data.readers.table import RawTable
-from sarcohort.data.schema import PATIENTS
+from sarcohort.data._schema import PATIENTS
+from sarcohort.data.readers._mapping import map_columns
+from sarcohort.data.readers._table import RawTable
 from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"

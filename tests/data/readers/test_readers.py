@@ -11,7 +11,7 @@ import pytest
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import CohortConfig, cohort_from_tables
 from sarcohort.data.readers import read_sources, read_table
-from sarcohort.data.readers.csv import read_csv
+from sarcohort.data.readers._csv import read_csv
 from sarcohort.exceptions import InputError
 from sarcohort.protocol import parse_cohort
 

@@ -9,8 +9,8 @@ import pytest
 
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import build_cohort, cohort_from_frames
-from sarcohort.data.readers.redcap import DICTIONARY_COLUMNS, parse_choices, read_dictionary
-from sarcohort.data.template import redcap_rows, write_redcap_dictionary
+from sarcohort.data._template import redcap_rows, write_redcap_dictionary
+from sarcohort.data.readers._redcap import DICTIONARY_COLUMNS, parse_choices, read_dictionary
 from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"

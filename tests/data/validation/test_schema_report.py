@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from sarcohort.data.schema import PATIENTS, TREATMENTS
-from sarcohort.data.validation.validate import Problem, ValidationReport
+from sarcohort.data._schema import PATIENTS, TREATMENTS
+from sarcohort.data.validation._problems import Problem, ValidationReport
 
 
 def test_template_columns_are_the_agreed_ones():

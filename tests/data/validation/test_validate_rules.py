@@ -14,7 +14,7 @@ import pytest
 from fixtures.example_cohort import example_tables
 from sarcohort.cohort import cohort_from_tables
 from sarcohort.data.readers import read_sources
-from sarcohort.data.validation.validate import RULES
+from sarcohort.data.validation._problems import RULES
 from sarcohort.protocol import CohortConfig
 
 TODAY = "2024-01-01"

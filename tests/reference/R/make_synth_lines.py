@@ -3,7 +3,7 @@
 Run from the repository root (``python tests/reference/R/make_synth_lines.py``); the R
 script ``lines_cases.R`` then reads the CSV. The cohort is ``sarcohort.synth.generate()``
 (seed 0, the demo's) derived by the cohort pipeline and
-:func:`sarcohort.cohort.lines.treatment_lines`. Columns: ``line`` (1, 2, 3),
+:func:`sarcohort.cohort._lines.treatment_lines`. Columns: ``line`` (1, 2, 3),
 ``time`` (days from the start of the line to progression on the line, death or
 censoring), ``status`` (1 event, 0 censored). No identifier is written.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from sarcohort.cohort import cohort_from_frames
-from sarcohort.cohort.lines import treatment_lines
+from sarcohort.cohort._lines import treatment_lines
 from sarcohort.synth import generate
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "synth_lines.csv"

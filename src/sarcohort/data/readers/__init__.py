@@ -1,6 +1,6 @@
 """Reading cohort data: CSV, XLSX, Parquet and REDCap exports, mapped to the template.
 
-Readers return :class:`~sarcohort.data.readers.table.RawTable` objects (cells as read,
+Readers return :class:`~sarcohort.data.readers._table.RawTable` objects (cells as read,
 row numbers as seen in the file): :func:`read_table` reads one file (its type from
 :data:`SUFFIXES`), :func:`read_sources` the tables named by a protocol's ``[data]`` section.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sarcohort.data.readers.table import RawTable
+from sarcohort.data.readers._table import RawTable
 from sarcohort.exceptions import InputError, ProtocolError
 
 __all__ = ["RawTable", "read_table", "read_sources", "SUFFIXES"]
@@ -35,18 +35,18 @@ def read_table(path: str | Path, sheet: str | None = None) -> RawTable:
         raise InputError("file not found", argument=str(path), fix="check the path")
     kind = _kind(path)
     if kind == "csv":
-        from sarcohort.data.readers.csv import read_csv
+        from sarcohort.data.readers._csv import read_csv
 
         return read_csv(path)
     if kind == "xlsx":
-        from sarcohort.data.readers.xlsx import read_xlsx
+        from sarcohort.data.readers._xlsx import read_xlsx
 
         return read_xlsx(path, sheet)
     if kind == "stat":
-        from sarcohort.data.readers.stat_files import read_stat_file
+        from sarcohort.data.readers._stat_files import read_stat_file
 
         return read_stat_file(path)
-    from sarcohort.data.readers.parquet import read_parquet
+    from sarcohort.data.readers._parquet import read_parquet
 
     return read_parquet(path)
 
@@ -59,7 +59,7 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
     Parameters
     ----------
     data
-        The protocol's ``[data]`` (:class:`~sarcohort.protocol.spec.DataConfig`).
+        The protocol's ``[data]`` (:class:`~sarcohort.protocol._spec.DataConfig`).
     base_dir
         Folder the protocol's paths are relative to.
     patients, treatments, sheet
@@ -79,8 +79,8 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
     if not p_path.is_file():
         raise InputError("file not found", argument=str(p_path), fix="check the path")
     if data.redcap_dictionary and treatments is None:
-        from sarcohort.data.readers.redcap import read_redcap
-        from sarcohort.data.schema import TABLES
+        from sarcohort.data._schema import TABLES
+        from sarcohort.data.readers._redcap import read_redcap
 
         dict_path = base / data.redcap_dictionary
         if not dict_path.is_file():
@@ -101,7 +101,7 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
     t_path = Path(treatments) if treatments is not None else (
         base / data.treatments if data.treatments else None)
     if kind == "xlsx":
-        from sarcohort.data.readers.xlsx import read_xlsx, sheet_names
+        from sarcohort.data.readers._xlsx import read_xlsx, sheet_names
 
         names = sheet_names(p_path)
         p_sheet, note = _patients_sheet(p_path, names, sheet or data.patients_sheet,
@@ -126,7 +126,7 @@ def read_sources(data, base_dir: str | Path | None = None, *, patients: str | Pa
         p_table = read_table(p_path)
     if t_path is not None:
         if t_path.is_file() and _kind(t_path) == "xlsx":
-            from sarcohort.data.readers.xlsx import sheet_names
+            from sarcohort.data.readers._xlsx import sheet_names
 
             names = sheet_names(t_path)
             same = _same_file(t_path, p_path)
@@ -156,7 +156,7 @@ def _patients_sheet(path: Path, names: list[str], wanted: str | None, treatments
                     ) -> tuple[str, str | None]:
     """The patients sheet: the one asked for (which must exist), else 'patients', else the
     first sheet that is not the treatments sheet; with an info note when guessed."""
-    from sarcohort.data.readers.xlsx import find_sheet
+    from sarcohort.data.readers._xlsx import find_sheet
 
     if wanted is not None:
         return _workbook_sheet(path, names, wanted, "patients", required=True), None  # type: ignore[return-value]
@@ -185,7 +185,7 @@ def _workbook_sheet(path: Path, names: list[str], wanted: str | None, role: str,
     InputError
         When it is not there and ``required``: naming the file and its sheets.
     """
-    from sarcohort.data.readers.xlsx import find_sheet
+    from sarcohort.data.readers._xlsx import find_sheet
 
     name = wanted or role
     found = find_sheet(names, name)
@@ -200,7 +200,7 @@ def _workbook_sheet(path: Path, names: list[str], wanted: str | None, role: str,
 
 def _other_sheet(path: Path, t_sheet: str, p_table: RawTable | None) -> RawTable:
     """Read the treatments sheet, refusing the sheet already read as the patients table."""
-    from sarcohort.data.readers.xlsx import read_xlsx
+    from sarcohort.data.readers._xlsx import read_xlsx
 
     if p_table is not None and p_table.sheet == t_sheet:
         raise InputError(f"the patients and treatments tables would both be the sheet "

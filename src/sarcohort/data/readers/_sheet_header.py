@@ -12,11 +12,9 @@ from __future__ import annotations
 import datetime as _dt
 import math
 
+from sarcohort.data.readers._table import RawTable
 from sarcohort.data.readers._xlsx_layout import SheetLayout, cell_range, column_letter
-from sarcohort.data.readers.table import RawTable
-from sarcohort.data.validation.problems import Problem
-
-__all__ = ["find_header", "with_layout_problems"]
+from sarcohort.data.validation._problems import Problem
 
 #: Rows looked at for the header.
 _SCAN = 20

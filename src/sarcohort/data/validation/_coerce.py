@@ -12,12 +12,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from sarcohort.data import dates as D
-from sarcohort.data.readers.mapping import MappedTable, closest_name
-from sarcohort.data.schema import MISSING_TOKENS, YES_NO, Column, Table
+from sarcohort.data import _dates as D
+from sarcohort.data._schema import MISSING_TOKENS, YES_NO, Column, Table
+from sarcohort.data.readers._mapping import MappedTable, closest_name
 from sarcohort.data.validation._collect import Collector
-
-__all__ = ["coerce_table", "to_text", "cell_text"]
 
 _HIDDEN = {"birth_date"}
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sarcohort.data.validation.problems import Problem, Severity, shorten
-
-__all__ = ["Collector"]
+from sarcohort.data.validation._problems import Problem, Severity, shorten
 
 
 class Collector:

@@ -1,7 +1,7 @@
 """Clinical rules across columns and tables, vectorised over rows.
 
 Every rule adds one problem per offending row; see :data:`RULES` in
-:mod:`sarcohort.data.validation.problems` for the ids.
+:mod:`sarcohort.data.validation._problems` for the ids.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sarcohort.data.days import age_years
+from sarcohort.data._days import age_years
 from sarcohort.data.validation._collect import Collector
-
-__all__ = ["patient_rules", "link_treatments", "id_key", "treatment_rules", "line_rules", "AGE_PLAUSIBLE_MAX"]
 
 #: Ages at first metastasis above this are data errors whatever the protocol says.
 AGE_PLAUSIBLE_MAX = 110.0

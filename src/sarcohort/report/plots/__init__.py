@@ -13,21 +13,21 @@ __all__ = ["plot_km", "plot_forest", "plot_flow"]
 
 
 def plot_km(res: Any, ax: Any = None, **kwargs: Any) -> Any:
-    """See :func:`sarcohort.report.plots.km.plot_km`."""
-    from sarcohort.report.plots.km import plot_km as f
+    """See :func:`sarcohort.report.plots._km.plot_km`."""
+    from sarcohort.report.plots._km import plot_km as f
 
     return f(res, ax, **kwargs)
 
 
 def plot_forest(model: Any, ax: Any = None, **kwargs: Any) -> Any:
-    """See :func:`sarcohort.report.plots.forest.plot_forest`."""
-    from sarcohort.report.plots.forest import plot_forest as f
+    """See :func:`sarcohort.report.plots._forest.plot_forest`."""
+    from sarcohort.report.plots._forest import plot_forest as f
 
     return f(model, ax, **kwargs)
 
 
 def plot_flow(results: Any, ax: Any = None) -> Any:
-    """See :func:`sarcohort.report.plots.flow.plot_flow`."""
-    from sarcohort.report.plots.flow import plot_flow as f
+    """See :func:`sarcohort.report.plots._flow.plot_flow`."""
+    from sarcohort.report.plots._flow import plot_flow as f
 
     return f(results, ax)

@@ -1,0 +1,66 @@
+"""Value labels: a variable's codes shown by their names everywhere (``M`` -> ``Male``).
+
+Labels come from the data dictionary (the template's code labels) and from the
+protocol's ``[analysis.levels.<variable>]`` tables, which win. A labelled
+column becomes a pandas categorical whose categories are the labels in the
+order the table lists them (the first is the reference level of a Cox model);
+values the table does not name keep their own text, after the named ones.
+Table 1 headers, Kaplan-Meier legends and risk tables, Cox rows and the prose
+all read the labels from there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import pandas as pd
+
+
+def _key(value: object) -> str:
+    """A data value as a levels-table key: ``1``, ``1.0`` and ``"1"`` all read ``"1"``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return str(value).lower()
+    return str(value).strip()
+
+
+def dictionary_levels(columns: Collection[str]) -> dict[str, dict[str, str]]:
+    """The template's code labels of ``columns`` (yes/no columns excluded: they read Yes/No),
+    in the order of the codes (R's factor levels: the first is the reference)."""
+    from sarcohort.data._schema import PATIENTS, YES_NO
+
+    out: dict[str, dict[str, str]] = {}
+    for name in columns:
+        if name not in PATIENTS:
+            continue
+        column = PATIENTS.column(name)
+        if column.labels and tuple(column.codes) != tuple(YES_NO):
+            # in the order of the codes, as R's factor() sorts them: F (Female) is the reference
+            pairs = sorted(zip(map(str, column.codes), map(str, column.labels), strict=True))
+            out[name] = dict(pairs)
+    return out
+
+
+def apply_levels(data: pd.DataFrame, levels: Mapping[str, Mapping[str, str]],
+                 skip: Collection[str] = ()) -> pd.DataFrame:
+    """``data`` with each column of ``levels`` (but those in ``skip``) shown by its labels.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"sex": ["M", "F", None, "M"]})
+    >>> apply_levels(d, {"sex": {"M": "Male", "F": "Female"}})["sex"].tolist()
+    ['Male', 'Female', nan, 'Male']
+    """
+    out = data.copy()
+    for name, table in levels.items():
+        if name not in out.columns or name in skip or not table:
+            continue
+        s = out[name]
+        names = {str(k).strip(): str(v) for k, v in table.items()}
+        mapped = s.map(lambda v, names=names: v if pd.isna(v) else names.get(_key(v), str(v)))
+        extra = sorted({str(v) for v in mapped.dropna()} - set(names.values()))
+        categories = list(dict.fromkeys(names.values())) + extra
+        present = set(mapped.dropna())
+        out[name] = pd.Categorical(mapped, categories=[c for c in categories if c in present])
+    return out

@@ -1,0 +1,427 @@
+"""Run a protocol on a cohort: patient flow, Table 1, Kaplan-Meier, Cox -> Results."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import platform
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sarcohort._clock import now_utc
+from sarcohort.analysis._competing import competing_risks
+from sarcohort.analysis._data_problems import check_unlinked_treatments, data_warnings
+from sarcohort.analysis._free_text import check_not_free_text
+from sarcohort.analysis._imputation import fit_imputed
+from sarcohort.analysis._levels import apply_levels, dictionary_levels
+from sarcohort.analysis._regression import fit_cox
+from sarcohort.analysis._results import (
+    CompetingRisks,
+    CoxModel,
+    EndpointSummary,
+    FlowStep,
+    ImputedModel,
+    ModelValidation,
+    Results,
+    RmstComparison,
+    StudyMeta,
+    TreatmentCourse,
+    clean_float,
+)
+from sarcohort.analysis._rmst import rmst_comparison
+from sarcohort.analysis._survival import KMOptions, km_analysis, risk_times
+from sarcohort.analysis._table1 import build_table1, is_categorical, level_labels, ordered
+from sarcohort.analysis._timedep import compare_exposure
+from sarcohort.analysis._treatments import treatment_course
+from sarcohort.analysis._validation import validate_model
+from sarcohort.cohort._cohort import Cohort
+from sarcohort.cohort._flow import PatientFlow
+from sarcohort.exceptions import InputError, ProtocolError
+from sarcohort.protocol._options import DEFAULT_LANDMARK_DAYS
+from sarcohort.protocol._spec import Protocol
+from sarcohort.stats.km import kaplan_meier
+
+#: Columns that identify a patient: never described, modelled or written.
+IDENTIFYING = frozenset({"patient_id", "pseudo_id", "source_row", "birth_date", "name",
+                         "first_name", "last_name", "initials"})
+
+
+def sarcohort_version() -> str:
+    """The installed sarcohort version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("sarcohort")
+    except PackageNotFoundError:  # not installed (source checkout)
+        return "0+unknown"
+
+
+def software_versions() -> tuple[tuple[str, str], ...]:
+    """Versions of the software that computed the results."""
+    import scipy
+
+    return (
+        ("sarcohort", sarcohort_version()),
+        ("Python", platform.python_version()),
+        ("NumPy", np.__version__),
+        ("SciPy", scipy.__version__),
+        ("pandas", pd.__version__),
+    )
+
+
+def flow_steps(flow: PatientFlow | None) -> tuple[FlowStep, ...]:
+    """The patient flow of a cohort (:class:`sarcohort.cohort.PatientFlow`) as plain steps."""
+    if flow is None:
+        return ()
+    out = [FlowStep(label="Patient records read", n=int(flow.n_read))]
+    for s in flow.steps:
+        out.append(FlowStep(label=str(s.reason), n=int(s.n_remaining), excluded=int(s.n_excluded),
+                            reason=str(s.reason)))
+    out.append(FlowStep(label="Patients analysed", n=int(flow.n_analysed)))
+    return tuple(out)
+
+
+def _looks_identifying(s: pd.Series) -> bool:
+    """Text with a distinct value for most patients, or whole numbers all distinct: the shape
+    of a name, an identifier or a date written as text (a [derived] alias of a free column
+    included). Real categories repeat; real measurements are rarely all-distinct integers."""
+    values = s.dropna()
+    n = len(values)
+    if n < 20:
+        return False
+    distinct = values.nunique()
+    if pd.api.types.is_bool_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
+        return False
+    if pd.api.types.is_numeric_dtype(values):
+        x = values.to_numpy(dtype=float)
+        return distinct == n and bool(np.all(x == np.round(x)))
+    return distinct > max(20, n // 2)
+
+
+def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
+    a = study.analysis
+    have = set(data.columns)
+
+    def need(names: Iterable[str], key: str) -> None:
+        for n in names:
+            if n not in have:
+                raise ProtocolError(
+                    "names a column the cohort does not have", argument=key, value=n,
+                    fix="available columns: " + ", ".join(sorted(map(str, have))))
+
+    shown = [*a.descriptive, *a.factors, *([a.group] if a.group else []),
+             *[c for covs in a.multivariable.covariates.values() for c in covs],
+             *a.competing.factors]
+    check_not_free_text(data, study, [
+        *[(c, "analysis.competing.factors") for c in a.competing.factors],
+        *[(c, "analysis.descriptive") for c in a.descriptive],
+        *[(c, "analysis.factors") for c in a.factors],
+        *([(a.group, "analysis.group")] if a.group else []),
+        *[(c, f"analysis.multivariable.{e}") for e, covs in a.multivariable.covariates.items()
+          for c in covs]])
+    for name in shown:
+        if name in IDENTIFYING or (name in have and pd.api.types.is_datetime64_any_dtype(data[name])):
+            raise ProtocolError(
+                "an identifier or a date is never described or reported", argument="analysis",
+                value=name, fix="describe a derived variable instead (age, months to metastasis)")
+        if name in have and _looks_identifying(data[name]):
+            raise ProtocolError(
+                f"has a different value for nearly every patient ({data[name].nunique()} values "
+                f"among {len(data)} patients): it looks like an identifier, a name or a date, "
+                "which is never shown in a report", argument="analysis", value=name,
+                fix="describe a derived variable instead (a category, an age, a duration)")
+    for e in a.endpoints:
+        need([f"{e}_days", f"{e}_event"], "analysis.endpoints")
+    if a.group:
+        need([a.group], "analysis.group")
+    need(a.descriptive, "analysis.descriptive")
+    need(a.factors, "analysis.factors")
+    for e, covs in a.multivariable.covariates.items():
+        need(covs, f"analysis.multivariable.{e}")
+    need(list(a.time_dependent), "analysis.time_dependent")
+    need(list(a.time_dependent.values()), "analysis.time_dependent")
+    if a.competing.event is not None:
+        need(["pfs_days", "pfs_event", "os_days", "os_event"], "analysis.competing.event")
+        need(a.competing.factors, "analysis.competing.factors")
+
+
+def _file_value_labels(study: Any) -> dict[str, dict[str, str]]:
+    """The value labels an SPSS/Stata/SAS patients file carries, by template column name."""
+    from pathlib import Path
+
+    from sarcohort.data.readers._stat_files import stat_value_labels
+
+    data = getattr(getattr(study, "cohort_config", None), "data", None)
+    if data is None or not getattr(data, "patients", None):
+        return {}
+    path = Path(data.patients)
+    if not path.is_absolute():
+        path = Path(study.path).parent / path
+    mapping = dict(getattr(data, "mapping", {}) or {})
+    return {mapping.get(k, k): v for k, v in stat_value_labels(path).items()}
+
+
+def ph_warnings(m: CoxModel) -> list[str]:
+    """A warning per variable whose proportional-hazards test (cox.zph) has P < 0.05, with the
+    usual remedies; one for the global test when no single variable is flagged."""
+    out = []
+    flagged = [z for z in m.zph if z.name != "GLOBAL" and z.p is not None and z.p < 0.05]
+    remedies = ("its hazard ratio is an average of an effect that changes over follow-up. Look at "
+                "its scaled Schoenfeld residual plot; usual remedies: stratify the model on it, "
+                "add its interaction with (a function of) time, or report its hazard ratio per "
+                "period of follow-up (a step function or landmark analyses)")
+    for z in flagged:
+        out.append(f"{m.endpoint_label}, multivariable model: proportional hazards doubtful for "
+                   f"{z.label} (cox.zph P < 0.05): {remedies}.")
+    glob = next((z for z in m.zph if z.name == "GLOBAL"), None)
+    if not flagged and glob is not None and glob.p is not None and glob.p < 0.05:
+        out.append(f"{m.endpoint_label}, multivariable model: the global proportional hazards test "
+                   "(cox.zph) has P < 0.05 although no single variable does; the hazard ratios "
+                   "may change over follow-up (see the scaled Schoenfeld residual plots).")
+    return out
+
+
+def _json_safe(obj: Any) -> Any:
+    return json.loads(json.dumps(obj, default=str, allow_nan=True).replace("NaN", "null"))
+
+
+def run_analysis(study: Protocol, cohort: Cohort, *,
+                 progress: Callable[[str], None] | None = None, engine: Any = None) -> Results:
+    """Run every analysis of ``study``'s protocol on ``cohort``.
+
+    ``engine``: a SQL engine of :mod:`sarcohort.engines` (DuckDB, Spark) that computes the
+    Kaplan-Meier curves and log-rank tests from per-time aggregates (the same numbers), or
+    None for numpy in memory; Cox models need the rows and are fitted in memory.
+    """
+    say = progress or (lambda _msg: None)
+    a = study.analysis
+    data: pd.DataFrame = cohort.patients
+    check_unlinked_treatments(cohort, str(study.path))
+    if data.empty:
+        flow = cohort.flow
+        reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
+        report = getattr(cohort, "report", None)
+        whole = [p for p in (report.errors if report is not None else ()) if p.row is None]
+        why = "".join(f"\n  {p.file}: {p.message} [{p.rule}]" for p in whole[:5])
+        raise InputError(
+            f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})"
+            + why,
+            argument=str(study.path), fix="run `sarcohort validate` on the data with this protocol to see "
+            "each problem by file, row and column")
+    _check_columns(data, study)
+    label = a.label
+    # value labels: the data dictionary's, then the protocol's [analysis.levels] (which win);
+    # a post-baseline exposure stays yes/no (its time-dependent coding needs it)
+    shown_levels = {**_file_value_labels(study), **dictionary_levels(data.columns),
+                    **{k: dict(v) for k, v in a.levels.items()}}
+    data = apply_levels(data, shown_levels, skip=set(a.time_dependent))
+    warnings_out: list[str] = data_warnings(cohort)  # data errors first
+
+    say("Table 1")
+    # the grouping variable is the columns of Table 1, never a row (gtsummary's by=)
+    descriptive = [c for c in (list(a.descriptive) or a.factors) if c != a.group]
+    table1 = build_table1(data, descriptive, a.group, label=label,
+                          continuous_test=a.continuous_test, group_order=a.group_order,
+                          not_tested=a.group_defined_by, summary=a.continuous_summary)
+    treatment_columns = {"local_treatment", "metastasis_surgery", "n_systemic_lines",
+                         "no_systemic_treatment", "in_trial"}
+    used = {*descriptive, *a.factors, *a.time_dependent,
+            *[c for covs in a.multivariable.covariates.values() for c in covs]}
+    if len(cohort.treatments) == 0 and used & treatment_columns:
+        warnings_out.append("The data hold no treatment rows: every patient counts as untreated in "
+                            + ", ".join(sorted(map(label, used & treatment_columns))) + ".")
+    if a.group:
+        shown_groups = {g.lower() for g in table1.columns[1:]}
+        unknown = [g for g in a.group_order if str(g).lower() not in shown_groups]
+        if unknown:
+            warnings_out.append(f"analysis.group_order names {', '.join(map(repr, unknown))}, which is not a "
+                                f"value of {a.group} in the analysed patients (check the spelling).")
+        if len(table1.columns) < 3:
+            warnings_out.append(f"{label(a.group)} takes a single value in the analysed patients: "
+                                "there is nothing to compare.")
+
+    endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
+    rmst: list[RmstComparison] = []
+    validation: list[ModelValidation] = []
+    imputed: list[ImputedModel] = []
+    lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
+    for e in a.endpoints:
+        say(f"Kaplan-Meier: {label(e)}")
+        days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)
+        event = data[f"{e}_event"].fillna(False).astype(bool).to_numpy()
+        t = days / a.unit_days
+        ok = np.isfinite(t)
+        if (~ok).any():
+            warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
+        max_t = (study.report.max_time_per_endpoint.get(e) or study.report.max_time
+                 or float(np.nanmax(t))) if ok.any() else 1.0
+        rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
+        kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+                        landmarks=a.landmarks, times_at_risk=rt, engine=engine)
+        overall = km_analysis(e, label(e), t[ok], event[ok], options=kmo)
+        survival.append(overall)
+        rev = km_analysis(e, label(e), t[ok], ~event[ok], options=kmo)
+        fu = rev.groups[0]
+        q1 = q3 = None
+        if ok.any():
+            rev_curve = next(iter(kaplan_meier(t[ok], ~event[ok]).curves.values()))
+            q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
+        endpoints.append(EndpointSummary(
+            name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
+            n=int(ok.sum()), events=int(event[ok].sum()), median_followup=fu.median,
+            median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
+            followup_q1=q1, followup_q3=q3))
+        by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
+        for f in by:
+            s = data[f]
+            if not is_categorical(s):
+                warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
+                continue
+            lab, order = level_labels(s)
+            if f == a.group:
+                order = ordered(order, a.group_order)
+            survival.append(km_analysis(
+                e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok], order,
+                factor=f, factor_label=label(f), options=kmo))
+            if f == a.group and a.rmst_tau is not None:
+                rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok],
+                                            order, factor=f, factor_label=label(f), tau=a.rmst_tau,
+                                            conf_level=a.conf_level)
+                if rmst_comp is not None:
+                    rmst.append(rmst_comp)
+                elif rmst_why:
+                    warnings_out.append(rmst_why)
+
+        say(f"Cox models: {label(e)}")
+        uni: list[CoxModel] = []
+        for f in a.factors:
+            uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label, per=a.per,
+                               ties=a.ties, conf_level=a.conf_level))
+        univariable.extend(uni)
+        mv = a.multivariable
+        if mv.selection == "univariable":
+            candidates = mv.covariates.get(e) or a.factors
+            chosen = [m.covariates[0] for m in uni if m.covariates[0] in candidates
+                      and any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms)]
+            extra = [c for c in candidates if c not in a.factors]
+            for c in extra:
+                m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label, per=a.per,
+                            ties=a.ties, conf_level=a.conf_level)
+                if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
+                    chosen.append(c)
+            covs = chosen
+        else:
+            covs = list(mv.covariates.get(e, a.factors))
+        for c in covs:  # every variable of the multivariable model gets its univariable row
+            if c not in a.factors and not any(m.covariates == (c,) for m in uni):
+                uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable", per=a.per,
+                                   label=label, ties=a.ties, conf_level=a.conf_level))
+                univariable.append(uni[-1])
+        if covs:
+            multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
+                                         per=a.per,
+                                         label=label, ties=a.ties, selection=mv.selection,
+                                         conf_level=a.conf_level))
+            if a.missing.method == "multiple-imputation":
+                say(f"Multiple imputation ({a.missing.m} data sets): {label(e)}")
+                imp, imp_note = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
+                                       seed=a.missing.seed, ties=a.ties, conf_level=a.conf_level,
+                                       label=label, per=a.per, firth=multivariable[-1].firth)
+                if imp is not None:
+                    imputed.append(imp)
+                elif imp_note:
+                    warnings_out.append(f"{label(e)}, multivariable model: {imp_note}.")
+            if a.validation.bootstrap > 0:
+                say(f"Bootstrap validation: {label(e)}")
+                horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
+                val, val_note = validate_model(
+                    e, label(e), t, event, data, covs, mv.covariates.get(e) or a.factors,
+                    selection=mv.selection, p_threshold=mv.p_threshold, ties=a.ties,
+                    B=a.validation.bootstrap, seed=a.validation.seed, horizon=horizon,
+                    conf_level=a.conf_level, label=label)
+                if val is not None:
+                    validation.append(val)
+                elif val_note:
+                    warnings_out.append(f"{label(e)}, multivariable model: {val_note}.")
+        else:
+            warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
+
+        for x, tcol in a.time_dependent.items():
+            say(f"Time-dependent {label(x)}: {label(e)}")
+            s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
+            adjust = covs if x in covs else []
+            fits = [compare_exposure(
+                e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days,
+                adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
+                conf_level=a.conf_level) for adjusted_for in ((adjust, []) if adjust else ([],))]
+            comparison, unadjusted = fits[0], fits[-1]
+            robustness.append(dataclasses.replace(
+                comparison, time_dependent_unadjusted=unadjusted.time_dependent))
+
+    competing: CompetingRisks | None = None
+    comp = a.competing
+    if comp.event is not None:
+        say("Competing risks")
+        covs_fg = list(comp.factors or a.multivariable.covariates.get("pfs") or a.factors)
+        g_lab, g_order = None, list[str]()
+        if a.group and is_categorical(data[a.group]):
+            lab, g_order = level_labels(data[a.group])
+            g_order = ordered(g_order, a.group_order)
+            g_lab = lab.to_numpy(dtype=object)
+        pfs_t = pd.to_numeric(data["pfs_days"], errors="coerce").to_numpy(float) / a.unit_days
+        max_t = (study.report.max_time_per_endpoint.get("pfs") or study.report.max_time
+                 or (float(np.nanmax(pfs_t)) if np.isfinite(pfs_t).any() else 1.0))
+        competing, notes = competing_risks(
+            data, event=comp.event, competing=comp.competing or "death", unit_days=a.unit_days,
+            group=a.group if g_lab is not None else None, group_labels=g_lab, order=g_order,
+            covariates=covs_fg, landmarks=a.landmarks,
+            risk_times=risk_times(max_t, a.time_unit, study.report.risk_table_step),
+            conf_type=a.conf_type, conf_level=a.conf_level, label=label, per=a.per)
+        warnings_out.extend(notes)
+
+    for m in multivariable:
+        for w in m.warnings:
+            warnings_out.append(f"{m.endpoint_label}, multivariable model: {w}")
+        warnings_out.extend(ph_warnings(m))
+
+    meta = StudyMeta(
+        title=study.title, protocol_version=study.version, sarcohort_version=sarcohort_version(),
+        protocol_hash=study.protocol_hash,
+        created_utc=now_utc().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        time_unit=a.time_unit, conf_level=a.conf_level, conf_type=a.conf_type,
+        median_ci=a.median_ci, group=a.group, group_label=label(a.group) if a.group else None,
+        software=software_versions(), ties=a.ties, continuous_test=a.continuous_test,
+        manifest=_json_safe(dict(cohort.manifest)),
+        report_options=_json_safe(dataclasses.asdict(study.report)),
+        landmark_time=lm_time if a.time_dependent else None)
+    course = _treatment_course(cohort, study, warnings_out)
+    names = set(a.endpoints) | set(a.factors) | set(descriptive) | ({a.group} if a.group else set())
+    return Results(
+        meta=meta, flow=flow_steps(cohort.flow), endpoints=tuple(endpoints),
+        table1=table1, survival=tuple(survival), univariable=tuple(univariable),
+        multivariable=tuple(multivariable), robustness=tuple(robustness),
+        warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
+        treatments=course, validation=tuple(validation),
+        imputed=tuple(imputed), rmst=tuple(rmst), competing=competing)
+
+
+def _treatment_course(cohort: Cohort, study: Protocol,
+                      warnings_out: list[str]) -> TreatmentCourse | None:
+    """The treatment course, when the data hold treatments (see :mod:`.treatments`)."""
+    a = study.analysis
+    treatments = cohort.treatments
+    if not a.treatments.show or len(treatments) == 0 or "pseudo_id" not in treatments:
+        return None
+    course = treatment_course(
+        cohort.patients, treatments, unit_days=a.unit_days, time_unit=a.time_unit,
+        conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+        regimen_labels=a.treatments.regimen_labels, swimmer_max=a.treatments.swimmer_max,
+        show=a.treatments.show)
+    if course.unnumbered_rows:
+        warnings_out.append(f"{course.unnumbered_rows} systemic treatment row(s) without a line "
+                            "number are left out of the per-line tables and figures.")
+    return course
+

