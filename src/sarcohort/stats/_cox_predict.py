@@ -317,7 +317,8 @@ _PREDICT = ("lp", "risk", "expected")
 
 
 def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
-            se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:
+            se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata",
+            time: Any = None, entry: Any = None) -> CoxPrediction:
     """Linear predictor, relative risk or expected number of events, as R's ``predict(fit, type)``.
 
     Parameters
@@ -328,15 +329,34 @@ def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", 
         New rows (as for :func:`predict_survival`); None = the analysed rows, in input order.
     kind
         ``"lp"`` (``x'b`` + offset), ``"risk"`` (``exp(lp)``) or ``"expected"`` (the expected
-        number of events over each analysed row's follow-up: event - martingale residual;
-        analysed rows only).
+        number of events over each row's follow-up: for the analysed rows, event - martingale
+        residual; for new rows, the predicted cumulative hazard ``H(t; x)`` at the row's time,
+        or ``H(stop; x) - H(entry; x)`` for counting-process data, with the baseline hazard
+        of the fit's ties, as R's ``predict(fit, newdata, type = "expected")``).
     se_fit
         Also return standard errors (``lp``: ``sqrt(x' V x)``; ``risk``: that times ``sqrt(risk)``,
-        R's formula).
+        R's formula; ``expected``: the SE of the predicted cumulative hazard, including the
+        variance of the coefficients, as ``survfit(fit, newdata)``'s ``std.err`` of ``H``; for a
+        counting-process row, the delta-method SE of ``H(stop; x) - H(entry; x)``. R 3.5-3's
+        ``predict`` differs there on purpose: its new-data branch reads the variance pieces at
+        the entry time for both ends, so its SE of an increment is not that of the increment).
     reference
         Centering of ``x``: ``"strata"`` (R's default: the case-weighted covariate means of the
         row's stratum in a stratified model, the fit's means otherwise), ``"sample"`` (the fit's
-        means, as ``fit.linear_predictors``) or ``"zero"``.
+        means, as ``fit.linear_predictors``) or ``"zero"``. Not used by ``"expected"``.
+    time, entry
+        Follow-up of new rows for ``"expected"`` after an array fit (exit times, and entry
+        times for counting-process data); a formula fit reads them from ``newdata``'s columns
+        named in ``Surv()``, as R.
+
+    Examples
+    --------
+    >>> import numpy as np, sarcohort as sc
+    >>> from sarcohort.stats._cox_predict import predict
+    >>> t, e = np.array([1., 2, 3, 4, 5, 6]), np.array([1, 1, 0, 1, 1, 0])
+    >>> fit = sc.cox(t, e, np.array([[0.], [1], [0], [1], [0], [1]]))
+    >>> predict(fit, np.array([[1.0]]), kind="expected", time=[2.5]).fit.round(4)
+    array([0.3216])
     """
     if kind not in _PREDICT:
         raise InputError("unknown prediction type", argument="kind", value=kind, fix=f"use one of {_PREDICT}")
@@ -346,10 +366,11 @@ def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", 
     st = fit._state
     cs = st.setup
     if kind == "expected":
-        if newdata is not None or se_fit:
-            raise InputError("expected events are computed for the analysed rows only, without SE",
-                             argument="newdata" if newdata is not None else "se_fit",
-                             fix="call predict(kind='expected') on the fit itself")
+        if newdata is not None:
+            return _expected_new(fit, newdata, time, entry, se_fit)
+        if se_fit:
+            raise InputError("the SE of expected events is computed for new rows", argument="se_fit",
+                             fix="pass the rows (with their times) as newdata")
         from sarcohort.stats._cox_residuals import martingale_sorted
 
         out = np.empty(cs.n)
@@ -382,3 +403,61 @@ def predict(fit: CoxResult, newdata: Any = None, *, kind: Literal["lp", "risk", 
         if se is not None:
             se = se * np.sqrt(lp)
     return CoxPrediction(kind, lp, se)
+
+
+def _newdata_times(fit: CoxResult, newdata: Any, time: Any, entry: Any) -> tuple[np.ndarray, np.ndarray | None]:
+    """Exit (and entry) times of new rows: given, or read from newdata by the Surv() names."""
+    exprs = fit._state.surv_exprs
+    if time is None and exprs:
+        import pandas as pd
+
+        from sarcohort.stats.expressions import evaluate
+
+        nd = newdata if isinstance(newdata, pd.DataFrame) else pd.DataFrame(
+            {k: np.atleast_1d(v) for k, v in dict(newdata).items()})
+        try:
+            time = evaluate(exprs[-2], nd)
+            if len(exprs) == 3:
+                entry = evaluate(exprs[0], nd)
+        except InputError as exc:
+            raise InputError("expected events need the follow-up of each new row", argument="newdata",
+                             fix=f"add the columns of Surv({', '.join(exprs)})") from exc
+    if time is None:
+        raise InputError("expected events need the follow-up of each new row", argument="time",
+                         fix="pass time= (and entry= for counting-process data)")
+    try:
+        stop = np.asarray(time, dtype=float).reshape(-1)
+        start = None if entry is None else np.asarray(entry, dtype=float).reshape(-1)
+    except (TypeError, ValueError) as exc:
+        raise InputError("times must be numbers", argument="time") from exc
+    for name, v in (("time", stop), ("entry", start)):
+        if v is not None and not np.isfinite(v).all():
+            raise InputError("times must be finite numbers", argument=name,
+                             fix="drop the rows with a missing time")
+    if start is not None and (start.shape != stop.shape or (start >= stop).any()):
+        raise InputError("entry times must come before the exit times, one per row", argument="entry")
+    return stop, start
+
+
+def _expected_new(fit: CoxResult, newdata: Any, time: Any, entry: Any, se_fit: bool) -> CoxPrediction:
+    """Expected events of new rows: H(t; x) over each row's follow-up, and its SE."""
+    stop, start = _newdata_times(fit, newdata, time, entry)
+    Xc, off, strata = _newdata_rows(fit, newdata)
+    if stop.size != Xc.shape[0]:
+        raise InputError(f"needs one time per new row ({Xc.shape[0]})", argument="time", value=stop.size)
+    lines = {t.stratum: t for t in _timelines(fit, _default_kind(fit, None))}
+    out = np.empty(stop.size)
+    se = np.empty(stop.size)
+    for i in range(stop.size):
+        t = lines[int(strata[i])]
+        # cumulative sums with a leading 0: the value just after the last time <= the row's time
+        H = np.r_[0.0, np.cumsum(t.haz)]
+        V = np.r_[0.0, np.cumsum(t.varhaz)]
+        XB = np.vstack([np.zeros((1, Xc.shape[1])), np.cumsum(t.xbar, axis=0)])
+        j = int(np.searchsorted(t.time, stop[i], side="right"))
+        j0 = 0 if start is None else int(np.searchsorted(t.time, start[i], side="right"))
+        risk = float(np.exp(Xc[i] @ fit.coef + off[i]))
+        d = (H[j] - H[j0]) * Xc[i] - (XB[j] - XB[j0])
+        out[i] = (H[j] - H[j0]) * risk
+        se[i] = np.sqrt(V[j] - V[j0] + d @ fit.var @ d) * risk
+    return CoxPrediction("expected", out, se if se_fit else None)

@@ -27,6 +27,7 @@ Schoenfeld and dfbeta residuals. The Newton steps run in a compiled one-pass ker
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from typing import Any, get_args
 
 import numpy as np
@@ -289,14 +290,15 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
     _check_times(time_, entry, wt)
     if timefix:
         time_, entry = _timefix(time_, entry)
-    return _fit(time_, event, Xa, names=names,
-                term_labels=design.terms if design is not None else (),
-                assign=design.assign if design is not None else (), ties=ties, strata=strata,
-                strata_labels=mf.strata_labels, cluster=cluster, entry=entry,
-                offset=offset, weights=wt, robust=robust, n_missing=n_missing,
-                conf_level=conf_level, max_iter=max_iter, design=design,
-                strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset,
-                firth=firth)
+    fit = _fit(time_, event, Xa, names=names,
+               term_labels=design.terms if design is not None else (),
+               assign=design.assign if design is not None else (), ties=ties, strata=strata,
+               strata_labels=mf.strata_labels, cluster=cluster, entry=entry,
+               offset=offset, weights=wt, robust=robust, n_missing=n_missing,
+               conf_level=conf_level, max_iter=max_iter, design=design,
+               strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset,
+               firth=firth)
+    return replace(fit, _state=replace(fit._state, surv_exprs=tuple(mf.formula.surv)))
 
 
 def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:

@@ -50,6 +50,7 @@ class CoxState:
     offset_mean: float
     has_offset: bool
     offset_expr: str | None = None  # formula fits: to evaluate the offset of new data
+    surv_exprs: tuple[str, ...] = ()  # formula fits: Surv()'s expressions, for new data's times
     final_evaluation: Evaluation | None = None  # the Newton loop's evaluation at ``beta``
 
     @cached_property
@@ -165,12 +166,14 @@ class CoxResult:
         return predict_survival(self, newdata, conf_level=conf_level, conf_type=conf_type)
 
     def predict(self, newdata: Any = None, *, kind: Literal["lp", "risk", "expected"] = "lp",
-                se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata") -> CoxPrediction:
+                se_fit: bool = False, reference: Literal["strata", "sample", "zero"] = "strata",
+                time: Any = None, entry: Any = None) -> CoxPrediction:
         """Linear predictor, risk or expected events, as R's ``predict(fit, newdata, type, se.fit)``
-        (see :func:`sarcohort.stats._cox_predict.predict`)."""
+        (see :func:`sarcohort.stats._cox_predict.predict`; ``time``/``entry``: the follow-up of
+        new rows for ``kind="expected"`` after an array fit)."""
         from sarcohort.stats._cox_predict import predict
 
-        return predict(self, newdata, kind=kind, se_fit=se_fit, reference=reference)
+        return predict(self, newdata, kind=kind, se_fit=se_fit, reference=reference, time=time, entry=entry)
 
     def residuals(self, kind: Literal["martingale", "deviance", "score", "schoenfeld",
                                       "dfbeta", "dfbetas"] = "martingale") -> np.ndarray:

@@ -6,7 +6,11 @@ Kaplan-Meier curve of the stratum (left-continuous, as ``survdiff``):
 
 * observed ``O_g = sum w d_g``, expected ``E_g = sum w d n_g / n``;
 * ``V_gh = sum w^2 d (n - d) / (n (n - 1)) * n_g (delta_gh - n_h / n)`` (times with
-  ``n = 1`` add nothing).
+  ``n <= 1`` add nothing).
+
+With case weights, ``n`` and ``d`` are weighted sums: the weights are frequencies, so a
+whole-number weight ``k`` gives the test of the data with the row repeated ``k`` times
+(what R's ``survdiff``, which takes no weights, gives on the repeated data).
 
 ``O``, ``E`` and ``V`` are summed over strata.  The statistic drops the groups with
 ``E = 0`` and then the first remaining group: ``chisq = z' V^-1 z`` with ``z = O - E``;
@@ -15,6 +19,7 @@ Kaplan-Meier curve of the stratum (left-continuous, as ``survdiff``):
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +27,7 @@ from scipy.special import chdtrc
 
 from sarcohort.exceptions import InputError
 from sarcohort.stats._aggregates import RiskTable, risk_table, row_sum, segment_cumprod
-from sarcohort.stats.km import survival_inputs
+from sarcohort.stats.km import case_weights, survival_inputs
 from sarcohort.stats.results import LogRankResult
 
 __all__ = ["logrank", "logrank_from_table", "logrank_statistic"]
@@ -90,6 +95,7 @@ def logrank(
     *,
     strata: Any = None,
     rho: float = 0.0,
+    weights: Any = None,
     data: Any = None,
 ) -> LogRankResult:
     """Compare survival between groups: log-rank (``rho=0``) or G-rho (R's ``survdiff``).
@@ -108,6 +114,11 @@ def logrank(
     rho
         Weight exponent: 0 log-rank, 1 Peto-Peto (weights ``S(t-)^rho`` of the pooled
         Kaplan-Meier curve within the stratum).
+    weights
+        Case (frequency) weights, one per row of ``data`` (formula) or per time (arrays),
+        finite and positive: the counts at risk and the events are weighted sums, so a
+        whole-number weight ``k`` counts the row ``k`` times. ``n`` stays the number of rows,
+        as in R's ``survfit``.
     data
         pandas DataFrame for a formula.
 
@@ -140,9 +151,19 @@ def logrank(
                          else "formula", value=inp.group_labels[0] if inp.group_labels else None,
                          fix="give a grouping variable with at least two values")
     n_strata = len(inp.strata_labels) if inp.strata is not None else 1
-    table = risk_table(s.time, s.event, strata=inp.strata, n_strata=n_strata, group=inp.group, n_groups=k)
-    return logrank_from_table(table, inp.group_labels, inp.strata_labels if inp.strata is not None else (),
-                              rho=rho, n_missing=inp.n_missing)
+    w = case_weights(weights, inp)
+    table = risk_table(s.time, s.event, strata=inp.strata, n_strata=n_strata, group=inp.group, n_groups=k,
+                       weights=w)
+    result = logrank_from_table(table, inp.group_labels, inp.strata_labels if inp.strata is not None else (),
+                                rho=rho, n_missing=inp.n_missing)
+    if w is None:
+        return result
+    # n counts rows, not weights (R's survfit with weights does the same)
+    stratum = np.zeros(s.n, dtype=np.int64) if inp.strata is None else inp.strata
+    rows = np.zeros((n_strata, k))
+    np.add.at(rows, (stratum, inp.group), 1.0)
+    return replace(result, n=rows.sum(axis=0).astype(np.int64),
+                   strata_n=rows.sum(axis=1).astype(np.int64) if result.strata else result.strata_n)
 
 
 def logrank_from_table(
