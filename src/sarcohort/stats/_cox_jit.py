@@ -37,6 +37,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from sarcohort.stats._cox_efron import _SERIES_MAX_X
+
 
 @njit(cache=True)
 def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, want_info):  # pragma: no cover
@@ -164,126 +166,274 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
     return loglik, u, imat
 
 
-# Right-censored data with few event times (e.g. follow-up in days): the per-row work (exp(x'b),
-# w x, w x x') is binned by the event group each row joins, in _NCHUNK fixed row chunks run in
-# parallel (numba threads; a fixed chunk count so that the sums do not depend on the thread
-# count), then the risk-set sums are cumulated over the groups in one short sequential pass.
-_NCHUNK = 4
+# Right-censored data, big n (the parallel path): two passes over the rows instead of one, no
+# p x p sums per event time. Every Newton step needs, per event group g, the risk-set sums S0, S1
+# and the death sums D0, D1; the information's risk-set part sum_g (c0_g S2_g - c1_g D2_g) equals
+# sum_i v_i x_i x_i' with v_i = w_i (H_i - [death] c1_g(i)), H_i the sum of c0 over the groups at
+# which row i is at risk (survival's own rewriting, as the numpy evaluation of _cox_kernel does).
+# Pass 1 (_group_sums) bins w and w x by the event group each row closes (rows of a group are
+# contiguous: the chunks are cut at group boundaries, so every group is summed in row order by
+# one thread); a short sequential pass over the groups (_group_terms) gives the Efron terms,
+# loglik, score, the small part of the information and the per-group row multipliers; pass 2
+# (_weighted_gram) sums v x x' with the rows in blocks, lanes over rows (vectorised, no
+# reassociation). Chunks are fixed (not the thread count): the sums do not depend on the threads.
+_GRAM_BLOCK = 256  # rows per block of the weighted Gram sums
 
 
 @njit(cache=True, parallel=True)
-def _bin_rows(XT, beta, offset, cw, event, gidx, m, want_d2):  # pragma: no cover
-    p, n = XT.shape
-    npk = p * p
-    width = 1 + p + npk
-    allb = np.zeros((_NCHUNK, m, width))
-    deathb = np.zeros((_NCHUNK, m, width))
-    ll = np.zeros(_NCHUNK)
-    uu = np.zeros((_NCHUNK, p))
-    step = (n + _NCHUNK - 1) // _NCHUNK
-    for c in prange(_NCHUNK):
-        x = np.empty(p)
-        wx = np.empty(p)
-        lo = c * step
-        hi = min(n, lo + step)
-        for i in range(lo, hi):
+def _group_sums(XT, beta, offset, cw, event, gidx, cuts, m, w):  # pragma: no cover
+    """Per event group: S (m, 1 + p) = sums of (w, w x) over the rows closing at the group,
+    D (m, 1 + p) = the same over its deaths (the first rows of the group). Writes each row's
+    w = cw exp(x'b + offset) into ``w`` (0 for rows in no group)."""
+    p = XT.shape[0]
+    width = 1 + p
+    has_off = offset.shape[0] > 0
+    has_cw = cw.shape[0] > 0
+    S = np.empty((m, width))
+    D = np.empty((m, width))
+    nchunk = cuts.shape[0] - 1
+    for c in prange(nchunk):
+        acc = np.empty(width)
+        i = cuts[c]
+        hi = cuts[c + 1]
+        while i < hi:
             g = gidx[i]
             if g < 0:
+                w[i] = 0.0
+                i += 1
                 continue
-            eta = offset[i]
-            for a in range(p):
-                x[a] = XT[a, i]
-                eta += x[a] * beta[a]
-            w = cw[i] * math.exp(eta)
-            row = allb[c, g]
-            row[0] += w
-            for a in range(p):
-                wx[a] = w * x[a]
-                row[1 + a] += wx[a]
-            for a in range(p):
-                wa = wx[a]
-                base = 1 + p + a * p
-                for b in range(p):
-                    row[base + b] += wa * x[b]
-            if event[i]:
-                ll[c] += cw[i] * eta
+            for q in range(width):
+                acc[q] = 0.0
+            dead = True
+            while i < hi and gidx[i] == g:
+                ev = event[i]
+                if dead and not ev:  # the deaths come first: their sums are the sums so far
+                    dead = False
+                    for q in range(width):
+                        D[g, q] = acc[q]
+                eta = offset[i] if has_off else 0.0
                 for a in range(p):
-                    uu[c, a] += cw[i] * x[a]
-                drow = deathb[c, g]
-                drow[0] += w
+                    eta += XT[a, i] * beta[a]
+                wi = math.exp(eta)
+                if has_cw:
+                    wi *= cw[i]
+                w[i] = wi
+                acc[0] += wi
                 for a in range(p):
-                    drow[1 + a] += wx[a]
-                # the deaths of a group come first among its rows: at the chunk's last one, the
-                # group's w x x' sums so far are the deaths' (no second accumulation)
-                if want_d2 and (i + 1 == hi or not event[i + 1] or gidx[i + 1] != g):
-                    for q in range(1 + p, width):
-                        drow[q] = row[q]
-    return allb, deathb, ll, uu
+                    acc[1 + a] += wi * XT[a, i]
+                i += 1
+            if dead:
+                for q in range(width):
+                    D[g, q] = acc[q]
+            for q in range(width):
+                S[g, q] = acc[q]
+    return S, D
+
+
+_SERIES_MIN_D = 8  # fewer tied deaths: the d terms are as cheap as the series
+
+
+@njit(cache=True, inline="always")
+def _efron_series(q, M, x, d, D0, S0, mult):  # pragma: no cover
+    """Efron's six sums at one event time from the power series in x = D0/S0, the arithmetic of
+    :func:`sarcohort.stats._cox_efron.efron_sums_series` (``q``: the time's power sums)."""
+    F0 = q[M]
+    F1 = q[M + 1]
+    G0 = (M + 1) * q[M]
+    G1 = (M + 1) * q[M + 1]
+    G2 = (M + 1) * q[M + 2]
+    Lp = q[M] / M
+    for j in range(M - 1, -1, -1):
+        F0 = F0 * x + q[j]
+        F1 = F1 * x + q[j + 1]
+        G0 = G0 * x + (j + 1) * q[j]
+        G1 = G1 * x + (j + 1) * q[j + 1]
+        G2 = G2 * x + (j + 1) * q[j + 2]
+        Lp = Lp * x + (q[j] / j if j > 0 else 0.0)
+    x2 = x * x
+    A0 = x * F0
+    A1 = d * x * F1
+    B0 = x2 * G0 / d
+    B1 = x2 * G1
+    B2 = d * x2 * G2
+    c0 = mult * d / D0 * A0
+    c1 = mult * A1 / D0
+    q0 = mult * (d / D0) ** 2 * B0
+    q1 = mult * d / D0**2 * B1
+    q2 = mult * B2 / D0**2
+    return c0, c1, q0, q1, q2, mult * d * (math.log(S0) - Lp)
 
 
 @njit(cache=True)
-def cox_pass_binned(XT, beta, offset, cw, event, gidx, g_stratum, g_deaths, g_wdeaths, efron,
-                    want_info):  # pragma: no cover
-    """:func:`cox_pass` for right-censored data from per-event-group bins (``gidx``: each row's
-    event group, the last one at or before its time in its stratum, -1 for none)."""
-    p = XT.shape[0]
-    m = g_stratum.shape[0]
-    allb, deathb, ll, uu = _bin_rows(XT, beta, offset, cw, event, gidx, m, want_info and efron)
-    loglik = 0.0
-    u = np.zeros(p)
-    for c in range(_NCHUNK):
-        loglik += ll[c]
-        for a in range(p):
-            u[a] += uu[c, a]
-    imat = np.zeros((p, p))
-    width = allb.shape[2]
-    S = np.zeros(width)
-    D = np.zeros(width)
+def _group_terms(S, D, g_stratum, g_deaths, g_wdeaths, efron, want_info, Q):  # pragma: no cover
+    """The sequential pass over the event groups (last to first): risk-set sums, Efron's terms,
+    the log partial likelihood's and score's sums, the information's small part (the S1 S1',
+    S1 D1', D1 D1' products) and the row multipliers ``h`` (m, 2): column 0 for a row that
+    closes at group g and is not a death there (H = sum of c0 over its risk sets), column 1 for
+    a death at g (H - c1_g). ``Q`` (m, SERIES_TERMS + 3): Efron's normalised power sums
+    (:func:`sarcohort.stats._cox_efron.efron_power_sums`, transposed), or empty: event times with
+    more than _SERIES_MIN_D deaths and x = D0/S0 <= 0.35 then take Efron's sums from the power
+    series in x (truncation below 1e-18 relative) instead of d terms with a logarithm each."""
+    m, width = S.shape
+    use_series = Q.shape[0] > 0
+    M = Q.shape[1] - 3
+    p = width - 1
+    logsum = 0.0
+    us = np.zeros(p)
+    small = np.zeros((p, p))
+    c0g = np.empty(m)
+    c1g = np.empty(m)
+    R = np.zeros(width)
     for g in range(m - 1, -1, -1):
         if g == m - 1 or g_stratum[g] != g_stratum[g + 1]:
             for q in range(width):
-                S[q] = 0.0
+                R[q] = 0.0
         for q in range(width):
-            D[q] = 0.0
-        for c in range(_NCHUNK):
-            for q in range(width):
-                S[q] += allb[c, g, q]
-                D[q] += deathb[c, g, q]
+            R[q] += S[g, q]
         nd = int(g_deaths[g])
-        S0 = S[0]
-        D0 = D[0]
-        terms = nd if efron and nd > 1 else 1
-        mult = g_wdeaths[g] / terms
-        c0 = 0.0
-        c1 = 0.0
-        q0 = 0.0
-        q1 = 0.0
-        q2 = 0.0
-        for k in range(terms):
-            f = k / nd
-            den = S0 - f * D0
-            inv = 1.0 / den
-            loglik -= mult * math.log(den)
-            c0 += inv
-            c1 += f * inv
-            inv2 = inv * inv
-            q0 += inv2
-            q1 += f * inv2
-            q2 += f * f * inv2
-        c0 *= mult
-        c1 *= mult
-        q0 *= mult
-        q1 *= mult
-        q2 *= mult
+        S0 = R[0]
+        D0 = D[g, 0]
+        x = D0 / S0
+        if efron and use_series and nd > _SERIES_MIN_D and x <= _SERIES_MAX_X:
+            c0, c1, q0, q1, q2, lg = _efron_series(Q[g], M, x, float(nd), D0, S0, g_wdeaths[g] / nd)
+            logsum += lg
+        else:
+            terms = nd if efron and nd > 1 else 1
+            mult = g_wdeaths[g] / terms
+            c0 = 0.0
+            c1 = 0.0
+            q0 = 0.0
+            q1 = 0.0
+            q2 = 0.0
+            for k in range(terms):
+                f = k / nd
+                den = S0 - f * D0
+                inv = 1.0 / den
+                logsum += mult * math.log(den)
+                c0 += inv
+                c1 += f * inv
+                inv2 = inv * inv
+                q0 += inv2
+                q1 += f * inv2
+                q2 += f * f * inv2
+            c0 *= mult
+            c1 *= mult
+            q0 *= mult
+            q1 *= mult
+            q2 *= mult
+        c0g[g] = c0
+        c1g[g] = c1
         for a in range(p):
-            u[a] -= S[1 + a] * c0 - D[1 + a] * c1
+            us[a] += R[1 + a] * c0 - D[g, 1 + a] * c1
         if want_info:
             for a in range(p):
+                s1a = R[1 + a]
+                d1a = D[g, 1 + a]
                 for b in range(a, p):
-                    q = 1 + p + a * p + b
-                    imat[a, b] += (S[q] * c0 - D[q] * c1 - S[1 + a] * S[1 + b] * q0
-                                   + (S[1 + a] * D[1 + b] + D[1 + a] * S[1 + b]) * q1 - D[1 + a] * D[1 + b] * q2)
+                    s1b = R[1 + b]
+                    d1b = D[g, 1 + b]
+                    small[a, b] += -s1a * s1b * q0 + (s1a * d1b + d1a * s1b) * q1 - d1a * d1b * q2
+    h = np.empty((m, 2))
+    H = 0.0
+    for g in range(m):
+        if g == 0 or g_stratum[g] != g_stratum[g - 1]:
+            H = 0.0
+        H += c0g[g]
+        h[g, 0] = H
+        h[g, 1] = H - c1g[g]
+    return logsum, us, small, h
+
+
+@njit(cache=True, parallel=True)
+def _weighted_gram(XT, w, event, gidx, h, cuts):  # pragma: no cover
+    """Lower triangle of sum_i v_i x_i x_i' (v_i = w_i h[g_i, death_i]), one partial sum per chunk
+    (nchunk, p (p + 1) / 2). Rows in blocks: per (a, b) pair a vector of per-row-lane partial
+    sums, added to elementwise (vectorised), reduced once at the end of the chunk."""
+    p = XT.shape[0]
+    nchunk = cuts.shape[0] - 1
+    npair = p * (p + 1) // 2
+    out = np.zeros((nchunk, npair))
+    B = _GRAM_BLOCK
+    for c in prange(nchunk):
+        accv = np.zeros((npair, B))
+        vx = np.empty((p, B))
+        vb = np.empty(B)
+        lo = cuts[c]
+        hi = cuts[c + 1]
+        s = lo
+        while s + B <= hi:
+            for r in range(B):
+                g = gidx[s + r]
+                vb[r] = 0.0 if g < 0 else w[s + r] * h[g, 1 if event[s + r] else 0]
+            for a in range(p):
+                xa = XT[a, s:s + B]
+                va = vx[a]
+                for r in range(B):
+                    va[r] = vb[r] * xa[r]
+            k = 0
+            for a in range(p):
+                va = vx[a]
+                for b in range(a + 1):
+                    xb = XT[b, s:s + B]
+                    ak = accv[k]
+                    for r in range(B):
+                        ak[r] += va[r] * xb[r]
+                    k += 1
+            s += B
+        tot = np.zeros(npair)
+        for k in range(npair):
+            for r in range(B):
+                tot[k] += accv[k, r]
+        while s < hi:
+            g = gidx[s]
+            if g >= 0:
+                v = w[s] * h[g, 1 if event[s] else 0]
+                k = 0
+                for a in range(p):
+                    va = v * XT[a, s]
+                    for b in range(a + 1):
+                        tot[k] += va * XT[b, s]
+                        k += 1
+            s += 1
+        out[c] = tot
+    return out
+
+
+@njit(cache=True)
+def _assemble(xd_sum, offd_sum, beta, logsum, us, small, gram, want_info):  # pragma: no cover
+    p = xd_sum.shape[0]
+    loglik = offd_sum - logsum
+    u = np.empty(p)
     for a in range(p):
-        for b in range(a):
-            imat[a, b] = imat[b, a]
+        loglik += xd_sum[a] * beta[a]
+        u[a] = xd_sum[a] - us[a]
+    imat = np.zeros((p, p))
+    if want_info:
+        for c in range(gram.shape[0]):
+            k = 0
+            for a in range(p):
+                for b in range(a + 1):
+                    imat[b, a] += gram[c, k]
+                    k += 1
+        for a in range(p):
+            for b in range(a, p):
+                imat[a, b] += small[a, b]
+                imat[b, a] = imat[a, b]
     return loglik, u, imat
+
+
+def cox_pass_binned(XT, beta, offset, cw, event, gidx, cuts, g_stratum, g_deaths, g_wdeaths, xd_sum, offd_sum,
+                    efron, want_info, w, Q):
+    """:func:`cox_pass` for right-censored data by the two parallel passes above.
+
+    ``gidx``: each row's event group (the last one at or before its time in its stratum, -1 for
+    none; nondecreasing within a stratum, so a group's rows are contiguous); ``cuts``: chunk
+    boundaries (int64, 0 .. n) at group boundaries; ``offset`` and ``cw``: empty arrays when
+    absent; ``xd_sum``, ``offd_sum``: sums over the deaths of cw x and cw offset (the score's
+    and log-likelihood's linear parts); ``w``: scratch (n); ``Q``: Efron's power sums (m, 43) or
+    empty (see :func:`_group_terms`). Returns (loglik, u, imat).
+    """
+    S, D = _group_sums(XT, beta, offset, cw, event, gidx, cuts, g_stratum.shape[0], w)
+    logsum, us, small, h = _group_terms(S, D, g_stratum, g_deaths, g_wdeaths, efron, want_info, Q)
+    gram = _weighted_gram(XT, w, event, gidx, h, cuts) if want_info else np.zeros((0, 0))
+    return _assemble(xd_sum, offd_sum, beta, logsum, us, small, gram, want_info)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sarcohort.stats._cox_efron import efron_power_sums
 from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
 
 
@@ -59,17 +60,25 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         entry = cs.entry
         e_order = np.lexsort((-entry, -strata)).astype(np.int64)
     offset = np.ascontiguousarray(cs.offset, dtype=float)
-    if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p + cs.p * cs.p) <= _BINNED_MAX_CELLS:
+    if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p) <= _BINNED_MAX_CELLS:
         gidx = np.where(cs.s_valid, cs.s_idx1 - 1, -1).astype(np.int64)
+        cuts = _group_cuts(gidx, _BINNED_CHUNKS)
         g_stratum = np.ascontiguousarray(cs.g_stratum, dtype=np.int64)
         g_deaths = np.ascontiguousarray(cs.g_deaths, dtype=float)
         g_wdeaths = np.ascontiguousarray(cs.g_wdeaths, dtype=float)
+        xd_sum = np.ascontiguousarray(cs.xd_sum, dtype=float)
+        off_b = offset if cs.has_offset else np.zeros(0)
+        cw_b = cw if cs.cw is not None else np.zeros(0)
+        scratch = np.empty(n)
+        q = cs.series_q if cs.series_q is not None or not efron else efron_power_sums(cs.g_deaths)
+        series_q = np.zeros((0, 3)) if q is None else np.ascontiguousarray(q.T)
 
         def _eval_binned(setup: CoxSetup, beta: np.ndarray, *, info: bool = True) -> Step:
             b = np.ascontiguousarray(beta, dtype=float)
             with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-                loglik, u, imat = cox_pass_binned(setup.XT, b, offset, cw, event, gidx, g_stratum, g_deaths,
-                                                  g_wdeaths, efron, info)
+                loglik, u, imat = cox_pass_binned(setup.XT, b, off_b, cw_b, event, gidx, cuts, g_stratum, g_deaths,
+                                                  g_wdeaths, xd_sum, float(cs.offd_sum), efron, info, scratch,
+                                                  series_q)
             return Step(b.copy(), float(loglik), u, imat if info else None)
 
         return _eval_binned
@@ -85,7 +94,18 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
 
 
 _BINNED_MIN_ROWS = 50_000  # below this the one sequential pass is as fast
-_BINNED_MAX_CELLS = 1_000_000  # event groups x (1 + p + p^2): the per-chunk bins stay small
+_BINNED_MAX_CELLS = 4_000_000  # event groups x (1 + p): the two per-group bins stay small
+_BINNED_CHUNKS = 8  # fixed row chunks (the sums do not depend on the thread count)
+
+
+def _group_cuts(gidx: np.ndarray, k: int) -> np.ndarray:
+    """``k`` chunk boundaries over the rows, each moved forward to the next start of a run of
+    equal ``gidx`` (the rows of an event group are contiguous), so no group spans two chunks."""
+    n = gidx.shape[0]
+    starts = np.flatnonzero(gidx[1:] != gidx[:-1]) + 1
+    targets = np.arange(1, k) * n // k
+    inner = np.append(starts, n)[np.searchsorted(starts, targets, side="left")]
+    return np.concatenate(([0], inner, [n])).astype(np.int64)
 
 
 class SingularInformation(np.linalg.LinAlgError):
