@@ -41,6 +41,21 @@ def test_a_package_exports_what_its_docstring_documents(package):
         assert re.search(rf"\b{name}\b", doc), f"{package}.{name} is exported, not documented"
 
 
+MODULES = sorted(m.name for m in pkgutil.walk_packages(sarcohort.__path__, "sarcohort.")
+                 if not m.ispkg and not any(p.startswith("_") for p in m.name.split(".")))
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_a_public_module_exports_what_its_docstring_documents(module):
+    """Modules whose names start with ``_`` are internal; a public module's ``__all__`` is what
+    its docstring names."""
+    mod = importlib.import_module(module)
+    doc = mod.__doc__ or ""
+    for name in getattr(mod, "__all__", ()):
+        assert getattr(mod, name) is not None, (module, name)
+        assert re.search(rf"\b{name}\b", doc), f"{module}.{name} is exported, not documented"
+
+
 def test_every_exported_exception_is_raised_somewhere():
     src = "\n".join(p.read_text(encoding="utf-8") for p in (ROOT / "src").rglob("*.py")
                     if p.name != "exceptions.py")

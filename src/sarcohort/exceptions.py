@@ -3,6 +3,11 @@
 Every error caused by the caller's input is an :class:`InputError`, a
 ``ValueError`` subclass whose message names the argument (or file, row and
 column), the offending value and what to do about it.
+
+:class:`SarcohortError` is the base of every error raised on purpose; :class:`InputError` has
+two kinds, :class:`FormulaError` (a model formula) and :class:`ProtocolError` (``study.toml``);
+:class:`OutputError` refuses a write that would lose a file; :class:`ConvergenceWarning` says
+an iterative fit stopped before converging.
 """
 
 from __future__ import annotations

@@ -8,8 +8,6 @@ from typing import Annotated, Any
 
 import typer
 
-__all__ = ["run", "analyze"]
-
 
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"sarcohort analyze: {message}", err=True)

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["run"]
-
 
 def run(
     path: Annotated[Path | None, typer.Argument(help="Where to write the protocol (same as --out).", show_default=False)] = None,

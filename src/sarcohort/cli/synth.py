@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["run", "DEFAULT_SEED"]
-
 #: Same value as :data:`sarcohort.synth.DEFAULT_SEED` (kept here so --help imports nothing heavy;
 #: a test checks that both agree).
 DEFAULT_SEED = 0

@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["run"]
-
 
 def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Workbook to write (.xlsx): sheets patients, treatments and dictionary.")] = Path("template.xlsx"),

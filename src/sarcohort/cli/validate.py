@@ -7,8 +7,6 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["run", "MAX_SHOWN"]
-
 #: Problems printed in the terminal's table (all of them go to --report, and to a pipe).
 MAX_SHOWN = 50
 

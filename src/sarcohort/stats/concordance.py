@@ -17,6 +17,8 @@ With case weights a pair counts ``w_i w_j`` and the influence of row i is multip
 The pairs are counted in O(n log n) by one compiled pass with Fenwick trees over the ranks of
 the predictor (:mod:`sarcohort.stats._concordance_kernel`), as R's balanced tree; without
 numba, a vectorised merge-sort tree (unweighted only) does the same counting.
+
+Exports :func:`concordance` and its result, :class:`Concordance`.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["Concordance", "concordance", "cox_concordance"]
+__all__ = ["concordance", "Concordance"]
 
 
 @dataclass(frozen=True)

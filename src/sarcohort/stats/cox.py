@@ -22,6 +22,8 @@ As R: near-equal times are merged (``timefix``); non-integer case weights give a
 variance by default; ``ties="exact"`` refuses case weights, robust variances and the score,
 Schoenfeld and dfbeta residuals. The Newton steps run in a compiled one-pass kernel
 (:mod:`sarcohort.stats._cox_jit`, numba, cached on disk) when numba imports.
+
+Exports :func:`cox`, which returns a :class:`CoxResult`.
 """
 
 from __future__ import annotations

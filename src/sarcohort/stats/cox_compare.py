@@ -5,6 +5,8 @@ model against the one before it (R's ``anova.coxphlist``). As R: the models must
 ties method and the analysed rows (same number of rows; refit the larger model's complete
 cases for the smaller one), and robust (sandwich) fits are refused: their log-likelihood
 ratio has no chi-square distribution. :attr:`CoxResult.aic` is R's ``AIC(fit)``.
+
+Exports :func:`cox_anova` (R's ``anova(fit0, fit)``) and its result, :class:`CoxAnova`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["CoxAnova", "cox_anova"]
+__all__ = ["cox_anova", "CoxAnova"]
 
 
 @dataclass(frozen=True)

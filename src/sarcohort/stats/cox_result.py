@@ -5,6 +5,8 @@ confidence intervals, tests) plus the sorted data of the fit, kept privately so 
 follow-up quantities R derives from a ``coxph`` object can be computed on request:
 :attr:`CoxResult.concordance`, :meth:`CoxResult.baseline_hazard`,
 :meth:`CoxResult.predict_survival`, :meth:`CoxResult.residuals` and :meth:`CoxResult.zph`.
+
+Exports :class:`CoxResult` and :class:`TestResult` (one of its three global tests).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from sarcohort.stats.concordance import Concordance
     from sarcohort.stats.design import Design
 
-__all__ = ["CoxResult", "TestResult", "CoxState"]
+__all__ = ["CoxResult", "TestResult"]
 
 
 @dataclass(frozen=True)

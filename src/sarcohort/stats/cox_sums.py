@@ -13,6 +13,9 @@ risk-set sums ``S0, S1, S2`` at every event time (records with ``entry < t <= ex
 Efron's (or Breslow's) tie handling gives the log partial likelihood, score and information,
 and R's Newton-Raphson (:func:`sarcohort.stats._cox_newton.newton`, shared with the in-memory
 fit) finds the estimate. The numbers equal :func:`sarcohort.stats.cox.cox` to rounding.
+
+Exports, for engines that aggregate rows elsewhere: :class:`CoxTimeSums` (the per-time sums),
+:func:`evaluate_sums`, :func:`fit_from_sums` and its result :class:`CoxSumsFit`.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from sarcohort.stats.cox_result import TestResult
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["CoxTimeSums", "CoxSumsFit", "fit_from_sums", "evaluate_sums", "merge_cells", "near_tie_cuts"]
+__all__ = ["CoxTimeSums", "CoxSumsFit", "evaluate_sums", "fit_from_sums"]
 
 
 @dataclass(frozen=True)

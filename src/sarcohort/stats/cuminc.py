@@ -19,6 +19,9 @@ Example
 >>> ci = cuminc([1, 2, 3, 4], [1, 2, 1, 0])
 >>> ci.curves["All", 1].at([1, 3]).estimate.round(4).tolist()
 [0.25, 0.5]
+
+Exports :func:`cuminc` and its results: :class:`CumincResult`, one :class:`CumincCurve` per
+group and cause, :class:`CumincPoints` (``.at(times)``) and :class:`GrayTest`.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from sarcohort.stats._cuminc_kernel import aalen_johansen, gray_stratum
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["cuminc", "CumincResult", "CumincCurve", "CumincPoints", "GrayTest", "cif_band"]
+__all__ = ["cuminc", "CumincResult", "CumincCurve", "CumincPoints", "GrayTest"]
 
 ConfType = Literal["log-log", "plain"]
 

@@ -14,6 +14,8 @@ coefficients: ``rxLev``, ``rxLev+5FU``, ``factor(differ)2``, ``age:sex``, ``log(
 * Interaction columns vary the first factor fastest, as R does.
 * Every other expression (``log(bili)``, ``age``) is evaluated by
   :func:`sarcohort.stats.expressions.evaluate` and enters as one numeric column.
+
+Exports :func:`build_design`, its :class:`Design` and the :class:`Factor` coding of a term.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import numpy as np
 
 from sarcohort.exceptions import FormulaError, InputError
 
-__all__ = ["Design", "Factor", "build_design", "expand_terms", "r_label"]
+__all__ = ["build_design", "Design", "Factor"]
 
 _FACTOR_CALL = re.compile(r"^\s*(?:as\.)?factor\s*\((.*)\)\s*$", re.S)
 

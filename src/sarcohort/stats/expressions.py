@@ -30,6 +30,8 @@ array([False,  True,  True])
 array([ 0., nan])
 >>> evaluate("grade in [2, 3] and not (age < 18)", {"grade": [1, 2, 3], "age": [30, 40, 10]})
 array([False,  True, False])
+
+Exports :func:`evaluate`, :func:`names`, :func:`validate` and :data:`FUNCTIONS`.
 """
 
 from __future__ import annotations

@@ -16,6 +16,8 @@ Deliberate differences: no time-varying covariates (``cov2``/``tf``) and one cen
 (``cengroup``); a constant or collinear covariate is an error naming it. survival's
 ``finegray()`` + weighted ``coxph`` is a slightly different estimator (it weights by ``G``
 at right limits and handles ties differently); sarcohort follows ``crr``.
+
+Exports :func:`fine_gray` and its result, :class:`FineGrayResult`.
 """
 
 from __future__ import annotations

@@ -12,6 +12,8 @@ Examples
 >>> f = parse_formula("Surv(time, status == 2) ~ age + log(bili) + strata(sex) + cluster(id)")
 >>> f.surv, f.terms, f.strata, f.cluster
 (('time', 'status == 2'), ('age', 'log(bili)'), ('sex',), 'id')
+
+Exports :func:`parse_formula` (a :class:`SurvFormula`) and :func:`model_frame` (a :class:`ModelFrame`).
 """
 
 from __future__ import annotations
@@ -26,8 +28,7 @@ from sarcohort.exceptions import FormulaError
 from sarcohort.stats import expressions
 from sarcohort.stats.survdata import SurvivalData
 
-__all__ = ["SurvFormula", "ModelFrame", "parse_formula", "model_frame", "group_labels", "format_level",
-           "present_levels"]
+__all__ = ["parse_formula", "model_frame", "SurvFormula", "ModelFrame"]
 
 _SPECIALS = ("strata", "cluster", "offset")
 

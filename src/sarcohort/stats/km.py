@@ -15,6 +15,9 @@ Example
 >>> km = kaplan_meier([1, 2, 2, 3], [1, 1, 0, 1])
 >>> km.curves["All"].survival.round(4).tolist()
 [0.75, 0.5, 0.0]
+
+Exports :func:`kaplan_meier`, :func:`kaplan_meier_from_table` (from aggregated counts),
+:func:`confidence_band` and :data:`CONF_TYPES` (the band scales).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from sarcohort.stats._aggregates import RiskTable, integer_codes, risk_table
 from sarcohort.stats.results import KaplanMeierCurve, KaplanMeierResult
 from sarcohort.stats.survdata import MISSING_FIX, SurvivalData, refuse_missing
 
-__all__ = ["kaplan_meier", "kaplan_meier_from_table", "confidence_band", "CONF_TYPES", "survival_inputs", "SurvivalInputs"]
+__all__ = ["kaplan_meier", "kaplan_meier_from_table", "confidence_band", "CONF_TYPES"]
 
 #: Accepted ``conf_type`` values (and the R spelling each maps to).
 CONF_TYPES = {"log": "log", "log-log": "log-log", "loglog": "log-log", "plain": "plain", "logit": "logit",

@@ -15,6 +15,9 @@ whole-number weight ``k`` gives the test of the data with the row repeated ``k``
 ``O``, ``E`` and ``V`` are summed over strata.  The statistic drops the groups with
 ``E = 0`` and then the first remaining group: ``chisq = z' V^-1 z`` with ``z = O - E``;
 ``df`` = groups with ``E > 0`` minus 1; ``p`` = the chi-square upper tail (``chdtrc``).
+
+Exports :func:`logrank`, :func:`logrank_from_table` (from aggregated counts) and
+:func:`logrank_statistic` (observed, expected and variance from per-time counts).
 """
 
 from __future__ import annotations

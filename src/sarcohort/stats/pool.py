@@ -15,6 +15,8 @@ For each coefficient, with ``q_i`` the estimates and ``u_i`` their variances in 
 Tests and intervals use Student's t with ``df``. For Cox fits mice takes ``dfcom`` as the
 number of events minus the number of coefficients (``broom::glance``'s ``nobs`` is the
 number of events), and so do we unless ``dfcom`` is given.
+
+Exports :func:`pool`, :func:`rubin` (Rubin's rules on arrays) and :class:`PooledResult`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from sarcohort.exceptions import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["PooledResult", "pool", "rubin"]
+__all__ = ["pool", "rubin", "PooledResult"]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ Examples
 >>> lo, hi = clopper_pearson(3, 10)
 >>> round(lo, 4), round(hi, 4)
 (0.0667, 0.6525)
+
+Exports :func:`proportion`, :func:`clopper_pearson` and :class:`Proportion`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from scipy.special import betaincinv
 
 from sarcohort.exceptions import InputError
 
-__all__ = ["Proportion", "clopper_pearson", "proportion"]
+__all__ = ["proportion", "clopper_pearson", "Proportion"]
 
 
 @dataclass(frozen=True)

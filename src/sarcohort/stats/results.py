@@ -2,6 +2,10 @@
 
 Plain data with a few derived quantities (median, quantiles, RMST, numbers at risk) and
 ``to_frame()``; no I/O, no printing.  pandas is imported only inside ``to_frame``.
+
+Exports :class:`KaplanMeierResult` (one :class:`KaplanMeierCurve` per group;
+:class:`KaplanMeierSummary` at chosen times), :class:`LogRankResult`, and the option types
+:data:`MedianMethod`, :data:`ConfType` and :data:`Ties`.
 """
 
 from __future__ import annotations
@@ -19,8 +23,15 @@ from sarcohort.stats._rmst import rmst_r
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["KaplanMeierCurve", "KaplanMeierResult", "KaplanMeierSummary", "LogRankResult", "MedianMethod", "ConfType",
-           "Ties"]
+__all__ = [
+    "KaplanMeierCurve",
+    "KaplanMeierResult",
+    "KaplanMeierSummary",
+    "LogRankResult",
+    "MedianMethod",
+    "ConfType",
+    "Ties",
+]
 
 #: Methods of the median's confidence interval (:meth:`KaplanMeierCurve.median_ci`).
 MedianMethod = Literal["brookmeyer-crowley", "spss"]

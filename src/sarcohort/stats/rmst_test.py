@@ -13,6 +13,8 @@ normal confidence interval ``rmst -+ z se``. Every other group is compared with 
 ``tau`` must be one the data support (``survRM2``'s rule): no later than a group's last
 follow-up time when that observation is censored (the curve is unknown after it), and no
 later than the largest follow-up time overall. ``tau=None`` uses that largest usable value.
+
+Exports :func:`rmst_test`, its result :class:`RmstTestResult` and :func:`max_tau`.
 """
 
 from __future__ import annotations

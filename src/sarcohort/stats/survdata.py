@@ -23,7 +23,7 @@ import numpy as np
 
 from sarcohort.exceptions import InputError
 
-__all__ = ["SurvivalData", "normalize_event", "numeric_array", "refuse_missing", "MISSING_FIX"]
+__all__ = ["SurvivalData", "numeric_array", "refuse_missing"]
 
 #: The fix offered for a missing value in an array.
 MISSING_FIX = "drop those rows first, or use the formula interface (na.omit)"

@@ -17,6 +17,9 @@ frequency weights on the original rows. Replicates whose refit does not converge
 out and counted, as rms does. Differences from rms: our refits are converged tightly (rms uses
 ``eps = 1e-4``, ``iter.max = 10``), which moves the optimism far less than its Monte-Carlo
 error; strata, (start, stop] data, case weights and offsets are not supported.
+
+Exports :func:`validate_cox`, its result :class:`CoxValidation` and :class:`Selection`
+(the variable selection repeated in each bootstrap sample).
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ if TYPE_CHECKING:
 
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["CoxValidation", "validate_cox", "bootstrap_counts", "Selection"]
+__all__ = ["validate_cox", "CoxValidation", "Selection"]
 
 #: How the covariates of a model are chosen (the protocol's ``analysis.multivariable.selection``).
 Selection = Literal["explicit", "univariable"]

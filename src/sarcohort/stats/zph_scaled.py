@@ -17,6 +17,9 @@ numbers.
 Grouped terms: :func:`zph_terms` tests sets of columns together (a factor with
 several indicator columns is one row with as many degrees of freedom), as
 ``cox.zph`` does for a factor term.
+
+Exports :func:`scaled_schoenfeld` (a :class:`ScaledSchoenfeld`), :func:`zph_smooth` (a
+:class:`ZphSmooth`) and :func:`zph_terms`.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ from sarcohort.stats._zph import _TRANSFORMS, ZphResult, _transform_times, zph_s
 if TYPE_CHECKING:
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["ScaledSchoenfeld", "ZphSmooth", "scaled_schoenfeld", "zph_terms", "zph_smooth",
-           "natural_spline_basis", "time_axis_ticks"]
+__all__ = ["scaled_schoenfeld", "ScaledSchoenfeld", "zph_smooth", "ZphSmooth", "zph_terms"]
 
 
 @dataclass(frozen=True)
