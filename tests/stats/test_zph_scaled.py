@@ -97,3 +97,40 @@ def test_overall_p_of_a_factor_is_r_drop1_lr_test():
     np.testing.assert_allclose([zph[k].p for k in ("age", "hormon", "grade", "GLOBAL")], t["p"],
                                rtol=1e-6)
     assert [c.term for c in m.zph_curves] == ["age", "hormon", "grade=2", "grade=3"]
+
+
+def test_zph_points_by_hand():
+    """Evenly spaced in rank: round(linspace(0, 9, 4)) = 0, 3, 6, 9, plus the lowest (index
+    4) and the highest (index 7) residual; all of them up to the limit."""
+    from sarcohort.analysis._regression import zph_points
+
+    y = np.array([0.0, 1, 2, 3, -5, 4, 5, 9, 6, 7])
+    assert zph_points(y, 4).tolist() == [0, 3, 4, 6, 7, 9]
+    assert zph_points(y, 10).tolist() == list(range(10))
+
+
+def test_residual_sample_keeps_smooth_and_test(monkeypatch):
+    """With few points allowed (monkeypatched), the model shows a sample of the residuals
+    (said in points_shown / points_total); the smooth, its band and the P values are those
+    computed from all residuals (checked against R above)."""
+    from sarcohort.analysis import _regression
+    from sarcohort.analysis._regression import fit_cox
+
+    d = pd.read_csv(REF / "data" / "gbsg.csv")
+
+    def fit():
+        return fit_cox("rfs", "RFS", d["rfstime"].to_numpy(float), d["status"].to_numpy(bool),
+                       d, ["age", "hormon"], kind="multivariable", ties="efron", conf_level=0.95)
+
+    full = fit()
+    monkeypatch.setattr(_regression, "ZPH_POINTS", 50)
+    sampled = fit()
+    assert [z.p for z in sampled.zph] == [z.p for z in full.zph]
+    for a, b in zip(full.zph_curves, sampled.zph_curves, strict=True):
+        assert a.points_shown == a.points_total == len(a.x) == int(d["status"].sum())
+        assert b.points_total == a.points_total and 50 <= b.points_shown == len(b.x) <= 52
+        assert (b.smooth, b.lower, b.upper, b.smooth_x) == (a.smooth, a.lower, a.upper, a.smooth_x)
+        idx = _regression.zph_points(np.array(a.y), 50)
+        assert b.x == tuple(np.array(a.x)[idx]) and b.y == tuple(np.array(a.y)[idx])
+        assert (b.x[0], b.x[-1]) == (a.x[0], a.x[-1])
+        assert (min(b.y), max(b.y)) == (min(a.y), max(a.y))

@@ -124,6 +124,25 @@ def zph_global_p(fit: CoxResult) -> float | None:
     return clean_float(z.p[-1])  # rows: the terms, then GLOBAL
 
 
+#: Most scaled Schoenfeld residuals of a term kept for the figure and results.json.
+ZPH_POINTS = 500
+
+
+def zph_points(y: np.ndarray, limit: int | None = None) -> np.ndarray:
+    """Which residuals (rows in event-time order) the figure shows: all up to ``limit``
+    (default :data:`ZPH_POINTS`), else ``limit`` evenly spaced in rank of event time
+    (``round(linspace(0, d - 1, limit))``: the first and last event included) plus the
+    lowest and the highest residual (so the axis spans the same range). Deterministic;
+    the smooth, its band and the test use every residual."""
+    limit = ZPH_POINTS if limit is None else limit
+    d = int(np.asarray(y).shape[0])
+    if d <= limit:
+        return np.arange(d)
+    even = np.round(np.linspace(0, d - 1, limit)).astype(np.intp)
+    extremes = np.array([int(np.nanargmin(y)), int(np.nanargmax(y))], dtype=np.intp)
+    return np.unique(np.concatenate([even, extremes]))
+
+
 def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bool
          ) -> tuple[tuple[ZphRow, ...], tuple[ZphCurve, ...]]:
     """R's ``cox.zph(fit, transform = "km")`` per variable (a factor: one row, its columns
@@ -147,14 +166,16 @@ def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curv
         s = scaled_schoenfeld(fit)
         at, labs = time_axis_ticks(s.x, s.time)
         for j, term in enumerate(X.columns):
-            sm = zph_smooth(s.x, s.y[:, j], float(s.var[j, j]))
+            sm = zph_smooth(s.x, s.y[:, j], float(s.var[j, j]))  # from every residual
+            shown = zph_points(s.y[:, j])
             out.append(ZphCurve(
                 term=str(term), label=str(term), coef=clean_float(np.asarray(fit.coef)[j]),
-                x=tuple(map(float, s.x)), y=tuple(map(float, s.y[:, j])),
+                x=tuple(s.x[shown].tolist()), y=tuple(s.y[shown, j].tolist()),
                 smooth_x=tuple(map(float, sm.x)), smooth=tuple(map(float, sm.fit)),
                 lower=tuple(map(float, sm.lower)), upper=tuple(map(float, sm.upper)),
                 axis_at=tuple(float(a) for a in at if np.isfinite(a)),
-                axis_labels=tuple(float(b) for a, b in zip(at, labs, strict=True) if np.isfinite(a))))
+                axis_labels=tuple(float(b) for a, b in zip(at, labs, strict=True) if np.isfinite(a)),
+                points_shown=int(shown.size), points_total=int(s.y.shape[0])))
     except (ValueError, np.linalg.LinAlgError):  # too few distinct event times for the spline
         return rows, ()
     return rows, tuple(out)

@@ -329,6 +329,11 @@ class ZphCurve:
 
     ``x`` is the Kaplan-Meier transformed time of each event (aggregates: event times
     only, no patient row), ``axis_at``/``axis_labels`` the time axis on that scale.
+    ``x``/``y`` hold ``points_shown`` of the ``points_total`` residuals (one per event):
+    all of them up to 500, else 500 evenly spaced in rank of event time plus the
+    lowest and the highest (``analysis._regression.zph_points``); the smooth, its band
+    and the test are computed from all. ``None``: every residual (results.json of an
+    earlier version).
     """
 
     term: str
@@ -342,6 +347,8 @@ class ZphCurve:
     upper: tuple[float, ...]
     axis_at: tuple[float, ...]
     axis_labels: tuple[float, ...]
+    points_shown: int | None = None
+    points_total: int | None = None
 
 
 @dataclass(frozen=True)
@@ -625,8 +632,12 @@ class Results:
         return _encode(self)
 
     def to_json(self, path: str | Path | None = None) -> str:
-        """The JSON text (strict JSON: no NaN); written to ``path`` when given."""
-        text = json.dumps(self.to_dict(), indent=1, allow_nan=False, ensure_ascii=False)
+        """The JSON text (strict JSON: no NaN); written to ``path`` when given.
+
+        Objects are indented one space per level; a list of numbers or strings (a curve's
+        times, a column of counts) is one line.
+        """
+        text = dumps(self.to_dict())
         if path is not None:
             Path(path).write_text(text + "\n", encoding="utf-8")
         return text
@@ -646,11 +657,45 @@ class Results:
         return cls.from_dict(json.loads(text))
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def dumps(data: Any, level: int = 0) -> str:
+    """``json.dumps(data, indent=1)`` with each list of scalars on one line.
+
+    The lists of numbers (a registry's curves hold thousands) are written by the C
+    encoder in one call; only the objects around them are laid out here.
+    """
+    pad = "\n" + " " * (level + 1)
+    if isinstance(data, dict):
+        if not data:
+            return "{}"
+        items = [f"{json.dumps(str(k), ensure_ascii=False)}: {dumps(v, level + 1)}"
+                 for k, v in data.items()]
+        return "{" + pad + ("," + pad).join(items) + "\n" + " " * level + "}"
+    if isinstance(data, list) and data and not all(isinstance(x, _SCALARS) for x in data):
+        return ("[" + pad + ("," + pad).join(dumps(x, level + 1) for x in data)
+                + "\n" + " " * level + "]")
+    return json.dumps(data, allow_nan=False, ensure_ascii=False)
+
+
+def _floats(obj: tuple | list) -> list[Any] | None:
+    """A list of plain floats (None for non-finite) when ``obj`` holds only floats and
+    None (the curves), else None: the fast path of :func:`_encode`."""
+    if not all(type(x) is float or x is None for x in obj):
+        return None
+    inf = math.inf
+    return [x if x is not None and -inf < x < inf else None for x in obj]
+
+
 def _encode(obj: Any) -> Any:
+    if isinstance(obj, tuple | list):
+        fast = _floats(obj)
+        if fast is not None:
+            return fast
+        return [_encode(x) for x in obj]
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
-    if isinstance(obj, tuple | list):
-        return [_encode(x) for x in obj]
     if isinstance(obj, dict):
         return {str(k): _encode(v) for k, v in obj.items()}
     if isinstance(obj, bool) or obj is None or isinstance(obj, str):
@@ -678,6 +723,10 @@ def _decode(tp: Any, data: Any) -> Any:
     if origin is tuple:
         items = typing.get_args(tp)
         if len(items) == 2 and items[1] is Ellipsis:
+            if items[0] is float:  # a curve: thousands of numbers
+                return tuple(float(x) for x in data)
+            if items[0] == float | None:
+                return tuple(None if x is None else float(x) for x in data)
             return tuple(_decode(items[0], x) for x in data)
         return tuple(_decode(a, x) for a, x in zip(items, data, strict=True))
     if origin is dict or tp is dict:

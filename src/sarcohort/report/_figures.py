@@ -296,6 +296,18 @@ def time_axis_label(results: Results) -> str:
     return f"{text} since {origin}" if origin else f"Time ({unit})"
 
 
+def _zph_sample_note(model: Any) -> str:
+    """The caption's word on a residual plot that shows a sample of the residuals."""
+    shown = [c.points_shown for c in model.zph_curves if c.points_shown is not None]
+    total = model.zph_curves[0].points_total
+    if not shown or total is None or max(shown) >= total:
+        return ""
+    lo, hi = min(shown), max(shown)
+    return (f" Points: {lo:,}" + (f" to {hi:,}" if hi > lo else "") + f" of the {total:,} "
+            "residuals, evenly spaced in time order with each term's lowest and highest; the "
+            "smooth and the test use all.")
+
+
 def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", "png"),
          dpi: int = 300, factor_figures: bool = True) -> list[FigureSpec]:
     """The figures of the report: patient flow, Kaplan-Meier (overall, by group, by
@@ -356,8 +368,8 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                     "term of the multivariable Cox model against time (Kaplan-Meier scale), with "
                     "a natural-spline smooth (solid) and its \u00b12 SE band (dashed), as R's "
                     "plot(cox.zph); dotted: the model's constant coefficient. A smooth that "
-                    "leaves the dotted line suggests the effect changes over follow-up.",
-                    e.name, "zph", (m, time_axis_label(results)))
+                    "leaves the dotted line suggests the effect changes over follow-up."
+                    + _zph_sample_note(m), e.name, "zph", (m, time_axis_label(results)))
     for v in results.validation:
         if sum(g.observed is not None for g in v.calibration) >= 2:
             add(f"calibration_{safe_name(v.endpoint)}", f"{v.endpoint_label}: calibration of the "

@@ -23,6 +23,7 @@ from sarcohort.report.plots._km import (
     km_figure_size,
 )
 from sarcohort.report.plots._style import FONT_SIZE, SMALL, group_style, rc_context, use_agg
+from sarcohort.report.plots._thin import step_points
 
 RIGHT = 0.3
 
@@ -94,6 +95,8 @@ def plot_cif(res: CompetingRisks, ax: Any = None, *,
             color = group_style(i)[0] if len(groups) > 1 else "#222222"
             x = np.concatenate([[0.0], np.asarray(c.time, float)])
             y = np.concatenate([[0.0], _arr(c.estimate)])
+            keep = step_points([y])  # a registry's sub-pixel steps drawn within TOL
+            x, y = x[keep], y[keep]
             name = c.cause_label if c.group is None else f"{c.group}: {c.cause_label.lower()}"
             ax.step(x, y, where="post", color=color, linewidth=1.5, label=name,
                     linestyle="-" if c.cause == res.event else "--")

@@ -17,6 +17,7 @@ import numpy as np
 from sarcohort.analysis._results import KMAnalysis
 from sarcohort.protocol._options import default_of
 from sarcohort.report._format import fmt_p
+from sarcohort.report.plots import _thin
 from sarcohort.report.plots._style import (
     COLORS,
     FONT_SIZE,
@@ -26,6 +27,7 @@ from sarcohort.report.plots._style import (
     text_width_in,
     use_agg,
 )
+from sarcohort.report.plots._thin import MARK_CELLS, mark_points, step_band, step_points
 
 HATCHES = (None, "////", "\\\\\\\\", "....", "xx", "--", "++")
 WIDTH = 6.89  # double column: 175 mm
@@ -166,16 +168,30 @@ def plot_km(
                 hi = np.where(np.isnan(hi), y, hi)
                 # bands told apart in greyscale too: the first filled, the next hatched
                 hatch = HATCHES[i % len(HATCHES)]
-                ax.fill_between(x, lo, hi, step="post", facecolor=color,
-                                alpha=(0.16 if k <= 3 else 0.08) if not hatch else 0.07,
-                                linewidth=0)
-                if hatch:
-                    ax.fill_between(x, lo, hi, step="post", facecolor="none", edgecolor=color,
-                                    hatch=hatch, linewidth=0, alpha=0.45)
+                alpha = (0.16 if k <= 3 else 0.08) if not hatch else 0.07
+                if x.size > _thin.MAX_POINTS:
+                    # a registry's thousands of sub-pixel steps: each edge drawn within
+                    # TOL of the exact one (plots._thin)
+                    poly = step_band(x, lo, hi)
+                    ax.fill(poly[:, 0], poly[:, 1], facecolor=color, alpha=alpha, linewidth=0)
+                    if hatch:
+                        ax.fill(poly[:, 0], poly[:, 1], facecolor="none", edgecolor=color,
+                                hatch=hatch, linewidth=0, alpha=0.45)
+                else:
+                    ax.fill_between(x, lo, hi, step="post", facecolor=color, alpha=alpha,
+                                    linewidth=0)
+                    if hatch:
+                        ax.fill_between(x, lo, hi, step="post", facecolor="none",
+                                        edgecolor=color, hatch=hatch, linewidth=0, alpha=0.45)
+            keep = step_points([y])
+            x, y = x[keep], y[keep]
             ax.step(x, y, where="post", color=color, linestyle=ls, label=labels[i], linewidth=1.5)
             if c.censor_times:
+                cx, cy = np.asarray(c.censor_times, float), np.asarray(c.censor_survival, float)
+                # marks less than about a point apart are drawn once (plots._thin)
+                keep = mark_points(cx, cy, dx=(xmax or float(cx.max()) or 1.0) / MARK_CELLS)
                 # "+" reads on every line style (a "|" vanishes into a dashed line)
-                ax.plot(c.censor_times, c.censor_survival, linestyle="none", marker="+",
+                ax.plot(cx[keep], cy[keep], linestyle="none", marker="+",
                         markersize=6, markeredgewidth=1.1, color=color, zorder=4)
             if median_lines and g.median is not None:
                 ax.plot([0, g.median, g.median], [0.5, 0.5, 0.0], color="#555555",
