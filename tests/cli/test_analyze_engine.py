@@ -77,3 +77,30 @@ def test_auto_rule(tmp_path: Path, monkeypatch) -> None:
     assert choose_engine("Spark", [small]) == "spark"
     with pytest.raises(InputError, match="unknown engine"):
         choose_engine("oracle")
+
+
+def test_parquet_cohort_from_synth(study: Path, tmp_path: Path) -> None:
+    """`sarcohort synth --format parquet` output is read by validate and analyze (DuckDB
+    engine) and gives the numbers of the same cohort as CSV (oracle: the memory engine on
+    the CSV files, itself tested against R)."""
+    from sarcohort.synth import write
+
+    folder = tmp_path / "pq"
+    write(folder, n=150, seed=4, format="parquet")  # the fixture's cohort
+    text = study.read_text(encoding="utf-8").replace('"patients.csv"', '"patients.parquet"')
+    (folder / "study.toml").write_text(text.replace('"treatments.csv"', '"treatments.parquet"'),
+                                       encoding="utf-8")
+    runner = CliRunner()
+    v = runner.invoke(app, ["validate", str(folder), "--format", "json"])
+    v_csv = runner.invoke(app, ["validate", str(study.parent), "--format", "json"])
+    assert v.exit_code == v_csv.exit_code == 0, v.output
+    assert json.loads(v.stdout)["problems"] == json.loads(v_csv.stdout)["problems"]
+    a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q",
+                            "--engine", "memory"])
+    b = runner.invoke(app, ["analyze", str(folder / "study.toml"), "--out", str(tmp_path / "duck"),
+                            "-q", "--engine", "duckdb"])
+    assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
+    ca, cb = _curves(tmp_path / "mem"), _curves(tmp_path / "duck")
+    assert ca.keys() == cb.keys() and len(ca) > 4
+    for key in ca:
+        np.testing.assert_allclose(cb[key], ca[key], rtol=1e-10, equal_nan=True, err_msg=key)

@@ -4,7 +4,8 @@ The reference study (Lavit et al., Int J Cancer 2022, doi:10.1002/ijc.33823;
 120 adults with metastatic osteosarcoma from 15 centres) publishes only an
 abstract. :func:`generate` makes a cohort in the canonical two tables
 (``patients``, ``treatments``) that reproduces those figures, and
-``sarcohort synth`` writes it as XLSX or CSV. The published figures and every
+``sarcohort synth`` writes it as XLSX, CSV or Parquet; :func:`write` streams a cohort of any
+size (a registry of millions of patients) to CSV or Parquet in bounded memory. The published figures and every
 assumption live in ``sarcohort/synth/data/published.toml`` (:func:`load_published`).
 
 Exact for n = 120, whatever the seed
@@ -94,9 +95,19 @@ Default seed
     seeds in order with ``benchmarks/calibrate_synth.py --find-default``, not picked
     for looking best.
 
+Registry scale
+    A cohort is drawn in blocks of at most :data:`BLOCK_SIZE` patients (fixed: the same
+    seed always gives the same cohort), each with its share of every count, from its own
+    random stream; one block (any ``n`` up to 131,072, the published 120 included) is the
+    cohort described above, draw for draw. Larger cohorts keep every count and both
+    published means exact; the range ends of age and time to metastasis are hit once per
+    block, and stratified sampling is stratified within blocks (see ``_blocks.py``).
+
 API
     :func:`generate` -> :class:`SyntheticCohort` (its ``patients`` and ``treatments``
     frames have the columns :data:`PATIENT_COLUMNS` and :data:`TREATMENT_COLUMNS`);
+    :func:`write` generates and writes a cohort block by block (CSV or Parquet folder, or
+    XLSX), never holding more than a block of it;
     :func:`derive` computes the cohort's derived columns as the cohort pipeline does;
     :func:`load_published` reads :data:`PUBLISHED_PATH`; :data:`FAULT_RULES` names the
     data-entry faults that ``messy=True`` injects and the validation rule that finds each.
@@ -104,6 +115,7 @@ API
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -112,15 +124,27 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
+from ._blocks import BLOCK_SIZE, simulate_blocks
 from ._derive import derive
 from ._frames import PATIENT_COLUMNS, TREATMENT_COLUMNS, to_frames
-from ._generator import simulate
 from ._messy import FAULT_COLUMNS, FAULT_RULES, inject_faults
 from ._params import PUBLISHED_PATH, load_published, parameters
+from ._stream import (
+    AUTO_PARQUET_ABOVE,
+    FORMATS,
+    XLSX_MAX_ROWS,
+    check_plan,
+    plan_output,
+    remove_stale,
+    write_blocks,
+)
 from ._writers import FAULTS_FILE, write_csv_folder, write_faults, write_xlsx
 
 __all__ = [
+    "AUTO_PARQUET_ABOVE",
+    "BLOCK_SIZE",
     "DEFAULT_SEED",
+    "FORMATS",
     "FAULT_RULES",
     "PATIENT_COLUMNS",
     "PUBLISHED_PATH",
@@ -129,6 +153,7 @@ __all__ = [
     "derive",
     "generate",
     "load_published",
+    "write",
 ]
 
 #: Default seed of ``sarcohort synth`` and ``sarcohort demo`` (see module docstring).
@@ -203,6 +228,17 @@ def _check_int(name: str, value: object, minimum: int, maximum: int | None = Non
     return int(value)
 
 
+def _check_arguments(n: object, centres: object, seed: object, messy: bool,
+                     sampling: str) -> tuple[int, int, int]:
+    n = _check_int("n", n, 10 if messy else 1)
+    centres = _check_int("centres", centres, 1, 99)
+    seed = _check_int("seed", seed, 0)
+    if sampling not in ("stratified", "iid"):
+        raise InputError("unknown sampling", argument="sampling", value=sampling,
+                         fix='use "stratified" or "iid"')
+    return n, centres, seed
+
+
 def generate(
     n: int = 120,
     centres: int = 15,
@@ -239,18 +275,90 @@ def generate(
     >>> len(c.patients), int((c.patients["sex"] == "M").sum())
     (120, 74)
     """
-    n = _check_int("n", n, 10 if messy else 1)
-    centres = _check_int("centres", centres, 1, 99)
-    seed = _check_int("seed", seed, 0)
-    if sampling not in ("stratified", "iid"):
-        raise InputError("unknown sampling", argument="sampling", value=sampling,
-                         fix='use "stratified" or "iid"')
+    n, centres, seed = _check_arguments(n, centres, seed, messy, sampling)
     p = parameters(n, centres)
-    rng = np.random.default_rng(seed)
-    patients, treatments = to_frames(simulate(p, rng, stratified=sampling == "stratified"))
+    frames = []
+    rng = None  # the last block's stream draws the faults (one block: as before blocks)
+    for block, block_rng in simulate_blocks(p, seed, stratified=sampling == "stratified"):
+        frames.append(to_frames(block))
+        rng = block_rng
+    if len(frames) == 1:
+        (patients, treatments), = frames
+    else:
+        patients = pd.concat([f[0] for f in frames], ignore_index=True)
+        treatments = pd.concat([f[1] for f in frames], ignore_index=True)
     if messy:
+        assert rng is not None
         patients, faults = inject_faults(patients, rng)
     else:
         faults = pd.DataFrame({c: pd.Series(dtype=object) for c in FAULT_COLUMNS})
     return SyntheticCohort(patients, treatments, faults, load_published()["assumptions"],
                            seed, n, centres, messy, sampling)
+
+
+def write(
+    out: Path | str,
+    n: int = 120,
+    centres: int = 15,
+    seed: int = DEFAULT_SEED,
+    messy: bool = False,
+    sampling: Sampling = "stratified",
+    format: str = "auto",  # noqa: A002 - the name users know from the command line
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Path], int, int]:
+    """Generate a cohort and write it, block by block for CSV and Parquet.
+
+    The cohort is the one :func:`generate` returns for the same arguments; CSV and
+    Parquet are written as its blocks are drawn, so memory stays bounded whatever ``n``
+    (about 1 GB at most). XLSX and messy cohorts are built in memory, as by :func:`generate`.
+
+    Parameters
+    ----------
+    out
+        A folder (no suffix) for CSV or Parquet, or a ``.xlsx`` workbook.
+    n, centres, seed, messy, sampling
+        As for :func:`generate`.
+    format
+        ``"csv"`` (``patients.csv``, ``treatments.csv``), ``"parquet"``
+        (``patients.parquet``, ``treatments.parquet``), ``"xlsx"`` or ``"auto"``: a
+        workbook for a ``.xlsx`` name, else CSV up to :data:`AUTO_PARQUET_ABOVE` patients
+        and Parquet above.
+    force
+        Replace existing cohort files in ``out`` (and remove those of the other format, so
+        the folder holds one cohort); without it an existing file is an error.
+    progress
+        Called with the number of patients of each block once it is written.
+
+    Returns
+    -------
+    paths, n_patients, n_treatments
+        The files written and their numbers of patient and treatment rows.
+
+    Raises
+    ------
+    InputError
+        Bad arguments or a format that does not fit ``out``; :class:`OutputError` for
+        existing files without ``force`` (checked before any work).
+    """
+    n, centres, seed = _check_arguments(n, centres, seed, messy, sampling)
+    out = Path(out)
+    plan = plan_output(out, format, n, messy)
+    check_plan(plan, force)
+    if messy or plan.format == "xlsx":
+        cohort = generate(n=n, centres=centres, seed=seed, messy=messy, sampling=sampling)
+        rows = max(len(cohort.patients), len(cohort.treatments)) + 1
+        if plan.format == "xlsx" and rows > XLSX_MAX_ROWS:
+            raise InputError(f"{rows - 1} rows do not fit in an Excel sheet "
+                             f"({XLSX_MAX_ROWS - 1} at most)", argument="n", value=n,
+                             fix="write a folder (CSV or Parquet) instead")
+        paths = cohort.write(out)
+        if progress is not None:
+            progress(n)
+        n_patients, n_treatments = len(cohort.patients), len(cohort.treatments)
+    else:
+        n_patients, n_treatments = write_blocks(plan, parameters(n, centres), seed,
+                                                sampling == "stratified", progress)
+        paths = list(plan.targets)
+    remove_stale(plan)
+    return paths, n_patients, n_treatments

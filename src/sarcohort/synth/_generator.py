@@ -36,7 +36,7 @@ from ._kernels import (
     weighted_choice,
     weighted_order,
 )
-from ._params import SynthParameters, largest_remainder
+from ._params import SynthParameters
 
 #: Day 0 of every simulated day count.
 EPOCH = np.datetime64("2009-01-01", "D")
@@ -44,7 +44,15 @@ EPOCH = np.datetime64("2009-01-01", "D")
 NO_DATE = -(10**9)
 
 LOCAL_NONE, LOCAL_SURGERY, LOCAL_RT, LOCAL_ABLATION = 0, 1, 2, 3
-LOCAL_KIND_NAMES = ("", "surgery", "radiotherapy", "ablation")
+#: Treatment kinds by code (``tr_kind``): the local kinds keep their codes, 4 is systemic.
+KIND_NAMES = ("", "surgery", "radiotherapy", "ablation", "systemic")
+KIND_SYSTEMIC = 4
+#: Best responses by code (``tr_response``); code 0 is "no response recorded".
+RESPONSE_NAMES = ("", "CR", "PR", "SD", "PD", "NE")
+RESPONSE_CR, RESPONSE_PR, RESPONSE_PD, RESPONSE_NE = 1, 2, 4, 5
+#: End reasons by code (``tr_end_reason``).
+END_REASON_NAMES = ("progression", "death", "toxicity", "completed", "ongoing")
+END_PROGRESSION, END_DEATH, END_TOXICITY, END_COMPLETED, END_ONGOING = range(5)
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,14 @@ class SimulatedArrays:
     """One simulated cohort as arrays (patients in generation order).
 
     Day counts are integers from :data:`EPOCH`; :data:`NO_DATE` marks "no such date".
-    ``tr_*`` arrays describe the treatment rows (``tr_patient`` indexes patients).
+    ``tr_*`` arrays describe the treatment rows (``tr_patient`` indexes patients); their
+    text columns are codes into :data:`KIND_NAMES`, ``regimen_names``,
+    :data:`RESPONSE_NAMES` and :data:`END_REASON_NAMES`. A patient's
+    id is ``{id_prefix}-{centre:02d}-{patient_number:0{id_width}d}`` (see :func:`patient_ids`).
     """
 
     centre: np.ndarray
-    patient_id: np.ndarray
+    patient_number: np.ndarray
     male: np.ndarray
     birth: np.ndarray
     primary: np.ndarray
@@ -79,6 +90,23 @@ class SimulatedArrays:
     tr_end_reason: np.ndarray
     tr_response_date: np.ndarray
     tr_line_progression: np.ndarray
+    id_prefix: str
+    id_width: int
+    regimen_names: tuple[str, ...]
+
+
+def regimen_names(p: SynthParameters) -> tuple[str, ...]:
+    """Every regimen name of ``[assumptions.regimens]``, once each (codes of ``tr_regimen``)."""
+    names: dict[str, None] = {}
+    for value in p.a["regimens"].values():
+        if isinstance(value, list):
+            names.update(dict.fromkeys(str(v) for v in value))
+    return tuple(names)
+
+
+def _codes(table: tuple[str, ...], names: list[str]) -> np.ndarray:
+    """Codes of ``names`` in ``table`` (names not in it are left out)."""
+    return np.array([table.index(n) for n in names if n in table], dtype=np.int16)
 
 
 def _days(iso: str) -> int:
@@ -104,26 +132,30 @@ def _exact_mean_days(rng: np.random.Generator, days: np.ndarray, target_total: i
 
 
 def _centres(rng: np.random.Generator, p: SynthParameters) -> tuple[np.ndarray, np.ndarray]:
-    """Centre number (1-based) and pseudonymous id of each patient."""
-    expo = float(p.a["centre_sizes"]["value"])
-    sizes = largest_remainder(np.arange(1, p.centres + 1, dtype=float) ** -expo, p.n)
+    """Centre number (1-based) and pseudonymous patient number of each patient.
+
+    Numbers are drawn without replacement within each centre among those congruent to
+    ``p.id_offset`` modulo ``p.id_stride`` below ``10**width``, so the blocks of a cohort
+    generated in blocks never share an id (one block: every number from 1).
+    """
+    sizes = p.sizes_of_centres()
     centre = rng.permutation(np.repeat(np.arange(1, p.centres + 1), sizes))
-    prefix = str(p.a["patient_id"]["value"]).split("-")[0]
-    width = max(4, len(str(int(sizes.max()) * 10)))
-    ids = np.empty(p.n, dtype=object)
+    width = p.width_of_ids()
+    first = p.id_offset if p.id_offset > 0 else p.id_stride
+    pool = (10**width - 1 - first) // p.id_stride + 1
+    number = np.zeros(p.n, dtype=np.int64)
     for c in range(1, p.centres + 1):
         where = np.flatnonzero(centre == c)
         if where.size:
-            nums = rng.choice(np.arange(1, 10**width), size=where.size, replace=False)
-            ids[where] = [f"{prefix}-{c:02d}-{k:0{width}d}" for k in nums]
-    return centre, ids
+            number[where] = first + p.id_stride * rng.choice(pool, size=where.size, replace=False)
+    return centre, number
 
 
 def simulate(p: SynthParameters, rng: np.random.Generator, stratified: bool = True) -> SimulatedArrays:
     """Draw one synthetic cohort (see the module docstring for the model)."""
     a = p.a
     n = p.n
-    centre, pid = _centres(rng, p)
+    centre, number = _centres(rng, p)
 
     # --- exact counts ----------------------------------------------------------
     sync = np.zeros(n, dtype=bool)
@@ -160,7 +192,10 @@ def simulate(p: SynthParameters, rng: np.random.Generator, stratified: bool = Tr
     months = bounded_with_mean(u_ttm, float(tt["min"]), float(tt["max"]), float(pub_ttm["mean"]),
                                float(tt["value"]))
     md = np.rint(months * DAYS_PER_MONTH).astype(np.int64)
-    md = _exact_mean_days(rng, md, round(float(pub_ttm["mean"]) * DAYS_PER_MONTH * md.size))
+    ttm_total = p.ttm_total_days
+    if ttm_total is None:
+        ttm_total = round(float(pub_ttm["mean"]) * DAYS_PER_MONTH * md.size)
+    md = _exact_mean_days(rng, md, ttm_total)
     ttm_days[meta] = md
     early = ttm_days / DAYS_PER_MONTH < float(a["early_metastasis_definition"]["value"])
 
@@ -176,7 +211,10 @@ def simulate(p: SynthParameters, rng: np.random.Generator, stratified: bool = Tr
                              float(ag["min"]), float(ag["max"]), float(p.p["age"]["mean"]),
                              float(ag["value"]))
     age_days = np.rint(ages * DAYS_PER_YEAR).astype(np.int64)
-    age_days = _exact_mean_days(rng, age_days, round(float(p.p["age"]["mean"]) * DAYS_PER_YEAR * n))
+    age_total = p.age_total_days
+    if age_total is None:
+        age_total = round(float(p.p["age"]["mean"]) * DAYS_PER_YEAR * n)
+    age_days = _exact_mean_days(rng, age_days, age_total)
     birth = first_met - age_days
 
     # --- progression and death without local treatment ------------------------------
@@ -261,9 +299,11 @@ def simulate(p: SynthParameters, rng: np.random.Generator, stratified: bool = Tr
     tr = _treatments(rng, p, first_met, last_d, prog_d, progressed, local, s_d,
                      ~no_systemic, trial, lung, bone, dead)
     return SimulatedArrays(
-        centre=centre, patient_id=pid, male=male, birth=birth, primary=primary,
+        centre=centre, patient_number=number, male=male, birth=birth, primary=primary,
         first_met=first_met, n_metastases=n_met, lung=lung, bone=bone, other=other,
         progression=progression, death=death, last_followup=last_fu, **tr,
+        id_prefix=str(a["patient_id"]["value"]).split("-")[0], id_width=p.width_of_ids(),
+        regimen_names=regimen_names(p),
     )
 
 
@@ -293,19 +333,24 @@ def _treatments(
     tl = a["treatment_lines"]
     br = a["best_response"]
     rows: list[tuple[np.ndarray, ...]] = []
+    table = regimen_names(p)
+
+    def draw(names: list[str], size: int, prob: np.ndarray | None = None) -> np.ndarray:
+        """Codes of ``size`` names drawn from ``names`` (as ``rng.choice(names, size, p)``)."""
+        return _codes(table, names)[rng.choice(len(names), size=size, p=prob)]
 
     # local treatments (before progression and death by construction)
     loc = np.flatnonzero(local != LOCAL_NONE)
-    kinds = np.array(LOCAL_KIND_NAMES, dtype=object)[local[loc]]
-    regimen = np.empty(loc.size, dtype=object)
-    surg_names = reg["surgery"]
-    site_reg = np.where(lung[loc], surg_names[0], np.where(bone[loc], surg_names[1], surg_names[2]))
-    for kind in ("radiotherapy", "ablation"):
-        k = kinds == kind
-        regimen[k] = rng.choice(np.array(reg[kind], dtype=object), size=int(k.sum()))
-    regimen[kinds == "surgery"] = site_reg[kinds == "surgery"]
+    kinds = local[loc].astype(np.int8)  # the local codes are the kind codes
+    regimen = np.zeros(loc.size, dtype=np.int16)
+    surg = _codes(table, reg["surgery"])
+    site_reg = np.where(lung[loc], surg[0], np.where(bone[loc], surg[1], surg[2]))
+    for code, kind in ((LOCAL_RT, "radiotherapy"), (LOCAL_ABLATION, "ablation")):
+        k = kinds == code
+        regimen[k] = draw(reg[kind], int(k.sum()))
+    regimen[kinds == LOCAL_SURGERY] = site_reg[kinds == LOCAL_SURGERY]
     rows.append((loc, kinds, first_met[loc] + s_d[loc], np.zeros(loc.size, dtype=np.int64),
-                 regimen, np.zeros(loc.size, dtype=bool), np.full(loc.size, "", dtype=object)))
+                 regimen, np.zeros(loc.size, dtype=bool), np.zeros(loc.size, dtype=np.int8)))
 
     # systemic line 1
     sysp = np.flatnonzero(systemic)
@@ -313,18 +358,17 @@ def _treatments(
     d1 = np.minimum(rng.integers(int(lo1), int(hi1) + 1, size=sysp.size), last_d[sysp])
     # the first line starts before the first progression (which it is evaluated against)
     d1 = np.where(progressed[sysp], np.minimum(d1, np.maximum(prog_d[sysp] - 1, 0)), d1)
-    reg1 = np.where(trial[sysp],
-                    rng.choice(np.array(reg["trial"], dtype=object), size=sysp.size),
-                    rng.choice(np.array(reg["first_line"], dtype=object), size=sysp.size))
-    resp = rng.choice(np.array(["CR", "PR", "SD"], dtype=object), size=sysp.size,
-                      p=np.asarray(br["first_line_probabilities"]) / np.sum(br["first_line_probabilities"]))
+    reg1 = np.where(trial[sysp], draw(reg["trial"], sysp.size), draw(reg["first_line"], sysp.size))
+    resp = RESPONSE_CR + rng.choice(3, size=sysp.size,  # CR, PR, SD
+                                    p=np.asarray(br["first_line_probabilities"])
+                                    / np.sum(br["first_line_probabilities"]))
     early_pd = progressed[sysp] & (prog_d[sysp] - d1 <= float(br["early_pd_months"]) * DAYS_PER_MONTH)
-    resp = np.where(early_pd, "PD", np.where(last_d[sysp] - d1 < 42, "NE", resp))
-    rows.append((sysp, np.full(sysp.size, "systemic", dtype=object), first_met[sysp] + d1,
+    resp = np.where(early_pd, RESPONSE_PD,
+                    np.where(last_d[sysp] - d1 < 42, RESPONSE_NE, resp)).astype(np.int8)
+    rows.append((sysp, np.full(sysp.size, KIND_SYSTEMIC, dtype=np.int8), first_met[sysp] + d1,
                  np.ones(sysp.size, dtype=np.int64), reg1, trial[sysp], resp))
 
     # systemic line 2 after progression, line 3 later
-    later = np.array(["CR", "PR", "SD", "PD"], dtype=object)
     lp = np.asarray(br["later_line_probabilities"]) / np.sum(br["later_line_probabilities"])
     lo2, hi2 = tl["second_line_delay"]
     d2 = prog_d + rng.integers(int(lo2), int(hi2) + 1, size=n)
@@ -335,14 +379,14 @@ def _treatments(
     has3 = has2 & (d3 <= last_d) & (rng.random(n) < float(tl["third_line_probability"]))
     for line, has, d in ((2, has2, d2), (3, has3, d3)):
         idx = np.flatnonzero(has)
-        rows.append((idx, np.full(idx.size, "systemic", dtype=object), first_met[idx] + d[idx],
-                     np.full(idx.size, line, dtype=np.int64),
-                     rng.choice(np.array(reg["later_line"], dtype=object), size=idx.size),
-                     np.zeros(idx.size, dtype=bool), rng.choice(later, size=idx.size, p=lp)))
+        rows.append((idx, np.full(idx.size, KIND_SYSTEMIC, dtype=np.int8), first_met[idx] + d[idx],
+                     np.full(idx.size, line, dtype=np.int64), draw(reg["later_line"], idx.size),
+                     np.zeros(idx.size, dtype=bool),  # CR, PR, SD, PD
+                     (RESPONSE_CR + rng.choice(4, size=idx.size, p=lp)).astype(np.int8)))
 
     cols = [np.concatenate([r[i] for r in rows]) for i in range(7)]
     fu_end = first_met + last_d
-    cols += _course(rng, p, cols, fu_end, dead, first_met + prog_d, progressed)
+    cols += _course(rng, p, cols, fu_end, dead, first_met + prog_d, progressed, table)
     order = np.lexsort((cols[3], cols[2], cols[0]))
     names = ("tr_patient", "tr_kind", "tr_start", "tr_line", "tr_regimen", "tr_trial", "tr_response",
              "tr_end", "tr_end_reason", "tr_response_date", "tr_line_progression")
@@ -357,6 +401,7 @@ def _course(
     dead: np.ndarray,
     first_progression: np.ndarray,
     progressed: np.ndarray,
+    table: tuple[str, ...],
 ) -> list[np.ndarray]:
     """End date and reason, response date and progression on the line of each treatment row.
 
@@ -372,19 +417,19 @@ def _course(
     m = start.size
     end_fu = fu_end[pat]
     died = dead[pat]
-    systemic = kind == "systemic"
+    systemic = kind == KIND_SYSTEMIC
     prog = np.full(m, NO_DATE, dtype=np.int64)
     first = systemic & (line == 1) & progressed[pat]
     prog[first] = first_progression[pat][first]
     later_start = np.full(m, NO_DATE, dtype=np.int64)  # start of the next line of the patient
+    row_of = np.full(p.n, -1, dtype=np.int64)  # the patient's row of the previous line
     for k in (2, 3):
         nxt = np.flatnonzero(systemic & (line == k))
         prev = np.flatnonzero(systemic & (line == k - 1))
-        pos = {int(pt): i for i, pt in zip(prev, pat[prev], strict=True)}
-        for i in nxt:
-            j = pos.get(int(pat[i]))
-            if j is not None:
-                later_start[j] = start[i]
+        row_of[:] = -1
+        row_of[pat[prev]] = prev
+        j = row_of[pat[nxt]]
+        later_start[j[j >= 0]] = start[nxt[j >= 0]]
     lo, hi = c["progression_before_next_line"]
     gap = rng.integers(int(lo), int(hi) + 1, size=m)
     draw = start + np.ceil(rng.exponential(float(c["later_line_pfs_mean"]) * DAYS_PER_MONTH,
@@ -396,7 +441,7 @@ def _course(
     # planned duration, toxicity
     plo, phi = c["planned_days"]
     planned = start + rng.integers(int(plo), int(phi) + 1, size=m)
-    targeted = np.isin(regimen, np.array(c["until_progression"], dtype=object))
+    targeted = np.isin(regimen, _codes(table, c["until_progression"]))
     planned = np.where(targeted, np.iinfo(np.int64).max // 2, planned)
     toxic = systemic & (rng.random(m) < float(c["toxicity_probability"]))
     tox_end = start + np.ceil((np.minimum(planned, start + int(phi)) - start)
@@ -406,20 +451,20 @@ def _course(
     prog_or_big = np.where(prog == NO_DATE, big, prog)
     death_or_big = np.where(died, end_fu, big)
     end = np.minimum(np.minimum(prog_or_big, death_or_big), planned)
-    reason = np.where(end == prog_or_big, "progression",
-                      np.where(end == death_or_big, "death",
-                               np.where(toxic, "toxicity", "completed"))).astype(object)
+    reason = np.where(end == prog_or_big, END_PROGRESSION,
+                      np.where(end == death_or_big, END_DEATH,
+                               np.where(toxic, END_TOXICITY, END_COMPLETED))).astype(np.int8)
     # local treatments: surgery and ablation are one day, radiotherapy a few weeks
     rlo, rhi = c["radiotherapy_days"]
     rt_end = start + rng.integers(int(rlo), int(rhi) + 1, size=m)
-    end = np.where(systemic, end, np.where(kind == "radiotherapy", rt_end, start))
-    reason = np.where(systemic, reason, "completed").astype(object)
+    end = np.where(systemic, end, np.where(kind == LOCAL_RT, rt_end, start))
+    reason = np.where(systemic, reason, END_COMPLETED).astype(np.int8)
     ongoing = end > end_fu
     end = np.where(ongoing, NO_DATE, end)
-    reason[ongoing] = "ongoing"
+    reason[ongoing] = END_ONGOING
     elo, ehi = c["response_evaluation_days"]
     seen = start + rng.integers(int(elo), int(ehi) + 1, size=m)
     cap = np.where(prog == NO_DATE, end_fu, prog - 1)
-    responded = systemic & np.isin(resp, np.array(["CR", "PR"], dtype=object))
+    responded = systemic & ((resp == RESPONSE_CR) | (resp == RESPONSE_PR))
     resp_date = np.where(responded, np.maximum(np.minimum(seen, cap), start), NO_DATE)
     return [end.astype(np.int64), reason, resp_date.astype(np.int64), prog.astype(np.int64)]

@@ -88,6 +88,31 @@ class SynthParameters:
     n_local: int
     local_kinds: dict[str, int]
     raw: dict[str, Any]
+    #: Patients per centre (default: ``n`` shared by the ``[centre_sizes]`` rule).
+    centre_sizes: tuple[int, ...] | None = None
+    #: Digits of the patient number (default: from the largest centre).
+    id_width: int | None = None
+    #: Patient numbers are ``id_offset`` modulo ``id_stride`` (unique across the blocks
+    #: of a cohort generated in blocks; 1 and 0 for a cohort in one block).
+    id_stride: int = 1
+    id_offset: int = 0
+    #: Sum of the age day counts and of the metachronous delays (default: the published
+    #: means times the counts, rounded); a block of a larger cohort gets its share.
+    age_total_days: int | None = None
+    ttm_total_days: int | None = None
+
+    def sizes_of_centres(self) -> np.ndarray:
+        """Patients per centre (1..centres)."""
+        if self.centre_sizes is not None:
+            return np.asarray(self.centre_sizes, dtype=np.int64)
+        expo = float(self.a["centre_sizes"]["value"])
+        return largest_remainder(np.arange(1, self.centres + 1, dtype=float) ** -expo, self.n)
+
+    def width_of_ids(self) -> int:
+        """Digits of the patient number: at least 4, room for ten times the largest centre."""
+        if self.id_width is not None:
+            return self.id_width
+        return max(4, len(str(int(self.sizes_of_centres().max()) * 10)))
 
     @property
     def a(self) -> dict[str, Any]:

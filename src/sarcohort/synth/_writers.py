@@ -26,7 +26,8 @@ def _iso(value: object) -> object:
     return value
 
 
-def _for_csv(df: pd.DataFrame) -> pd.DataFrame:
+def for_csv(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``df`` with its date columns as ISO text (empty when missing)."""
     out = df.copy()
     for c in out.columns:
         if c.endswith("_date"):
@@ -44,7 +45,7 @@ def write_csv_folder(folder: Path, patients: pd.DataFrame, treatments: pd.DataFr
     paths = [folder / "patients.csv", folder / "treatments.csv"]
     for path, df in zip(paths, (patients, treatments), strict=True):
         with atomic_path(path) as tmp:
-            _for_csv(df).to_csv(tmp, index=False, lineterminator="\n")
+            for_csv(df).to_csv(tmp, index=False, lineterminator="\n")
     return paths
 
 

@@ -10,14 +10,17 @@ from sarcohort.exceptions import InputError
 
 
 def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
-    """Read a Parquet file; row numbers count a header as row 1 (first record is row 2)."""
-    import pandas as pd
+    """Read a Parquet file; row numbers count a header as row 1 (first record is row 2).
+
+    ``DATE`` columns arrive as ``datetime64`` (not one Python date object per cell).
+    """
+    import pyarrow.parquet as pq
 
     path = Path(path)
     name = display_name or path.name
     try:
         data = path.read_bytes()
-        frame = pd.read_parquet(path)
+        frame = pq.read_table(path).to_pandas(date_as_object=False)
     except OSError as exc:
         raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
                          fix="check the file") from None
