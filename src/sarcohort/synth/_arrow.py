@@ -22,7 +22,6 @@ from ._generator import (
     SimulatedArrays,
 )
 
-
 _TEXT = pa.string()
 _DATE = pa.date32()
 

@@ -31,7 +31,6 @@ from ._generator import SimulatedArrays
 from ._params import SynthParameters
 from ._writers import FAULTS_FILE, for_csv
 
-
 #: ``format`` values: a folder of CSV or Parquet files, an XLSX workbook, or chosen by ``auto``.
 FORMATS = ("auto", "csv", "parquet", "xlsx")
 
