@@ -107,7 +107,8 @@ API
     :func:`generate` -> :class:`SyntheticCohort` (its ``patients`` and ``treatments``
     frames have the columns :data:`PATIENT_COLUMNS` and :data:`TREATMENT_COLUMNS`);
     :func:`write` generates and writes a cohort block by block (CSV or Parquet folder, or
-    XLSX), never holding more than a block of it;
+    XLSX), never holding more than a few blocks of it; its formats are :data:`FORMATS`
+    (``auto``: Parquet above :data:`AUTO_PARQUET_ABOVE` patients, CSV up to it);
     :func:`derive` computes the cohort's derived columns as the cohort pipeline does;
     :func:`load_published` reads :data:`PUBLISHED_PATH`; :data:`FAULT_RULES` names the
     data-entry faults that ``messy=True`` injects and the validation rule that finds each.
