@@ -11,7 +11,6 @@ import typer
 #: a test checks that both agree).
 DEFAULT_SEED = 0
 
-
 #: Same value as :data:`sarcohort.synth.AUTO_PARQUET_ABOVE` (a test checks that both agree).
 AUTO_PARQUET_ABOVE = 100_000
 

@@ -63,7 +63,8 @@ class SimulatedArrays:
     ``tr_*`` arrays describe the treatment rows (``tr_patient`` indexes patients); their
     text columns are codes into :data:`KIND_NAMES`, ``regimen_names``,
     :data:`RESPONSE_NAMES` and :data:`END_REASON_NAMES`. A patient's
-    id is ``{id_prefix}-{centre:02d}-{patient_number:0{id_width}d}`` (see :func:`patient_ids`).
+    id is ``{id_prefix}-{centre:02d}-{patient_number:0{id_width}d}``
+    (:func:`~sarcohort.synth._frames.patient_id_bytes` writes them).
     """
 
     centre: np.ndarray
