@@ -35,3 +35,24 @@ def test_zph_curve_of_an_earlier_results_json():
            "axis_labels": [12.0]}
     z = _decode(ZphCurve, old)
     assert z.x == (0.1, 0.2) and z.points_shown is None and z.points_total is None
+
+
+def test_km_by_group_labels_missing_and_order():
+    """Group labels by one hash pass: None and NaN are missing (counted in n_missing), a level
+    named in ``order`` but absent gets no curve, the curves follow ``order``; each group's
+    n and events are counted by hand."""
+    import numpy as np
+
+    from sarcohort.analysis._survival import KMOptions, km_analysis
+
+    t = np.array([1.0, 2, 3, 4, 5, 6, 7, 8])
+    e = np.array([1, 0, 1, 1, 0, 1, 1, 0], bool)
+    g = np.array(["b", "a", None, "b", np.nan, "a", "b", "a"], dtype=object)
+    res = km_analysis("os", "OS", t, e, g, ["b", "zz", "a"], factor="f",
+                      options=KMOptions("log-log", 0.95, "brookmeyer-crowley"))
+    assert [x.label for x in res.groups] == ["b", "a"]
+    assert [(x.n, x.events) for x in res.groups] == [(3, 3), (3, 1)]
+    assert res.n_missing == 2 and res.logrank_df == 1
+    default = km_analysis("os", "OS", t, e, g, None, factor="f",
+                          options=KMOptions("log-log", 0.95, "brookmeyer-crowley"))
+    assert [x.label for x in default.groups] == ["a", "b"]  # sorted when no order is given

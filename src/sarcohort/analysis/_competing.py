@@ -82,7 +82,8 @@ def _fine_gray(t: np.ndarray, status: np.ndarray, data: pd.DataFrame, covariates
     keep = np.ones(len(data), bool)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
-    X, labels, exposed, _, _ = design_variables(data.loc[keep], covariates, label, per)
+    X, labels, exposed, _, _ = design_variables(data.loc[keep, list(dict.fromkeys(covariates))],
+                                                covariates, label, per)
     code = np.where(status == event, 1, np.where(status == CENSORED, 0, 2))[keep]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -152,7 +153,8 @@ def competing_risks(data: pd.DataFrame, *, event: str, competing: str, unit_days
                                              clean_float(gt.p)))
     model = None
     if covariates and (status[ok] == event).any():
-        model, why = _fine_gray(t[ok], status[ok], data.loc[ok], covariates, event,
+        model, why = _fine_gray(t[ok], status[ok], data.loc[ok, list(dict.fromkeys(covariates))],
+                                covariates, event,
                                 conf_level=conf_level, label=label, per=per)
         if why:
             notes.append(f"Competing risks: {why}.")

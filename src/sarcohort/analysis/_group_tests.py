@@ -33,14 +33,13 @@ def rankdata(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, float)
     order = np.argsort(x, kind="mergesort")
     xs = x[order]
+    if x.size == 0:
+        return np.empty(0)
+    new = np.concatenate([[True], xs[1:] != xs[:-1]])  # a run of ties starts here
+    first = np.flatnonzero(new)  # 0-based positions i..j of each run
+    last = np.concatenate([first[1:], [x.size]]) - 1
     ranks = np.empty(x.size)
-    i = 0
-    while i < x.size:
-        j = i
-        while j + 1 < x.size and xs[j + 1] == xs[i]:
-            j += 1
-        ranks[order[i:j + 1]] = (i + j) / 2 + 1
-        i = j + 1
+    ranks[order] = ((first + last) / 2 + 1)[np.cumsum(new) - 1]
     return ranks
 
 

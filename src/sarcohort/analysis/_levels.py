@@ -52,15 +52,17 @@ def apply_levels(data: pd.DataFrame, levels: Mapping[str, Mapping[str, str]],
     >>> apply_levels(d, {"sex": {"M": "Male", "F": "Female"}})["sex"].tolist()
     ['Male', 'Female', nan, 'Male']
     """
-    out = data.copy()
+    out = data.copy(deep=False)  # labelled columns are replaced, never written into
     for name, table in levels.items():
         if name not in out.columns or name in skip or not table:
             continue
         s = out[name]
         names = {str(k).strip(): str(v) for k, v in table.items()}
-        mapped = s.map(lambda v, names=names: v if pd.isna(v) else names.get(_key(v), str(v)))
-        extra = sorted({str(v) for v in mapped.dropna()} - set(names.values()))
+        # one lookup per distinct value, then a hash map over the rows (missing stays missing)
+        lookup = {v: names.get(_key(v), str(v)) for v in pd.unique(s.dropna())}
+        mapped = s.map(lookup)
+        present = set(lookup.values())
+        extra = sorted(present - set(names.values()))
         categories = list(dict.fromkeys(names.values())) + extra
-        present = set(mapped.dropna())
         out[name] = pd.Categorical(mapped, categories=[c for c in categories if c in present])
     return out

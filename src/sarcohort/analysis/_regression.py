@@ -76,7 +76,7 @@ def design_variables(
     labels: dict[str, str] = {}
     exposed: dict[str, int | None] = {}
     variables: list[CoxVariable] = []
-    sub = data.loc[keep]
+    sub = data.loc[keep, list(dict.fromkeys(covariates))]  # a registry's rows: only these columns
     for c in covariates:
         s = sub[c]
         b = as_binary(s)
@@ -231,7 +231,8 @@ def fit_cox(
     keep = np.isfinite(time)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
-    X, labels, exposed, _, variables = design_variables(data.loc[keep], covariates, label, per)
+    X, labels, exposed, _, variables = design_variables(
+        data.loc[keep, list(dict.fromkeys(covariates))], covariates, label, per)
     t, e = time[keep], event[keep]
     ent = None if entry is None else np.asarray(entry, float)[keep]
     warn_texts: list[str] = []

@@ -354,7 +354,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
             adjust = covs if x in covs else []
             fits = [compare_exposure(
-                e, label(e), t[ok], event[ok], data.loc[ok], x, s_days[ok] / a.unit_days,
+                e, label(e), t[ok], event[ok], data.loc[ok, list(dict.fromkeys([x, *adjust]))], x,
+                s_days[ok] / a.unit_days,
                 adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
                 conf_level=a.conf_level) for adjusted_for in ((adjust, []) if adjust else ([],))]
             comparison, unadjusted = fits[0], fits[-1]

@@ -206,16 +206,21 @@ def km_analysis(
         g = km_group("All", time, event, options)
         return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=None,
                           factor_label=None, groups=(g,), risk_times=risk)
-    labels = np.asarray(groups, dtype=object)
-    present = np.array([lab is not None and lab == lab for lab in labels], dtype=bool)
-    order = [o for o in (order or sorted(set(labels[present]))) if (labels == o).any()]
-    out = tuple(km_group(str(o), time[labels == o], event[labels == o], options) for o in order)
+    # one hash pass over the labels (a registry's million), then integer codes
+    found, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=True)
+    present = found >= 0
+    where = {u: k for k, u in enumerate(uniques)}
+    order = [o for o in (order or sorted(uniques)) if o in where]
+    codes = np.full(found.size, -1)
+    lookup = np.full(len(uniques), -1)
+    for i, o in enumerate(order):
+        lookup[where[o]] = i
+    codes[present] = lookup[found[present]]
+    out = tuple(km_group(str(o), time[codes == i], event[codes == i], options)
+                for i, o in enumerate(order))
     chisq = p = None
     df = None
     if len(order) > 1:
-        codes = np.full(labels.size, -1)
-        for i, o in enumerate(order):
-            codes[labels == o] = i
         keep = codes >= 0
         if options.engine is not None:
             lr = engines.logrank(pd.DataFrame({"t": time[keep], "e": event[keep], "g": codes[keep]}),

@@ -192,6 +192,21 @@ def _continuous_test(samples: list[np.ndarray], kind: str) -> tuple[str | None, 
     return name, clean_float(stat), clean_float(p)
 
 
+def _codes(labels: pd.Series, order: Sequence[str]) -> np.ndarray:
+    """Each row's position in ``order`` (-1: missing or not in it), by one hash lookup."""
+    return np.asarray(pd.Categorical(labels, categories=list(order)).codes, dtype=np.int64)
+
+
+def _crosstab(level: np.ndarray, n_levels: int, group: np.ndarray, n_groups: int) -> np.ndarray:
+    """Counts of each level (rows) in each column: Overall, then each group (-1 codes: a
+    missing value, counted nowhere; a missing group, counted in Overall only). One
+    ``bincount`` over the rows: a group-by count, whatever the number of patients."""
+    key = (level + 1) * (n_groups + 1) + (group + 1)
+    tab = np.bincount(key, minlength=(n_levels + 1) * (n_groups + 1)).reshape(
+        n_levels + 1, n_groups + 1)[1:]
+    return np.column_stack([tab.sum(axis=1), tab[:, 1:]])
+
+
 def build_table1(
     data: pd.DataFrame,
     variables: Sequence[str],
@@ -230,10 +245,14 @@ def build_table1(
     if group is not None:
         glab, gorder = level_labels(data[group])
         gorder = ordered(gorder, group_order)
-        gorder = [g for g in gorder if (glab == g).any()]
-        masks = [np.ones(len(data), bool)] + [(glab == g).to_numpy() for g in gorder]
+        gcode = _codes(glab, gorder)
+        seen = np.bincount(gcode[gcode >= 0], minlength=len(gorder)) > 0
+        gorder = [g for g, present in zip(gorder, seen, strict=True) if present]
+        gcode = _codes(glab, gorder)
+        masks = [np.ones(len(data), bool)] + [gcode == k for k in range(len(gorder))]
         columns = ("Overall", *gorder)
     else:
+        gcode = np.full(len(data), -1, dtype=np.int64)
         masks = [np.ones(len(data), bool)]
         columns = ("Overall",)
     out = []
@@ -244,11 +263,9 @@ def build_table1(
         denoms = tuple(int((~miss & m).sum()) for m in masks)
         if is_categorical(s):
             lab, order = level_labels(s)
-            labv = lab.to_numpy(dtype=object)
-            levels = tuple(
-                CategoryCount(level=lv, counts=tuple(int(((labv == lv) & m).sum()) for m in masks))
-                for lv in order
-            )
+            table = _crosstab(_codes(lab, order), len(order), gcode, len(masks) - 1)
+            levels = tuple(CategoryCount(level=lv, counts=tuple(int(n) for n in row))
+                           for lv, row in zip(order, table, strict=True))
             test = stat = p = None
             if len(masks) > 2 and name not in not_tested:
                 table = np.array([c.counts[1:] for c in levels], dtype=float).reshape(

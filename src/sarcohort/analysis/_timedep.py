@@ -102,6 +102,7 @@ def compare_exposure(
     # an exposed patient without an exposure time cannot be split: left out of the corrections
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]
+    data = data.loc[:, list(dict.fromkeys(covs))]  # the rows are copied below: these columns only
     naive_model = fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
                           label=label, ties=ties, conf_level=conf_level, per=per)
     naive = _term(naive_model, exposure)

@@ -187,7 +187,7 @@ def treatment_course(
     if len(lines):
         t = lines["pfs_days"].to_numpy(float) / unit_days
         ok = np.isfinite(t)
-        groups = np.array([f"Line {k}" for k in lines["line"]], dtype=object)
+        groups = ("Line " + lines["line"].astype(int).astype(str)).to_numpy(dtype=object)
         order = [f"Line {k}" for k in sorted(lines["line"].unique())]
         if times_at_risk is None:
             times_at_risk = risk_times(float(np.max(t[ok])) if ok.any() else 1.0, time_unit)

@@ -80,7 +80,7 @@ def validate_model(
     keep = np.isfinite(time)
     for c in pool:
         keep &= data[c].notna().to_numpy()
-    X, _, _, _, variables = design_variables(data.loc[keep], pool, label)
+    X, _, _, _, variables = design_variables(data.loc[keep, list(dict.fromkeys(pool))], pool, label)
     t, e = time[keep], event[keep]
     groups = [[list(X.columns).index(c) for c in v.terms] for v in variables]
     with warnings.catch_warnings(record=True) as caught:
