@@ -111,7 +111,9 @@ def compare_exposure(
 
     usable = ~((exposed > 0) & ~np.isfinite(s))
     start, stop, ev, exp_td, rows = split_at_exposure(time[usable], event[usable], s[usable])
-    td_data = data.loc[usable].iloc[rows].reset_index(drop=True).copy()
+    # the model's columns only (a copy of the whole cohort table per split row would cost
+    # more than the fit at registry scale)
+    td_data = data[list(dict.fromkeys(covs))].iloc[np.flatnonzero(usable)[rows]].reset_index(drop=True)
     td_data[exposure] = exp_td
     td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
                        label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
@@ -122,7 +124,7 @@ def compare_exposure(
                                    n_missing=int((~complete).sum()))
 
     at_risk = time > landmark_time
-    lm_data = data.loc[at_risk].copy()
+    lm_data = data.loc[at_risk, list(dict.fromkeys(covs))].copy()
     lm_data[exposure] = (np.isfinite(s[at_risk]) & (s[at_risk] <= landmark_time)).astype(float)
     lm = None
     lm_events = int(event[at_risk].sum())

@@ -148,20 +148,31 @@ def treatment_course(
         The tables and figures the report shows (``[analysis.treatments] show``).
     """
     labels = dict(regimen_labels or {})
-    lines, unnumbered = treatment_lines(patients, treatments)
+    n = len(patients)
+    # patients by position (an integer per treatment row, -1 for none): counts of distinct
+    # patients are bincounts, with no set of identifiers and no copy of the table
+    pos = pd.Index(patients.index).get_indexer(treatments["pseudo_id"].to_numpy())
+    lines, unnumbered = treatment_lines(patients, treatments, positions=pos)
     if labels and len(lines):
         lines["regimen"] = lines["regimen"].map(lambda r: labels.get(r, r) if r else r)
-    n = len(patients)
-    known = treatments[treatments["pseudo_id"].isin(patients.index)]
-    systemic_patients = set(known.loc[known["kind"] == "systemic", "pseudo_id"])
-    trial_patients = set(known.loc[known["in_trial"] == "yes", "pseudo_id"])
-    local = tuple((k, int(known.loc[known["kind"] == k, "pseudo_id"].nunique()))
-                  for k in LOCAL_KINDS)
+    kind_code, kinds = pd.factorize(treatments["kind"].to_numpy(dtype=object))
+    kinds = list(kinds)
+
+    def n_patients(rows: np.ndarray) -> int:
+        rows = rows & (pos >= 0)
+        return int(np.count_nonzero(np.bincount(pos[rows], minlength=n)))
+
+    def of_kind(k: str) -> np.ndarray:
+        return kind_code == kinds.index(k) if k in kinds else np.zeros(len(pos), bool)
+
+    trial = (treatments["in_trial"] == "yes").to_numpy(dtype=bool)
+    n_systemic, n_trial = n_patients(of_kind("systemic")), n_patients(trial)
+    local = tuple((k, n_patients(of_kind(k))) for k in LOCAL_KINDS)
     km = KMOptions(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci)
     regimens: list[RegimenCount] = []
     summaries: list[LineSummary] = []
     for k, g in lines.groupby("line", sort=True):
-        n_line = int(g["pseudo_id"].nunique())
+        n_line = len(g)  # one row per patient and line
         names = g["regimen"].fillna("not recorded")
         for reg, cnt in names.value_counts(sort=False).sort_index().items():
             regimens.append(RegimenCount(int(k), str(reg), int(cnt), n_line))
@@ -198,10 +209,10 @@ def treatment_course(
                                   options=dataclasses.replace(km, times_at_risk=times_at_risk))
         pfs_by_line = dataclasses.replace(pfs_by_line, logrank_chisq=None, logrank_df=None,
                                           logrank_p=None)
-    lanes = _lanes(patients, known, lines, unit_days) if n <= swimmer_max else ()
+    lanes = _lanes(patients, treatments[pos >= 0], lines, unit_days) if n <= swimmer_max else ()
     occupancy = _occupancy(patients, lines, unit_days) if n > swimmer_max else None
     return TreatmentCourse(
-        n_patients=n, n_no_systemic=n - len(systemic_patients & set(patients.index)),
-        n_in_trial=len(trial_patients), local=local, regimens=tuple(regimens),
+        n_patients=n, n_no_systemic=n - n_systemic,
+        n_in_trial=n_trial, local=local, regimens=tuple(regimens),
         lines=tuple(summaries), pfs_by_line=pfs_by_line, lanes=lanes, occupancy=occupancy,
         unnumbered_rows=unnumbered, swimmer_max=swimmer_max, show=tuple(show))

@@ -16,7 +16,7 @@ from sarcohort.cohort._endpoints import overall_survival, progression_free_survi
 from sarcohort.cohort._inclusion import apply_inclusion
 from sarcohort.cohort._needs import needed_columns
 from sarcohort.cohort._timing import metastasis_timing
-from sarcohort.cohort._treatments import treatment_summary
+from sarcohort.cohort._treatments import treatment_summary_columns
 from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.readers._table import RawTable
@@ -25,20 +25,29 @@ from sarcohort.protocol import CohortConfig
 
 
 def pseudo_ids(n: int) -> np.ndarray:
-    """``P0001``, ``P0002``... in input order (at least four digits)."""
+    """``P0001``, ``P0002``... in input order (at least four digits).
+
+    >>> pseudo_ids(3).tolist()
+    ['P0001', 'P0002', 'P0003']
+    """
     width = max(4, len(str(n)))
-    return np.array([f"P{i:0{width}d}" for i in range(1, n + 1)], dtype=object)
+    # the digits written by array arithmetic (one Python string per id, no format call)
+    number = np.arange(1, n + 1, dtype=np.int64)
+    chars = np.empty((n, width + 1), dtype=np.uint8)
+    chars[:, 0] = ord("P")
+    for k in range(width):
+        chars[:, width - k] = ord("0") + (number // 10**k) % 10
+    return chars.view(f"S{width + 1}").ravel().astype(f"U{width + 1}").astype(object)
 
 
-def derive_endpoints(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
-                     config: CohortConfig) -> pd.DataFrame:
-    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`)."""
+def derived_columns(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
+                    config: CohortConfig) -> dict[str, np.ndarray]:
+    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`), as arrays."""
     ep = config.endpoints
-    met = p["first_metastasis_date"]
-    out = pd.DataFrame(index=p.index)
-    out["age_at_metastasis"] = age_years(p["birth_date"], met)
-    timing, days_to_met, months = metastasis_timing(p["primary_diagnosis_date"], met,
-                                                    ep.synchronous_window_days)
+    met = p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]")
+    out: dict[str, np.ndarray] = {"age_at_metastasis": age_years(p["birth_date"], met)}
+    timing, _, months = metastasis_timing(p["primary_diagnosis_date"], met,
+                                          ep.synchronous_window_days)
     out["timing"] = timing
     out["months_to_metastasis"] = months
     os_days, os_event = overall_survival(met, p["death_date"], p["last_followup_date"],
@@ -51,16 +60,46 @@ def derive_endpoints(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.nda
     out["pfs_event"] = pfs_event
     out["os_months"] = os_days / DAYS_PER_MONTH
     out["pfs_months"] = pfs_days / DAYS_PER_MONTH
-    summary = treatment_summary(treatment_patient, t["kind"], t["start_date"], t["line"],
-                                t["in_trial"], len(p), met, ep.cutoff_date)
-    summary.index = p.index
-    return pd.concat([out, summary], axis=1)
+    out.update(treatment_summary_columns(
+        treatment_patient, t["kind"], t["start_date"], t["line"], t["in_trial"], len(p), met,
+        ep.cutoff_date))
+    return out
 
 
-def _int_if_whole(s: pd.Series) -> pd.Series:
-    if s.notna().all():
-        return s.astype(np.int64)
-    return s
+def derive_endpoints(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
+                     config: CohortConfig) -> pd.DataFrame:
+    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`)."""
+    return pd.DataFrame(derived_columns(p, t, treatment_patient, config), index=p.index)
+
+
+def _int_if_whole(a: np.ndarray) -> np.ndarray:
+    if not np.isnan(a).any():
+        return a.astype(np.int64)
+    return a
+
+
+def _rows(values: object, keep: np.ndarray | None) -> object:
+    """A column's array (pandas extension arrays kept), at the rows ``keep`` (None: all,
+    without a copy)."""
+    if isinstance(values, pd.Series):  # numpy dtypes as numpy arrays, the others as they are
+        values = (values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype)
+                  else values.to_numpy())
+    arr = values
+    if keep is None:
+        return arr
+    return arr.take(keep) if isinstance(arr, pd.api.extensions.ExtensionArray) else arr[keep]
+
+
+def _validated(patients: RawTable, treatments: RawTable | None, config: CohortConfig, *,
+               today: object | None, needed: Mapping[str, Mapping[str, str]] | None,
+               on_unlinked_treatments: str | None) -> ValidatedData:
+    if needed is None:
+        needed = needed_columns(config.derived)
+    return validate_tables(
+        patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
+        date_format=config.data.date_format, age_min=config.inclusion.age_min,
+        age_max=config.inclusion.age_max, today=today, needed=needed,
+        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments)
 
 
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
@@ -80,39 +119,56 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
         When a [derived] expression cannot be evaluated on the cohort.
     """
     config = config or CohortConfig()
-    if needed is None:
-        needed = needed_columns(config.derived)
-    checked: ValidatedData = validate_tables(
-        patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
-        date_format=config.data.date_format, age_min=config.inclusion.age_min,
-        age_max=config.inclusion.age_max, today=today, needed=needed,
-        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments)
+    checked = _validated(patients, treatments, config, today=today, needed=needed,
+                         on_unlinked_treatments=on_unlinked_treatments)
+    return cohort_from_checked(checked, config)
+
+
+def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
+    """Derive, include and pseudonymise validated tables.
+
+    Every column is built once, as an array of the analysed rows (no copy of a column at
+    all when every patient is analysed), and the tables are assembled from them: no wide
+    frame is concatenated or copied.
+    """
     p, t = checked.patients, checked.treatments
-    derived = derive_endpoints(p, t, checked.treatment_patient, config)
+    derived = derived_columns(p, t, checked.treatment_patient, config)
     pids = pseudo_ids(len(p))
     analysed, reason, flow = apply_inclusion(
-        checked.patient_error, derived["age_at_metastasis"].to_numpy(),
+        checked.patient_error, derived["age_at_metastasis"],
         p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]"), config.inclusion,
         config.endpoints.cutoff_date)
-    base = p.drop(columns=["patient_id"])
-    full = pd.concat([pd.DataFrame({"pseudo_id": pids, "source_row": checked.patient_rows},
-                                   index=p.index), base, derived], axis=1)
-    table = full.loc[analysed].copy()
+    keep = None if analysed.all() else np.flatnonzero(analysed)
+    ids = _rows(pids, keep)
+    columns: dict[str, object] = {"pseudo_id": ids,
+                                  "source_row": _rows(checked.patient_rows, keep)}
+    for c in p.columns:
+        if c != "patient_id":
+            columns[c] = _rows(p[c], keep)
+    for c, values in derived.items():
+        columns[c] = _rows(values, keep)
     for c in ("os_days", "pfs_days"):
-        table[c] = _int_if_whole(table[c])
-    table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
+        columns[c] = _int_if_whole(columns[c])
+    table = pd.DataFrame(columns, index=pd.Index(ids, name=None), copy=False)
+    del columns, derived
     if config.derived:
         table = evaluate_derived(table, config.derived, config.data.codes)
     # treatments of analysed patients, linked by pseudonymous id
     pos = checked.treatment_patient
-    keep = pos >= 0
-    keep[keep] = analysed[pos[keep]]
-    tr = t.loc[keep].drop(columns=["patient_id"]).copy()
-    tr.insert(0, "source_row", checked.treatment_rows[keep])
-    tr.insert(0, "pseudo_id", pids[pos[keep]])
-    tr["start_days"] = days_between(p["first_metastasis_date"].to_numpy()[pos[keep]],
-                                    tr["start_date"])
-    tr = tr.reset_index(drop=True)
+    linked = pos >= 0
+    linked[linked] = analysed[pos[linked]]
+    rows = None if linked.all() else np.flatnonzero(linked)
+    t_pos = _rows(pos, rows)
+    tcols: dict[str, object] = {"pseudo_id": pids[t_pos],
+                                "source_row": _rows(checked.treatment_rows, rows)}
+    for c in t.columns:
+        if c != "patient_id":
+            tcols[c] = _rows(t[c], rows)
+    met = p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]")
+    tcols["start_days"] = days_between(met[t_pos], np.asarray(tcols["start_date"],
+                                                              dtype="datetime64[ns]"))
+    tr = pd.DataFrame(tcols, index=pd.RangeIndex(len(t_pos)), copy=False)
+    del tcols
     excluded = pd.DataFrame({"pseudo_id": pids[~analysed],
                              "source_row": checked.patient_rows[~analysed],
                              "reason": reason[~analysed]})
@@ -200,5 +256,7 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
     from sarcohort.data.readers import read_sources
 
     base = Path(base_dir) if base_dir is not None else config.base_dir
-    p, t = read_sources(config.data, base)
-    return cohort_from_tables(p, t, config, today=today, needed=needed)
+    # the tables as read are dropped once validated (before the cohort is built)
+    checked = _validated(*read_sources(config.data, base), config, today=today, needed=needed,
+                         on_unlinked_treatments=None)
+    return cohort_from_checked(checked, config)

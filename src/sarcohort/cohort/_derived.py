@@ -106,7 +106,7 @@ def evaluate_derived(frame: pd.DataFrame, derived: Sequence[tuple[str, str]],
         not one of its values, or cannot be evaluated; the error names the key
         ``derived.<name>``.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only: the frame's own arrays are never written
     for name, expr in derived:
         _refuse_identifiers(name, expr)
         missing = sorted(expressions.names(expr) - set(out.columns))
@@ -116,7 +116,8 @@ def evaluate_derived(frame: pd.DataFrame, derived: Sequence[tuple[str, str]],
                                 "dictionary and the derived columns)")
         levels = code_levels(out, codes)
         try:
-            values = np.asarray(expressions.evaluate(expr, _numeric(out), levels=levels))
+            used = [c for c in out.columns if c in expressions.names(expr)]
+            values = np.asarray(expressions.evaluate(expr, _numeric(out[used]), levels=levels))
             logical = values.dtype == bool or _is_logical(expr, out, levels)
         except InputError as exc:
             raise ProtocolError(f"cannot be evaluated: {exc.reason}", argument=f"derived.{name}",

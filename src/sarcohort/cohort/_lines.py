@@ -127,39 +127,53 @@ def line_endpoints(*, patient: np.ndarray, line: np.ndarray, start: np.ndarray,
     }
 
 
-def _best_by_group(responses: pd.Series, keys: list[pd.Series]) -> pd.Series:
-    """The best response of each group (first of :data:`RESPONSE_ORDER` present, else None):
-    the smallest rank per group, one vectorised group-by (no Python call per group)."""
-    rank = responses.map({r: float(i) for i, r in enumerate(RESPONSE_ORDER)})
-    best = rank.groupby(keys, sort=True).min()
-    names = np.array([*RESPONSE_ORDER, None], dtype=object)
-    codes = np.where(best.isna(), len(RESPONSE_ORDER), best.fillna(0)).astype(np.int64)
-    return pd.Series(names[codes], index=best.index, dtype=object)
+def _codes(values: np.ndarray, value_of: dict | None = None, *, strip: bool = False,
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's distinct value as a code (-1: missing, or not in ``value_of``) and the
+    values of the codes: one hash pass over the rows, Python only per distinct value.
+
+    ``strip``: texts stripped, empty or non-text values missing; ``value_of``: distinct
+    values mapped through it (values it does not hold are missing).
+    """
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    shown: list[object] = []
+    for u in uniques:
+        if strip:
+            u = u.strip() if isinstance(u, str) and u.strip() else None
+        if value_of is not None:
+            u = value_of.get(u)
+        shown.append(u)
+    # distinct values that read the same after stripping share a code
+    canon, names = pd.factorize(pd.Series(shown, dtype=object), use_na_sentinel=True)
+    table = np.append(canon, -1).astype(np.int64)  # code -1 (missing) stays -1
+    return table[codes], np.asarray(names, dtype=object)
 
 
-def _join(values: pd.Series) -> object:
-    seen = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
-    return " + ".join(dict.fromkeys(seen)) or None
+def _last_present(present: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Per group (rows ``starts[k]`` to the next start), the last row where ``present``
+    holds, or -1."""
+    where = np.where(present, np.arange(present.size), -1)
+    return np.maximum.reduceat(where, starts) if present.size else np.zeros(0, np.int64)
 
 
-def _join_by_group(values: pd.Series, keys: list[pd.Series]) -> pd.Series:
-    """Each group's distinct non-empty texts, stripped, in order, joined by `` + `` (None when
-    none): a Python join only for the groups holding two texts or more."""
-    text = values.where(values.map(lambda v: isinstance(v, str))).str.strip()
-    text = text.where(text.str.len() > 0)
-    frame = pd.DataFrame({"k0": keys[0].to_numpy(), "k1": keys[1].to_numpy(), "v": text.to_numpy()})
-    index = frame.groupby(["k0", "k1"], sort=True).size().index
-    some = frame.dropna(subset=["v"]).drop_duplicates()
-    n = some.groupby(["k0", "k1"], sort=True)["v"].transform("size")
-    single = some[n == 1].set_index(["k0", "k1"])["v"]
-    multi = some[n > 1].groupby(["k0", "k1"], sort=True)["v"].agg(" + ".join)
-    out = pd.concat([single, multi]).reindex(index)
-    out.index.names = [keys[0].name, keys[1].name]
-    return out.astype(object).where(out.notna(), None)
+def _join_in_groups(text: np.ndarray, names: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each group's distinct texts (codes ``text``, -1 missing), in row order, joined by
+    `` + `` (None when none): a Python join only for groups holding two texts or more."""
+    has = text >= 0
+    count = np.add.reduceat(has.astype(np.int64), starts)
+    out = np.full(starts.size, None, dtype=object)
+    single = count == 1
+    last = _last_present(has, starts)
+    out[single] = names[text[last[single]]]
+    ends = np.append(starts[1:], text.size)
+    for k in np.flatnonzero(count > 1):
+        codes = text[starts[k]:ends[k]]
+        out[k] = " + ".join(names[c] for c in dict.fromkeys(codes[codes >= 0].tolist()))
+    return out
 
 
-def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame,
-                    ) -> tuple[pd.DataFrame, int]:
+def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
+                    positions: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
     """One row per patient and systemic line, with the per-line endpoints.
 
     Parameters
@@ -169,6 +183,9 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame,
         ``os_days`` and ``os_event``.
     treatments
         The cohort's treatments (``pseudo_id``, ``kind``, ``line``, dates...).
+    positions
+        Each treatment row's patient as a position in ``patients`` (-1: none), when the
+        caller has it already (default: looked up from ``pseudo_id``).
 
     Returns
     -------
@@ -176,47 +193,69 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame,
         The per-line table (columns :data:`LINE_COLUMNS`, sorted by patient then line;
         days from the first metastasis) and the number of systemic rows without a line
         number, which are not in it.
+
+    Notes
+    -----
+    Rows are grouped by the patient's position in ``patients`` (an integer sort, never
+    one on the identifier's text) and aggregated with ``reduceat`` over the sorted rows;
+    Python runs per distinct regimen or response text, and per line held in two rows or
+    more with two regimens.
     """
-    t = treatments[treatments["kind"] == "systemic"]
-    numbered = t["line"].notna() & t["pseudo_id"].isin(patients.index)
+    systemic = (treatments["kind"] == "systemic").to_numpy(dtype=bool)
+    rows = np.flatnonzero(systemic)
+    pos = (pd.Index(patients.index).get_indexer(treatments["pseudo_id"].to_numpy()[rows])
+           if positions is None else np.asarray(positions, dtype=np.int64)[rows])
+    line = treatments["line"].to_numpy()[rows]
+    line = pd.to_numeric(pd.Series(line, dtype=object), errors="coerce").to_numpy(float)
+    numbered = ~np.isnan(line) & (pos >= 0)
     unnumbered = int((~numbered).sum())
-    t = t[numbered]
-    if t.empty:
+    if not numbered.any():
         return pd.DataFrame({c: pd.Series(dtype=object) for c in LINE_COLUMNS}), unnumbered
-    met = patients.loc[t["pseudo_id"], "first_metastasis_date"].to_numpy()
+    rows, pos, line = rows[numbered], pos[numbered], line[numbered].astype(np.int64)
+    met = patients["first_metastasis_date"].to_numpy(dtype="datetime64[ns]")[pos]
+
+    def column(col: str) -> np.ndarray:
+        if col not in treatments:
+            return np.full(rows.size, None, dtype=object)
+        return treatments[col].to_numpy()[rows]
 
     def days(col: str) -> np.ndarray:
-        if col not in t:
-            return np.full(len(t), np.nan)
-        return days_between(met, t[col])
+        if col not in treatments:
+            return np.full(rows.size, np.nan)
+        return days_between(met, treatments[col].to_numpy()[rows])
 
-    rows = pd.DataFrame({
-        "pseudo_id": t["pseudo_id"].to_numpy(), "line": t["line"].astype(np.int64).to_numpy(),
-        "regimen": t["regimen"].to_numpy(dtype=object) if "regimen" in t else None,
-        "in_trial": (t["in_trial"] == "yes").to_numpy() if "in_trial" in t else False,
-        "best_response": t["best_response"].to_numpy(dtype=object),
-        "end_reason": (t["end_reason"].to_numpy(dtype=object) if "end_reason" in t
-                       else None),
-        "start": days("start_date"), "end": days("end_date"),
-        "progression": days("line_progression_date"), "response": days("response_date"),
-    }).sort_values(["pseudo_id", "line", "start"], kind="stable")
-    g = rows.groupby(["pseudo_id", "line"], sort=True)
+    start = days("start_date")
+    # by patient, line, then start (missing last), stable: the order regimens are joined in
+    order = np.lexsort((start, line, pos))
+    pos, line, start = pos[order], line[order], start[order]
+    rows, met = rows[order], met[order]  # column() and days() read the sorted rows
+    first = np.ones(rows.size, bool)
+    first[1:] = (pos[1:] != pos[:-1]) | (line[1:] != line[:-1])
+    starts = np.flatnonzero(first)
+    resp, resp_names = _codes(column("best_response"), {r: r for r in RESPONSE_ORDER})
+    ranks = np.array([float(RESPONSE_ORDER.index(r)) for r in resp_names] + [np.nan])
+    best = np.fmin.reduceat(ranks[resp], starts)  # the best response: the smallest rank
+    best_names = np.array(RESPONSE_ORDER, dtype=object)
+    regimen, regimen_names = _codes(column("regimen"), strip=True)
+    reason = column("end_reason")
+    reason_last = _last_present(~pd.isna(reason), starts)
+    trial = (column("in_trial") == "yes") if "in_trial" in treatments else np.zeros(rows.size, bool)
+    pid = pos[starts]
     lines = pd.DataFrame({
-        "regimen": _join_by_group(rows["regimen"], [rows["pseudo_id"], rows["line"]]),
-        "in_trial": g["in_trial"].any(),
-        "best_response": _best_by_group(rows["best_response"], [rows["pseudo_id"], rows["line"]]),
-        "end_reason": g["end_reason"].last(),
-        "start_days": g["start"].min(),
-        "end_days": g["end"].max(),
-        "progression_days": g["progression"].min(),
-        "response_days": g["response"].min(),
-    }).reset_index()
-    order = pd.Index(patients.index)
-    pos = order.get_indexer(lines["pseudo_id"])
-    lines = lines.iloc[np.lexsort((lines["line"].to_numpy(), pos))].reset_index(drop=True)
-    pos = order.get_indexer(lines["pseudo_id"])
+        "pseudo_id": pd.Index(patients.index).to_numpy()[pid],
+        "line": line[starts],
+        "regimen": _join_in_groups(regimen, regimen_names, starts),
+        "in_trial": np.logical_or.reduceat(np.asarray(trial, dtype=bool), starts),
+        "best_response": np.where(np.isnan(best), None,
+                                  best_names[np.nan_to_num(best).astype(np.int64)]),
+        "end_reason": np.where(reason_last >= 0, reason[np.maximum(reason_last, 0)], None),
+        "start_days": np.fmin.reduceat(start, starts),
+        "end_days": np.fmax.reduceat(days("end_date"), starts),
+        "progression_days": np.fmin.reduceat(days("line_progression_date"), starts),
+        "response_days": np.fmin.reduceat(days("response_date"), starts),
+    })
     ends = line_endpoints(
-        patient=pos, line=lines["line"].to_numpy(), start=lines["start_days"].to_numpy(float),
+        patient=pid, line=lines["line"].to_numpy(), start=lines["start_days"].to_numpy(float),
         end=lines["end_days"].to_numpy(float),
         progression=lines["progression_days"].to_numpy(float),
         response=lines["response_days"].to_numpy(float),

@@ -37,6 +37,16 @@ def treatment_summary(patient: np.ndarray, kind: object, start: object, line: ob
         row without line number counts as one line), ``no_systemic_treatment``,
         ``in_trial`` (any treatment in a trial).
     """
+    out = treatment_summary_columns(patient, kind, start, line, in_trial, n_patients,
+                                    first_metastasis, cutoff)
+    return pd.DataFrame(out, index=pd.RangeIndex(n_patients))
+
+
+def treatment_summary_columns(patient: np.ndarray, kind: object, start: object, line: object,
+                              in_trial: object, n_patients: int, first_metastasis: object,
+                              cutoff: object | None = None) -> dict[str, np.ndarray]:
+    """:func:`treatment_summary`'s columns as arrays: bincounts and ``minimum.at`` over the
+    rows' patient positions, no group-by and no frame of the treatments."""
     patient = np.asarray(patient, dtype=np.int64)
     kind = np.asarray(pd.Series(kind, dtype=object).to_numpy(), dtype=object)
     start_d = as_datetime(start)
@@ -44,32 +54,43 @@ def treatment_summary(patient: np.ndarray, kind: object, start: object, line: ob
     if cutoff is not None:
         c = np.datetime64(str(cutoff), "ns")
         keep &= np.isnat(start_d) | (start_d <= c)
-    t = pd.DataFrame({
-        "p": patient[keep], "kind": kind[keep], "start": start_d[keep],
-        "line": pd.Series(line, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)[keep],
-        "trial": pd.Series(in_trial, dtype=object).to_numpy()[keep] == "yes",
-    })
-    out = pd.DataFrame(index=pd.RangeIndex(n_patients))
-    local = np.zeros(n_patients, bool)
-    local[t.loc[t["kind"].isin(LOCAL_KINDS), "p"].to_numpy()] = True
-    surg = t[t["kind"] == "surgery"]
-    has_surg = np.zeros(n_patients, bool)
-    has_surg[surg["p"].to_numpy()] = True
+    line = pd.Series(line, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    trial = pd.Series(in_trial, dtype=object).to_numpy() == "yes"
+
+    def has(rows: np.ndarray) -> np.ndarray:
+        return np.bincount(patient[rows], minlength=n_patients)[:n_patients] > 0
+
+    local = has(keep & pd.Series(kind).isin(LOCAL_KINDS).to_numpy())
+    surgery = keep & (kind == "surgery")
     first_surg = np.full(n_patients, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if len(surg):
-        g = surg.groupby("p")["start"].min()
-        first_surg[g.index.to_numpy()] = g.to_numpy(dtype="datetime64[ns]")
-    sysm = t[t["kind"] == "systemic"]
-    with_line = sysm[sysm["line"].notna()].drop_duplicates(["p", "line"])
-    n_lines = (np.bincount(with_line["p"].to_numpy(), minlength=n_patients)
-               + np.bincount(sysm.loc[sysm["line"].isna(), "p"].to_numpy(), minlength=n_patients))
-    trial = np.zeros(n_patients, bool)
-    trial[t.loc[t["trial"], "p"].to_numpy()] = True
-    out["local_treatment"] = local
-    out["metastasis_surgery"] = has_surg
-    out["metastasis_surgery_date"] = first_surg
-    out["surgery_days"] = days_between(first_metastasis, first_surg)
-    out["n_systemic_lines"] = n_lines.astype(np.int64)
-    out["no_systemic_treatment"] = n_lines == 0
-    out["in_trial"] = trial
-    return out
+    dated = surgery & ~np.isnat(start_d)
+    if dated.any():
+        # the earliest surgery per patient, as int64 days with NaT as the largest value
+        big = np.iinfo(np.int64).max
+        first = np.full(n_patients, big, dtype=np.int64)
+        np.minimum.at(first, patient[dated], start_d[dated].view(np.int64))
+        got = first != big
+        first_surg[got] = first[got].view("datetime64[ns]")
+    systemic = keep & (kind == "systemic")
+    numbered = systemic & ~np.isnan(line)
+    # distinct (patient, line) pairs: sort the pairs, count the first of each run
+    pl = np.stack([patient[numbered], line[numbered]])
+    if pl.shape[1]:
+        order = np.lexsort((pl[1], pl[0]))
+        pl = pl[:, order]
+        first = np.ones(pl.shape[1], bool)
+        first[1:] = (pl[0, 1:] != pl[0, :-1]) | (pl[1, 1:] != pl[1, :-1])
+        distinct = pl[0, first].astype(np.int64)
+    else:
+        distinct = np.zeros(0, np.int64)
+    n_lines = (np.bincount(distinct, minlength=n_patients)[:n_patients]
+               + np.bincount(patient[systemic & np.isnan(line)], minlength=n_patients)[:n_patients])
+    return {
+        "local_treatment": local,
+        "metastasis_surgery": has(surgery),
+        "metastasis_surgery_date": first_surg,
+        "surgery_days": days_between(first_metastasis, first_surg),
+        "n_systemic_lines": n_lines.astype(np.int64),
+        "no_systemic_treatment": n_lines == 0,
+        "in_trial": has(keep & trial),
+    }

@@ -41,9 +41,14 @@ def _is_leap(y: np.ndarray) -> np.ndarray:
 
 
 def _anniversary(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> np.ndarray:
-    day = np.where((month == 2) & (day == 29) & ~_is_leap(year), 28, day)
-    frame = pd.DataFrame({"year": year, "month": month, "day": day})
-    return pd.to_datetime(frame, errors="coerce").to_numpy(dtype="datetime64[ns]")
+    year = np.asarray(year, dtype=np.int64)
+    day = np.where((month == 2) & (day == 29) & ~_is_leap(year), 28, day).astype(np.int64)
+    # calendar arithmetic in numpy: months since 1970, then days into the month
+    months = (year - 1970) * 12 + (np.asarray(month, dtype=np.int64) - 1)
+    out = (months.astype("datetime64[M]").astype("datetime64[D]")
+           + (day - 1).astype("timedelta64[D]")).astype("datetime64[ns]")
+    out[(year < 1678) | (year > 2261)] = np.datetime64("NaT")  # beyond what ns dates hold
+    return out
 
 
 def age_years(birth: object, at: object) -> np.ndarray:
