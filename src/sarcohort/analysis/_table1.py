@@ -46,7 +46,8 @@ def as_binary(s: pd.Series) -> pd.Series | None:
     """
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float)
-    values = pd.unique(s.dropna())
+    values = pd.unique(s)  # then the missing ones dropped: no copy of the column without them
+    values = values[~pd.isna(values)]
     if len(values) == 0:
         return None
     if pd.api.types.is_numeric_dtype(s) and not isinstance(s.dtype, pd.CategoricalDtype):
