@@ -119,3 +119,24 @@ def test_report_plans_and_draws_the_cif_figure_with_numbers_at_risk(tmp_path) ->
     # synchronous PFS 1, 1.5, 2.5, 3.5 months (P0002 death at 3) -> 2 at risk at 3 months
     texts = [t.get_text() for t in ax.risk_table.texts]
     assert texts[:2] == ["4", "2"]
+
+
+def test_cif_figure_draws_the_bands_of_the_event_of_interest() -> None:
+    """The band polygons are the table's pointwise CI: each vertex of the filled region lies on
+    the lower or upper limit of the event of interest's curve (both from ``sc.cuminc``)."""
+    from sarcohort.report.plots._cif import plot_cif
+
+    r = _results()
+    comp = r.competing
+    ax = plot_cif(comp, time_unit="months")
+    bands = [c for c in ax.collections if c.get_paths() and c.get_facecolor().size
+             and c.get_facecolor()[0][3] > 0]
+    interest = [c for c in comp.by_group if c.cause == comp.event]
+    assert len(bands) == len(interest)  # one filled band per group, none for the competing cause
+    for band, curve in zip(bands, interest, strict=True):
+        verts = band.get_paths()[0].vertices
+        limits = {0.0} | {v for v in curve.lower + curve.upper if v is not None}
+        assert all(min(abs(y - v) for v in limits) < 1e-12 for y in verts[:, 1])
+        assert verts[:, 1].max() == max(v for v in curve.upper if v is not None)
+    assert not any(c.get_facecolor().size and c.get_facecolor()[0][3] > 0
+                   for c in plot_cif(comp, time_unit="months", ci=False).collections)

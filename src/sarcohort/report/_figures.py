@@ -353,7 +353,11 @@ def plan(results: Results, out_dir: Path, *, formats: tuple[str, ...] = ("svg", 
                   if comp.by_group and comp.factor_label else "")
             add(f"cif_{safe_name(e.name)}", f"{e.label}, competing risks{by}: cumulative "
                 f"incidence (Aalen-Johansen) of {comp.event_label.lower()} (solid) and of "
-                f"{comp.competing_label.lower()} (dashed); numbers at risk below the time axis."
+                f"{comp.competing_label.lower()} (dashed)"
+                + (f", with pointwise {results.meta.conf_level:.0%} confidence bands of "
+                   f"{comp.event_label.lower()}"
+                   if len({c.group for c in comp.by_group or comp.overall}) <= 3 else "")
+                + "; numbers at risk below the time axis."
                 + (" Gray's P in the legend." if comp.tests else ""), e.name, "cif", comp)
         model, exposure = headline_model(results, e.name)
         if model is not None and model.terms:

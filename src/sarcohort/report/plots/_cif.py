@@ -20,6 +20,7 @@ from sarcohort.report.plots._km import (
     _layout,
     _main_h,
     _risk_table,
+    draw_band,
     km_figure_size,
 )
 from sarcohort.report.plots._style import FONT_SIZE, SMALL, group_style, rc_context, use_agg
@@ -54,8 +55,9 @@ def _arr(values: Any) -> np.ndarray:
 
 
 def plot_cif(res: CompetingRisks, ax: Any = None, *,
-             time_unit: str = default_of("analysis.time_unit"), risk_table: bool = True,
-             time_label: str | None = None, width: float = WIDTH) -> Any:
+             time_unit: str = default_of("analysis.time_unit"), ci: bool | None = None,
+             risk_table: bool = True, time_label: str | None = None,
+             width: float = WIDTH) -> Any:
     """Draw the cumulative incidence of each cause (by group when there are groups).
 
     Parameters
@@ -66,6 +68,10 @@ def plot_cif(res: CompetingRisks, ax: Any = None, *,
         Axes to draw into; None makes a new figure sized for the risk table.
     time_unit, time_label
         The time axis label (default ``Time (<unit>)``).
+    ci
+        Draw the pointwise CI bands of the event of interest (the solid curves); None
+        (default): for up to 3 groups only, as more bands overlap into an unreadable patch.
+        The competing event's curves are drawn without bands.
     risk_table
         Draw the numbers-at-risk table.
     width
@@ -90,11 +96,22 @@ def plot_cif(res: CompetingRisks, ax: Any = None, *,
         fig = ax.figure
         curves = res.by_group or res.overall
         groups = list(dict.fromkeys(c.group for c in curves))
+        if ci is None:
+            ci = len(groups) <= 3
         for c in curves:
             i = groups.index(c.group)
             color = group_style(i)[0] if len(groups) > 1 else "#222222"
             x = np.concatenate([[0.0], np.asarray(c.time, float)])
             y = np.concatenate([[0.0], _arr(c.estimate)])
+            if ci and c.cause == res.event:
+                # the band up to the group's last follow-up; a limit that is not estimable
+                # gives a zero-width band there
+                seen = ~np.isnan(y)
+                lo = np.concatenate([[0.0], _arr(c.lower)])[seen]
+                hi = np.concatenate([[0.0], _arr(c.upper)])[seen]
+                lo = np.where(np.isnan(lo), y[seen], lo)
+                hi = np.where(np.isnan(hi), y[seen], hi)
+                draw_band(ax, x[seen], lo, hi, color, i, len(groups))
             keep = step_points([y])  # a registry's sub-pixel steps drawn within TOL
             x, y = x[keep], y[keep]
             name = c.cause_label if c.group is None else f"{c.group}: {c.cause_label.lower()}"

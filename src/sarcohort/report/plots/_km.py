@@ -93,6 +93,30 @@ def _arr(values: Any) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=float)
 
 
+def draw_band(ax: Any, x: np.ndarray, lower: np.ndarray, upper: np.ndarray, color: str,
+              i: int, k: int) -> None:
+    """Fill the pointwise CI band of curve ``i`` of ``k`` between two step functions.
+
+    Bands are told apart in greyscale too: the first filled, the next hatched. A
+    registry's thousands of sub-pixel steps are drawn within ``TOL`` of the exact
+    edges (:mod:`~sarcohort.report.plots._thin`); a band of at most ``MAX_POINTS``
+    steps is drawn whole.
+    """
+    hatch = HATCHES[i % len(HATCHES)]
+    alpha = (0.16 if k <= 3 else 0.08) if not hatch else 0.07
+    if x.size > _thin.MAX_POINTS:
+        poly = step_band(x, lower, upper)
+        ax.fill(poly[:, 0], poly[:, 1], facecolor=color, alpha=alpha, linewidth=0)
+        if hatch:
+            ax.fill(poly[:, 0], poly[:, 1], facecolor="none", edgecolor=color,
+                    hatch=hatch, linewidth=0, alpha=0.45)
+    else:
+        ax.fill_between(x, lower, upper, step="post", facecolor=color, alpha=alpha, linewidth=0)
+        if hatch:
+            ax.fill_between(x, lower, upper, step="post", facecolor="none",
+                            edgecolor=color, hatch=hatch, linewidth=0, alpha=0.45)
+
+
 def plot_km(
     res: KMAnalysis,
     ax: Any = None,
@@ -166,23 +190,7 @@ def plot_km(
                 hi = np.concatenate([[1.0], _arr(c.upper)])
                 lo = np.where(np.isnan(lo), y, lo)
                 hi = np.where(np.isnan(hi), y, hi)
-                # bands told apart in greyscale too: the first filled, the next hatched
-                hatch = HATCHES[i % len(HATCHES)]
-                alpha = (0.16 if k <= 3 else 0.08) if not hatch else 0.07
-                if x.size > _thin.MAX_POINTS:
-                    # a registry's thousands of sub-pixel steps: each edge drawn within
-                    # TOL of the exact one (plots._thin)
-                    poly = step_band(x, lo, hi)
-                    ax.fill(poly[:, 0], poly[:, 1], facecolor=color, alpha=alpha, linewidth=0)
-                    if hatch:
-                        ax.fill(poly[:, 0], poly[:, 1], facecolor="none", edgecolor=color,
-                                hatch=hatch, linewidth=0, alpha=0.45)
-                else:
-                    ax.fill_between(x, lo, hi, step="post", facecolor=color, alpha=alpha,
-                                    linewidth=0)
-                    if hatch:
-                        ax.fill_between(x, lo, hi, step="post", facecolor="none",
-                                        edgecolor=color, hatch=hatch, linewidth=0, alpha=0.45)
+                draw_band(ax, x, lo, hi, color, i, k)
             keep = step_points([y])
             x, y = x[keep], y[keep]
             ax.step(x, y, where="post", color=color, linestyle=ls, label=labels[i], linewidth=1.5)
