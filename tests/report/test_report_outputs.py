@@ -255,3 +255,18 @@ def test_rewriting_a_folder_leaves_no_stale_figures(tmp_path):
     sarcohort.report.write(res, tmp_path, factor_figures=False, formats=("csv",))
     few = {p.name for p in (tmp_path / "figures").iterdir()}
     assert few < many  # the factor figures of the first run are gone
+
+
+def test_a_figure_pool_nobody_waited_for_is_stopped_at_exit() -> None:
+    """A prepared pool dropped unused (an analysis that failed before its report) is stopped at
+    interpreter exit: no ``unclosed running multiprocessing pool`` warning, no stray worker."""
+    import subprocess
+    import sys
+
+    script = ("import gc\nfrom sarcohort.report import _figures\n"
+              "assert _figures.prepare(2)\n_figures._PREPARED = None\ngc.collect()\nprint('ok')\n")
+    run = subprocess.run([sys.executable, "-W", "always", "-c", script], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
+    assert "unclosed running multiprocessing pool" not in run.stderr
+    assert "Exception ignored" not in run.stderr

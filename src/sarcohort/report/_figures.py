@@ -158,6 +158,7 @@ class Pending:
         if self._pool is not None:
             self._pool.terminate()
             self._pool.join()
+            _retire(self._pool)
             self._pool = self._async = None
 
     def result(self) -> list[Figure]:
@@ -174,6 +175,7 @@ class Pending:
             if self._pool is not None:
                 self._pool.close()
                 self._pool.join()
+                _retire(self._pool)
         if done is None:
             done = [_job(s) for s in self._specs]
         return [Figure(s.key, s.caption, svg, files, s.section)
@@ -213,9 +215,29 @@ def _warm() -> None:
     text_width_in("0")
 
 
+_LIVE: list[Any] = []  # pools started and not yet closed: stopped at interpreter exit
+
+
+def _stop_live_pools() -> None:
+    """Stop the workers of pools nobody waited for (a prepared pool left unused, a report
+    that failed before its figures were collected), so that the interpreter exits without
+    ``Pool.__del__`` complaining about running workers."""
+    while _LIVE:
+        pool = _LIVE.pop()
+        pool.terminate()
+        pool.join()
+
+
+def _retire(pool: Any) -> None:
+    if pool in _LIVE:
+        _LIVE.remove(pool)
+
+
 def _pool(workers: int, initializer: Any) -> Any:
     """A pool of forked workers that never see Ctrl-C: they are forked with SIGINT
-    ignored (and their initializer ignores it too), so a Ctrl-C is the parent's alone."""
+    ignored (and their initializer ignores it too), so a Ctrl-C is the parent's alone.
+    Until it is closed, it is stopped at interpreter exit."""
+    import atexit
     import multiprocessing as mp
     import signal
 
@@ -224,10 +246,15 @@ def _pool(workers: int, initializer: Any) -> Any:
     except ValueError:  # not the main thread: signals are not ours to set
         previous = None
     try:
-        return mp.get_context("fork").Pool(workers, initializer=initializer)
+        pool = mp.get_context("fork").Pool(workers, initializer=initializer)
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+    if not _LIVE:
+        atexit.unregister(_stop_live_pools)
+        atexit.register(_stop_live_pools)
+    _LIVE.append(pool)
+    return pool
 
 
 def _can_fork() -> bool:
@@ -285,6 +312,7 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
             return Pending(specs, pool.map_async(_job, specs, chunksize=1), pool)
         except Exception:  # noqa: BLE001 - render serially
             pool.terminate()
+            _retire(pool)
     return Pending(specs)
 
 
