@@ -149,3 +149,21 @@ def test_manifest_columns_and_types():
     assert c.patients["os_event"].dtype == bool
     assert c.patients["metastasis_surgery_date"].dtype == "datetime64[ns]"
     assert set(c.manifest["columns"]) == set(c.patients.columns) - {"birth_date"}
+
+
+def test_save_never_replaces_a_saved_cohort_without_force(tmp_path):
+    from sarcohort.exceptions import OutputError
+
+    c = cohort_from_frames(*example_tables(), today=TODAY)
+    out = c.save(tmp_path / "cohort")
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    other = cohort_from_frames(*_messy(), today=TODAY)
+    with pytest.raises(OutputError, match="already holds cohort.parquet"):
+        other.save(out)
+    assert {f.name: f.read_bytes() for f in out.iterdir()} == before  # nothing touched
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputError, match="not a folder"):
+        c.save(tmp_path / "file")
+    other.save(out, force=True)
+    assert sorted(f.name for f in out.iterdir()) == sorted(before)  # no temporary file left
+    assert Cohort.load(out).n == other.n != c.n

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -78,7 +79,7 @@ def _int_if_whole(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _rows(values: object, keep: np.ndarray | None) -> object:
+def _rows(values: Any, keep: np.ndarray | None) -> Any:
     """A column's array (pandas extension arrays kept), at the rows ``keep`` (None: all,
     without a copy)."""
     if isinstance(values, pd.Series):  # numpy dtypes as numpy arrays, the others as they are
@@ -140,7 +141,7 @@ def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
         config.endpoints.cutoff_date)
     keep = None if analysed.all() else np.flatnonzero(analysed)
     ids = _rows(pids, keep)
-    columns: dict[str, object] = {"pseudo_id": ids,
+    columns: dict[str, Any] = {"pseudo_id": ids,
                                   "source_row": _rows(checked.patient_rows, keep)}
     for c in p.columns:
         if c != "patient_id":

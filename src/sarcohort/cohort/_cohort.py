@@ -11,9 +11,10 @@ from typing import Any
 import pandas as pd
 
 from sarcohort.cohort._flow import PatientFlow
+from sarcohort.data._files import atomic_path, write_text_atomic
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.validation._problems import ValidationReport
-from sarcohort.exceptions import InputError
+from sarcohort.exceptions import InputError, OutputError
 from sarcohort.protocol._spec import DERIVED_COLUMNS
 
 #: Columns never written to disk (the identifier is not even kept in memory).
@@ -22,7 +23,8 @@ NEVER_SAVED = ("patient_id", "birth_date")
 #: Columns the cohort adds to the treatments table (saved with the template's columns).
 TREATMENT_DERIVED = ("pseudo_id", "source_row", "start_days")
 
-_FILES = ("cohort.parquet", "treatments.parquet", "manifest.json", "problems.csv")
+#: what :meth:`Cohort.save` writes, the manifest last
+SAVED_FILES = ("cohort.parquet", "treatments.parquet", "problems.csv", "manifest.json")
 
 
 def _sha256(path: Path) -> str:
@@ -87,7 +89,7 @@ class Cohort:
         known = {*TREATMENTS.names, *TREATMENT_DERIVED}
         return [c for c in self.treatments.columns if c not in known]
 
-    def save(self, directory: str | Path) -> Path:
+    def save(self, directory: str | Path, *, force: bool = False) -> Path:
         """Write ``cohort.parquet``, ``treatments.parquet``, ``problems.csv`` and ``manifest.json``.
 
         The birth date is not written (the age at first metastasis is), nor are free
@@ -95,24 +97,46 @@ class Cohort:
         :meth:`treatment_columns_not_saved`); the manifest records the SHA-256 of both
         Parquet files and, under ``columns_not_saved``, the names (never the values) of
         the columns left out of each table.
+
+        Each file is written whole or not at all, the manifest last: a save killed midway
+        leaves files that :meth:`load` refuses (their hashes are not the manifest's), never
+        a cohort that reads as another.
+
+        Parameters
+        ----------
+        directory
+            The folder (made if absent).
+        force
+            Replace the files of a cohort already saved there; without it, an existing
+            file of these names is an :class:`~sarcohort.exceptions.OutputError`.
         """
         out = Path(directory)
+        if out.exists() and not out.is_dir():
+            raise OutputError("exists and is not a folder", argument=str(out),
+                              fix="choose a folder name for the cohort")
+        existing = [name for name in SAVED_FILES if (out / name).exists()]
+        if existing and not force:
+            raise OutputError(f"the folder already holds {', '.join(existing)}", argument=str(out),
+                              fix="choose another folder, or replace them with force=True")
         out.mkdir(parents=True, exist_ok=True)
         not_saved = self.columns_not_saved()
         t_not_saved = self.treatment_columns_not_saved()
         patients = self.patients.drop(columns=[c for c in (*NEVER_SAVED, *not_saved) if c in self.patients])
         treatments = self.treatments.drop(
             columns=[c for c in (*NEVER_SAVED, *t_not_saved) if c in self.treatments])
-        patients.to_parquet(out / "cohort.parquet", index=False)
-        treatments.to_parquet(out / "treatments.parquet", index=False)
-        self.report.write_csv(out / "problems.csv")
+        (out / "manifest.json").unlink(missing_ok=True)  # the old files no longer read as a cohort
+        with atomic_path(out / "cohort.parquet") as tmp:
+            patients.to_parquet(tmp, index=False)
+        with atomic_path(out / "treatments.parquet") as tmp:
+            treatments.to_parquet(tmp, index=False)
+        with atomic_path(out / "problems.csv") as tmp:
+            self.report.write_csv(tmp)
         manifest = dict(self.manifest)
         manifest["columns_not_saved"] = {"patients": not_saved, "treatments": t_not_saved}
         manifest["columns"] = {k: v for k, v in manifest.get("columns", {}).items() if k not in not_saved}
-        manifest["files"] = {name: _sha256(out / name) for name in
-                             ("cohort.parquet", "treatments.parquet", "problems.csv")}
-        (out / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n",
-                                           encoding="utf-8")
+        manifest["files"] = {name: _sha256(out / name) for name in SAVED_FILES[:3]}
+        write_text_atomic(out / "manifest.json",
+                          json.dumps(manifest, indent=2, default=str) + "\n")
         return out
 
     @classmethod

@@ -54,7 +54,7 @@ def treatment_summary_columns(patient: np.ndarray, kind: object, start: object, 
     if cutoff is not None:
         c = np.datetime64(str(cutoff), "ns")
         keep &= np.isnat(start_d) | (start_d <= c)
-    line = pd.Series(line, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
+    lines: np.ndarray = pd.Series(line, dtype="Float64").to_numpy(dtype=float, na_value=np.nan)
     trial = pd.Series(in_trial, dtype=object).to_numpy() == "yes"
 
     def has(rows: np.ndarray) -> np.ndarray:
@@ -72,9 +72,9 @@ def treatment_summary_columns(patient: np.ndarray, kind: object, start: object, 
         got = first != big
         first_surg[got] = first[got].view("datetime64[ns]")
     systemic = keep & (kind == "systemic")
-    numbered = systemic & ~np.isnan(line)
+    numbered = systemic & ~np.isnan(lines)
     # distinct (patient, line) pairs: sort the pairs, count the first of each run
-    pl = np.stack([patient[numbered], line[numbered]])
+    pl = np.stack([patient[numbered], lines[numbered]])
     if pl.shape[1]:
         order = np.lexsort((pl[1], pl[0]))
         pl = pl[:, order]
@@ -84,7 +84,7 @@ def treatment_summary_columns(patient: np.ndarray, kind: object, start: object, 
     else:
         distinct = np.zeros(0, np.int64)
     n_lines = (np.bincount(distinct, minlength=n_patients)[:n_patients]
-               + np.bincount(patient[systemic & np.isnan(line)], minlength=n_patients)[:n_patients])
+               + np.bincount(patient[systemic & np.isnan(lines)], minlength=n_patients)[:n_patients])
     return {
         "local_treatment": local,
         "metastasis_surgery": has(surgery),
