@@ -2,7 +2,8 @@
 
 Oracle: R, survival 3.5-3's restricted mean and its SE (``summary(survfit, rmean = tau)``)
 with survRM2's contrast arithmetic written out in ``tests/reference/R/competing_cases.R``
-(survRM2 itself is not installed): ``values/competing/rmst_*.json``. Tolerance 1e-6 relative.
+for k groups: ``values/competing/rmst_*.json``; survRM2 itself (two arms) is the oracle of
+``test_rmst_survrm2.py``. Tolerance 1e-6 relative.
 """
 
 from __future__ import annotations
