@@ -192,7 +192,13 @@ def _from_formula(formula: str, data: Any, cencode: Any, extra: tuple[Any, ...],
     import pandas as pd
 
     from sarcohort.stats import expressions
-    from sarcohort.stats.formula import _combine, _evaluate_grouping, group_labels, parse_formula
+    from sarcohort.stats.formula import (
+        _combine,
+        _evaluate_grouping,
+        group_labels,
+        parse_formula,
+        refuse_frailty,
+    )
 
     for name, value in zip(("status", "group", "strata"), extra, strict=True):
         if value is not None:
@@ -201,6 +207,7 @@ def _from_formula(formula: str, data: Any, cencode: Any, extra: tuple[Any, ...],
     if not isinstance(data, pd.DataFrame):
         raise InputError("a formula needs data", argument="data", fix="pass data=<pandas DataFrame>")
     parsed = parse_formula(formula)
+    refuse_frailty(parsed, "a competing-risks analysis (cumulative incidence, Gray's test, Fine-Gray)")
     if len(parsed.surv) != 2:
         raise FormulaError("competing risks need Surv(time, status) (no entry times)", argument="formula",
                            value=formula, fix="write Surv(time, status) with status coding the causes")

@@ -272,7 +272,11 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
                          fix="e.g. 'Surv(time, status) ~ age + strata(centre) + cluster(id)'")
     if data is None:
         raise InputError("a formula needs data", argument="data", fix="pass data=DataFrame")
-    mf = model_frame(formula, data)
+    mf = model_frame(formula, data, allow_frailty=True)
+    frailty = mf.formula.frailty
+    if frailty is not None:
+        _refuse_with_frailty(frailty.text, ties=ties, robust=robust, weights=weights, firth=firth,
+                             cluster=mf.formula.cluster, offset=mf.formula.offset, counting=len(mf.formula.surv) == 3)
     design = build_design(mf.formula.rhs, mf.data) if mf.formula.rhs.strip() not in ("1", "") else None
     Xa = design.X if design is not None else np.zeros((mf.surv.n, 0))
     wt = None if weights is None else _float(weights, "weights", len(data))[mf.kept]
@@ -282,16 +286,22 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
         levels = tuple(mf.strata_labels)
     time_, event, entry = mf.surv.time, mf.surv.event, mf.surv.entry
     strata, cluster, offset, n_missing = mf.strata, mf.cluster, mf.offset, mf.n_missing
+    fgroup = mf.frailty
     nan_rows = np.asarray(np.isnan(Xa).any(axis=1) if Xa.size else np.zeros(Xa.shape[0], dtype=bool))
     if wt is not None:
         nan_rows |= np.isnan(wt)  # a missing weight drops the row, as in the array path and R
     if nan_rows.any():  # e.g. log() of a negative value: R's na.omit drops these rows too
-        time_, event, Xa, entry, strata, cluster, offset, wt = _rows(
-            ~nan_rows, time_, event, Xa, entry, strata, cluster, offset, wt)
+        time_, event, Xa, entry, strata, cluster, offset, wt, fgroup = _rows(
+            ~nan_rows, time_, event, Xa, entry, strata, cluster, offset, wt, fgroup)
         n_missing += int(nan_rows.sum())
     _check_times(time_, entry, wt)
     if timefix:
         time_, entry = _timefix(time_, entry)
+    if frailty is not None:
+        assert fgroup is not None
+        return _fit_frailty(time_, event, Xa, fgroup, mf.frailty_levels, frailty, design=design, names=names,
+                            ties=ties, strata=strata, strata_labels=mf.strata_labels, n_missing=n_missing,
+                            conf_level=conf_level, strata_names=mf.formula.strata, strata_levels=levels)
     fit = _fit(time_, event, Xa, names=names,
                term_labels=design.terms if design is not None else (),
                assign=design.assign if design is not None else (), ties=ties, strata=strata,
@@ -301,6 +311,47 @@ def _cox_formula(formula: str, data: Any, *, ties, robust, weights, conf_level, 
                strata_names=mf.formula.strata, strata_levels=levels, offset_expr=mf.formula.offset,
                firth=firth)
     return replace(fit, _state=replace(fit._state, surv_exprs=tuple(mf.formula.surv)))
+
+
+def _refuse_with_frailty(term: str, *, ties: str, robust: bool | None, weights: Any, firth: bool,
+                         cluster: str | None, offset: str | None, counting: bool) -> None:
+    """What the shared frailty fit does not support, refused naming the term."""
+    refused = [(ties == "exact", "ties='exact'", "use ties='efron' (R's default) or 'breslow'"),
+               (cluster is not None, "cluster()", "a frailty term already models the groups; drop cluster()"),
+               (bool(robust), "robust=True", "drop robust=True (R gives var and var2 instead)"),
+               (weights is not None, "case weights", "drop weights="),
+               (firth, "firth=True", "drop firth=True"),
+               (offset is not None, "offset()", "drop offset()"),
+               (counting, "counting-process data Surv(start, stop, event)", "use Surv(time, event)")]
+    for bad, what, fix in refused:
+        if bad:
+            raise InputError(f"{term} is not supported with {what}", argument="formula", value=term, fix=fix)
+
+
+def _fit_frailty(t, ev, Xa, group, levels, term, *, design, names, ties, strata, strata_labels, n_missing,
+                 conf_level, strata_names, strata_levels) -> CoxResult:
+    """Shared gamma frailty (:mod:`sarcohort.stats._cox_frailty_fit`) on the validated arrays."""
+    from sarcohort.stats._cox_frailty_fit import fit_frailty
+
+    if not ev.any():
+        raise InputError("no events among the analysed rows: a Cox model needs at least one",
+                         argument="event", fix="check the event coding (1/TRUE = event)")
+    if Xa.size and not np.isfinite(Xa.sum()):
+        col = int(np.flatnonzero(~np.isfinite(Xa).all(axis=0))[0])
+        raise InputError("covariate has infinite values (e.g. log(0))", argument=names[col],
+                         fix="remove or recode the infinite values")
+    _check_rank(Xa - Xa.mean(axis=0) if Xa.size else Xa, tuple(names))
+    used = np.unique(group)
+    if used.size != len(levels):  # rows dropped by na.omit can leave a group empty
+        remap = np.full(len(levels), -1, dtype=np.int64)
+        remap[used] = np.arange(used.size)
+        group, levels = remap[group], tuple(levels[i] for i in used)
+    return fit_frailty(t, ev.astype(bool), Xa, group, tuple(levels), term=term, names=tuple(names),
+                       term_labels=design.terms if design is not None else (),
+                       assign=design.assign if design is not None else (), ties=ties, strata=strata,
+                       strata_labels=tuple(strata_labels), n_missing=n_missing, conf_level=conf_level,
+                       design=design, strata_names=tuple(strata_names), strata_levels=tuple(strata_levels),
+                       stacklevel=5)
 
 
 def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:

@@ -1,7 +1,8 @@
 """R survival formulas: ``Surv(time, status) ~ age + factor(grade) + strata(centre)``.
 
 An R user pastes the model they already have. :func:`parse_formula` splits it into the
-response, the ordinary terms and the specials (``strata()``, ``cluster()``, ``offset()``);
+response, the ordinary terms and the specials (``strata()``, ``cluster()``, ``offset()``, and
+``frailty()``, which only :func:`sarcohort.stats.cox.cox` accepts);
 :func:`model_frame` evaluates it on a DataFrame the way R's ``model.frame`` with
 ``na.omit`` does: rows with a missing value in any variable the formula uses are dropped
 and counted. Expressions are evaluated with :mod:`sarcohort.stats.expressions` (never ``eval``).
@@ -13,7 +14,8 @@ Examples
 >>> f.surv, f.terms, f.strata, f.cluster
 (('time', 'status == 2'), ('age', 'log(bili)'), ('sex',), 'id')
 
-Exports :func:`parse_formula` (a :class:`SurvFormula`) and :func:`model_frame` (a :class:`ModelFrame`).
+Exports :func:`parse_formula` (a :class:`SurvFormula`, its frailty term a :class:`FrailtyTerm`)
+and :func:`model_frame` (a :class:`ModelFrame`).
 """
 
 from __future__ import annotations
@@ -24,13 +26,90 @@ from typing import Any
 
 import numpy as np
 
-from sarcohort.exceptions import FormulaError
+from sarcohort.exceptions import FormulaError, InputError
 from sarcohort.stats import expressions
 from sarcohort.stats.survdata import SurvivalData
 
-__all__ = ["parse_formula", "model_frame", "SurvFormula", "ModelFrame"]
+__all__ = ["parse_formula", "model_frame", "SurvFormula", "ModelFrame", "FrailtyTerm"]
 
 _SPECIALS = ("strata", "cluster", "offset")
+# frailty terms: R's frailty() and its distribution-specific spellings
+_FRAILTY_CALLS = ("frailty", "frailty.gamma", "frailty.gaussian", "frailty.t")
+_FRAILTY_ARGS = ("distribution", "theta", "method", "sparse")
+
+
+@dataclass(frozen=True)
+class FrailtyTerm:
+    """A ``frailty(group, ...)`` term (shared gamma frailty of a Cox model).
+
+    Attributes
+    ----------
+    text
+        The term as written (named in error messages).
+    group
+        The grouping expression (``centre``).
+    theta
+        A fixed frailty variance (``frailty(centre, theta = 0.5)``), or None to estimate it.
+    sparse
+        R's ``sparse =`` (None: R's default, sparse when there are more than 5 groups).
+    """
+
+    text: str
+    group: str
+    theta: float | None = None
+    sparse: bool | None = None
+
+
+def _frailty_term(term: str) -> FrailtyTerm | None:
+    """Parse a ``frailty(...)`` term, refusing (naming the term) what is not supported."""
+    call = next((c for c in _FRAILTY_CALLS if _call_args(term, c) is not None), None)
+    if call is None:
+        return None
+    args = _call_args(term, call) or []
+    if call != "frailty" and call != "frailty.gamma":
+        raise InputError(f"only the gamma frailty is supported, not {call}()", argument="formula", value=term,
+                         fix="write frailty(group) (R's default gamma distribution)")
+    positional = [a for a in args if not _is_named(a)]
+    named: dict[str, str] = {}
+    for a in args:
+        if _is_named(a):
+            key, value = (x.strip() for x in a.split("=", 1))
+            if key not in _FRAILTY_ARGS:
+                raise InputError(f"argument {key!r} of frailty() is not supported", argument="formula", value=term,
+                                 fix="use frailty(group), frailty(group, theta = t) or frailty(group, sparse = FALSE)")
+            named[key] = value
+    if len(positional) != 1:
+        raise InputError("frailty() takes one grouping variable", argument="formula", value=term,
+                         fix="write e.g. frailty(centre)")
+    dist = named.get("distribution", '"gamma"').strip("'\"")
+    if not dist or not "gamma".startswith(dist):
+        raise InputError(f"only the gamma frailty is supported, not distribution = {dist!r}", argument="formula",
+                         value=term, fix="drop distribution= (R's default is the gamma frailty)")
+    theta: float | None = None
+    if "theta" in named:
+        try:
+            theta = float(named["theta"])
+        except ValueError:
+            raise InputError("theta must be a number", argument="formula", value=term) from None
+        if not (theta >= 0 and np.isfinite(theta)):
+            raise InputError("theta (the frailty variance) must be finite and >= 0", argument="formula", value=term)
+    method = named.get("method", '"fixed"' if theta is not None else '"em"').strip("'\"")
+    if method not in ("em", "fixed") or (method == "fixed") != (theta is not None):
+        raise InputError(f"method = {method!r} is not supported" if method not in ("em", "fixed") else
+                         "method = 'fixed' needs theta, and theta needs method = 'fixed' (or no method)",
+                         argument="formula", value=term,
+                         fix="estimate theta (R's method 'em': frailty(group)) or fix it: frailty(group, theta = t)")
+    sparse: bool | None = None
+    if "sparse" in named:
+        if named["sparse"] not in ("TRUE", "FALSE", "T", "F"):
+            raise InputError("sparse must be TRUE or FALSE", argument="formula", value=term)
+        sparse = named["sparse"] in ("TRUE", "T")
+    return FrailtyTerm(text=term, group=positional[0], theta=theta, sparse=sparse)
+
+
+def _is_named(arg: str) -> bool:
+    eq = arg.find("=")
+    return eq > 0 and arg[eq + 1: eq + 2] != "=" and arg[eq - 1] not in "=!<>"
 
 
 @dataclass(frozen=True)
@@ -53,6 +132,8 @@ class SurvFormula:
         Expression inside ``cluster(...)``, if any.
     offset
         Expression inside ``offset(...)``, if any.
+    frailty
+        The ``frailty(group, ...)`` term (:class:`FrailtyTerm`), if any (Cox models only).
     """
 
     text: str
@@ -62,12 +143,14 @@ class SurvFormula:
     strata: tuple[str, ...]
     cluster: str | None
     offset: str | None
+    frailty: FrailtyTerm | None = None
 
     @property
     def variables(self) -> set[str]:
         """Every column name the formula uses."""
         used: set[str] = set()
-        for expr in (*self.surv, *self.strata, self.cluster, self.offset):
+        group = self.frailty.group if self.frailty is not None else None
+        for expr in (*self.surv, *self.strata, self.cluster, self.offset, group):
             if expr is not None:
                 used |= expressions.names(expr)
         for term in self.terms:
@@ -99,6 +182,9 @@ class ModelFrame:
         Integer cluster codes or None.
     offset
         Offset values or None.
+    frailty, frailty_levels
+        Integer codes ``0..G-1`` of the ``frailty()`` groups (levels sorted, as R's
+        ``factor``) and the levels; None and ``()`` without a frailty term.
     """
 
     formula: SurvFormula
@@ -110,6 +196,17 @@ class ModelFrame:
     strata_labels: tuple[str, ...]
     cluster: np.ndarray | None
     offset: np.ndarray | None
+    frailty: np.ndarray | None = None
+    frailty_levels: tuple[Any, ...] = ()
+
+
+def refuse_frailty(parsed: SurvFormula, what: str) -> None:
+    """A clear error when a formula for anything but a Cox model has a ``frailty()`` term."""
+    if parsed.frailty is not None:
+        raise InputError(f"{parsed.frailty.text} is only part of a Cox model: {what} has no frailty term",
+                         argument="formula", value=parsed.text,
+                         fix="remove the frailty() term (use strata() for a stratified analysis, or "
+                             "sc.cox(...) for a shared frailty model)")
 
 
 def _split_top_level(text: str, sep: str) -> list[str]:
@@ -179,11 +276,22 @@ def parse_formula(formula: str) -> SurvFormula:
     strata: list[str] = []
     cluster: str | None = None
     offset: str | None = None
+    frailty: FrailtyTerm | None = None
     for term in _split_top_level(rhs, "+"):
         if not term:
             raise FormulaError("empty term", argument="formula", value=formula)
         if term in ("1", "0", "-1"):
             continue
+        fr = _frailty_term(term)
+        if fr is not None:
+            if frailty is not None:
+                raise FormulaError("only one frailty() term is supported", argument="formula", value=term,
+                                   fix=f"keep one of {frailty.text} and {term}")
+            frailty = fr
+            continue
+        if "frailty" in term and "frailty(" in term.replace(" ", ""):
+            raise FormulaError("frailty() must be a term of its own (not inside an interaction or a function)",
+                               argument="formula", value=term)
         special = {name: _call_args(term, name) for name in _SPECIALS}
         if special["strata"] is not None:
             if not special["strata"]:
@@ -207,6 +315,7 @@ def parse_formula(formula: str) -> SurvFormula:
         strata=tuple(strata),
         cluster=cluster,
         offset=offset,
+        frailty=frailty,
     )
     try:
         parsed.variables  # noqa: B018 - validates every expression against the grammar
@@ -322,7 +431,8 @@ def _missing_mask(data: Any, expr: str) -> np.ndarray:
     return np.asarray(expressions.FUNCTIONS["is_missing"](value), dtype=bool).reshape(-1)
 
 
-def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
+def model_frame(formula: str | SurvFormula, data: Any, *, allow_frailty: bool = False,
+                what: str = "this analysis") -> ModelFrame:
     """Evaluate a survival formula on a DataFrame with R's ``na.omit``.
 
     Parameters
@@ -331,6 +441,8 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
         A formula string or a :class:`SurvFormula`.
     data
         A pandas DataFrame holding every variable the formula uses.
+    allow_frailty
+        Accept a ``frailty()`` term (Cox models); otherwise it is refused, naming ``what``.
 
     Raises
     ------
@@ -342,6 +454,8 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
     import pandas as pd
 
     parsed = formula if isinstance(formula, SurvFormula) else parse_formula(formula)
+    if not allow_frailty:
+        refuse_frailty(parsed, what)
     if not isinstance(data, pd.DataFrame):
         raise FormulaError("a formula needs a pandas DataFrame", argument="data", value=type(data).__name__)
     unknown = sorted(parsed.variables - set(map(str, data.columns)))
@@ -378,6 +492,10 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
     offset = None
     if parsed.offset is not None:
         offset = np.asarray(expressions.evaluate(parsed.offset, frame), dtype=np.float64)
+    frailty, frailty_levels = None, ()
+    if parsed.frailty is not None:
+        codes, uniq = pd.factorize(pd.Series(_evaluate_grouping(parsed.frailty.group, frame)), sort=True)
+        frailty, frailty_levels = np.asarray(codes, dtype=np.int64), tuple(uniq.tolist())
     return ModelFrame(
         formula=parsed,
         surv=surv,
@@ -388,4 +506,6 @@ def model_frame(formula: str | SurvFormula, data: Any) -> ModelFrame:
         strata_labels=strata_labels,
         cluster=cluster,
         offset=offset,
+        frailty=frailty,
+        frailty_levels=frailty_levels,
     )

@@ -196,7 +196,7 @@ def survival_inputs(
         if data is None:
             raise InputError("a formula needs data", argument="data",
                              fix="pass data=<pandas DataFrame>")
-        mf = model_frame(time_or_formula, data)
+        mf = model_frame(time_or_formula, data, what="a Kaplan-Meier, log-rank or RMST analysis")
         terms = list(mf.formula.terms)
         strata_codes, strata_labels = mf.strata, tuple(mf.strata_labels)
         if group_from_strata and mf.formula.strata:
