@@ -181,6 +181,42 @@ class RmstComparison:
 
 
 @dataclass(frozen=True)
+class CentreTerm:
+    """One coefficient of a model with and without the centre effect."""
+
+    label: str
+    hr: float | None
+    lower: float | None
+    upper: float | None
+    p: float | None
+    hr_without: float | None
+    lower_without: float | None
+    upper_without: float | None
+    p_without: float | None
+
+
+@dataclass(frozen=True)
+class CentreEffect:
+    """Heterogeneity between centres (``[analysis] centre_effect``): a Cox model refitted with
+    a shared gamma frailty on the centre (``method = "frailty"``: ``theta`` and R's frailty
+    test) or stratified by centre (``"strata"``), its HRs beside those of the same model
+    without the centre term (same patients)."""
+
+    endpoint: str
+    endpoint_label: str
+    method: str
+    model: str  # "multivariable" or "univariable" (the model of the group)
+    n: int
+    events: int
+    n_centres: int
+    theta: float | None
+    frailty_chisq: float | None
+    frailty_df: float | None
+    frailty_p: float | None
+    terms: tuple[CentreTerm, ...]
+
+
+@dataclass(frozen=True)
 class CifPoint:
     """Cumulative incidence at a landmark time with its pointwise CI and the number at risk."""
 
@@ -596,6 +632,7 @@ class Results:
     imputed: tuple[ImputedModel, ...] = ()
     rmst: tuple[RmstComparison, ...] = ()
     competing: CompetingRisks | None = None
+    centre_effects: tuple[CentreEffect, ...] = ()
 
     # -- lookups used by tables, plots and the narrative --------------------------
     def km(self, endpoint: str, factor: str | None = None) -> KMAnalysis:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sarcohort._clock import now_utc
+from sarcohort.analysis._centre import centre_effect
 from sarcohort.analysis._competing import competing_risks
 from sarcohort.analysis._data_problems import check_unlinked_treatments, data_warnings
 from sarcohort.analysis._free_text import check_not_free_text
@@ -19,6 +20,7 @@ from sarcohort.analysis._imputation import fit_imputed
 from sarcohort.analysis._levels import apply_levels, dictionary_levels
 from sarcohort.analysis._regression import fit_cox
 from sarcohort.analysis._results import (
+    CentreEffect,
     CompetingRisks,
     CoxModel,
     EndpointSummary,
@@ -145,6 +147,8 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
     need(list(a.time_dependent.values()), "analysis.time_dependent")
     if a.competing.event is not None:
         need(["pfs_days", "pfs_event", "os_days", "os_event"], "analysis.competing.event")
+    if a.centre_effect is not None:
+        need(["centre"], "analysis.centre_effect")
         need(a.competing.factors, "analysis.competing.factors")
 
 
@@ -247,6 +251,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     rmst: list[RmstComparison] = []
     validation: list[ModelValidation] = []
     imputed: list[ImputedModel] = []
+    centre_effects: list[CentreEffect] = []
     lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
@@ -348,6 +353,15 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
                     warnings_out.append(f"{label(e)}, multivariable model: {val_note}.")
         else:
             warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
+        centre_covs = covs or ([a.group] if a.group else [])
+        if a.centre_effect is not None and centre_covs:
+            say(f"Centre effect ({a.centre_effect}): {label(e)}")
+            ce, ce_notes = centre_effect(e, label(e), t, event, data, centre_covs, method=a.centre_effect,
+                                         model="multivariable" if covs else "univariable", ties=a.ties,
+                                         conf_level=a.conf_level, label=label, per=a.per)
+            warnings_out.extend(ce_notes)
+            if ce is not None:
+                centre_effects.append(ce)
 
         for x, tcol in a.time_dependent.items():
             say(f"Time-dependent {label(x)}: {label(e)}")
@@ -406,7 +420,8 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
         treatments=course, validation=tuple(validation),
-        imputed=tuple(imputed), rmst=tuple(rmst), competing=competing)
+        imputed=tuple(imputed), rmst=tuple(rmst), competing=competing,
+        centre_effects=tuple(centre_effects))
 
 
 def _treatment_course(cohort: Cohort, study: Protocol,

@@ -336,6 +336,17 @@ PROTOCOL = Section(
                    "restricted mean survival time up to this horizon (time_unit), per group of "
                    "`group` with the difference and ratio against the first group (survRM2's method)",
                    above=0, example=24, commented=True),
+            Option("centre_effect", "choice", None,
+                   "heterogeneity between centres (column `centre`): the multivariable Cox model "
+                   "(or the model of `group`) refitted with a shared gamma frailty on the centre "
+                   "(R's coxph + frailty(centre)) or stratified by centre, beside the model without",
+                   choices=("frailty", "strata"),
+                   wording={"frailty": "a shared gamma frailty on the treating centre (R's coxph with "
+                                       "frailty(centre); the frailty variance estimated by maximising the "
+                                       "integrated likelihood, tested with R's frailty test)",
+                            "strata": "stratification by the treating centre (a baseline hazard per "
+                                      "centre)"},
+                   example="frailty", commented=True),
         ), sections=(
             Section("multivariable", doc="the multivariable Cox model of each endpoint", options=(
                 Option("selection", "choice", "explicit",

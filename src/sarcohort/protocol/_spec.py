@@ -213,6 +213,7 @@ class AnalysisSpec:
     time_dependent: Mapping[str, str] = field(default_factory=dict)
     landmark_time: float | None = default_of("analysis.landmark_time")
     rmst_tau: float | None = default_of("analysis.rmst_tau")
+    centre_effect: str | None = default_of("analysis.centre_effect")
     labels: Mapping[str, str] = field(default_factory=dict)
     treatments: TreatmentsSpec = field(default_factory=TreatmentsSpec)
     levels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)

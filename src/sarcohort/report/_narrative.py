@@ -39,6 +39,13 @@ def hr_phrase(t: CoxTerm, conf_level: float = default_of("analysis.conf_level"))
     return f"HR {point}, {ci_name(conf_level)} {ci.rstrip(')')}, {p_phrase(t.p)}"
 
 
+def _hr_words(hr: float | None, lower: float | None, upper: float | None, p: float | None,
+              conf_level: float) -> str:
+    """``HR 2.10, 95% CI 1.34-3.29, P = 0.002`` from the numbers."""
+    point, _, ci = fmt_hr(hr, lower, upper).partition(" (")
+    return f"HR {point}, {ci_name(conf_level)} {ci.rstrip(')')}, {p_phrase(p)}"
+
+
 def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
@@ -111,6 +118,10 @@ def methods(r: Results) -> str:
                            f"{_lower_first(x.endpoint_label)}" for x in mv])
         cox += (" Analyses were complete-case: a patient with a missing value of a model's "
                 f"covariate was left out of that model ({left} in the multivariable models).")
+    if r.centre_effects:
+        c0 = r.centre_effects[0]
+        cox += (f" Heterogeneity between centres was assessed by refitting the models with "
+                f"{wording('analysis.centre_effect', c0.method)}, beside the models without the centre term.")
     parts.append(cox)
     if r.imputed:
         i0 = r.imputed[0]
@@ -227,6 +238,34 @@ def followup_phrase(r: Results, e: EndpointSummary) -> str:
             f"{iqr.rstrip(')')}; reverse Kaplan-Meier on {_lower_first(e.label)})")
 
 
+def centre_text(r: Results) -> str:
+    """The centre-heterogeneity paragraph (``[analysis] centre_effect``); empty without it."""
+    out = []
+    cl = r.meta.conf_level
+    for c in r.centre_effects:
+        model = "multivariable model" if c.model == "multivariable" else "model"
+        head = f"{c.endpoint_label}, {model} ({c.n} patients, {c.events} events, {c.n_centres} centres): "
+        if c.method == "frailty":
+            if c.theta == 0:
+                head += ("the integrated likelihood was largest at a centre frailty variance of 0 (no "
+                         "heterogeneity between centres detected)")
+            elif c.theta is None or c.frailty_df is None:
+                head += "the variance of the centre frailty was not estimable"
+            else:
+                head += (f"the variance of the centre frailty was {c.theta:.3g} (frailty test "
+                         f"{p_phrase(c.frailty_p)}, {c.frailty_df:.1f} effective df)")
+            head += "; with the frailty term "
+        else:
+            head += "stratified by centre, "
+        hrs = []
+        for t in c.terms:
+            with_ = _hr_words(t.hr, t.lower, t.upper, t.p, cl)
+            without = _hr_words(t.hr_without, t.lower_without, t.upper_without, t.p_without, cl)
+            hrs.append(f"{_lower_first(t.label)} {with_} (without: {without})")
+        out.append(head + "; ".join(hrs) + ".")
+    return " ".join(out)
+
+
 def results_text(r: Results) -> str:
     """The results paragraph, in the style of an abstract."""
     t1 = r.table1
@@ -297,4 +336,7 @@ def results_text(r: Results) -> str:
         out.append(f"The {_lower_first(v.endpoint_label)} model had an apparent concordance of "
                    f"{v.value('C', 'apparent'):.2f}, {v.value('C'):.2f} after correction for optimism, "
                    f"and an optimism-corrected calibration slope of {v.value('Slope'):.2f}.")
+    centre = centre_text(r)
+    if centre:
+        out.append(f"Between-centre heterogeneity. {centre}")
     return " ".join(out)

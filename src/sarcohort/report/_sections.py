@@ -131,6 +131,8 @@ def outline(results: Results, figures: Sequence[Any], extra: Sequence[ExtraSecti
         for k in keys:
             if k.startswith("zph_"):
                 s.items.append(Item("figure", figure=figs[k]))
+        if f"centre_{e.name}" in tables:
+            s.items.append(Item("table", table=tables[f"centre_{e.name}"]))
         out.append(s)
     if "robustness" in tables:
         out.append(Section("robustness", "Post-baseline exposures: immortal-time bias",

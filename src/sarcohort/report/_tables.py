@@ -240,6 +240,40 @@ def rmst_table(results: Results, endpoint: str) -> ReportTable | None:
                        f"{comp.tau:g} {unit}", _frame(rows, cols), tuple(kinds), notes)
 
 
+def _eq(p_text: str) -> str:
+    """``= 0.031`` or ``< 0.001`` after a ``P``."""
+    return p_text if p_text[:1] in "<>" else f"= {p_text}"
+
+
+def centre_table(results: Results, endpoint: str) -> ReportTable | None:
+    """The model of ``endpoint`` with and without the centre term (``[analysis] centre_effect``):
+    HR (CI) and P of each coefficient side by side, the frailty variance and test in a note."""
+    c = next((x for x in results.centre_effects if x.endpoint == endpoint), None)
+    if c is None:
+        return None
+    ci = ci_name(results.meta.conf_level)
+    with_ = "with the centre frailty" if c.method == "frailty" else "stratified by centre"
+    cols = ["Variable", f"HR ({ci}), without centre term", "P", f"HR ({ci}), {with_}", "P"]
+    rows = [[t.label, fmt_hr(t.hr_without, t.lower_without, t.upper_without), fmt_p(t.p_without),
+             fmt_hr(t.hr, t.lower, t.upper), fmt_p(t.p)] for t in c.terms]
+    model = "multivariable model" if c.model == "multivariable" else "model"
+    notes = [f"The {model} of {c.endpoint_label.lower()} on the {c.n} patients with a known centre "
+             f"({c.events} events, {c.n_centres} centres); Wald {ci}s and P values."]
+    if c.method == "frailty" and c.theta == 0:
+        notes.append("Shared gamma frailty on the centre (R's coxph with frailty(centre)): the integrated "
+                     "likelihood was largest at a frailty variance of 0, so both columns are the same model.")
+    elif c.method == "frailty":
+        theta = "not estimable" if c.theta is None else f"{c.theta:.3g}"
+        df = "" if c.frailty_df is None else f" on {c.frailty_df:.1f} effective df"
+        notes.append(f"Shared gamma frailty on the centre (R's coxph with frailty(centre)): frailty variance "
+                     f"{theta}, the maximiser of the integrated likelihood; frailty test P {_eq(fmt_p(c.frailty_p))}"
+                     f"{df}. P values with the frailty term use R's se(coef).")
+    else:
+        notes.append("Stratified by centre: one baseline hazard per centre, common hazard ratios.")
+    return ReportTable(f"centre_{endpoint}", f"{c.endpoint_label}: heterogeneity between centres",
+                       _frame(rows, cols), tuple("plain" for _ in rows), tuple(notes))
+
+
 def cif_table(results: Results, endpoint: str) -> ReportTable | None:
     """Cumulative incidence of each competing cause at the landmarks (CI), overall and by
     the protocol's group, with Gray's P (``[analysis.competing]``)."""
@@ -604,7 +638,7 @@ def all_tables(results: Results) -> list[ReportTable]:
         for extra in (cif_table(results, e.name), fine_gray_table(results, e.name)):
             if extra is not None:
                 out.append(extra)
-        for t in (regression_table(results, e.name), zph_table(results, e.name)):
+        for t in (regression_table(results, e.name), zph_table(results, e.name), centre_table(results, e.name)):
             if t is not None:
                 out.append(t)
     if results.robustness:

@@ -14,7 +14,8 @@ every ``omega_g`` moves by one constant), which is R's recentred solution. R the
 
     c.loglik(theta) = PL + nu * sum(omega) + frailty.gammacon(d, nu)
 
-(``d`` the events per group). Here:
+(``d`` the events per group; :func:`gammacon` keeps R's expression exact where R switches to
+an approximation for theta below ``1e-7 / max(d)``). Here:
 
 * :func:`fit_fixed` maximises ``PPL`` at one ``theta`` by Newton-Raphson on the exact
   information of ``(beta, omega)`` (the group indicators are columns of the design, so the
@@ -43,15 +44,20 @@ from sarcohort.stats import _cox_kernel as K
 
 
 def gammacon(d: np.ndarray, nu: float) -> float:
-    """R's ``frailty.gammacon(d, nu)``: the integrated-likelihood correction of the gamma frailty."""
+    """The integrated-likelihood correction of the gamma frailty, R's ``frailty.gammacon(d, nu)``:
+    ``sum_g d + nu log(nu / (nu + d)) + log Gamma(nu + d) - log Gamma(nu) - d log(nu + d)``.
+
+    One deliberate difference: R replaces the first part by ``sum(d^2) / nu`` once
+    ``nu > 1e7 max(d)`` (theta below ``1e-7 / max(d)``), twice its limit ``sum(d^2) / (2 nu)``.
+    That jump gives R's integrated likelihood a spurious maximum just below that theta when the
+    groups do not differ (R's own search then reports theta ~ 5e-7 where the maximum is at 0);
+    we keep the exact expression (``d - nu log1p(d / nu)``, accurate for any ``nu``). Elsewhere
+    the two agree to rounding.
+    """
     d = np.asarray(d, dtype=float)
-    maxd = float(d.max()) if d.size else 0.0
-    if maxd == 0:
+    if not d.size or float(d.max()) == 0:
         return 0.0
-    if nu > 1e7 * maxd:
-        term1 = float((d * d).sum() / nu)
-    else:
-        term1 = float((d + nu * np.log(nu / (nu + d))).sum())
+    term1 = float((d - nu * np.log1p(d / nu)).sum())
     # sum over groups of log Gamma(nu + d) - log Gamma(nu) - d log(nu + d), as R's table walk
     term2 = 0.0
     for dg in d[d > 0]:
@@ -96,7 +102,9 @@ class FrailtyProblem:
         return K.evaluate(self.cs, np.zeros(self.p + self.G), info=False).loglik
 
     def penalised(self, ev: K.Evaluation, omega: np.ndarray, nu: float) -> float:
-        return ev.loglik + nu * float((omega - np.exp(omega)).sum())
+        """``PL + nu sum(omega - exp(omega))`` less its constant ``-nu G`` (``expm1``: no
+        cancellation when nu is large and the frailties tiny)."""
+        return ev.loglik + nu * float((omega - np.expm1(omega)).sum())
 
     def fit_fixed(self, theta: float, beta0: np.ndarray | None = None, omega0: np.ndarray | None = None,
                   max_iter: int = 200) -> FixedFit:
@@ -136,11 +144,11 @@ class FrailtyProblem:
         for _ in range(max_iter):
             it += 1
             assert ev.imat is not None
-            e = np.exp(b[p:])
+            em1 = np.expm1(b[p:])
             grad = ev.u.copy()
-            grad[p:] += nu * (1.0 - e)
+            grad[p:] -= nu * em1
             H = ev.imat.copy()
-            H[np.arange(p, p + G), np.arange(p, p + G)] += nu * e
+            H[np.arange(p, p + G), np.arange(p, p + G)] += nu * (1.0 + em1)
             try:
                 step = np.linalg.solve(H, grad)
             except np.linalg.LinAlgError:
@@ -161,7 +169,10 @@ class FrailtyProblem:
                 break
         beta, omega = b[:p], b[p:]
         assert ev.imat is not None
-        pen = -nu * float(omega.sum())
+        # R's penalty -nu sum(omega) at its recentred solution, where sum(expm1(omega)) = 0 (the
+        # frailty scores sum to 0): written as -nu sum(omega - expm1(omega)), which stays exact
+        # when nu is large (the direct sum multiplies the rounding of omega by nu)
+        pen = -nu * math.fsum(omega - np.expm1(omega))
         cl = ev.loglik - pen + gammacon(self.deaths, nu)
         return FixedFit(theta=float(theta), beta=beta, omega=omega, loglik=ev.loglik, penalty=pen,
                         loglik_integrated=cl, imat=ev.imat, iterations=it, converged=conv)
@@ -228,6 +239,8 @@ def profile(prob: FrailtyProblem, *, theta_max: float = 1e3, xtol: float = 1e-9)
     res = minimize_scalar(lambda s: -at(s * s).loglik_integrated, bounds=(math.sqrt(lo), math.sqrt(hi)),
                           method="bounded", options={"xatol": xtol, "maxiter": 500})
     best = max(fits.values(), key=lambda f: f.loglik_integrated)
+    if best.loglik_integrated - f0.loglik_integrated <= 1e-12 * max(1.0, abs(f0.loglik_integrated)):
+        best = f0  # no gain over theta = 0 beyond rounding: the maximum is at the boundary
     ok = bool(res.success) and all(f.converged for f in fits.values())
     msg = "" if ok else ("the search over theta did not converge" if not res.success
                          else "a penalised fit did not converge")

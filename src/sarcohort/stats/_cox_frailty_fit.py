@@ -11,9 +11,12 @@ fit with ``frailty(centre, theta = <that maximiser>)``; ``frailty(centre, theta 
 ``t`` as given, identical to R's fixed-``theta`` fit. A search that does not converge (the
 likelihood still increasing at ``theta = 1000``) warns :class:`ConvergenceWarning`.
 
-Deliberate differences from R: at ``theta = 0`` (the maximiser when the groups do not differ)
-we report the plain Cox fit with a frailty test of 0 on 0 df (R prints ``df = G``); the
-follow-up methods of a Cox fit that would need the frailties of new data (baseline hazard,
+Deliberate differences from R: R's ``frailty.gammacon`` switches to an approximation twice
+too large once ``theta < 1e-7 / max(d)``, a jump that makes a spurious maximum near ``theta =
+0`` when the groups do not differ; we keep its exact expression (see
+:func:`sarcohort.stats._cox_frailty.gammacon`), and a maximum that gains nothing over
+``theta = 0`` beyond rounding is reported as ``theta = 0``. At ``theta = 0`` we report the
+plain Cox fit with a frailty test of 0 on 0 df (R prints ``df = G``); the follow-up methods of a Cox fit that would need the frailties of new data (baseline hazard,
 predictions, residuals, ``zph``, concordance) raise :class:`InputError`.
 """
 
