@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import special as _sp
@@ -93,15 +94,22 @@ class FrailtyProblem:
         self.p, self.G = p, n_groups
         self.cs = K.setup(time, event, np.hstack((X, Z)), strata=strata, offset=offset, ties=ties)
         self.deaths = np.bincount(group, weights=np.asarray(event, dtype=float), minlength=n_groups)
+        from sarcohort.stats._cox_newton import compiled_evaluator
 
-    def evaluate(self, beta: np.ndarray, omega: np.ndarray, info: bool = True) -> K.Evaluation:
-        return K.evaluate(self.cs, np.concatenate((beta, omega)), info=info)
+        # the compiled one-pass kernel of the Cox fit (numba) when it imports: loglik, score, information
+        self._eval = compiled_evaluator(self.cs) or K.evaluate
+
+    def _at(self, b: np.ndarray, info: bool = True) -> Any:
+        return self._eval(self.cs, b, info=info)
+
+    def evaluate(self, beta: np.ndarray, omega: np.ndarray, info: bool = True) -> Any:
+        return self._at(np.concatenate((beta, omega)), info=info)
 
     def loglik_null(self) -> float:
         """R's ``fit$loglik[1]``: the partial likelihood at beta = 0 and no frailty."""
-        return K.evaluate(self.cs, np.zeros(self.p + self.G), info=False).loglik
+        return float(self._at(np.zeros(self.p + self.G), info=False).loglik)
 
-    def penalised(self, ev: K.Evaluation, omega: np.ndarray, nu: float) -> float:
+    def penalised(self, ev: Any, omega: np.ndarray, nu: float) -> float:
         """``PL + nu sum(omega - exp(omega))`` less its constant ``-nu G`` (``expm1``: no
         cancellation when nu is large and the frailties tiny)."""
         return ev.loglik + nu * float((omega - np.expm1(omega)).sum())
@@ -137,7 +145,7 @@ class FrailtyProblem:
         nu = 1.0 / theta
         omega = np.zeros(G) if omega0 is None else np.array(omega0, dtype=float)
         b = np.concatenate((beta, omega))
-        ev = K.evaluate(self.cs, b, info=True)
+        ev = self._at(b)
         f = self.penalised(ev, b[p:], nu)
         conv = False
         it = 0
@@ -154,14 +162,14 @@ class FrailtyProblem:
             except np.linalg.LinAlgError:
                 step = np.linalg.lstsq(H, grad, rcond=None)[0]
             new_b = b + step
-            new_ev = K.evaluate(self.cs, new_b, info=True)
+            new_ev = self._at(new_b)
             new_f = self.penalised(new_ev, new_b[p:], nu)
             halv = 0
             while not new_f >= f - 1e-12 * abs(f) and halv < 40:
                 step = step / 2
                 halv += 1
                 new_b = b + step
-                new_ev = K.evaluate(self.cs, new_b, info=True)
+                new_ev = self._at(new_b)
                 new_f = self.penalised(new_ev, new_b[p:], nu)
             b, ev, f = new_b, new_ev, new_f
             if np.max(np.abs(step)) <= 1e-11 * max(1.0, float(np.max(np.abs(b)))):
@@ -191,11 +199,13 @@ class Profile:
 def profile(prob: FrailtyProblem, *, theta_max: float = 1e3, xtol: float = 1e-9) -> Profile:
     """The exact maximiser of the integrated log-likelihood over ``theta >= 0``.
 
-    Bracket: ``c.loglik`` at 0, then at 1, 2, 4, ... (or 1, 1/2, ... down to the first value
-    below the best) until it falls; then a bounded Brent search on ``s = sqrt(theta)`` inside
-    the bracket, each evaluation warm-started from the nearest fit. A maximum at ``theta = 0``
-    (no heterogeneity) returns the plain Cox fit; one that still rises at ``theta_max`` is
-    reported as not converged.
+    Bracket: ``c.loglik`` at 0 and 1, then at 2, 4, ... until it falls, or, when it falls from
+    0 to 1, at 0.1, 0.01, ... down to the first value above ``c.loglik(0)``; then a bounded
+    Brent search on ``s = sqrt(theta)`` inside the bracket, each fit warm-started from the
+    nearest one. When ``c.loglik`` stays below its value at 0 down to ``theta = 1e-6``, the
+    maximum is reported at ``theta = 0`` (no heterogeneity: the plain Cox fit); a maximiser
+    below 1e-6 is not resolved. One that still rises at ``theta_max`` is reported as not
+    converged.
     """
     from scipy.optimize import minimize_scalar
 
@@ -228,13 +238,15 @@ def profile(prob: FrailtyProblem, *, theta_max: float = 1e3, xtol: float = 1e-9)
                 break
         lo = grid[-3] if len(grid) >= 3 else 0.0
         hi = grid[-1]
-    else:  # falls from 0 to 1: halve until it rises above theta = 0, or stop near 0
-        while True:
-            t = grid[-1] / 2
-            grid.append(t)
-            if at(t).loglik_integrated > f0.loglik_integrated or t < 1e-8:
+    else:  # falls from 0 to 1: look at 0.1, 0.01, ..., 1e-6 for a value above theta = 0
+        hi = 1.0
+        for k in range(1, 7):
+            t = 10.0 ** -k
+            if at(t).loglik_integrated > f0.loglik_integrated:
                 break
-        hi = grid[-2]
+            hi = t
+        else:  # below theta = 0 down to 1e-6: the maximum is 0 (or a gain below 1e-6 * c'(0))
+            return Profile(f0, _hist(fits), True, "")
         lo = 0.0
     res = minimize_scalar(lambda s: -at(s * s).loglik_integrated, bounds=(math.sqrt(lo), math.sqrt(hi)),
                           method="bounded", options={"xatol": xtol, "maxiter": 500})

@@ -16,8 +16,9 @@ too large once ``theta < 1e-7 / max(d)``, a jump that makes a spurious maximum n
 0`` when the groups do not differ; we keep its exact expression (see
 :func:`sarcohort.stats._cox_frailty.gammacon`), and a maximum that gains nothing over
 ``theta = 0`` beyond rounding is reported as ``theta = 0``. At ``theta = 0`` we report the
-plain Cox fit with a frailty test of 0 on 0 df (R prints ``df = G``); the follow-up methods of a Cox fit that would need the frailties of new data (baseline hazard,
-predictions, residuals, ``zph``, concordance) raise :class:`InputError`.
+plain Cox fit with a frailty test of 0 on 0 df (R prints ``df = G``); the follow-up methods
+of a Cox fit that would need the frailties of new data (baseline hazard, predictions,
+residuals, ``zph``, concordance) raise :class:`InputError`.
 """
 
 from __future__ import annotations
