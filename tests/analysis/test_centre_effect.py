@@ -101,3 +101,17 @@ def test_table_and_html_report(tmp_path) -> None:
     html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
     assert "heterogeneity between centres" in html and "Between-centre heterogeneity." in html
     assert SCRIPT not in html
+
+
+def test_paragraph_when_theta_is_zero() -> None:
+    """The maximum at theta = 0 (the demo's synthetic centres have no effect): said in words,
+    without repeating identical hazard ratios."""
+    import dataclasses
+
+    r = results(centre_effect="frailty")
+    zero = dataclasses.replace(r.centre_effects[0], theta=0.0, frailty_chisq=0.0, frailty_df=0.0, frailty_p=1.0)
+    r0 = dataclasses.replace(r, centre_effects=(zero,))
+    assert centre_text(r0) == (
+        "Overall survival, multivariable model (12 patients, 9 events, 3 centres): the integrated likelihood "
+        "was largest at a centre frailty variance of 0 (no heterogeneity between centres detected), so the "
+        "hazard ratios are those of the model without the frailty term.")

@@ -247,8 +247,10 @@ def centre_text(r: Results) -> str:
         head = f"{c.endpoint_label}, {model} ({c.n} patients, {c.events} events, {c.n_centres} centres): "
         if c.method == "frailty":
             if c.theta == 0:
-                head += ("the integrated likelihood was largest at a centre frailty variance of 0 (no "
-                         "heterogeneity between centres detected)")
+                out.append(head + "the integrated likelihood was largest at a centre frailty variance of 0 "
+                           "(no heterogeneity between centres detected), so the hazard ratios are those "
+                           "of the model without the frailty term.")
+                continue
             elif c.theta is None or c.frailty_df is None:
                 head += "the variance of the centre frailty was not estimable"
             else:
