@@ -127,7 +127,7 @@ class FrailtyProblem:
                 it += 1
                 if p == 0:
                     break
-                step = np.linalg.solve(ev.imat[:p, :p], ev.u[:p])  # type: ignore[index]
+                step = np.linalg.solve(ev.imat[:p, :p], ev.u[:p])
                 new = self.evaluate(beta + step, omega)
                 halv = 0
                 while not new.loglik >= ev.loglik - 1e-12 * abs(ev.loglik) and halv < 30:
