@@ -90,6 +90,7 @@ def _check_all(fit, r: dict, rtol: float = 1e-6) -> None:
     _close(fit.loglik_integrated, r["loglik_integrated"], rtol)
     _close(fit.frailty_var, r["fvar"], rtol)
     _close(fit.df_terms, r["term_df"], rtol)
+    _close(fit.aic, -2 * r["loglik"] + 2 * float(np.sum(r["df"])), rtol)  # R's AIC(fit) (logLik.coxph)
     if "frailty_test" in r:
         t = r["frailty_test"]
         _close([fit.frailty_test.statistic, fit.frailty_test.df, fit.frailty_test.p], [t["chisq"], t["df"], t["p"]],

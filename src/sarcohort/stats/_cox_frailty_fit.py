@@ -104,6 +104,11 @@ class FrailtyCoxResult(CoxResult):
     theta_converged: bool = True
     theta_history: tuple[tuple[float, float], ...] = ()
 
+    @property
+    def aic(self) -> float:
+        """R's ``AIC(fit)`` of a penalised fit: ``-2 loglik + 2 sum(df)`` (effective df)."""
+        return float(-2 * self.loglik + 2 * self.lr_test_df)
+
     def _unavailable(self, what: str) -> NoReturn:
         raise InputError(f"{what} is not available for a frailty fit ({self.frailty_term})",
                          argument="formula", fix="refit without the frailty() term for it")
