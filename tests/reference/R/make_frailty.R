@@ -47,6 +47,10 @@ TIGHT <- suppressWarnings(coxph.control(eps = 1e-300, toler.chol = 1e-300, iter.
 summarise <- function(fit, theta) {
   h <- fit$history[[1]]
   fterm <- which(fit$pterms > 0)
+  if (is.null(fit$coefficients)) {           # frailty alone: no coefficient, var or var2
+    fit$coefficients <- numeric(0)
+    fit$var <- fit$var2 <- matrix(0, 0, 0)
+  }
   if (fit$pterms[fterm] == 2) {             # sparse term (more than 5 groups): printfun with vector fvar
     keep <- seq_along(coef(fit))
     frail <- fit$frail
@@ -117,3 +121,5 @@ run_case("frailty_synth_efron", "synthetic cohort (data/synth_competing.csv): ag
          synth, "age + timing + FRAIL", "centre", "efron", 5)
 run_case("frailty_kidney_disease_efron", "survival's kidney: age + sex, frailty(disease) (4 groups: R's non-sparse term), Efron",
          kidney, "age + sex + FRAIL", "disease", "efron", 5)
+run_case("frailty_kidney_alone_efron", "survival's kidney: frailty(id) alone (no covariate), Efron",
+         kidney, "FRAIL", "id", "efron", 5)
