@@ -24,7 +24,7 @@ concordant, discordant and tied.x partners (its own weight excluded), as R's inf
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 _SHIFT = 4  # ranks are grouped in buckets of 16: a Fenwick tree over buckets, exact sums inside
 
@@ -206,8 +206,175 @@ def _tupto(tree: np.ndarray, i: int) -> float:  # pragma: no cover
     return s
 
 
+_CHUNKS = 8  # fixed chunks of the score order counted in parallel (not the thread count)
+_RUN_SORT = 32  # runs of equal truncated keys longer than this are sorted by argsort
+
+
 @njit(cache=True)
-def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_entry):  # pragma: no cover
+def _pack(u, bits):  # pragma: no cover
+    """Order-preserving unsigned keys of float64 bit patterns ``u``, their low ``bits`` bits
+    replaced by the row index."""
+    n = u.shape[0]
+    out = np.empty(n, dtype=np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    b = np.uint64(bits)
+    for i in range(n):
+        v = u[i]
+        m = ~v if v & sign else v | sign
+        out[i] = ((m >> b) << b) | np.uint64(i)
+    return out
+
+
+@njit(cache=True)
+def _unpack_ranks(packed, u, bits):  # pragma: no cover
+    """Rows by increasing score from the sorted packed keys, and the dense rank of each
+    position's score.
+
+    Rows whose keys agree above the index bits (exact ties, or scores within about
+    2^(bits - 52) relative) are put in exact order by their full keys; keys that differ above
+    the index bits belong to different scores, so no score is read again."""
+    n = packed.shape[0]
+    b = np.uint64(bits)
+    mask = (np.uint64(1) << b) - np.uint64(1)
+    sign = np.uint64(1) << np.uint64(63)
+    order = np.empty(n, dtype=np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    for q in range(n):
+        order[q] = np.int64(packed[q] & mask)
+    r = -1
+    q0 = 0
+    while q0 < n:
+        q1 = q0 + 1
+        top = packed[q0] >> b
+        while q1 < n and packed[q1] >> b == top:
+            q1 += 1
+        if q1 - q0 == 1:
+            r += 1
+            rank[q0] = r
+            q0 = q1
+            continue
+        full = np.empty(q1 - q0, dtype=np.uint64)
+        for k in range(q0, q1):
+            v = u[order[k]]
+            full[k - q0] = ~v if v & sign else v | sign
+        if q1 - q0 <= _RUN_SORT:  # insertion sort (runs are almost always exact ties)
+            for k in range(1, q1 - q0):
+                fk = full[k]
+                ok = order[q0 + k]
+                j = k - 1
+                while j >= 0 and full[j] > fk:
+                    full[j + 1] = full[j]
+                    order[q0 + j + 1] = order[q0 + j]
+                    j -= 1
+                full[j + 1] = fk
+                order[q0 + j + 1] = ok
+        else:
+            idx = np.argsort(full, kind="mergesort")
+            seg = order[q0:q1].copy()
+            sfull = full.copy()
+            for k in range(q1 - q0):
+                order[q0 + k] = seg[idx[k]]
+                full[k] = sfull[idx[k]]
+        for k in range(q1 - q0):
+            if k == 0 or full[k] != full[k - 1]:
+                r += 1
+            rank[q0 + k] = r
+        q0 = q1
+    return order, rank
+
+
+def score_order(lp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows by increasing score and the dense rank of the score at each position.
+
+    Equivalent to ``np.argsort(lp)`` (the order within equal scores aside) with ranks by
+    exact equality, but faster: the order-preserving 64-bit keys of the scores, their low bits
+    replaced by the row index, are sorted as plain integers (numpy's vectorised sort); rows
+    whose keys then agree above the index bits are put in exact order by their full keys.
+
+    Parameters
+    ----------
+    lp
+        Scores (float64, no NaN).
+
+    Returns
+    -------
+    order, rank
+        int64 arrays: ``lp[order]`` is nondecreasing; ``rank[q]`` counts the distinct scores
+        below ``lp[order[q]]``.
+    """
+    n = lp.shape[0]
+    u = np.ascontiguousarray(lp + 0.0).view(np.uint64)  # + 0.0: -0 and 0 get one key
+    bits = max(1, (n - 1).bit_length())
+    packed = _pack(u, bits)
+    packed.sort()
+    return _unpack_ranks(packed, u, bits)
+
+
+@njit(cache=True)
+def time_keys(stop, event, strata):  # pragma: no cover
+    """Time keys of rows sorted by (stratum, time, deaths first) for :func:`concordance_by_time`.
+
+    Returns ``skey`` (each row's run of equal (stratum, time, status), numbered from 0),
+    ``hikey`` (the last key of the row's stratum), ``enkey`` (the key before the row's
+    stratum's first: the entry key of right-censored data) and the number of keys."""
+    n = stop.shape[0]
+    skey = np.empty(n, dtype=np.int64)
+    hikey = np.empty(n, dtype=np.int64)
+    enkey = np.empty(n, dtype=np.int64)
+    k = -1
+    first = 0
+    for i in range(n + 1):
+        if i == n or i == 0 or strata[i] != strata[i - 1]:
+            for j in range(first, i):  # close the stratum [first, i)
+                hikey[j] = k
+                enkey[j] = skey[first] - 1
+            first = i
+        if i == n:
+            break
+        if i == 0 or stop[i] != stop[i - 1] or event[i] != event[i - 1] or strata[i] != strata[i - 1]:
+            k += 1
+        skey[i] = k
+    return skey, hikey, enkey, k + 1
+
+
+@njit(cache=True, parallel=True)
+def sorted_scores(XT, coef, offset):  # pragma: no cover
+    """Risk scores ``sum_j XT[j] coef[j] + offset`` of the (p, n) covariates, the columns
+    added one by one in order (the arithmetic of the numpy column loop: rows with equal
+    covariates get exactly equal scores)."""
+    p, n = XT.shape
+    lp = np.empty(n)
+    for i in prange(n):
+        s = 0.0
+        for j in range(p):
+            s += XT[j, i] * coef[j]
+        lp[i] = s + offset[i]
+    return lp
+
+
+@njit(cache=True, parallel=True)
+def dfbeta(infl, somer, denom):  # pragma: no cover
+    """R's concordance influence ``((C - D) - (C + D + T) * somer) / denom`` of each row of
+    ``infl`` (n, 3), the arithmetic of the numpy expression in ``concordance._finish``."""
+    n = infl.shape[0]
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = ((infl[i, 0] - infl[i, 1]) - (infl[i, 0] + infl[i, 1] + infl[i, 2]) * somer) / denom
+    return out
+
+
+@njit(cache=True, inline="always")
+def _tbuild(tree: np.ndarray) -> None:  # pragma: no cover
+    """Turn the point values in ``tree`` into a Fenwick tree in place (linear time)."""
+    n = tree.shape[0]
+    for k in range(1, n + 1):
+        par = k + (k & (-k))
+        if par <= n:
+            tree[par - 1] += tree[k - 1]
+
+
+@njit(cache=True, parallel=True)
+def concordance_by_time(by_rank, rk, wt, event, skey, enkey, hikey, nkey, has_entry):  # pragma: no cover
     """The same counts with the roles swapped: rows visited by increasing risk score, Fenwick
     trees indexed by time keys (small and cache-resident when there are far fewer distinct
     times than scores, e.g. follow-up in days).
@@ -217,39 +384,49 @@ def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_
     the key of its event time), ``enkey`` (the largest key whose time is at most its entry, or
     the key before its stratum's first) and ``hikey`` (the last key of its stratum). Row j is
     at risk at event i when ``enkey[j] < skey[i] < skey[j]`` (same stratum). ``by_rank``: the
-    rows by increasing rank. Returns counts (5) and infl as :func:`concordance_counts`.
+    rows by increasing score, ``rk`` the dense rank of the score at each position of
+    ``by_rank`` (:func:`score_order`); ``wt``: case weights, or empty for weights 1. Returns
+    counts (5) and the influence (n, 3) as :func:`concordance_counts`, but with the rows in
+    ``by_rank`` order.
+
+    The score order is cut into ``_CHUNKS`` fixed chunks (at changes of score) counted in
+    parallel; each chunk's trees start from the rows of the earlier chunks (per-chunk key
+    histograms, summed in chunk order), so the sums do not depend on the thread count (and
+    are exact for whole-number weights).
     """
-    n = rank.shape[0]
-    counts = np.zeros(5)
-    # gather the rows into score order once (one cache miss per row), work sequentially
+    n = rk.shape[0]
+    unit = wt.shape[0] == 0
+    # gather the rows into score order once: one record (one cache line) per row
+    rec = np.empty((n, 4), dtype=np.int64)
+    for j in prange(n):
+        rec[j, 0] = skey[j]
+        rec[j, 1] = enkey[j]
+        rec[j, 2] = hikey[j]
+        rec[j, 3] = event[j]
     sk = np.empty(n, dtype=np.int64)
     ek = np.empty(n, dtype=np.int64)
     hk = np.empty(n, dtype=np.int64)
-    rk = np.empty(n, dtype=np.int64)
     ev = np.empty(n, dtype=np.uint8)
-    w = np.empty(n)
-    for q in range(n):
+    w = np.ones(n)
+    for q in prange(n):
         j = by_rank[q]
-        sk[q] = skey[j]
-        ek[q] = enkey[j]
-        hk[q] = hikey[j]
-        rk[q] = rank[j]
-        ev[q] = event[j]
-        w[q] = wt[j]
-    infl_r = np.zeros((n, 3))
-    rtree = np.zeros(nkey)  # visited rows, by stop key
-    etree = np.zeros(nkey + 1)  # visited rows, by entry key + 1
-    dtree = np.zeros(nkey)  # visited events, by event key
+        sk[q] = rec[j, 0]
+        ek[q] = rec[j, 1]
+        hk[q] = rec[j, 2]
+        ev[q] = rec[j, 3]
+        if not unit:
+            w[q] = wt[j]
     rall = np.zeros(nkey + 1)  # all rows: rall[k] = weight with skey < k
     eall = np.zeros(nkey + 1)  # all rows: eall[k] = weight with enkey < k
     dall = np.zeros(nkey + 1)  # all events: dall[k] = weight with key < k
     dw2 = np.zeros(nkey)
     for j in range(n):
-        rall[skey[j] + 1] += wt[j]
-        eall[enkey[j] + 1] += wt[j]
+        wj = 1.0 if unit else wt[j]
+        rall[skey[j] + 1] += wj
+        eall[enkey[j] + 1] += wj
         if event[j]:
-            dall[skey[j] + 1] += wt[j]
-            dw2[skey[j]] += wt[j] * wt[j]
+            dall[skey[j] + 1] += wj
+            dw2[skey[j]] += wj * wj
     tied_y = 0.0
     for k in range(nkey):
         dk = dall[k + 1]
@@ -258,31 +435,105 @@ def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_
         rall[k + 1] += rall[k]
         eall[k + 1] += eall[k]
         dall[k + 1] += dall[k]
-    less = np.zeros(n)
-    rtot = 0.0  # weight in rtree: its prefix sum up to the last key (the last stratum's rows)
+    # chunks of the score order, cut where the score changes
+    nchunk = min(_CHUNKS, max(n, 1))
+    cuts = np.empty(nchunk + 1, dtype=np.int64)
+    cuts[0] = 0
+    for c in range(1, nchunk):
+        q = max(cuts[c - 1], c * n // nchunk)
+        while 0 < q < n and rk[q] == rk[q - 1]:
+            q += 1
+        cuts[c] = q
+    cuts[nchunk] = n
+    # each chunk's starting trees: the rows of the earlier chunks (point values by key)
+    start = np.zeros((nchunk, 3, nkey + 1))  # by stop key, by entry key + 1, events by key
+    tot0 = np.zeros(nchunk)
+    for c in prange(nchunk - 1):
+        for q in range(cuts[c], cuts[c + 1]):
+            start[c + 1, 0, sk[q]] += w[q]
+            if has_entry:
+                start[c + 1, 1, ek[q] + 1] += w[q]
+            if ev[q]:
+                start[c + 1, 2, sk[q]] += w[q]
+            tot0[c + 1] += w[q]
+    for c in range(2, nchunk):
+        tot0[c] += tot0[c - 1]
+        for t in range(3):
+            for k in range(nkey + 1):
+                start[c, t, k] += start[c - 1, t, k]
+    part = np.zeros((nchunk, 4))  # concordant, discordant, tied.x, tied.xy of each chunk
+    infl = np.zeros((n, 3))
     last = nkey - 1
-    bufk = np.empty(n, dtype=np.int64)
-    bufw = np.empty(n)
-    tied_xy = 0.0
-    g0 = 0
-    while g0 < n:
-        g1 = g0
+    for c in prange(nchunk):
+        rtree = start[c, 0, :nkey].copy()  # visited rows, by stop key
+        etree = start[c, 1].copy()  # visited rows, by entry key + 1
+        dtree = start[c, 2, :nkey].copy()  # visited events, by event key
+        _tbuild(rtree)
+        _tbuild(etree)
+        _tbuild(dtree)
+        rtot = tot0[c]  # weight in rtree: its prefix sum up to the last key
+        _count_chunk(cuts[c], cuts[c + 1], sk, ek, hk, rk, ev, w, rtree, etree, dtree, rtot, rall, eall, dall,
+                     last, has_entry, infl, part[c])
+    counts = np.zeros(5)
+    for c in range(nchunk):
+        counts[0] += part[c, 0]
+        counts[1] += part[c, 1]
+        counts[2] += part[c, 2]
+        counts[4] += part[c, 3]
+    counts[3] = tied_y - counts[4]
+    return counts, infl
+
+
+@njit(cache=True)
+def _count_chunk(q0, q1, sk, ek, hk, rk, ev, w, rtree, etree, dtree, rtot, rall, eall, dall, last, has_entry,
+                 infl, out):  # pragma: no cover
+    """Count the pairs of the rows ``q0:q1`` of the score order (whole groups of equal score)
+    against the rows of lower score (already in the trees) and within their group; adds the
+    chunk's concordant, discordant, tied.x and tied.xy sums to ``out``."""
+    bufk = np.empty(q1 - q0, dtype=np.int64)
+    bufw = np.empty(q1 - q0)
+    g0 = q0
+    while g0 < q1:
+        g1 = g0 + 1
         r = rk[g0]
-        while g1 < n and rk[g1] == r:
+        while g1 < q1 and rk[g1] == r:
             g1 += 1
-        for q in range(g0, g1):  # pairs with strictly smaller scores
-            j = q
-            less[j] = _tupto(dtree, sk[j] - 1) - _tupto(dtree, ek[j])
+        if g1 == g0 + 1:  # one row with this score: no ties in the score, half the tree walks
+            j = g0
+            less = _tupto(dtree, sk[j] - 1) - _tupto(dtree, ek[j])
+            e = sk[j]
+            h = hk[j]
+            if ev[j]:
+                lr = (rtot if h == last else _tupto(rtree, h)) - _tupto(rtree, e)
+                tot = rall[h + 1] - rall[e + 1]
+                if has_entry:
+                    lr -= _tupto(etree, h) - _tupto(etree, e)
+                    tot -= eall[h] - eall[e]
+                gt = tot - lr
+                infl[j, 0] += lr
+                infl[j, 1] += gt
+                out[0] += w[j] * lr
+                out[1] += w[j] * gt
+                _tadd(dtree, e, w[j])
+            _tadd(rtree, e, w[j])
+            rtot += w[j]
+            if has_entry:
+                _tadd(etree, ek[j] + 1, w[j])
+            infl[j, 1] += less
+            infl[j, 0] += dall[sk[j]] - dall[ek[j] + 1] - less
+            g0 = g1
+            continue
+        for j in range(g0, g1):  # pairs with strictly smaller scores
+            bufw[j - g0] = _tupto(dtree, sk[j] - 1) - _tupto(dtree, ek[j])  # the rows' "less"
             if ev[j]:
                 e = sk[j]
                 h = hk[j]
                 lr = (rtot if h == last else _tupto(rtree, h)) - _tupto(rtree, e)
                 if has_entry:
                     lr -= _tupto(etree, h) - _tupto(etree, e)
-                infl_r[j, 0] += lr
-                counts[0] += w[j] * lr
-        for q in range(g0, g1):  # the group joins the trees
-            j = q
+                infl[j, 0] += lr
+                out[0] += w[j] * lr
+        for j in range(g0, g1):  # the group joins the trees
             _tadd(rtree, sk[j], w[j])
             rtot += w[j]
             if has_entry:
@@ -290,8 +541,8 @@ def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_
             if ev[j]:
                 _tadd(dtree, sk[j], w[j])
         nev = 0
-        for q in range(g0, g1):  # equal scores (the group itself); larger ones from the totals
-            j = q
+        for j in range(g0, g1):  # equal scores (the group itself); larger ones from the totals
+            less = bufw[j - g0]
             if ev[j]:
                 e = sk[j]
                 h = hk[j]
@@ -300,21 +551,23 @@ def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_
                 if has_entry:
                     le -= _tupto(etree, h) - _tupto(etree, e)
                     tot -= eall[h] - eall[e]
-                eq = le - infl_r[j, 0]
+                eq = le - infl[j, 0]
                 gt = tot - le
-                infl_r[j, 2] += eq
-                infl_r[j, 1] += gt
-                counts[1] += w[j] * gt
-                counts[2] += w[j] * eq
-                bufk[nev] = e
-                bufw[nev] = w[j]
-                nev += 1
+                infl[j, 2] += eq
+                infl[j, 1] += gt
+                out[1] += w[j] * gt
+                out[2] += w[j] * eq
             le_d = _tupto(dtree, sk[j] - 1) - _tupto(dtree, ek[j])
             tot_d = dall[sk[j]] - dall[ek[j] + 1]
-            infl_r[j, 2] += le_d - less[j]
-            infl_r[j, 1] += less[j]
-            infl_r[j, 0] += tot_d - le_d
-        if nev > 1:  # events with equal scores and times: tied.xy
+            infl[j, 2] += le_d - less
+            infl[j, 1] += less
+            infl[j, 0] += tot_d - le_d
+        for j in range(g0, g1):  # events with equal scores and times: tied.xy
+            if ev[j]:
+                bufk[nev] = sk[j]
+                bufw[nev] = w[j]
+                nev += 1
+        if nev > 1:
             idx = np.argsort(bufk[:nev], kind="mergesort")
             k = 0
             while k < nev:
@@ -325,15 +578,6 @@ def concordance_by_time(by_rank, rank, wt, event, skey, enkey, hikey, nkey, has_
                     gw += bufw[idx[g]]
                     gw2 += bufw[idx[g]] * bufw[idx[g]]
                     g += 1
-                tied_xy += (gw * gw - gw2) / 2
+                out[3] += (gw * gw - gw2) / 2
                 k = g
         g0 = g1
-    counts[3] = tied_y - tied_xy
-    counts[4] = tied_xy
-    infl = np.empty((n, 3))
-    for q in range(n):
-        j = by_rank[q]
-        infl[j, 0] = infl_r[q, 0]
-        infl[j, 1] = infl_r[q, 1]
-        infl[j, 2] = infl_r[q, 2]
-    return counts, infl

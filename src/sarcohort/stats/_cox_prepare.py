@@ -2,7 +2,9 @@
 
 Kept apart from :mod:`sarcohort.stats._cox_kernel` (the per-step arithmetic): these run once
 per fit and are where the data's layout is decided (stable order by stratum, time and deaths
-first; a radix sort for integer days; the sorted covariates transposed to (p, n) rows).
+first; a counting sort for whole-number days; the sorted covariates transposed to (p, n)
+rows). The big-data steps are compiled (:mod:`sarcohort.stats._cox_prepare_jit`, imported on
+first use).
 """
 
 from __future__ import annotations
@@ -44,16 +46,39 @@ def _means_and_bound(XT: np.ndarray, weights: np.ndarray | None = None) -> tuple
 
 
 def _sorted_transpose(X: np.ndarray, order: np.ndarray, block: int = 4096) -> np.ndarray:
-    """``X[order].T`` as a contiguous (p, n) array; in row blocks for big data (the gathered
-    block is transposed while it is still in cache: about 40% faster than gather-then-transpose)."""
+    """``X[order].T`` as a contiguous (p, n) array: for big data by the compiled parallel gather
+    (:func:`sarcohort.stats._cox_prepare_jit.gather_transpose`), else (or without numba) in row
+    blocks (the gathered block is transposed while it is still in cache)."""
     n, p = X.shape
     if n <= 8 * block:
         return np.ascontiguousarray(np.take(X, order, axis=0).T)
-    XT = np.empty((p, n))
-    for s in range(0, n, block):
-        e = min(n, s + block)
-        XT[:, s:e] = np.take(X, order[s:e], axis=0).T
-    return XT
+    try:
+        from sarcohort.stats._cox_prepare_jit import gather_transpose
+    except ImportError:  # pragma: no cover - numba is a dependency
+        XT = np.empty((p, n))
+        for s in range(0, n, block):
+            e = min(n, s + block)
+            XT[:, s:e] = np.take(X, order[s:e], axis=0).T
+        return XT
+    return gather_transpose(X, order)
+
+
+_SMALL_SPAN = 32767  # whole-number time spans sorted by counting (2 keys per time)
+
+
+def _small_key_order(stop: np.ndarray, event: np.ndarray) -> np.ndarray | None:
+    """The compiled counting sort (:func:`sarcohort.stats._cox_prepare_jit.small_key_order`), or
+    the same order by numpy when numba is missing; None unless every time is a whole number
+    of units above the smallest."""
+    try:
+        from sarcohort.stats._cox_prepare_jit import small_key_order
+    except ImportError:  # pragma: no cover - numba is a dependency
+        off = stop - stop.min()
+        if not np.array_equal(off, np.floor(off)):
+            return None
+        key = (2 * off.astype(np.int64) + ~event).astype(np.uint16)
+        return np.argsort(key, kind="stable")
+    return small_key_order(stop, event, _SMALL_SPAN)
 
 
 def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
@@ -69,15 +94,11 @@ def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) 
     if strata is None:
         strata = np.zeros(1, dtype=np.int64)
     tmin, tmax = stop.min(), stop.max()
-    if strata.size == 1 and tmax - tmin < 32767:
-        # one stratum, a short range: key = 2 * (t - tmin) + censored in float, exact for
-        # integer days; a radix sort of 16-bit keys when every time is an integer
-        fkey = stop - tmin
-        fkey *= 2.0
-        fkey += ~event
-        key16 = fkey.astype(np.uint16)
-        if np.array_equal(key16, fkey):
-            return np.argsort(key16, kind="stable")
+    if strata.size == 1 and tmax - tmin < _SMALL_SPAN:
+        # one stratum, a short range of whole-number times (follow-up in days): counting sort
+        order = _small_key_order(stop, event)
+        if order is not None:
+            return order
     integer_times = bool(np.all(stop == np.floor(stop))) if tmax - tmin < 2**40 else False
     censored = (~event).astype(np.int64)
     if integer_times:

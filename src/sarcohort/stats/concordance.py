@@ -215,7 +215,7 @@ def _concordance_sorted(stop: np.ndarray, event: np.ndarray, strata: np.ndarray,
     keys; otherwise in reverse time order with trees over the score ranks (as R)."""
     n = stop.shape[0]
     try:
-        from sarcohort.stats._concordance_kernel import concordance_by_time
+        from sarcohort.stats._concordance_kernel import concordance_by_time, score_order, time_keys
     except ImportError:  # pragma: no cover - numba is a dependency
         compiled = False
     else:
@@ -223,33 +223,28 @@ def _concordance_sorted(stop: np.ndarray, event: np.ndarray, strata: np.ndarray,
     if n == 0 or not compiled:
         order = np.arange(n - 1, -1, -1)
         return _concordance_ordered(order, strata[order], stop, event, lp, entry, cluster, weights)
-    newrun = np.ones(n, dtype=bool)
-    newrun[1:] = (stop[1:] != stop[:-1]) | (event[1:] != event[:-1]) | (strata[1:] != strata[:-1])
-    nkey = int(newrun.sum())
+    skey, hikey, enkey, nkey = time_keys(stop, event, strata)
     if _BY_TIME_FACTOR * nkey > n:
         order = np.arange(n - 1, -1, -1)
         return _concordance_ordered(order, strata[order], stop, event, lp, entry, cluster, weights)
-    skey = np.cumsum(newrun) - 1
-    sbreak = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
-    send = np.r_[sbreak[1:], n]  # rows of stratum k: [sbreak[k], send[k])
-    sid = np.cumsum(np.r_[True, strata[1:] != strata[:-1]]) - 1
-    hikey = skey[send - 1][sid]
-    if entry is None:
-        enkey = (skey[sbreak] - 1)[sid]
-    else:
-        enkey = np.empty(n, dtype=np.int64)
+    if entry is not None:
+        sbreak = np.flatnonzero(np.r_[True, strata[1:] != strata[:-1]])
+        send = np.r_[sbreak[1:], n]  # rows of stratum k: [sbreak[k], send[k])
         for a, b in zip(sbreak, send, strict=True):  # last row of the stratum with time <= entry
             pos = a + np.searchsorted(stop[a:b], entry[a:b], side="right") - 1
             enkey[a:b] = np.where(pos >= a, skey[np.maximum(pos, a)], skey[a] - 1)
-    by_rank = np.argsort(lp)  # order within equal scores does not matter
-    lps = lp[by_rank]
-    rank = np.empty(n, dtype=np.int64)
-    rank[by_rank] = np.cumsum(np.r_[False, lps[1:] != lps[:-1]])
-    wt = np.ones(n) if weights is None else np.asarray(weights, dtype=float)
-    counts, infl = concordance_by_time(by_rank.astype(np.int64), rank, wt, event.view(np.uint8),
-                                       skey.astype(np.int64), enkey.astype(np.int64), hikey.astype(np.int64), nkey,
+    if np.isnan(lp).any():  # (a diverged fit) numpy's order: NaN scores last
+        by_rank = np.argsort(lp).astype(np.int64)
+        lps = lp[by_rank]
+        rank = np.cumsum(np.r_[False, lps[1:] != lps[:-1]])
+    else:
+        by_rank, rank = score_order(lp)  # order within equal scores does not matter
+    wt = np.zeros(0) if weights is None else np.asarray(weights, dtype=float)
+    counts, infl = concordance_by_time(by_rank, rank, wt, event.view(np.uint8), skey, enkey, hikey, nkey,
                                        entry is not None)
-    return _finish(counts, infl, cluster, weights)
+    # the influence rows are in score order: so are the clusters and weights they go with
+    return _finish(counts, infl, None if cluster is None else np.asarray(cluster)[by_rank],
+                   None if weights is None else wt[by_rank])
 
 
 def _concordance_ordered(order: np.ndarray, strata_in_order: np.ndarray, time: np.ndarray, event: np.ndarray,
@@ -292,7 +287,12 @@ def _finish(counts: np.ndarray, infl: np.ndarray, cluster: np.ndarray | None,
     if npair == 0:
         return Concordance(float("nan"), float("nan"), *map(float, counts))
     somer = (counts[0] - counts[1]) / npair
-    dfbeta = ((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somer) / (2 * npair)
+    try:
+        from sarcohort.stats._concordance_kernel import dfbeta as compiled_dfbeta
+    except ImportError:  # pragma: no cover - numba is a dependency
+        dfbeta = ((infl[:, 0] - infl[:, 1]) - infl.sum(axis=1) * somer) / (2 * npair)
+    else:
+        dfbeta = compiled_dfbeta(np.ascontiguousarray(infl), float(somer), float(2 * npair))
     if weights is not None:
         dfbeta = dfbeta * np.asarray(weights, dtype=float)
     if cluster is not None:
@@ -318,10 +318,15 @@ def cox_concordance(fit: CoxResult) -> Concordance:
     """``fit$concordance`` of R's ``coxph`` (within strata; cluster-collapsed SE)."""
     st = fit._state
     cs = st.setup
-    lp = np.zeros(cs.n)
-    # column by column, so that rows with equal covariates get exactly equal predictors
-    for j in range(cs.p):
-        lp += cs.X[:, j] * fit.coef[j]
-    lp += cs.offset
+    try:
+        from sarcohort.stats._concordance_kernel import sorted_scores
+    except ImportError:  # pragma: no cover - numba is a dependency
+        lp = np.zeros(cs.n)
+        # column by column, so that rows with equal covariates get exactly equal predictors
+        for j in range(cs.p):
+            lp += cs.X[:, j] * fit.coef[j]
+        lp += cs.offset
+    else:
+        lp = sorted_scores(cs.XT, np.ascontiguousarray(fit.coef, dtype=float), cs.offset)
     cl = None if st.cluster is None else st.cluster[cs.order]
     return _concordance_sorted(cs.stop, cs.event, cs.strata, cs.entry, lp, cl, cs.cw)
