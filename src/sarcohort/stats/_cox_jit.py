@@ -184,50 +184,77 @@ _GRAM_BLOCK = 256  # rows per block of the weighted Gram sums
 def _group_sums(XT, beta, offset, cw, event, gidx, cuts, m, w):  # pragma: no cover
     """Per event group: S (m, 1 + p) = sums of (w, w x) over the rows closing at the group,
     D (m, 1 + p) = the same over its deaths (the first rows of the group). Writes each row's
-    w = cw exp(x'b + offset) into ``w`` (0 for rows in no group)."""
+    w = cw exp(x'b + offset) into ``w`` (0 for rows in no group).
+
+    Each chunk goes in blocks of rows: first the block's weights (the linear predictor column
+    by column, vectorised over the rows, with the same additions per row as a row loop; no
+    exp at b = 0 without offsets), then the sums, row after row in order."""
     p = XT.shape[0]
     width = 1 + p
     has_off = offset.shape[0] > 0
     has_cw = cw.shape[0] > 0
+    unit = not has_off
+    for a in range(p):
+        if beta[a] != 0.0:
+            unit = False
     S = np.empty((m, width))
     D = np.empty((m, width))
     nchunk = cuts.shape[0] - 1
     for c in prange(nchunk):
-        acc = np.empty(width)
-        i = cuts[c]
+        acc = np.zeros(width)
+        g_cur = -1
+        dead = True
+        lo = cuts[c]
         hi = cuts[c + 1]
-        while i < hi:
-            g = gidx[i]
-            if g < 0:
-                w[i] = 0.0
-                i += 1
-                continue
-            for q in range(width):
-                acc[q] = 0.0
-            dead = True
-            while i < hi and gidx[i] == g:
-                ev = event[i]
-                if dead and not ev:  # the deaths come first: their sums are the sums so far
+        for s in range(lo, hi, _GRAM_BLOCK):
+            e = min(hi, s + _GRAM_BLOCK)
+            if unit:  # exp(0) = 1
+                for i in range(s, e):
+                    w[i] = cw[i] if has_cw else 1.0
+            else:
+                for i in range(s, e):
+                    w[i] = offset[i] if has_off else 0.0
+                for a in range(p):
+                    b = beta[a]
+                    for i in range(s, e):
+                        w[i] += XT[a, i] * b
+                for i in range(s, e):
+                    w[i] = math.exp(w[i])
+                if has_cw:
+                    for i in range(s, e):
+                        w[i] *= cw[i]
+            for i in range(s, e):
+                g = gidx[i]
+                if g != g_cur:
+                    if g_cur >= 0:
+                        _close_group(S, D, g_cur, acc, dead)
+                    g_cur = g
+                    dead = True
+                    for q in range(width):
+                        acc[q] = 0.0
+                if g < 0:
+                    w[i] = 0.0
+                    continue
+                if dead and not event[i]:  # the deaths come first: their sums are the sums so far
                     dead = False
                     for q in range(width):
                         D[g, q] = acc[q]
-                eta = offset[i] if has_off else 0.0
-                for a in range(p):
-                    eta += XT[a, i] * beta[a]
-                wi = math.exp(eta)
-                if has_cw:
-                    wi *= cw[i]
-                w[i] = wi
+                wi = w[i]
                 acc[0] += wi
                 for a in range(p):
                     acc[1 + a] += wi * XT[a, i]
-                i += 1
-            if dead:
-                for q in range(width):
-                    D[g, q] = acc[q]
-            for q in range(width):
-                S[g, q] = acc[q]
+        if g_cur >= 0:
+            _close_group(S, D, g_cur, acc, dead)
     return S, D
+
+
+@njit(cache=True, inline="always")
+def _close_group(S, D, g, acc, dead):  # pragma: no cover
+    """Store the sums of group g (and its death sums when all its rows were deaths)."""
+    for q in range(acc.shape[0]):
+        S[g, q] = acc[q]
+        if dead:
+            D[g, q] = acc[q]
 
 
 _SERIES_MIN_D = 8  # fewer tied deaths: the d terms are as cheap as the series

@@ -80,7 +80,6 @@ class CoxSetup:
     XT: np.ndarray  # (p, n) contiguous transpose of X (fast column-wise products)
     offd_sum: float  # sum over deaths of cw * offset
     work: np.ndarray  # (p + 1, n) scratch buffer reused by every evaluation (not thread-safe)
-    pair_starts: np.ndarray  # start of each event group's pairs
     has_offset: bool
     seg_base: np.ndarray  # (nseg,) base (groups of earlier strata) of each run
     s_valid: np.ndarray  # (n,) row is at risk at one event time at least
@@ -94,11 +93,42 @@ class CoxSetup:
     death_gstart: np.ndarray  # start of each group in death_rows
     death_rows: np.ndarray  # sorted positions of deaths
     death_group: np.ndarray  # their group
-    # (event time, k) pairs of the Efron/Breslow sums
-    pair_group: np.ndarray
-    pair_frac: np.ndarray  # k / d (Efron) or 0 (Breslow)
-    pair_mult: np.ndarray  # weight of the pair (mean death weight, or all deaths for Breslow)
     xd_sum: np.ndarray  # (p,) sum over deaths of cw * x (centered)
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The (event time, k) pairs of the Efron/Breslow sums (built on first use: the compiled
+        Newton kernels do not need them): group, k / d, multiplier and each group's first pair."""
+        m = self.m
+        if self.ties == "efron":
+            d_int = self.g_deaths.astype(np.int64)
+            pair_group = np.repeat(np.arange(m), d_int)
+            starts = np.repeat(np.cumsum(d_int) - d_int, d_int)
+            kk = np.arange(pair_group.size) - starts
+            pair_frac = kk / self.g_deaths[pair_group]
+            pair_mult = (self.g_wdeaths / self.g_deaths)[pair_group]
+            return pair_group, pair_frac, pair_mult, (np.cumsum(d_int) - d_int).astype(np.intp)
+        return np.arange(m), np.zeros(m), self.g_wdeaths.copy(), np.arange(m)
+
+    @property
+    def pair_group(self) -> np.ndarray:
+        """Event group of each (event time, k) pair."""
+        return self._pairs[0]
+
+    @property
+    def pair_frac(self) -> np.ndarray:
+        """k / d of each pair (Efron), or 0 (Breslow)."""
+        return self._pairs[1]
+
+    @property
+    def pair_mult(self) -> np.ndarray:
+        """Weight of each pair (mean death weight, or all deaths for Breslow)."""
+        return self._pairs[2]
+
+    @property
+    def pair_starts(self) -> np.ndarray:
+        """Start of each event group's pairs."""
+        return self._pairs[3]
 
     @property
     def X(self) -> np.ndarray:
@@ -256,19 +286,6 @@ def setup(
         dseg = np.flatnonzero(seg_death)
         death_seg[seg_group[dseg] - 1] = dseg
 
-    if ties == "efron":
-        d_int = g_deaths.astype(np.int64)
-        pair_group = np.repeat(np.arange(m), d_int)
-        starts = np.repeat(np.cumsum(d_int) - d_int, d_int)
-        kk = np.arange(pair_group.size) - starts
-        pair_frac = kk / g_deaths[pair_group]
-        pair_mult = (g_wdeaths / g_deaths)[pair_group]
-        pair_starts = (np.cumsum(d_int) - d_int).astype(np.intp)
-    else:
-        pair_starts = np.arange(m)
-        pair_group = np.arange(m)
-        pair_frac = np.zeros(m)
-        pair_mult = g_wdeaths.copy()
     # sums over the deaths, by the runs of deaths (no n x p gather)
     src = XT if cw is None else XT * cw
     if m and (n <= 5000 or use_dense):
@@ -300,18 +317,17 @@ def setup(
         xmax = float("inf")  # offsets: always guard
     return CoxSetup(
         dense=dense, dense_t=dense_t, xmax=xmax,
-        series_q=efron_power_sums(g_deaths) if ties == "efron" and pair_group.size > _SERIES_MIN_PAIRS else None, g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
+        series_q=efron_power_sums(g_deaths) if ties == "efron" and death_rows.size > _SERIES_MIN_PAIRS else None,
+        g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
         order=order, means=np.asarray(means, dtype=float), offset=off, cw=cw, stop=st,
         entry=en, event=ev, strata=sk, ties=ties, m=m, g_time=g_time, g_stratum=g_stratum,
         g_deaths=g_deaths, g_wdeaths=g_wdeaths, g_first=g_first, g_next=g_next,
         seg_starts=seg_starts, seg_group=seg_group, seg_len=seg_len, seg_death=seg_death,
         death_seg=death_seg, nstrata_groups=int(sfirst.size), XT=XT, work=np.empty((XT.shape[0] + 1, n)),
-        pair_starts=pair_starts,
         offd_sum=offd_sum, has_offset=offset is not None,
         seg_base=base[seg_starts] if n else np.zeros(0, dtype=np.intp), s_valid=s_valid, all_valid=bool(s_valid.all()),
         s_idx1=s_idx1, base=base, e_idx1=e_idx1, e_order=e_order, e_starts=e_starts, e_group=e_group,
-        death_gstart=gstart, death_rows=death_rows, death_group=death_group, pair_group=pair_group,
-        pair_frac=pair_frac, pair_mult=pair_mult, xd_sum=xd_sum,
+        death_gstart=gstart, death_rows=death_rows, death_group=death_group, xd_sum=xd_sum,
     )
 
 
