@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sarcohort.analysis._results import Results
-from sarcohort.analysis._runner import run_analysis
 from sarcohort.cohort._build import build_cohort
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.protocol._reader import parse_protocol, read_protocol
 from sarcohort.protocol._spec import Protocol
+
+if TYPE_CHECKING:  # the analysis (scipy, numba) is imported when a study is analysed
+    from sarcohort.analysis._results import Results
 
 __all__ = ["Study"]
 
@@ -75,4 +76,6 @@ class Study(Protocol):
         ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
         log-rank tests (see :func:`sarcohort.analysis._runner.run_analysis`), or None.
         """
+        from sarcohort.analysis._runner import run_analysis
+
         return run_analysis(self, cohort, progress=progress, engine=engine)

@@ -21,7 +21,6 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from sarcohort.engines._registry import AUTO_BYTES, ENGINES, choose_engine, open_engine
-from sarcohort.engines._survival import cox, kaplan_meier, logrank
 
 __all__ = [
     "ENGINES",
@@ -36,6 +35,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "kaplan_meier": "sarcohort.engines._survival",
+    "logrank": "sarcohort.engines._survival",
+    "cox": "sarcohort.engines._survival",
     "DuckDBEngine": "sarcohort.engines._duckdb_engine",
     "SparkEngine": "sarcohort.engines._spark_engine",
 }
@@ -43,10 +45,12 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.engines._duckdb_engine import DuckDBEngine
     from sarcohort.engines._spark_engine import SparkEngine
+    from sarcohort.engines._survival import cox, kaplan_meier, logrank
 
 
 def __getattr__(name: str) -> Any:
-    """The engine classes, imported on first use (so this package imports no duckdb)."""
+    """The engine classes and functions, imported on first use (so this package imports no
+    duckdb, and reading a protocol, which names the engines, no statistics)."""
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'sarcohort.engines' has no attribute {name!r}")

@@ -59,8 +59,7 @@ from typing import Any, Literal, get_args
 
 from sarcohort.data._days import TIME_UNITS
 from sarcohort.engines._registry import ENGINES
-from sarcohort.stats.results import ConfType, MedianMethod, Ties
-from sarcohort.stats.validate_cox import Selection
+from sarcohort.stats.results import ConfType, MedianMethod, Selection, Ties
 
 Kind = Literal["text", "choice", "number", "integer", "bool", "date", "names", "numbers",
                "table"]

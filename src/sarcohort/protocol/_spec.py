@@ -15,8 +15,7 @@ from typing import Any
 
 from sarcohort.data._days import TIME_UNITS
 from sarcohort.protocol._options import default_of
-from sarcohort.stats.results import ConfType, MedianMethod, Ties
-from sarcohort.stats.validate_cox import Selection
+from sarcohort.stats.results import ConfType, MedianMethod, Selection, Ties
 
 #: Columns the cohort derives; a [derived] covariate may not reuse these names.
 DERIVED_COLUMNS: tuple[str, ...] = (

@@ -17,7 +17,6 @@ Three rules, each a plain function of the curve's arrays:
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
 
 #: R's ``all.equal`` tolerance, used by R to detect a curve lying exactly at a quantile.
 TOLERANCE = float(np.sqrt(np.finfo(float).eps))
@@ -206,5 +205,7 @@ def median_ci_spss(
         # S = 0 at the median leaves S * std_err = 0 * Inf undefined: NaN interval.
         se_surv = surv[k] * np.asarray(std_err, dtype=float)[k] if k >= 0 else 0.0
         se_median = se_surv / density
+    from scipy.special import ndtri  # scipy loaded when a CI is computed, not on import
+
     z = float(ndtri(1 - (1 - conf_level) / 2))
     return float(median - z * se_median), float(median + z * se_median)

@@ -39,6 +39,9 @@ MedianMethod = Literal["brookmeyer-crowley", "spss"]
 ConfType = Literal["log-log", "log", "plain"]
 #: Methods for tied event times of the Cox model (R's ``ties``).
 Ties = Literal["efron", "breslow", "exact"]
+#: How the covariates of a multivariable model are chosen (exported by :mod:`.validate_cox`;
+#: defined here so that reading a protocol imports no model code).
+Selection = Literal["explicit", "univariable"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import special as _sp
@@ -34,6 +34,7 @@ from scipy import special as _sp
 from sarcohort.exceptions import InputError
 from sarcohort.stats._concordance_batch import concordance_batch
 from sarcohort.stats._cox_batch import cox_batch
+from sarcohort.stats.results import Selection
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -42,8 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["validate_cox", "CoxValidation", "Selection"]
 
-#: How the covariates of a model are chosen (the protocol's ``analysis.multivariable.selection``).
-Selection = Literal["explicit", "univariable"]
 
 INDICES = ("Dxy", "C", "Slope")
 
