@@ -78,45 +78,12 @@ def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None
         pend.values[:] = vals
         pend.status[:] = np.where(np.isnat(vals), MISSING, OK)
         return pend
-    obj = series.astype(object).to_numpy()
-    stripped = False
-    if text is not None or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
-        from sarcohort.data.validation._coerce import to_text
-
-        if text is None:
-            text = to_text(series)
-        if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):
-            kinds = np.where(text.isna().to_numpy(), 0, 3)
-            obj = text.to_numpy(dtype=object)
-            stripped = True
-        else:
-            kinds = pd.Series(obj).map(_kind).to_numpy()
+    if text is not None and not isinstance(text, pd.Series):  # Arrow text (see _coerce)
+        text, text_idx = _iso_arrow(text, date_format, pend)
+        is_num = np.zeros(n, bool)
+        obj = np.empty(0, dtype=object)
     else:
-        kinds = pd.Series(obj).map(_kind).to_numpy()
-    # 0 missing, 1 datetime, 2 number, 3 string, 4 other
-    pend.status[kinds == 0] = MISSING
-    is_dt = kinds == 1
-    if is_dt.any():
-        conv = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce")
-        conv = conv.dt.normalize()
-        pend.values[is_dt] = conv.to_numpy(dtype="datetime64[ns]")
-        pend.status[is_dt] = np.where(conv.isna().to_numpy(), INVALID, OK)
-    is_num = kinds == 2
-    text_mask = kinds == 3
-    text = pd.Series(obj[text_mask]).astype(str)
-    if not stripped:
-        text = text.str.strip()
-    text_idx = np.flatnonzero(text_mask)
-    if len(text) and not (date_format and "%" in date_format):
-        # fast path: plain YYYY-MM-DD text (C parser); the rest goes through the patterns
-        fast = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d",
-                              errors="coerce")
-        fast_ok = fast.notna().to_numpy()
-        if fast_ok.any():
-            pend.values[text_idx[fast_ok]] = fast[fast_ok].to_numpy(dtype="datetime64[ns]")
-            pend.status[text_idx[fast_ok]] = OK
-            text = text[~fast_ok]
-            text_idx = text_idx[~fast_ok]
+        text, text_idx, is_num, obj = _cells(series, date_format, text, pend)
     if len(text):
         num_from_text = text.str.fullmatch(_NUM).to_numpy(dtype=bool)
     else:
@@ -177,6 +144,89 @@ def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None
             pend.status[di[two_digit]] = TWO_DIGIT_YEAR
     return pend
 
+
+
+
+def _iso_arrow(text, date_format: str | None, pend: _Pending) -> tuple[pd.Series, np.ndarray]:
+    """Dates of Arrow text (stripped, missing as null, see :mod:`..validation._coerce`):
+    plain ``YYYY-MM-DD`` dates that exist (years 1678-2261) are read here by integer
+    arithmetic, giving what the pandas parser gives them; the other texts are returned as
+    Python strings, with their positions, for the patterns of :func:`_classify`."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sarcohort.data.validation._coerce import arrow_objects
+
+    valid = text.is_valid().to_numpy(zero_copy_only=False)
+    pend.status[~valid] = MISSING
+    rest = valid
+    if not (date_format and "%" in date_format):
+        plain = pc.match_substring_regex(text, r"^\d{4}-\d{2}-\d{2}$").fill_null(False)
+        plain_np = plain.to_numpy(zero_copy_only=False)
+        if plain_np.any():
+            idx = np.flatnonzero(plain_np)
+            ymd = pc.cast(pc.replace_substring(text.filter(plain), "-", ""), pa.int64()).to_numpy()
+            y, m, d = ymd // 10000, ymd // 100 % 100, ymd % 100
+            months = ((y - 1970) * 12 + np.clip(m, 1, 12) - 1).astype("datetime64[M]")
+            first = months.astype("datetime64[D]")
+            length = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+            ok = (y >= 1678) & (y <= 2261) & (m >= 1) & (m <= 12) & (d >= 1) & (d <= length)
+            pend.values[idx[ok]] = (first[ok] + (d[ok] - 1).astype("timedelta64[D]")).astype(
+                "datetime64[ns]")
+            pend.status[idx[ok]] = OK
+            rest = valid.copy()
+            rest[idx[ok]] = False
+    text_idx = np.flatnonzero(rest)
+    cells = (arrow_objects(text.take(pa.array(text_idx))) if text_idx.size
+             else np.empty(0, dtype=object))
+    return pd.Series(cells, dtype=object).astype(str), text_idx
+
+
+
+def _cells(series: pd.Series, date_format: str | None, text: pd.Series | None,
+           pend: _Pending) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Cells of any kind (date cells, numbers, text): date cells read; the texts not yet
+    read with their positions, the mask of numbers and the cells as objects."""
+    obj = series.astype(object).to_numpy()
+    stripped = False
+    if text is not None or pd.api.types.infer_dtype(series, skipna=True) in ("string", "empty"):
+        from sarcohort.data.validation._coerce import to_text
+
+        if text is None:
+            text = to_text(series)
+        if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):
+            kinds = np.where(text.isna().to_numpy(), 0, 3)
+            obj = text.to_numpy(dtype=object)
+            stripped = True
+        else:
+            kinds = pd.Series(obj).map(_kind).to_numpy()
+    else:
+        kinds = pd.Series(obj).map(_kind).to_numpy()
+    # 0 missing, 1 datetime, 2 number, 3 string, 4 other
+    pend.status[kinds == 0] = MISSING
+    is_dt = kinds == 1
+    if is_dt.any():
+        conv = pd.to_datetime(pd.Series(obj[is_dt]), errors="coerce")
+        conv = conv.dt.normalize()
+        pend.values[is_dt] = conv.to_numpy(dtype="datetime64[ns]")
+        pend.status[is_dt] = np.where(conv.isna().to_numpy(), INVALID, OK)
+    is_num = kinds == 2
+    text_mask = kinds == 3
+    text = pd.Series(obj[text_mask]).astype(str)
+    if not stripped:
+        text = text.str.strip()
+    text_idx = np.flatnonzero(text_mask)
+    if len(text) and not (date_format and "%" in date_format):
+        # fast path: plain YYYY-MM-DD text (C parser); the rest goes through the patterns
+        fast = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d",
+                              errors="coerce")
+        fast_ok = fast.notna().to_numpy()
+        if fast_ok.any():
+            pend.values[text_idx[fast_ok]] = fast[fast_ok].to_numpy(dtype="datetime64[ns]")
+            pend.status[text_idx[fast_ok]] = OK
+            text = text[~fast_ok]
+            text_idx = text_idx[~fast_ok]
+    return text, text_idx, is_num, obj
 
 def _kind(v: object) -> int:
     if v is None:

@@ -7,7 +7,9 @@ A value that does not fit becomes missing in the typed table.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,18 +43,65 @@ def cell_text(v: object) -> str | None:
     return None if t.lower() in MISSING_TOKENS else t
 
 
+def arrow_strings(s: pd.Series):
+    """The column as one Arrow string array when it is an Arrow string column (as the
+    Parquet reader gives), else None: read without a Python object per cell."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.ArrowDtype):
+        import pyarrow as pa
+
+        if pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
+                dtype.pyarrow_dtype):
+            a = pa.array(s.array)
+            if isinstance(a, pa.ChunkedArray):
+                a = a.combine_chunks()
+            return a.cast(pa.string())
+    return None
+
+
+def _arrow_text(a):
+    """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = pc.utf8_trim_whitespace(a)
+    missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
+    return pc.if_else(missing, pa.scalar(None, pa.string()), a)
+
+
+def arrow_objects(a) -> np.ndarray:
+    """Arrow strings as an object array of Python strings (None for nulls), one Python
+    string per distinct value (a code column costs a pointer per row, not a string)."""
+    import pyarrow.compute as pc
+
+    if len(a) == 0:
+        return np.empty(0, dtype=object)
+    enc = pc.dictionary_encode(a)
+    words = np.empty(len(enc.dictionary) + 1, dtype=object)  # the last one: None, for nulls
+    words[:-1] = enc.dictionary.to_numpy(zero_copy_only=False)
+    idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy()
+    return words[idx]
+
+
+def text_arrow(s: pd.Series):
+    """The column's text as Arrow strings (stripped, missing as null), or None when the
+    column is not text (numbers, dates or mixed cells: :func:`to_text` handles those)."""
+    a = arrow_strings(s)
+    if a is None:
+        if pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+            return None
+        import pyarrow as pa
+
+        a = pa.array(s.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    return _arrow_text(a)
+
+
 def to_text(s: pd.Series) -> pd.Series:
     """Cells as stripped text; missing tokens and blanks become None; 12.0 becomes '12'."""
-    if pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
+    a = text_arrow(s)
+    if a is not None:
         # Arrow's string kernels run in C: about twice as fast as pandas' object strings
-        a = pc.utf8_trim_whitespace(pa.array(s.to_numpy(dtype=object), type=pa.string(),
-                                             from_pandas=True))
-        missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
-        a = pc.if_else(missing, pa.scalar(None, pa.string()), a)
-        return pd.Series(a.to_numpy(zero_copy_only=False), index=s.index, dtype=object)
+        return pd.Series(arrow_objects(a), index=s.index, dtype=object)
     return s.astype(object).map(cell_text)
 
 
@@ -138,11 +187,32 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                                 "analysis uses it, and its values are taken as empty")
     # dates, all columns of the table together (one day/month convention per table)
     date_cols = [c for c in present if table.column(c).type == "date"]
-    texts = {c: to_text(frame[c]) for c in present
-             if not (pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
-                     or pd.api.types.is_numeric_dtype(frame[c].dtype))}
-    parsed, convention, note = D.parse_date_columns(frame, date_cols, date_format, texts,
-                                                    fallback_convention)
+    # Arrow text columns (the Parquet reader's) are read in Arrow's kernels, with no Python
+    # object per cell until a column's text is needed as such; Python text (CSV, XLSX, data
+    # frames) in pandas, cell by cell as written (the two agree: tests/data/validation)
+    arrows: dict[str, Any] = {}
+    texts: dict[str, pd.Series] = {}
+    for c in present:
+        if not _typed(frame[c]):
+            a = arrow_strings(frame[c])
+            if a is None:
+                texts[c] = to_text(frame[c])
+            else:
+                arrows[c] = _arrow_text(a)
+
+    def text_of(c: str) -> pd.Series:
+        if c not in texts:
+            texts[c] = pd.Series(arrow_objects(arrows[c]), index=frame.index, dtype=object)
+        return texts[c]
+
+    def missing_of(c: str) -> np.ndarray:
+        if c in arrows:
+            return ~arrows[c].is_valid().to_numpy(zero_copy_only=False)
+        return (texts[c] if c in texts else frame[c]).isna().to_numpy()
+
+    parsed, convention, note = D.parse_date_columns(
+        frame, date_cols, date_format, {c: arrows.get(c, texts.get(c)) for c in date_cols
+                                         if c in arrows or c in texts}, fallback_convention)
     if note:
         undecided = note.startswith("no date tells")
         collector.add_table(None, "date.format", "warning" if undecided else "info", note)
@@ -152,10 +222,8 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
             out[name] = _empty(spec, n)
             continue
         s = frame[name]
-        typed_col = (pd.api.types.is_datetime64_any_dtype(s.dtype)
-                     or pd.api.types.is_numeric_dtype(s.dtype))
-        text = None if typed_col else texts[name]
-        missing = s.isna().to_numpy() if text is None else text.isna().to_numpy()
+        is_text = name in arrows or name in texts
+        missing = missing_of(name)
         if n and missing.all() and not spec.required:
             why = f" ({needed[name]} uses it)" if name in needed else ""
             collector.add_table(name, "column.empty", "warning",
@@ -164,20 +232,24 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
         if spec.required:
             need = missing
             if name == "last_followup_date" and "death_date" in frame.columns:
-                death = texts.get("death_date")
-                need = missing & (death.isna().to_numpy() if death is not None
-                                  else _missing_mask(frame["death_date"]))
+                need = missing & missing_of("death_date")
             collector.add(need, name, "required", "error",
                           f"{name} is required: fill it in" + (
                               " (or give the death date)" if name == "last_followup_date" else ""))
         if spec.type == "date":
             out[name] = _dates(spec, s, parsed[name], collector)
         elif spec.type == "int":
-            out[name] = _ints(spec, s, missing, collector, raw.decimal_comma, text)
+            fast = (_ints_arrow(spec, arrows[name], missing, collector, raw.decimal_comma,
+                                partial(text_of, name)) if name in arrows else None)
+            out[name] = fast if fast is not None else _ints(
+                spec, s, missing, collector, raw.decimal_comma, text_of(name) if is_text else None)
         elif spec.type == "code":
-            out[name] = _codes(spec, s, collector, codes.get(name, {}), text)
+            fast = (_codes_arrow(spec, arrows[name], collector, codes.get(name, {}),
+                                 partial(text_of, name)) if name in arrows else None)
+            out[name] = fast if fast is not None else _codes(
+                spec, s, collector, codes.get(name, {}), text_of(name) if is_text else None)
         else:
-            text = to_text(s) if text is None else text
+            text = text_of(name) if is_text else to_text(s)
             user = codes.get(name)
             if user:
                 low = text.str.lower()
@@ -203,6 +275,11 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                                 "declares its codes)")
         typed[col] = _extra(frame[col], raw.decimal_comma)
     return typed, convention
+
+
+def _typed(s: pd.Series) -> bool:
+    """A column of dates or numbers as stored (not text)."""
+    return pd.api.types.is_datetime64_any_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype)
 
 
 def _hint_yours(name: str, unknown: list[str], source: Mapping[str, str]) -> str:
@@ -282,6 +359,69 @@ def _codes(spec: Column, s: pd.Series, col: Collector, user: Mapping[str, str],
             + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the value or map your code "
             f"in [data.codes.{name}] of the protocol", text)
     return values.astype(object)
+
+
+def _all_ascii(a) -> bool:
+    import pyarrow.compute as pc
+
+    return bool(pc.all(pc.string_is_ascii(a)).as_py() is not False)
+
+
+def _ints_arrow(spec: Column, a, missing: np.ndarray, col: Collector, decimal_comma: bool,
+                text: Callable[[], pd.Series]) -> pd.Series | None:
+    """:func:`_ints` of Arrow text in Arrow's kernels (None when a value is not plain ASCII
+    or too long to be read exactly, which :func:`_ints` then reads): the same numbers,
+    problems and values."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if len(a) == 0 or not _all_ascii(a) or (pc.max(pc.utf8_length(a)).as_py() or 0) > 15:
+        return None
+    sep = "[.,]" if decimal_comma else "[.]"
+    plain = pc.match_substring_regex(a, rf"^[+-]?\d+(?:{sep}0*)?$").fill_null(False)
+    whole_part = pc.replace_substring_regex(pc.replace_substring_regex(a, r"[.,]0*$", ""),
+                                            r"^\+", "")
+    num = pc.cast(pc.if_else(plain, whole_part, pa.scalar(None, pa.string())), pa.float64())
+    num_arr = num.to_numpy(zero_copy_only=False)
+    whole = plain.to_numpy(zero_copy_only=False)
+    name = spec.name
+    bad = ~missing & ~whole
+    if bad.any():
+        col.add(bad, name, "type", "error", f"{name} must be a whole number", text())
+    if spec.minimum is not None:
+        low = whole & (num_arr < spec.minimum)
+        if low.any():
+            col.add(low, name, f"{name}.min", "error",
+                    f"{name} must be at least {spec.minimum}", text())
+    return pd.Series(pd.array(np.where(whole, num_arr, 0).astype(np.int64), dtype="Int64")
+                     ).where(pd.Series(whole), pd.NA).astype("Int64")
+
+
+def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
+                 text: Callable[[], pd.Series]) -> pd.Series | None:
+    """:func:`_codes` of Arrow text in Arrow's kernels (None when a value is not ASCII, whose
+    lower case :func:`_codes` gives as Python does): the same codes and problems."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not _all_ascii(a):
+        return None
+    name = spec.name
+    canon = {c.lower(): c for c in spec.codes}
+    if spec.codes == YES_NO:
+        canon.update({"true": "yes", "false": "no", "1": "yes", "0": "no"})
+    mapping = {**canon, **user}
+    keys = list(mapping)
+    idx = pc.index_in(pc.utf8_lower(a), value_set=pa.array(keys, type=pa.string()))
+    known = idx.is_valid().to_numpy(zero_copy_only=False)
+    bad = a.is_valid().to_numpy(zero_copy_only=False) & ~known
+    if bad.any():
+        col.add(bad, name, "code", "error",
+                f"{name} must be one of {', '.join(spec.codes)}"
+                + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the "
+                f"value or map your code in [data.codes.{name}] of the protocol", text())
+    words = np.array([mapping[k] for k in keys] + [None], dtype=object)
+    return pd.Series(words[idx.fill_null(len(keys)).to_numpy()], dtype=object)
 
 
 def _declared(name: str, s: pd.Series, col: Collector, user: Mapping[str, str]) -> pd.Series:

@@ -78,11 +78,10 @@ class Collector:
 def _pick(x: str | np.ndarray | pd.Series, idx: np.ndarray) -> list:
     if isinstance(x, str):
         return [x] * idx.size
-    arr = x.to_numpy() if isinstance(x, pd.Series) else np.asarray(x)
-    if arr.dtype.kind == "M":  # dates: shown as YYYY-MM-DD
-        sel = arr[idx]
+    # the rows with a problem taken first: a column is never converted whole
+    sel = x.iloc[idx].to_numpy() if isinstance(x, pd.Series) else np.asarray(x)[idx]
+    if sel.dtype.kind == "M":  # dates: shown as YYYY-MM-DD
         return ["" if np.isnat(v) else str(v)[:10] for v in sel]
-    arr = arr.astype(object)
     from sarcohort.data.validation._coerce import cell_text
 
-    return [cell_text(v) or "" for v in arr[idx]]
+    return [cell_text(v) or "" for v in sel.astype(object)]

@@ -74,7 +74,12 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
     col.add(_lt(death, fu), "last_followup_date", "date.order.death_followup", "error",
             "the last follow-up is after the death: check both dates", fu)
     age = age_years(birth, met)
-    shown = np.char.mod("%.1f years", np.nan_to_num(age))
+    with np.errstate(invalid="ignore"):
+        flagged = np.flatnonzero((age > AGE_PLAUSIBLE_MAX)
+                                 | ((age < age_min) if age_min is not None else False)
+                                 | ((age > age_max) if age_max is not None else False))
+    shown = np.full(len(age), "", dtype=object)  # the age in words where it is shown
+    shown[flagged] = np.char.mod("%.1f years", age[flagged]).astype(object)
     with np.errstate(invalid="ignore"):
         implausible = (age > AGE_PLAUSIBLE_MAX)
         col.add(implausible, "birth_date", "age.range", "error",
@@ -150,8 +155,7 @@ def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> No
 
 def _key(s: pd.Series) -> pd.Series:
     """Centre names compared ignoring case and surrounding spaces."""
-    return s.astype(object).where(s.notna(), None).map(
-        lambda v: None if v is None else str(v).strip().casefold())
+    return pd.Series(_folded(s.to_numpy(dtype=object), whole_numbers=False), index=s.index)
 
 
 def id_key(values: Sequence[object] | np.ndarray) -> np.ndarray:
@@ -161,14 +165,49 @@ def id_key(values: Sequence[object] | np.ndarray) -> np.ndarray:
     >>> id_key(["00001", " abc ", "ABC", "1.0", None, "P001"]).tolist()
     ['1', 'abc', 'abc', '1', None, 'p001']
     """
+    return _folded(values, whole_numbers=True)
+
+
+def _folded_python(values: Sequence[object] | np.ndarray, whole_numbers: bool) -> np.ndarray:
     out = np.full(len(values), None, dtype=object)
-    for i, v in enumerate(values):  # plain Python: faster than pandas' string methods here
+    for i, v in enumerate(values):
         if v is None or v is pd.NA or (isinstance(v, float) and v != v):
             continue
         t = str(v).strip().casefold()
-        if _WHOLE.fullmatch(t):
+        if whole_numbers and _WHOLE.fullmatch(t):
             t = str(int(t.split(".")[0]))
         out[i] = t
+    return out
+
+
+def _folded(values: Sequence[object] | np.ndarray, whole_numbers: bool) -> np.ndarray:
+    """``str(v).strip().casefold()`` of each value (None for missing), and whole numbers
+    without leading zeros or sign (``+007.0`` -> ``7``) when ``whole_numbers``.
+
+    Texts of printable ASCII characters go through Arrow's kernels (for them Python's
+    ``strip`` removes spaces only and ``casefold`` is ``lower``); the others (accents,
+    tabs, numbers as numbers) through Python, so the keys are Python's exactly.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from sarcohort.data.validation._coerce import arrow_objects
+
+    arr = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if len(arr) == 0:
+        return np.full(0, None, dtype=object)
+    try:
+        a = pa.array(arr, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # cells that are not text
+        return _folded_python(arr, whole_numbers)
+    printable = pc.match_substring_regex(a, r"^[\x20-\x7e]*$").fill_null(True)
+    t = pc.ascii_lower(pc.utf8_trim(a, " "))
+    if whole_numbers:
+        t = pc.replace_substring_regex(t, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
+    out = arrow_objects(t)
+    odd = np.flatnonzero(~printable.to_numpy(zero_copy_only=False))
+    if odd.size:
+        out[odd] = _folded_python(arr[odd], whole_numbers)
     return out
 
 
