@@ -73,8 +73,11 @@ def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None
     if n == 0:
         return pend
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        dt = pd.to_datetime(series).dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
-        vals = dt.dt.normalize().to_numpy(dtype="datetime64[ns]")
+        if getattr(series.dt, "tz", None):
+            vals = series.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[ns]")
+        else:  # the day of each time (NaT kept), in numpy
+            vals = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(
+                "datetime64[ns]")
         pend.values[:] = vals
         pend.status[:] = np.where(np.isnat(vals), MISSING, OK)
         return pend

@@ -101,7 +101,11 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
     centre = p["centre"].fillna("")
     has = ids.notna().to_numpy()
     frame = pd.DataFrame({"id": ids, "centre": centre, "row": col.rows})[has]
-    dup = frame.duplicated(["centre", "id"], keep=False)
+    ic = pd.factorize(frame["id"].to_numpy(dtype=object))[0]
+    cc = pd.factorize(frame["centre"].to_numpy(dtype=object))[0]
+    pairs = _n_distinct(cc, ic)  # (centre, id) pairs: as many as rows when no id repeats
+    dup = (frame.duplicated(["centre", "id"], keep=False) if pairs < len(frame)
+           else pd.Series(False, index=frame.index))
     if dup.any():
         d = frame[dup]
         g = d.groupby(["centre", "id"], sort=False)["row"]
@@ -116,8 +120,8 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
         col.add(mask, "patient_id", "duplicate_id", "error",
                 "this patient id appears more than once in the same centre: merge the rows "
                 "or correct the id", values)
-    _case_duplicates(frame, has, col)
-    if check_centre_ids:
+    _case_duplicates(frame, has, col, cc, pairs)
+    if check_centre_ids and pairs > _n_distinct(ic):  # an id in several centres
         per_id = frame.drop_duplicates(["centre", "id"]).groupby("id")["centre"].transform("size")
         multi = frame.drop_duplicates(["centre", "id"])[per_id > 1]
         if len(multi):
@@ -132,9 +136,26 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
                     "same id in another centre")
 
 
-def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector) -> None:
-    """Ids of one centre that differ only by case ("syn-01" and "SYN-01"): a warning."""
+def _n_distinct(*codes: np.ndarray) -> int:
+    """Number of distinct tuples of non-negative integer codes (one per row)."""
+    if not codes[0].size:
+        return 0
+    key = codes[0].astype(np.int64)
+    for c in codes[1:]:
+        key = key * (int(c.max()) + 1) + c
+    return int(pd.unique(key).size)
+
+
+def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector,
+                     centre_codes: np.ndarray, pairs: int) -> None:
+    """Ids of one centre that differ only by case ("syn-01" and "SYN-01"): a warning.
+
+    ``pairs`` is the number of distinct (centre, id): when the ids compared ignoring case
+    give as many (centre, key) pairs, no key has two spellings and nothing is grouped.
+    """
     low = pd.Series(id_key(frame["id"].to_numpy(dtype=object)), index=frame.index)
+    if _n_distinct(centre_codes, pd.factorize(low.to_numpy(dtype=object))[0]) == pairs:
+        return
     keyed = frame.assign(low=low)
     n_spellings = keyed.groupby(["centre", "low"], sort=False)["id"].transform("nunique")
     flagged = (n_spellings > 1).to_numpy()
@@ -218,11 +239,16 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
            rows: np.ndarray, count: np.ndarray, first: np.ndarray) -> None:
     """Count the patients matching each treatment row of ``rows`` on ``col`` (and centre)."""
     by_id = rows & ~use_c
-    if by_id.any():
-        g = pk.groupby(col, sort=False)["pos"].agg(["size", "first"])
-        hit = g.reindex(pd.Index(tid[by_id], dtype=object))
-        count[by_id] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
-        first[by_id] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+    if by_id.any():  # patients per distinct key, then one hash look-up per treatment row
+        codes, uniq = pd.factorize(pk[col].to_numpy(dtype=object))
+        known = codes >= 0
+        size = np.bincount(codes[known], minlength=len(uniq))
+        _, at = np.unique(codes[known], return_index=True)  # first patient of each key
+        first_pos = pk["pos"].to_numpy()[known][at]
+        j = pd.Index(uniq, dtype=object).get_indexer(tid[by_id])
+        hit = j >= 0
+        count[by_id] = np.where(hit, size[j], 0)
+        first[by_id] = np.where(hit, first_pos[j], -1)
     by_c = rows & use_c
     if by_c.any():
         g = pk.groupby(["centre", col], sort=False)["pos"].agg(["size", "first"])
@@ -261,13 +287,12 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
     rows = (np.arange(2, len(p) + 2) if patient_rows is None
             else np.asarray(patient_rows, dtype=np.int64))
     pids = p["patient_id"].to_numpy(dtype=object)[has]
-    pk = pd.DataFrame({"id": pids, "key": id_key(pids),
+    pk = pd.DataFrame({"id": pids,
                        "centre": _key(p["centre"]).to_numpy(dtype=object)[has],
                        "shown": p["centre"].to_numpy(dtype=object)[has],
                        "pos": np.flatnonzero(has), "row": rows[has]})
     n = len(t)
     tid = t["patient_id"].to_numpy(dtype=object)
-    tkey = id_key(tid)
     by_centre = "centre" in t.columns and t["centre"].notna().any()
     tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(n, None, object)
     use_c = pd.notna(tc)
@@ -276,6 +301,13 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
     first = np.full(n, -1, np.int64)
     _match(pk, "id", tid, tc, use_c, named, count, first)
     loose = named & (count == 0)
+    # the loose keys (ignoring case, spaces, leading zeros) where they are used: rows not
+    # linked as written, and rows with a centre (is the id in another centre?)
+    tkey = np.full(n, None, dtype=object)
+    keyed = loose | use_c
+    if keyed.any():
+        tkey[keyed] = id_key(tid[keyed])
+    pk["key"] = id_key(pids) if keyed.any() else np.full(len(pids), None, dtype=object)
     _match(pk, "key", tkey, tc, use_c, loose, count, first)
     loose &= count > 0
     n_loose = int((loose & (count == 1)).sum())
@@ -286,7 +318,8 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
                        "('abc' = 'ABC', '00001' = '1'): write the ids the same way in both "
                        "tables", str(n_loose))
     pos = np.where(count == 1, first, -1)
-    id_elsewhere = pd.Index(tkey, dtype=object).isin(pk["key"]) & use_c
+    id_elsewhere = ((pd.Index(tkey, dtype=object).isin(pk["key"]) & use_c) if use_c.any()
+                    else np.zeros(n, bool))
     severity = "warning" if on_unlinked == "ignore" else "error"
     then = (" This row is ignored, as [data] on_unlinked_treatments = \"ignore\" says."
             if on_unlinked == "ignore" else "")
@@ -304,7 +337,7 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
         return pos, np.zeros(0, np.int64)
     where: dict[tuple[str, object], list[tuple[int, object, object, int]]] = {}
     for col, ids in (("id", tid), ("key", tkey)):
-        sub = pk[pk[col].isin(set(ids[amb]))]
+        sub = pk[pk[col].isin({v for v in ids[amb] if v is not None})]
         for rec in zip(sub[col], sub["row"], sub["shown"], sub["centre"], sub["pos"],
                        strict=True):
             where.setdefault((col, rec[0]), []).append(rec[1:])
@@ -362,7 +395,7 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
     has_line = t["line"].notna().to_numpy()
     tcol.add(has_line & (kind != "systemic") & pd.notna(kind), "line", "treatment.line",
              "warning", "a line number is given for a treatment that is not systemic: remove it",
-             t["line"].astype(str).to_numpy())
+             t["line"])
     tcol.add(~has_line & (kind == "systemic"), "line", "treatment.line", "warning",
              "the line number of this systemic treatment is missing: it is counted as one line")
     line_rules(t, pos, tcol)
