@@ -31,7 +31,7 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     path = Path(path)
     name = display_name or path.name
     try:
-        data = path.read_bytes()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         frame = pq.read_table(path).to_pandas(date_as_object=False, types_mapper=_strings)
     except OSError as exc:
         raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
@@ -39,6 +39,4 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     except Exception as exc:  # pyarrow raises ArrowInvalid and others on corrupt files
         raise InputError(f"cannot be read as Parquet ({type(exc).__name__})", argument=name,
                          fix="check the file") from None
-    frame = frame.reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
-    return RawTable.from_frame(frame, name, None, sha256=hashlib.sha256(data).hexdigest())
+    return RawTable.from_frame(frame, name, None, sha256=digest)

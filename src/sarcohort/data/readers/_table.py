@@ -67,8 +67,11 @@ class RawTable:
     def from_frame(cls, frame: pd.DataFrame, file: str = "data frame", sheet: str | None = None,
                    **kw) -> RawTable:
         """Wrap an in-memory DataFrame: row numbers count a header row as row 1."""
-        frame = frame.reset_index(drop=True)
-        frame.columns = [str(c) for c in frame.columns]
+        plain = (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+                 and frame.index.step == 1 and all(isinstance(c, str) for c in frame.columns))
+        if not plain:  # a copy with rows 0..n-1 and text names (the caller's frame untouched)
+            frame = frame.reset_index(drop=True)
+            frame.columns = [str(c) for c in frame.columns]
         return cls(frame, file, sheet, np.arange(2, len(frame) + 2), **kw)
 
 

@@ -255,7 +255,7 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                 low = text.str.lower()
                 text = low.map(user).where(low.isin(list(user)), text)
             out[name] = text
-    typed = pd.DataFrame(out, index=frame.index)
+    typed = pd.DataFrame(out, index=frame.index, copy=False)  # no copy into 2-D blocks
     for col in frame.columns:
         if col in table.names:
             continue
