@@ -186,3 +186,21 @@ def test_efron_series_equals_pairs() -> None:
         np.testing.assert_allclose(a.imat, b.imat, rtol=1e-12)
         np.testing.assert_allclose(a.hazard, b.hazard, rtol=1e-12)
         np.testing.assert_allclose(a.hazard_frac, b.hazard_frac, rtol=1e-12)
+
+
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_sorted_transpose_is_the_gathered_rows_whatever_the_layout(layout):
+    """The kernel's one gather of the covariates, for big data in row blocks or column by
+    column: exactly ``X[order].T`` (oracle: numpy fancy indexing), whatever X's memory
+    layout (a DataFrame's values are column-major)."""
+    from sarcohort.stats._cox_prepare import _sorted_transpose
+
+    rng = np.random.default_rng(3)
+    n = 40_000  # above the row-block threshold
+    base = rng.normal(size=(n, 8))
+    X = {"C": base[:, :4].copy(), "F": np.asfortranarray(base[:, :4]),
+         "strided": base[:, ::2]}[layout]
+    order = rng.permutation(n)
+    got = _sorted_transpose(X, order)
+    assert got.flags.c_contiguous
+    np.testing.assert_array_equal(got, X[order].T)
