@@ -102,3 +102,15 @@ def test_id_key_in_arrow_is_python_casefold():
     assert id_key(values).tolist() == _folded_python(values, whole_numbers=True).tolist()
     mixed = np.array(["A1", 12, None], dtype=object)  # numbers as cells: Python's path
     assert id_key(mixed).tolist() == ["a1", "12", None]
+
+
+@pytest.mark.parametrize("distinct", [3, 40_000])
+def test_arrow_objects_are_the_python_strings(distinct):
+    """Few distinct values (codes: one string each) or many (ids: one per row): the cells as
+    ``to_pylist`` gives them, nulls as None."""
+    from sarcohort.data.validation._coerce import arrow_objects
+
+    rng = np.random.default_rng(1)
+    cells = [None if k % 11 == 0 else f"v{k}" for k in rng.integers(0, distinct, 50_000)]
+    a = pa.array(cells, type=pa.string())
+    assert arrow_objects(a).tolist() == a.to_pylist()

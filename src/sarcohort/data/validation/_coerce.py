@@ -71,11 +71,15 @@ def _arrow_text(a):
 
 def arrow_objects(a) -> np.ndarray:
     """Arrow strings as an object array of Python strings (None for nulls), one Python
-    string per distinct value (a code column costs a pointer per row, not a string)."""
+    string per distinct value (a code column costs a pointer per row, not a string) unless
+    the values hardly repeat (identifiers: one string per row, without the hashing)."""
     import pyarrow.compute as pc
 
     if len(a) == 0:
         return np.empty(0, dtype=object)
+    head = a.slice(0, 10_000)
+    if len(a) > 20_000 and len(pc.unique(head)) > len(head) // 2:  # ids: hardly repeated,
+        return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)  # no hashing
     enc = pc.dictionary_encode(a)
     words = np.empty(len(enc.dictionary) + 1, dtype=object)  # the last one: None, for nulls
     words[:-1] = enc.dictionary.to_numpy(zero_copy_only=False)
