@@ -114,3 +114,18 @@ def test_arrow_objects_are_the_python_strings(distinct):
     cells = [None if k % 11 == 0 else f"v{k}" for k in rng.integers(0, distinct, 50_000)]
     a = pa.array(cells, type=pa.string())
     assert arrow_objects(a).tolist() == a.to_pylist()
+
+
+def test_key_codes_group_ids_as_id_key():
+    """Equal codes exactly where :func:`id_key` gives equal keys (printable ASCII ids in
+    Arrow, the others through Python)."""
+    from sarcohort.data.validation._rules import _key_codes
+
+    rng = np.random.default_rng(5)
+    for pool in (["A1", "a1 ", "001", "1", "+1.0", "B2", "b2", None],
+                 ["A1", "Straße", "STRASSE", "\tx", "X", None]):
+        ids = np.array(list(rng.choice(np.array(pool, dtype=object), 400)), dtype=object)
+        codes, keys = _key_codes(ids), id_key(ids)
+        for i in range(0, 400, 7):
+            for j in range(0, 400, 13):
+                assert (codes[i] == codes[j]) == (keys[i] == keys[j])

@@ -153,10 +153,10 @@ def _case_duplicates(frame: pd.DataFrame, has: np.ndarray, col: Collector,
     ``pairs`` is the number of distinct (centre, id): when the ids compared ignoring case
     give as many (centre, key) pairs, no key has two spellings and nothing is grouped.
     """
-    low = pd.Series(id_key(frame["id"].to_numpy(dtype=object)), index=frame.index)
-    if _n_distinct(centre_codes, pd.factorize(low.to_numpy(dtype=object))[0]) == pairs:
+    ids = frame["id"].to_numpy(dtype=object)
+    if _n_distinct(centre_codes, _key_codes(ids)) == pairs:
         return
-    keyed = frame.assign(low=low)
+    keyed = frame.assign(low=pd.Series(id_key(ids), index=frame.index))
     n_spellings = keyed.groupby(["centre", "low"], sort=False)["id"].transform("nunique")
     flagged = (n_spellings > 1).to_numpy()
     if not flagged.any():
@@ -201,6 +201,32 @@ def _folded_python(values: Sequence[object] | np.ndarray, whole_numbers: bool) -
     return out
 
 
+def _key_codes(ids: np.ndarray) -> np.ndarray:
+    """Integer codes of the ids' :func:`id_key` (equal keys, equal codes; -1 for None),
+    by Arrow's hashing when every id is printable ASCII text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        a = pa.array(ids, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        a = None
+    if a is None or not pc.all(pc.match_substring_regex(a, r"^[\x20-\x7e]*$")).as_py():
+        return pd.factorize(id_key(ids))[0]
+    enc = pc.dictionary_encode(_fold_ascii(a, whole_numbers=True))
+    return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _fold_ascii(a, whole_numbers: bool):
+    """:func:`_folded` of printable ASCII Arrow text, in Arrow."""
+    import pyarrow.compute as pc
+
+    t = pc.ascii_lower(pc.utf8_trim(a, " "))
+    if whole_numbers:
+        t = pc.replace_substring_regex(t, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
+    return t
+
+
 def _folded(values: Sequence[object] | np.ndarray, whole_numbers: bool) -> np.ndarray:
     """``str(v).strip().casefold()`` of each value (None for missing), and whole numbers
     without leading zeros or sign (``+007.0`` -> ``7``) when ``whole_numbers``.
@@ -222,10 +248,7 @@ def _folded(values: Sequence[object] | np.ndarray, whole_numbers: bool) -> np.nd
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # cells that are not text
         return _folded_python(arr, whole_numbers)
     printable = pc.match_substring_regex(a, r"^[\x20-\x7e]*$").fill_null(True)
-    t = pc.ascii_lower(pc.utf8_trim(a, " "))
-    if whole_numbers:
-        t = pc.replace_substring_regex(t, r"^\+?0*(\d+)(?:\.0*)?$", r"\1")
-    out = arrow_objects(t)
+    out = arrow_objects(_fold_ascii(a, whole_numbers))
     odd = np.flatnonzero(~printable.to_numpy(zero_copy_only=False))
     if odd.size:
         out[odd] = _folded_python(arr[odd], whole_numbers)
