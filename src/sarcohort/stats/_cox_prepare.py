@@ -81,9 +81,37 @@ def _small_key_order(stop: np.ndarray, event: np.ndarray) -> np.ndarray | None:
     return small_key_order(stop, event, _SMALL_SPAN)
 
 
+#: The last sorts of big data, ``(stop, event, strata, order)``: the models of one endpoint
+#: (univariable, multivariable, naive) sort the same times again and again.
+_RECENT: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]] = []
+_RECENT_MIN_ROWS = 100_000
+_RECENT_KEPT = 2
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+
+
 def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
     """Stable order by (stratum, stop, deaths first); a radix (counting) sort when the key is a
-    small integer, as for follow-up in days."""
+    small integer, as for follow-up in days. The order of big data is remembered for the
+    same (stop, event, strata) values (compared whole: a copy of the order is returned)."""
+    if stop.shape[0] < _RECENT_MIN_ROWS:
+        return _new_sort_order(stop, event, strata)
+    for s, e, st, order in _RECENT:
+        if _same(s, stop) and _same(e, event) and _same(st, strata):
+            return order.copy()
+    order = _new_sort_order(stop, event, strata)
+    _RECENT.insert(0, (stop.copy(), event.copy(), None if strata is None else strata.copy(),
+                       order.copy()))
+    del _RECENT[_RECENT_KEPT:]
+    return order
+
+
+def _new_sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
+                    ) -> np.ndarray:
     n = stop.shape[0]
     if n == 0:
         return np.zeros(0, dtype=np.intp)
