@@ -68,8 +68,9 @@ def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None
     n = len(series)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     status = np.full(n, INVALID, dtype=np.int8)
-    zeros = np.zeros(n, dtype=np.int64)
-    pend = _Pending(values, status, zeros.copy(), zeros.copy(), zeros.copy(), np.zeros(n, bool))
+    # zeroed on demand by the system (calloc): a column of date cells never touches them
+    pend = _Pending(values, status, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+                    np.zeros(n, dtype=np.int64), np.zeros(n, bool))
     if n == 0:
         return pend
     if pd.api.types.is_datetime64_any_dtype(series.dtype):

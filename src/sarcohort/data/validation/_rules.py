@@ -268,7 +268,7 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
         size = np.bincount(codes[known], minlength=len(uniq))
         _, at = np.unique(codes[known], return_index=True)  # first patient of each key
         first_pos = pk["pos"].to_numpy()[known][at]
-        j = pd.Index(uniq, dtype=object).get_indexer(tid[by_id])
+        j = _positions(uniq, tid[by_id])
         hit = j >= 0
         count[by_id] = np.where(hit, size[j], 0)
         first[by_id] = np.where(hit, first_pos[j], -1)
@@ -278,6 +278,21 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
         hit = g.reindex(pd.MultiIndex.from_arrays([tc[by_c], tid[by_c]]))
         count[by_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
         first[by_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _positions(uniq: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Position of each value in the distinct values ``uniq`` (-1 when absent): by Arrow's
+    hashing when both are text, else by a pandas index (the same matches: equal strings)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        a = pa.array(values, type=pa.string(), from_pandas=True)
+        u = pa.array(uniq, type=pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers as cells: pandas' equality
+        return pd.Index(uniq, dtype=object).get_indexer(values)
+    return pc.index_in(a, value_set=u).fill_null(-1).to_numpy(zero_copy_only=False).astype(
+        np.int64)
 
 
 def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
