@@ -65,18 +65,20 @@ def design(
 
 def design_variables(
     data: pd.DataFrame, covariates: Sequence[str], label: Callable[[str], str] = str,
-    per: Mapping[str, float] | None = None,
+    per: Mapping[str, float] | None = None, *, complete: bool = False,
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, int | None], np.ndarray, list[CoxVariable]]:
     """:func:`design` and the covariates as :class:`CoxVariable` (terms, reference level);
-    a continuous covariate named in ``per`` enters divided by it (HR per that many units)."""
+    a continuous covariate named in ``per`` enters divided by it (HR per that many units).
+    ``complete``: the caller kept only rows with every covariate (not checked again)."""
     keep = np.ones(len(data), bool)
-    for c in covariates:
+    for c in () if complete else covariates:
         keep &= data[c].notna().to_numpy()
     cols: dict[str, np.ndarray] = {}
     labels: dict[str, str] = {}
     exposed: dict[str, int | None] = {}
     variables: list[CoxVariable] = []
-    sub = data.loc[keep, list(dict.fromkeys(covariates))]  # a registry's rows: only these columns
+    columns = list(dict.fromkeys(covariates))  # a registry's rows: only these columns
+    sub = data[columns] if keep.all() else data.loc[keep, columns]
     for c in covariates:
         s = sub[c]
         b = as_binary(s)
@@ -231,8 +233,10 @@ def fit_cox(
     keep = np.isfinite(time)
     for c in covariates:
         keep &= data[c].notna().to_numpy()
+    columns = list(dict.fromkeys(covariates))
     X, labels, exposed, _, variables = design_variables(
-        data.loc[keep, list(dict.fromkeys(covariates))], covariates, label, per)
+        data[columns] if keep.all() else data.loc[keep, columns], covariates, label, per,
+        complete=True)
     t, e = time[keep], event[keep]
     ent = None if entry is None else np.asarray(entry, float)[keep]
     warn_texts: list[str] = []
