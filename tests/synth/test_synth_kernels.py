@@ -88,3 +88,37 @@ def test_largest_remainder_by_hand() -> None:
     # 74/46 of 61: 37.62 / 23.38 -> 38 / 23
     assert largest_remainder([74, 46], 61).tolist() == [38, 23]
     assert largest_remainder([1, 1, 1], 2).tolist() == [1, 1, 0]  # ties: earlier first
+
+
+def test_bounded_with_mean_stops_where_the_bisection_stands_still():
+    """The bisection on b stops once its interval is one float wide: the values are those
+    of the full 80 steps (oracle: the 80-step loop, written out here), bit for bit."""
+    from sarcohort.synth._kernels import _kumaraswamy_quantile, bounded_with_mean
+
+    def eighty_steps(u, lo, hi, mean, a):
+        m = u.size
+        out = np.empty(m)
+        order = np.argsort(u)
+        out[order[0]], out[order[-1]] = lo, hi
+        inner = order[1:-1]
+        target = (mean * m - lo - hi) / inner.size
+        target01 = min(max((target - lo) / (hi - lo), 1e-6), 1 - 1e-6)
+        ui = np.clip(u[inner], 1e-9, 1 - 1e-9)
+        lo_b, hi_b = np.log(1e-3), np.log(1e4)
+        for _ in range(80):
+            mid = 0.5 * (lo_b + hi_b)
+            if _kumaraswamy_quantile(ui, a, np.exp(mid)).mean() > target01:
+                lo_b = mid
+            else:
+                hi_b = mid
+        out[inner] = lo + (hi - lo) * _kumaraswamy_quantile(ui, a, np.exp(0.5 * (lo_b + hi_b)))
+        return out
+
+    rng = np.random.default_rng(2)
+    for _ in range(40):
+        u = rng.random(int(rng.integers(3, 3000)))
+        lo, hi = 1.0, float(rng.uniform(2, 40))
+        mean = float(rng.uniform(lo - 1, hi + 1))  # unattainable targets too
+        a = float(rng.uniform(0.5, 4))
+        np.testing.assert_array_equal(bounded_with_mean(u, lo, hi, mean, a),
+                                      eighty_steps(u, lo, hi, mean, a))

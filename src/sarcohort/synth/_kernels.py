@@ -98,10 +98,13 @@ def bounded_with_mean(
     lo_b, hi_b = np.log(1e-3), np.log(1e4)  # mean is decreasing in b
     for _ in range(80):
         mid = 0.5 * (lo_b + hi_b)
+        before = (lo_b, hi_b)
         if _kumaraswamy_quantile(ui, a, np.exp(mid)).mean() > target01:
             lo_b = mid
         else:
             hi_b = mid
+        if (lo_b, hi_b) == before:  # the interval is one float wide: every further step
+            break                   # repeats this one (the same b as 80 steps)
     out[inner] = lo + (hi - lo) * _kumaraswamy_quantile(ui, a, np.exp(0.5 * (lo_b + hi_b)))
     return out
 
