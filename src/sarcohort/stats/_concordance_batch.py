@@ -4,10 +4,11 @@ The pairs are R's (survival ``concordancefit``, ``timewt = "n"``; :mod:`sarcohor
 (i, j) is comparable when i has an event and j's time is later, or equal and censored. A row
 drawn ``c_i`` times in a bootstrap sample enters ``c_i c_j`` pairs with row j (copies of one row
 are never comparable with each other: equal times). The comparable pairs are a fixed n x n
-matrix; each block of replicates costs one vectorised comparison of the scores. Beyond
-``_PAIRS_MAX`` rows squared (registry-sized data) that matrix would not fit in memory: each
-replicate is then counted by the O(n log n) weighted concordance of
-:mod:`sarcohort.stats.concordance` (a pair counts ``c_i c_j``: the same definition).
+matrix; each block of replicates costs one vectorised comparison of the scores, O(B n^2).
+Beyond ``_PAIRS_MAX`` rows squared (200 rows) each replicate is counted instead by the compiled
+O(n log n) weighted concordance of :mod:`sarcohort.stats.concordance` (a pair counts
+``c_i c_j``: the same definition), which is faster from a few hundred rows on (200 replicates
+of 2,000 rows: 0.14 s against 22 s for the pair matrix) and never holds an n x n matrix.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from sarcohort.stats.concordance import concordance
 
 _BLOCK_CELLS = 4_000_000  # replicates x n x n per block (memory bound)
-_PAIRS_MAX = 25_000_000  # n x n above which the pair matrix is not built
+_PAIRS_MAX = 40_000  # n x n above which each replicate is counted in O(n log n)
 
 
 def concordance_batch(time: np.ndarray, event: np.ndarray, lp: np.ndarray,
