@@ -140,3 +140,9 @@ def test_cif_figure_draws_the_bands_of_the_event_of_interest() -> None:
         assert verts[:, 1].max() == max(v for v in curve.upper if v is not None)
     assert not any(c.get_facecolor().size and c.get_facecolor()[0][3] > 0
                    for c in plot_cif(comp, time_unit="months", ci=False).collections)
+
+
+def test_a_competing_factor_the_cohort_lacks_is_a_protocol_error() -> None:
+    # checked whatever the other options (it once sat under [analysis] centre_effect's check)
+    with pytest.raises(ProtocolError, match="does not have"):
+        _results(factors=["no_such_column"])

@@ -147,9 +147,9 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
     need(list(a.time_dependent.values()), "analysis.time_dependent")
     if a.competing.event is not None:
         need(["pfs_days", "pfs_event", "os_days", "os_event"], "analysis.competing.event")
+        need(a.competing.factors, "analysis.competing.factors")
     if a.centre_effect is not None:
         need(["centre"], "analysis.centre_effect")
-        need(a.competing.factors, "analysis.competing.factors")
 
 
 def _file_value_labels(study: Any) -> dict[str, dict[str, str]]:
