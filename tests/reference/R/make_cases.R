@@ -50,20 +50,9 @@ if (SURVIVAL_VERSION != "3.5.3") warning("the shipped cases come from survival 3
 A <- function(x) structure(list(x = unname(as.vector(x))), class = "jarr") # inline array
 M <- function(x) structure(list(x = unname(as.matrix(x))), class = "jmat") # matrix, one row a line
 
-# shortest decimal that round-trips (15, 16 or 17 significant digits; C printf is correctly rounded)
-fmt_double <- function(x) {
-  out <- sprintf("%.15g", x)
-  for (d in 16:17) {
-    bad <- is.finite(x) & suppressWarnings(as.numeric(out)) != x
-    if (!any(bad)) break
-    out[bad] <- sprintf(paste0("%.", d, "g"), x[bad])
-  }
-  out[is.na(x)] <- "null"
-  out[is.nan(x)] <- "\"NaN\""
-  out[!is.na(x) & x == Inf] <- "\"Inf\""
-  out[!is.na(x) & x == -Inf] <- "\"-Inf\""
-  out
-}
+# shortest decimal that round-trips (15, 16 or 17 significant digits): the shared writer's
+source(file.path(dirname(script_file), "json_writer.R"))
+fmt_double <- fmt_num
 
 json_string <- function(s) {
   s <- gsub("\\", "\\\\", s, fixed = TRUE)
