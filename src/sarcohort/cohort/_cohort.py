@@ -134,7 +134,7 @@ class Cohort:
         manifest = dict(self.manifest)
         manifest["columns_not_saved"] = {"patients": not_saved, "treatments": t_not_saved}
         manifest["columns"] = {k: v for k, v in manifest.get("columns", {}).items() if k not in not_saved}
-        manifest["files"] = {name: _sha256(out / name) for name in SAVED_FILES[:3]}
+        manifest["files"] = {name: _sha256(out / name) for name in SAVED_FILES if name != "manifest.json"}
         write_text_atomic(out / "manifest.json",
                           json.dumps(manifest, indent=2, default=str) + "\n")
         return out
