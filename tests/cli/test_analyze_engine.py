@@ -20,14 +20,51 @@ from sarcohort.engines import choose_engine
 from sarcohort.exceptions import InputError
 from sarcohort.synth import generate
 
+#: The reference protocol's data, endpoints and groups, without the analyses the engines do
+#: not compute (Cox models, frailty, figures at 300 dpi): the test stays quick.
+SLIM = """\
+[study]
+title = "Engine check"
+version = "1"
+
+[data]
+patients = "patients.csv"
+treatments = "treatments.csv"
+date_format = "iso"
+
+[analysis]
+endpoints = ["pfs", "os"]
+group = "timing"
+group_order = ["synchronous", "metachronous"]
+descriptive = ["sex", "n_metastases"]
+factors = ["met_bone", "metastasis_surgery"]
+time_unit = "months"
+median_ci = "spss"
+conf_type = "log-log"
+
+[report]
+formats = ["csv"]
+figure_formats = ["svg"]
+dpi = 72
+factor_figures = false
+"""
+
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("study")
     generate(n=150, seed=4).write(folder)
-    with resources.as_file(resources.files("sarcohort").joinpath(PROTOCOL)) as src:
-        shutil.copyfile(src, folder / "study.toml")
+    (folder / "study.toml").write_text(SLIM, encoding="utf-8")
     return folder / "study.toml"
+
+
+def test_slim_protocol_is_the_reference_one_cut_down() -> None:
+    """SLIM keeps the reference protocol's data and time settings (so the engines see its rows)."""
+    with resources.as_file(resources.files("sarcohort").joinpath(PROTOCOL)) as src:
+        reference = src.read_text(encoding="utf-8")
+    for line in ('date_format = "iso"', 'endpoints = ["pfs", "os"]', 'group = "timing"',
+                 'time_unit = "months"', 'median_ci = "spss"', 'conf_type = "log-log"'):
+        assert line in reference and line in SLIM, line
 
 
 def _curves(report: Path) -> dict[str, list[float]]:
