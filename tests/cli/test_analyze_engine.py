@@ -20,8 +20,9 @@ from sarcohort.engines import choose_engine
 from sarcohort.exceptions import InputError
 from sarcohort.synth import generate
 
-#: The reference protocol's data, endpoints and groups, without the analyses the engines do
-#: not compute (Cox models, frailty, figures at 300 dpi): the test stays quick.
+#: The reference protocol's data, endpoints and groups, without what the engines do not
+#: compute (multivariable and frailty models, competing risks, landmarks, 300 dpi figures):
+#: the test stays quick.
 SLIM = """\
 [study]
 title = "Engine check"
