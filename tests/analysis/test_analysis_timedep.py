@@ -96,3 +96,21 @@ def test_conf_level_reaches_every_model():
         assert term is not None
         assert term.lower == pytest.approx(np.exp(term.coef - z * term.se), rel=1e-9)
         assert term.upper == pytest.approx(np.exp(term.coef + z * term.se), rel=1e-9)
+
+
+def test_unadjusted_naive_is_the_univariable_model_of_the_runner():
+    # the runner hands the univariable model's term to the unadjusted comparison instead of
+    # fitting the same model again: it must be what compare_exposure fits itself
+    from sarcohort.analysis._regression import fit_cox
+
+    p = cohort().patients
+    t = p["os_days"].to_numpy() / MONTH
+    e = p["os_event"].to_numpy()
+    s = p["surgery_days"].to_numpy() / MONTH
+    own = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
+                           ties="efron", conf_level=0.95)
+    uni = fit_cox("os", "OS", t, e, p, ["metastasis_surgery"], kind="univariable", ties="efron",
+                  conf_level=0.95)
+    given = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
+                             ties="efron", conf_level=0.95, naive=uni.terms[0])
+    assert given == own

@@ -134,3 +134,29 @@ def test_residual_sample_keeps_smooth_and_test(monkeypatch):
         assert b.x == tuple(np.array(a.x)[idx]) and b.y == tuple(np.array(a.y)[idx])
         assert (b.x[0], b.x[-1]) == (a.x[0], a.x[-1])
         assert (min(b.y), max(b.y)) == (min(a.y), max(a.y))
+
+
+def test_shared_score_and_batched_smooths_give_the_same_numbers(case):
+    # the runner computes the score once for the tests and the residuals, and the smooths of
+    # all columns from one spline basis: the numbers of the separate calls, exactly
+    from sarcohort.stats.zph_scaled import zph_score_of, zph_smooths
+
+    _, fit = case
+    groups = [("age", [0]), ("hormon", [1]), ("factor(grade)", [2, 3])]
+    score = zph_score_of(fit)
+    z0, z1 = zph_terms(fit, groups), zph_terms(fit, groups, score=score)
+    np.testing.assert_array_equal(z0.chisq, z1.chisq)
+    np.testing.assert_array_equal(z0.p, z1.p)
+    s0, s1 = scaled_schoenfeld(fit), scaled_schoenfeld(fit, score=score)
+    np.testing.assert_array_equal(s0.y, s1.y)
+    np.testing.assert_array_equal(s0.var, s1.var)
+    y = s0.y.copy()
+    y[3, 1] = np.nan  # a column missing a row: its own factorisation
+    p = y.shape[1]
+    batch = zph_smooths(s0.x, [y[:, j] for j in range(p)], [s0.var[j, j] for j in range(p)])
+    for j, sm in enumerate(batch):
+        one = zph_smooth(s0.x, y[:, j], s0.var[j, j])
+        for a, b in ((sm.x, one.x), (sm.fit, one.fit), (sm.lower, one.lower), (sm.upper, one.upper)):
+            np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="time scale"):
+        zph_terms(fit, groups, "identity", score=score)

@@ -149,13 +149,20 @@ def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curv
          ) -> tuple[tuple[ZphRow, ...], tuple[ZphCurve, ...]]:
     """R's ``cox.zph(fit, transform = "km")`` per variable (a factor: one row, its columns
     together) and GLOBAL; with ``curves``, the scaled Schoenfeld residuals and their smooth."""
-    from sarcohort.stats.zph_scaled import scaled_schoenfeld, time_axis_ticks, zph_smooth, zph_terms
+    from sarcohort.stats.zph_scaled import (
+        scaled_schoenfeld,
+        time_axis_ticks,
+        zph_score_of,
+        zph_smooths,
+        zph_terms,
+    )
 
     index = {str(c): j for j, c in enumerate(X.columns)}
     groups = [(v.name, [index[t] for t in v.terms]) for v in variables if all(t in index for t in v.terms)]
     labels = {v.name: v.label for v in variables} | {"GLOBAL": "Global test"}
     try:
-        z = zph_terms(fit, groups)
+        score = zph_score_of(fit)  # one pass over the rows, for the tests and the residuals
+        z = zph_terms(fit, groups, score=score)
     except (ValueError, np.linalg.LinAlgError):
         return (), ()
     rows = tuple(ZphRow(name=n, label=labels.get(n, n), chisq=clean_float(c), df=int(d),
@@ -165,10 +172,11 @@ def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curv
         return rows, ()
     out = []
     try:
-        s = scaled_schoenfeld(fit)
+        s = scaled_schoenfeld(fit, score=score)
         at, labs = time_axis_ticks(s.x, s.time)
-        for j, term in enumerate(X.columns):
-            sm = zph_smooth(s.x, s.y[:, j], float(s.var[j, j]))  # from every residual
+        smooths = zph_smooths(s.x, [s.y[:, j] for j in range(X.shape[1])],  # from every residual
+                              [float(s.var[j, j]) for j in range(X.shape[1])])
+        for j, (term, sm) in enumerate(zip(X.columns, smooths, strict=True)):
             shown = zph_points(s.y[:, j])
             out.append(ZphCurve(
                 term=str(term), label=str(term), coef=clean_float(np.asarray(fit.coef)[j]),
@@ -222,11 +230,15 @@ def fit_cox(
     entry: np.ndarray | None = None,
     selection: str = "explicit",
     per: Mapping[str, float] | None = None,
+    zph_test: bool = True,
 ) -> CoxModel:
     """Fit one Cox model and summarise it for the report.
 
     ``time``/``event`` (and ``entry`` for counting-process data) are aligned with
     ``data``'s rows. Rows with missing covariates are dropped and counted.
+    ``zph_test``: compute the global proportional-hazards test (cox.zph) of a model that is
+    neither univariable nor time-dependent; False leaves ``zph_global_p`` None (a caller
+    that keeps only a term saves a pass over the rows).
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -303,7 +315,7 @@ def fit_cox(
         endpoint=endpoint, endpoint_label=endpoint_label, kind=kind,
         covariates=tuple(covariates), terms=tuple(terms), n=int(fit.n),
         n_event=int(fit.n_event), n_missing=int((~keep).sum()), epv=epv,
-        zph_global_p=(zph[-1].p if zph else zph_global_p(fit)) if kind not in (
+        zph_global_p=(zph[-1].p if zph else zph_global_p(fit)) if zph_test and kind not in (
             "time-dependent", "univariable") else None,
         lr_p=clean_float(fit.lr_test.p),
         concordance=clean_float(conc.value) if conc is not None else None,

@@ -367,11 +367,15 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             say(f"Time-dependent {label(x)}: {label(e)}")
             s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
             adjust = covs if x in covs else []
+            # the unadjusted naive model is the univariable model of x (same rows, fit, options)
+            uni_x = next((tm for m in uni if m.covariates == (x,) for tm in m.terms if tm.name == x),
+                         None)
             fits = [compare_exposure(
                 e, label(e), t[ok], event[ok], data.loc[ok, list(dict.fromkeys([x, *adjust]))], x,
                 s_days[ok] / a.unit_days,
                 adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
-                conf_level=a.conf_level) for adjusted_for in ((adjust, []) if adjust else ([],))]
+                conf_level=a.conf_level, naive=None if adjusted_for else uni_x)
+                for adjusted_for in ((adjust, []) if adjust else ([],))]
             comparison, unadjusted = fits[0], fits[-1]
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))

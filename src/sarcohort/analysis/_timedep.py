@@ -83,12 +83,15 @@ def compare_exposure(
     conf_level: float,
     label: Callable[[str], str] = str,
     per: Mapping[str, float] | None = None,
+    naive: CoxTerm | None = None,
 ) -> ExposureComparison:
     """Naive, time-dependent and landmark hazard ratios of one exposure.
 
     ``time`` and ``exposure_time`` are in the same unit; ``adjust`` are the other
     covariates of the model (empty: unadjusted); ``conf_level`` is the level of every
-    HR interval (the protocol's).
+    HR interval (the protocol's). ``naive``: the exposure's term of the naive model
+    (``fit_cox`` of these rows, ``[exposure, *adjust]``, these options) when the caller has
+    fitted it already (the unadjusted one is the univariable model): not fitted again.
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -103,9 +106,11 @@ def compare_exposure(
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]
     data = data.loc[:, list(dict.fromkeys(covs))]  # the rows are copied below: these columns only
-    naive_model = fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
-                          label=label, ties=ties, conf_level=conf_level, per=per)
-    naive = _term(naive_model, exposure)
+    # of the naive and landmark models only the exposure's term is kept: no zph test
+    if naive is None:
+        naive = _term(fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
+                              label=label, ties=ties, conf_level=conf_level, per=per,
+                              zph_test=False), exposure)
     if naive is None:  # cannot happen: the exposure is the first covariate of the model
         raise RuntimeError(f"no term for {exposure!r} in the naive model")
 
@@ -131,7 +136,7 @@ def compare_exposure(
     if at_risk.sum() > 1 and 0 < lm_data[exposure].sum() < at_risk.sum():
         lm_model = fit_cox(endpoint, endpoint_label, time[at_risk] - landmark_time, event[at_risk],
                            lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level,
-                           per=per)
+                           per=per, zph_test=False)
         lm = _term(lm_model, exposure)
     ratio = None
     if td is not None and td.hr is not None and naive.hr is not None:

@@ -19,7 +19,7 @@ several indicator columns is one row with as many degrees of freedom), as
 ``cox.zph`` does for a factor term.
 
 Exports :func:`scaled_schoenfeld` (a :class:`ScaledSchoenfeld`), :func:`zph_smooth` (a
-:class:`ZphSmooth`) and :func:`zph_terms`.
+:class:`ZphSmooth`; :func:`zph_smooths` for several columns at once) and :func:`zph_terms`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,8 @@ from sarcohort.stats._zph import _TRANSFORMS, ZphResult, _transform_times, zph_s
 if TYPE_CHECKING:
     from sarcohort.stats.cox_result import CoxResult
 
-__all__ = ["scaled_schoenfeld", "ScaledSchoenfeld", "zph_smooth", "ZphSmooth", "zph_terms"]
+__all__ = ["scaled_schoenfeld", "ScaledSchoenfeld", "zph_smooth", "zph_smooths", "ZphSmooth",
+           "zph_terms", "zph_score_of", "ZphScore"]
 
 
 @dataclass(frozen=True)
@@ -69,21 +70,52 @@ def _check(transform: str) -> None:
                          fix=f"use one of {_TRANSFORMS}")
 
 
-def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] = "km"
-                      ) -> ScaledSchoenfeld:
+@dataclass(frozen=True)
+class ZphScore:
+    """``cox.zph``'s score vector and information matrix of one fit (a pass over its rows),
+    with the transformed times: :func:`zph_terms` and :func:`scaled_schoenfeld` of the same
+    fit and transform can share one (:func:`zph_score_of`)."""
+
+    transform: str
+    tt: np.ndarray
+    u: np.ndarray
+    imat: np.ndarray
+
+
+def zph_score_of(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] = "km"
+                 ) -> ZphScore:
+    """The :class:`ZphScore` of ``fit`` on the ``transform`` time scale."""
+    _check(transform)
+    cs, ev = fit._state.setup, fit._state.final
+    tt = _transform_times(cs, transform)
+    u, imat = zph_score(cs, ev, tt - np.mean(tt[cs.event]))
+    return ZphScore(transform, tt, u, imat)
+
+
+def _score_for(fit: CoxResult, transform: str, score: ZphScore | None) -> ZphScore:
+    if score is None:
+        return zph_score_of(fit, transform)  # type: ignore[arg-type]
+    if score.transform != transform:
+        raise InputError("the score was computed on another time scale", argument="score",
+                         value=score.transform, fix=f"compute it with transform={transform!r}")
+    return score
+
+
+def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] = "km",
+                      *, score: ZphScore | None = None) -> ScaledSchoenfeld:
     """The scaled Schoenfeld residuals of an unstratified fit (R's ``cox.zph(fit)$y``).
 
     Rows are the events in time order; ``x`` is their transformed time
-    (``"km"``: 1 - the left-continuous pooled Kaplan-Meier).
+    (``"km"``: 1 - the left-continuous pooled Kaplan-Meier). ``score``: the fit's
+    :func:`zph_score_of` for ``transform``, when already computed.
     """
     _check(transform)
     cs, ev = fit._state.setup, fit._state.final
     if getattr(cs, "strata", None) is not None and np.unique(cs.strata).size > 1:
         raise InputError("scaled Schoenfeld residuals of a stratified model are not computed here",
                          argument="fit", value="strata", fix="fit the model without strata")
-    tt = _transform_times(cs, transform)
-    gtime = tt - np.mean(tt[cs.event])
-    _, imat = zph_score(cs, ev, gtime)
+    sc = _score_for(fit, transform, score)
+    tt, imat = sc.tt, sc.imat
     p = cs.p
     d = int(cs.death_rows.size)
     vmean = imat[:p, :p] / d
@@ -95,17 +127,17 @@ def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank
 
 
 def zph_terms(fit: CoxResult, groups: Sequence[tuple[str, Sequence[int]]],
-              transform: Literal["km", "identity", "rank", "log"] = "km") -> ZphResult:
+              transform: Literal["km", "identity", "rank", "log"] = "km", *,
+              score: ZphScore | None = None) -> ZphResult:
     """``cox.zph`` with the columns tested in ``groups`` (label, column indices), then GLOBAL.
 
     A group of several columns is one score test with as many degrees of freedom,
-    as R's ``cox.zph`` for a factor term.
+    as R's ``cox.zph`` for a factor term. ``score``: as :func:`scaled_schoenfeld`.
     """
     _check(transform)
-    cs, ev = fit._state.setup, fit._state.final
-    p = cs.p
-    tt = _transform_times(cs, transform)
-    u, imat = zph_score(cs, ev, tt - np.mean(tt[cs.event]))
+    p = fit._state.setup.p
+    sc = _score_for(fit, transform, score)
+    u, imat = sc.u, sc.imat
     rows, chisq, df = [], [], []
     for label, cols in [*groups, ("GLOBAL", range(p))]:
         jj = np.asarray(list(cols), dtype=np.intp)
@@ -148,22 +180,41 @@ def natural_spline_basis(x: np.ndarray, df: int = 4) -> np.ndarray:
 def zph_smooth(x: np.ndarray, y: np.ndarray, var_ii: float, df: int = 4, nsmo: int = 40
                ) -> ZphSmooth:
     """``plot.cox.zph``'s smooth of one column: fit and ``+- 2 sqrt(var_ii * leverage)`` band."""
+    return zph_smooths(x, [y], [var_ii], df, nsmo)[0]
+
+
+def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], df: int = 4,
+                nsmo: int = 40) -> tuple[ZphSmooth, ...]:
+    """:func:`zph_smooth` of several columns at the same ``x`` (``ys[j]`` with ``var[j]``).
+
+    The spline basis is built once, and its QR factorisation is shared by consecutive
+    columns missing the same rows: each smooth is the one :func:`zph_smooth` gives, number
+    for number, at the cost of one least-squares solve per further column (a registry's
+    model has hundreds of thousands of events).
+    """
     x = np.asarray(x, float)
-    y = np.asarray(y, float)
-    keep = np.isfinite(y)
     pred_x = np.linspace(x.min(), x.max(), nsmo)
     basis = natural_spline_basis(np.r_[pred_x, x], df)
-    P, X = basis[:nsmo], basis[nsmo:][keep]
-    q, r = np.linalg.qr(X)
-    if np.linalg.matrix_rank(r) < df:
-        raise InputError("the spline fit is singular (too few distinct event times)",
-                         argument="df", value=df, fix="use a smaller df")
-    coef = np.linalg.solve(r, q.T @ y[keep])
-    fit = P @ coef
-    rinv = np.linalg.inv(r)
-    lev = np.sum((P @ rinv) ** 2, axis=1)
-    half = 2.0 * np.sqrt(var_ii * lev)
-    return ZphSmooth(x=pred_x, fit=fit, lower=fit - half, upper=fit + half)
+    P = basis[:nsmo]
+    out = []
+    keep = q = r = None
+    for y_j, var_ii in zip(ys, var, strict=True):
+        y = np.asarray(y_j, float)
+        ok = np.isfinite(y)
+        if keep is None or not np.array_equal(ok, keep):
+            keep = ok
+            q, r = np.linalg.qr(basis[nsmo:][keep])
+        assert q is not None and r is not None
+        if np.linalg.matrix_rank(r) < df:
+            raise InputError("the spline fit is singular (too few distinct event times)",
+                             argument="df", value=df, fix="use a smaller df")
+        coef = np.linalg.solve(r, q.T @ y[keep])
+        fit = P @ coef
+        rinv = np.linalg.inv(r)
+        lev = np.sum((P @ rinv) ** 2, axis=1)
+        half = 2.0 * np.sqrt(var_ii * lev)
+        out.append(ZphSmooth(x=pred_x, fit=fit, lower=fit - half, upper=fit + half))
+    return tuple(out)
 
 
 def time_axis_ticks(x: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
