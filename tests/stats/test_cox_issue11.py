@@ -257,3 +257,26 @@ def test_binned_kernel_efron_series_equals_pairs(weighted: bool, monkeypatch) ->
     assert got.loglik == pytest.approx(ref.loglik, rel=1e-13)
     np.testing.assert_allclose(got.u, ref.u, rtol=1e-11, atol=1e-10)
     np.testing.assert_allclose(got.imat, ref.imat, rtol=1e-12)
+
+
+@pytest.mark.parametrize("entry", [False, True])
+def test_timefix_without_near_ties_returns_the_lookup(entry: bool) -> None:
+    """Fractional months without near-ties skip the lookup of every time among the cuts: the
+    times it would return, bit for bit; near-ties and a -0.0 still take the lookup."""
+    from sarcohort.stats._aggregates import merge_near_ties
+    from sarcohort.stats.cox import _timefix
+
+    rng = np.random.default_rng(3)
+    t = rng.integers(1, 4000, 5000) / 30.4375
+    en = np.where(rng.random(t.size) < 0.3, np.floor(t * 0.5 * 30.4375) / 30.4375, 0.0) if entry else None
+    got_t, got_en = _timefix(t, en)
+    cuts = merge_near_ties(t if en is None else np.concatenate((t, en)))
+    np.testing.assert_array_equal(got_t, cuts[np.searchsorted(cuts, t, side="right") - 1])
+    if en is not None:
+        np.testing.assert_array_equal(got_en, cuts[np.searchsorted(cuts, en, side="right") - 1])
+    near = np.array([0.5, 0.5 + 1e-12, 2.25])
+    assert _timefix(near, None)[0].tolist() == [0.5, 0.5, 2.25]
+    signed = np.array([0.0, -0.0, 0.25])  # one time: the lookup gives both one sign
+    cuts = merge_near_ties(signed)
+    lookup = cuts[np.searchsorted(cuts, signed, side="right") - 1]
+    np.testing.assert_array_equal(np.signbit(_timefix(signed, None)[0]), np.signbit(lookup))

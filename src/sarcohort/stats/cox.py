@@ -228,7 +228,14 @@ def _timefix(t: np.ndarray, en: np.ndarray | None) -> tuple[np.ndarray, np.ndarr
 
     if never_merged(t) and (en is None or never_merged(en)):
         return t, en
-    cuts = merge_near_ties(t if en is None else np.concatenate((t, en)))
+    values = t if en is None else np.concatenate((t, en))
+    distinct = np.unique(values)
+    cuts = merge_near_ties(distinct, sorted_unique=True)
+    if cuts.size == distinct.size and not np.signbit(values).any():
+        # nothing merged: every time is its own cut, as the lookup below would return it (a
+        # registry's fractional months: the lookup of a million times costs more than the fit's
+        # setup); a negative time or a -0.0 takes the lookup
+        return t, en
     t2 = cuts[np.searchsorted(cuts, t, side="right") - 1]
     if en is None:
         return t2, None
