@@ -41,6 +41,10 @@ def test_synchronous_boundary_at_exactly_90_days():
     assert timing.tolist() == ["synchronous"]
     timing, _, _ = metastasis_timing(d("2010-01-01"), d("2010-02-01"), 30)
     assert timing.tolist() == ["metachronous"]
+    # a registry's rows share one text object per value (no million copies of two words)
+    timing, _, _ = metastasis_timing(d(*["2010-01-01"] * 4), d("2010-01-02", "2010-01-03",
+                                                                 "2011-01-01", "2011-01-02"))
+    assert timing.dtype == object and timing[0] is timing[1] and timing[2] is timing[3]
 
 
 def test_os_event_and_censoring_by_hand():

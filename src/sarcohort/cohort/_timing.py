@@ -25,6 +25,9 @@ def metastasis_timing(primary_diagnosis: object, first_metastasis: object,
         months (days / 30.4375) from primary diagnosis to first metastasis.
     """
     days = days_between(primary_diagnosis, first_metastasis)
-    timing = np.where(days <= window_days, "synchronous", "metachronous").astype(object)
+    # one str object per value, shared by the rows (a registry's million rows: no million
+    # copies of two words)
+    with np.errstate(invalid="ignore"):
+        timing = np.array(TIMINGS, dtype=object)[(~(days <= window_days)).astype(np.intp)]
     timing[np.isnan(days)] = None
     return timing, days, days / DAYS_PER_MONTH
