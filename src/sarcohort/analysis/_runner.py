@@ -260,6 +260,20 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     imputed: list[ImputedModel] = []
     centre_effects: list[CentreEffect] = []
     lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
+    levels: dict[str, tuple[np.ndarray, list[str]] | None] = {}
+
+    def factor_levels(f: str) -> tuple[np.ndarray, list[str]] | None:
+        """A categorical factor's label per patient and its levels (None: continuous), worked
+        out once for every endpoint (a registry's million rows: a hash pass each)."""
+        if f not in levels:
+            s = data[f]
+            if is_categorical(s):
+                lab, order = level_labels(s)
+                levels[f] = (lab.to_numpy(dtype=object), order)
+            else:
+                levels[f] = None
+        return levels[f]
+
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
         days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)
@@ -288,18 +302,18 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             followup_q1=q1, followup_q3=q3))
         by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
         for f in by:
-            s = data[f]
-            if not is_categorical(s):
+            shown = factor_levels(f)
+            if shown is None:
                 warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
                 continue
-            lab, order = level_labels(s)
+            lab_all, order = shown
             if f == a.group:
                 order = ordered(order, a.group_order)
             survival.append(km_analysis(
-                e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok], order,
+                e, label(e), t[ok], event[ok], lab_all[ok], order,
                 factor=f, factor_label=label(f), options=kmo))
             if f == a.group and a.rmst_tau is not None:
-                rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab.to_numpy(dtype=object)[ok],
+                rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab_all[ok],
                                             order, factor=f, factor_label=label(f), tau=a.rmst_tau,
                                             conf_level=a.conf_level)
                 if rmst_comp is not None:
