@@ -19,7 +19,9 @@ several indicator columns is one row with as many degrees of freedom), as
 ``cox.zph`` does for a factor term.
 
 Exports :func:`scaled_schoenfeld` (a :class:`ScaledSchoenfeld`), :func:`zph_smooth` (a
-:class:`ZphSmooth`; :func:`zph_smooths` for several columns at once) and :func:`zph_terms`.
+:class:`ZphSmooth`; :func:`zph_smooths` for several columns at once) and :func:`zph_terms`;
+:func:`zph_score_of` (a :class:`ZphScore`) is the pass over a fit's rows that the tests and
+the residuals of one fit can share (their ``score=``).
 """
 
 from __future__ import annotations
