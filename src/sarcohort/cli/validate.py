@@ -66,7 +66,7 @@ def run(
 
 def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str | None,
          treatments: Path | None, output_format: str = "auto", force: bool = False) -> int:
-    from sarcohort.cohort._build import cohort_from_tables
+    from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
     from sarcohort.protocol import CohortConfig, read_cohort_config
@@ -111,21 +111,23 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         except InputError as exc:
             raise _usage(str(exc)) from None
         say(f"checking {patients_raw.n} patient rows")
-        try:
-            cohort = cohort_from_tables(patients_raw, treatments_raw, config, needed=needed)
+        n_patients = patients_raw.n
+        n_treatments = treatments_raw.n if treatments_raw else None
+        try:  # the flow of the cohort `analyze` would build, without building it
+            checked = validated(patients_raw, treatments_raw, config, needed=needed)
+            flow = patient_flow(checked, config)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
-    rep = cohort.report
-    n_treatments = treatments_raw.n if treatments_raw else None
+    rep = checked.report
     shown = _choose_format(output_format)
     if shown == "json":
         from sarcohort.cli._plain import problems_json
 
-        typer.echo(problems_json(rep, cohort.flow, patients_raw.n, n_treatments))
+        typer.echo(problems_json(rep, flow, n_patients, n_treatments))
     elif shown == "lines":
-        _print_lines(rep, cohort.flow, patients_raw.n, n_treatments)
+        _print_lines(rep, flow, n_patients, n_treatments)
     else:
-        _print(rep, cohort.flow, patients_raw.n, n_treatments)
+        _print(rep, flow, n_patients, n_treatments)
     unlinked = sum(1 for p in rep.errors if p.rule == "treatment.unknown_patient")
     if unlinked:
         typer.echo(f"{unlinked} treatment row(s) match no patient: `sarcohort analyze` stops on "

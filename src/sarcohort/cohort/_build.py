@@ -14,6 +14,7 @@ from sarcohort._clock import now_utc
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._derived import evaluate_derived
 from sarcohort.cohort._endpoints import overall_survival, progression_free_survival
+from sarcohort.cohort._flow import PatientFlow
 from sarcohort.cohort._inclusion import apply_inclusion
 from sarcohort.cohort._needs import needed_columns
 from sarcohort.cohort._timing import metastasis_timing
@@ -22,7 +23,9 @@ from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._validate import ValidatedData, validate_tables
+from sarcohort.exceptions import InputError
 from sarcohort.protocol import CohortConfig
+from sarcohort.stats import expressions
 
 
 def pseudo_ids(n: int) -> np.ndarray:
@@ -91,9 +94,11 @@ def _rows(values: Any, keep: np.ndarray | None) -> Any:
     return arr.take(keep) if isinstance(arr, pd.api.extensions.ExtensionArray) else arr[keep]
 
 
-def _validated(patients: RawTable, treatments: RawTable | None, config: CohortConfig, *,
-               today: object | None, needed: Mapping[str, Mapping[str, str]] | None,
-               on_unlinked_treatments: str | None) -> ValidatedData:
+def validated(patients: RawTable, treatments: RawTable | None, config: CohortConfig, *,
+              today: object | None = None, needed: Mapping[str, Mapping[str, str]] | None = None,
+              on_unlinked_treatments: str | None = None) -> ValidatedData:
+    """The tables validated as the protocol's cohort sections say (``needed``: as
+    :func:`cohort_from_tables`)."""
     if needed is None:
         needed = needed_columns(config.derived)
     return validate_tables(
@@ -120,9 +125,81 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
         When a [derived] expression cannot be evaluated on the cohort.
     """
     config = config or CohortConfig()
-    checked = _validated(patients, treatments, config, today=today, needed=needed,
+    checked = validated(patients, treatments, config, today=today, needed=needed,
                          on_unlinked_treatments=on_unlinked_treatments)
     return cohort_from_checked(checked, config)
+
+
+def _patient_columns(checked: ValidatedData, derived: dict[str, np.ndarray],
+                     keep: np.ndarray | None, ids: np.ndarray | None,
+                     only: set[str] | None = None) -> dict[str, Any]:
+    """The columns of the cohort table at the rows ``keep``: pseudonymous id, source row,
+    the patients' columns (not their id), the derived columns; ``only`` these when given."""
+    def wanted(c: str) -> bool:
+        return only is None or c in only
+
+    p = checked.patients
+    columns: dict[str, Any] = {}
+    if wanted("pseudo_id"):
+        columns["pseudo_id"] = ids
+    if wanted("source_row"):
+        columns["source_row"] = _rows(checked.patient_rows, keep)
+    for c in p.columns:
+        if c != "patient_id" and wanted(c):
+            columns[c] = _rows(p[c], keep)
+    for c, values in derived.items():
+        if wanted(c):
+            columns[c] = _rows(values, keep)
+    for c in ("os_days", "pfs_days"):
+        if c in columns:
+            columns[c] = _int_if_whole(columns[c])
+    return columns
+
+
+def _included(checked: ValidatedData, config: CohortConfig,
+              ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, PatientFlow]:
+    """The derived columns of every patient row, then who is analysed: mask, exclusion
+    reason of each row and the patient flow."""
+    p = checked.patients
+    derived = derived_columns(p, checked.treatments, checked.treatment_patient, config)
+    analysed, reason, flow = apply_inclusion(
+        checked.patient_error, derived["age_at_metastasis"],
+        p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]"), config.inclusion,
+        config.endpoints.cutoff_date)
+    return derived, analysed, reason, flow
+
+
+def _names(expr: str) -> set[str]:
+    """The columns ``expr`` names (none when it is not an expression: evaluate_derived
+    then raises its error, in its turn)."""
+    try:
+        return expressions.names(expr)
+    except InputError:
+        return set()
+
+
+def patient_flow(checked: ValidatedData, config: CohortConfig) -> PatientFlow:
+    """The patient flow of the cohort :func:`cohort_from_checked` would build, without
+    building it (``sarcohort validate``): its ``[derived]`` expressions are evaluated as
+    there, on the analysed rows, with only the columns they name.
+
+    Raises
+    ------
+    ProtocolError
+        When a [derived] expression cannot be evaluated on the cohort (as
+        :func:`cohort_from_checked`).
+    """
+    derived, analysed, _, flow = _included(checked, config)
+    if config.derived:
+        used: set[str] = set().union(*(_names(e) for _, e in config.derived))
+        keep = None if analysed.all() else np.flatnonzero(analysed)
+        ids = _rows(pseudo_ids(len(analysed)), keep) if "pseudo_id" in used else None
+        columns = _patient_columns(checked, derived, keep, ids, only=used)
+        del derived
+        n = len(analysed) if keep is None else len(keep)
+        evaluate_derived(pd.DataFrame(columns, index=pd.RangeIndex(n), copy=False),
+                         config.derived, config.data.codes)
+    return flow
 
 
 def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
@@ -133,23 +210,11 @@ def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
     frame is concatenated or copied.
     """
     p, t = checked.patients, checked.treatments
-    derived = derived_columns(p, t, checked.treatment_patient, config)
+    derived, analysed, reason, flow = _included(checked, config)
     pids = pseudo_ids(len(p))
-    analysed, reason, flow = apply_inclusion(
-        checked.patient_error, derived["age_at_metastasis"],
-        p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]"), config.inclusion,
-        config.endpoints.cutoff_date)
     keep = None if analysed.all() else np.flatnonzero(analysed)
     ids = _rows(pids, keep)
-    columns: dict[str, Any] = {"pseudo_id": ids,
-                                  "source_row": _rows(checked.patient_rows, keep)}
-    for c in p.columns:
-        if c != "patient_id":
-            columns[c] = _rows(p[c], keep)
-    for c, values in derived.items():
-        columns[c] = _rows(values, keep)
-    for c in ("os_days", "pfs_days"):
-        columns[c] = _int_if_whole(columns[c])
+    columns = _patient_columns(checked, derived, keep, ids)
     table = pd.DataFrame(columns, index=pd.Index(ids, name=None), copy=False)
     del columns, derived
     if config.derived:
@@ -258,6 +323,6 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
 
     base = Path(base_dir) if base_dir is not None else config.base_dir
     # the tables as read are dropped once validated (before the cohort is built)
-    checked = _validated(*read_sources(config.data, base), config, today=today, needed=needed,
+    checked = validated(*read_sources(config.data, base), config, today=today, needed=needed,
                          on_unlinked_treatments=None)
     return cohort_from_checked(checked, config)

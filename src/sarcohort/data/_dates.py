@@ -31,6 +31,7 @@ from sarcohort.data._schema import MISSING_TOKENS
 
 OK, MISSING, INVALID, AMBIGUOUS, TWO_DIGIT_YEAR, YEAR_ONLY = 0, 1, 2, 3, 4, 5
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_DAY_NS = 86_400 * 10**9  # nanoseconds in a day
 
 _ISO = r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _DMY = r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
@@ -63,24 +64,34 @@ def _from_parts(year, month, day) -> np.ndarray:
     return out.to_numpy(dtype="datetime64[ns]")
 
 
+def _days_of(series: pd.Series) -> np.ndarray:
+    """The day of each time of a ``datetime64`` column (NaT kept), as a new
+    ``datetime64[ns]`` array: converted once when every value is a day already (Parquet
+    ``DATE`` columns), without the round trip through ``datetime64[D]``."""
+    if getattr(series.dt, "tz", None):
+        return series.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[ns]")
+    vals = series.to_numpy(dtype="datetime64[ns]")
+    if np.any((vals.view(np.int64) % _DAY_NS != 0) & ~np.isnat(vals)):
+        return vals.astype("datetime64[D]").astype("datetime64[ns]")
+    # every value at midnight: flooring to the day gives them again (a copy all the same,
+    # so that the typed table never shares the caller's array)
+    return vals.copy() if np.shares_memory(vals, series.to_numpy()) else vals
+
+
+
 def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None = None,
               ) -> _Pending:
     n = len(series)
+    # zeroed on demand by the system (calloc): a column of date cells never touches them
+    parts = (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
+             np.zeros(n, dtype=np.int64), np.zeros(n, bool))
+    if n and pd.api.types.is_datetime64_any_dtype(series.dtype):
+        vals = _days_of(series)
+        return _Pending(vals, np.where(np.isnat(vals), MISSING, OK).astype(np.int8), *parts)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     status = np.full(n, INVALID, dtype=np.int8)
-    # zeroed on demand by the system (calloc): a column of date cells never touches them
-    pend = _Pending(values, status, np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
-                    np.zeros(n, dtype=np.int64), np.zeros(n, bool))
+    pend = _Pending(values, status, *parts)
     if n == 0:
-        return pend
-    if pd.api.types.is_datetime64_any_dtype(series.dtype):
-        if getattr(series.dt, "tz", None):
-            vals = series.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[ns]")
-        else:  # the day of each time (NaT kept), in numpy
-            vals = series.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype(
-                "datetime64[ns]")
-        pend.values[:] = vals
-        pend.status[:] = np.where(np.isnat(vals), MISSING, OK)
         return pend
     if text is not None and not isinstance(text, pd.Series):  # Arrow text (see _coerce)
         text, text_idx = _iso_arrow(text, date_format, pend)

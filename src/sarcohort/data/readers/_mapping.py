@@ -91,7 +91,8 @@ def map_columns(raw: RawTable, table: Table, mapping: Mapping[str, str] | None =
             continue
         taken[target] = col
         renames[col] = target
-    frame = raw.frame.rename(columns=renames)
+    # new names, the same column arrays (nothing writes into them): no copy of the table
+    frame = raw.frame.rename(columns=renames, copy=False) if renames else raw.frame
     # columns whose new name collides with an unmapped column keep the mapped one
     source: dict[str, str] = {}
     for c in raw.frame.columns:

@@ -7,8 +7,7 @@ A value that does not fit becomes missing in the typed table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -60,13 +59,32 @@ def arrow_strings(s: pd.Series):
 
 
 def _arrow_text(a):
-    """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels)."""
+    """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels); a
+    column whose values repeat (codes) is read once per distinct value."""
+    import pyarrow.compute as pc
+
+    if _hardly_repeated(a):
+        return _arrow_text_each(a)
+    enc = pc.dictionary_encode(a)
+    return _arrow_text_each(enc.dictionary).take(enc.indices)
+
+
+def _arrow_text_each(a):
     import pyarrow as pa
     import pyarrow.compute as pc
 
     a = pc.utf8_trim_whitespace(a)
     missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
     return pc.if_else(missing, pa.scalar(None, pa.string()), a)
+
+
+def _hardly_repeated(a) -> bool:
+    """True for a long column whose values hardly repeat (identifiers), judged from its
+    first 10,000 values: hashing it to its distinct values would not pay."""
+    import pyarrow.compute as pc
+
+    head = a.slice(0, 10_000)
+    return len(a) > 20_000 and len(pc.unique(head)) > len(head) // 2
 
 
 def arrow_objects(a) -> np.ndarray:
@@ -77,9 +95,8 @@ def arrow_objects(a) -> np.ndarray:
 
     if len(a) == 0:
         return np.empty(0, dtype=object)
-    head = a.slice(0, 10_000)
-    if len(a) > 20_000 and len(pc.unique(head)) > len(head) // 2:  # ids: hardly repeated,
-        return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)  # no hashing
+    if _hardly_repeated(a):  # ids: no hashing
+        return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
     enc = pc.dictionary_encode(a)
     words = np.empty(len(enc.dictionary) + 1, dtype=object)  # the last one: None, for nulls
     words[:-1] = enc.dictionary.to_numpy(zero_copy_only=False)
@@ -193,16 +210,19 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     date_cols = [c for c in present if table.column(c).type == "date"]
     # Arrow text columns (the Parquet reader's) are read in Arrow's kernels, with no Python
     # object per cell until a column's text is needed as such; Python text (CSV, XLSX, data
-    # frames) in pandas, cell by cell as written (the two agree: tests/data/validation)
+    # frames) in pandas, cell by cell as written (the two agree: tests/data/validation).
+    # A column's text is made when its turn comes and dropped once it is typed (the text
+    # of dates once they are parsed): only one column's text at a time.
+    text_cols = {c for c in present if not _typed(frame[c])}
     arrows: dict[str, Any] = {}
     texts: dict[str, pd.Series] = {}
-    for c in present:
-        if not _typed(frame[c]):
-            a = arrow_strings(frame[c])
-            if a is None:
-                texts[c] = to_text(frame[c])
-            else:
-                arrows[c] = _arrow_text(a)
+
+    def read_text(c: str) -> None:
+        a = arrow_strings(frame[c])
+        if a is None:
+            texts[c] = to_text(frame[c])
+        else:
+            arrows[c] = _arrow_text(a)
 
     def text_of(c: str) -> pd.Series:
         if c not in texts:
@@ -214,9 +234,15 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
             return ~arrows[c].is_valid().to_numpy(zero_copy_only=False)
         return (texts[c] if c in texts else frame[c]).isna().to_numpy()
 
+    for c in date_cols:
+        if c in text_cols:
+            read_text(c)
     parsed, convention, note = D.parse_date_columns(
         frame, date_cols, date_format, {c: arrows.get(c, texts.get(c)) for c in date_cols
                                          if c in arrows or c in texts}, fallback_convention)
+    date_missing = {c: missing_of(c) for c in date_cols}
+    arrows.clear()
+    texts.clear()
     if note:
         undecided = note.startswith("no date tells")
         collector.add_table(None, "date.format", "warning" if undecided else "info", note)
@@ -226,8 +252,10 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
             out[name] = _empty(spec, n)
             continue
         s = frame[name]
-        is_text = name in arrows or name in texts
-        missing = missing_of(name)
+        is_text = name in text_cols
+        if is_text and name not in date_missing:
+            read_text(name)
+        missing = date_missing[name] if name in date_missing else missing_of(name)
         if n and missing.all() and not spec.required:
             why = f" ({needed[name]} uses it)" if name in needed else ""
             collector.add_table(name, "column.empty", "warning",
@@ -236,20 +264,21 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
         if spec.required:
             need = missing
             if name == "last_followup_date" and "death_date" in frame.columns:
-                need = missing & missing_of("death_date")
+                need = missing & (date_missing["death_date"] if "death_date" in date_missing
+                                  else missing_of("death_date"))
             collector.add(need, name, "required", "error",
                           f"{name} is required: fill it in" + (
                               " (or give the death date)" if name == "last_followup_date" else ""))
         if spec.type == "date":
-            out[name] = _dates(spec, s, parsed[name], collector)
+            out[name] = _dates(spec, s, parsed.pop(name), collector)
         elif spec.type == "int":
-            fast = (_ints_arrow(spec, arrows[name], missing, collector, raw.decimal_comma,
-                                partial(text_of, name)) if name in arrows else None)
+            fast = (_ints_arrow(spec, arrows[name], missing, collector, raw.decimal_comma)
+                    if name in arrows else None)
             out[name] = fast if fast is not None else _ints(
                 spec, s, missing, collector, raw.decimal_comma, text_of(name) if is_text else None)
         elif spec.type == "code":
-            fast = (_codes_arrow(spec, arrows[name], collector, codes.get(name, {}),
-                                 partial(text_of, name)) if name in arrows else None)
+            fast = (_codes_arrow(spec, arrows[name], collector, codes.get(name, {}))
+                    if name in arrows else None)
             out[name] = fast if fast is not None else _codes(
                 spec, s, collector, codes.get(name, {}), text_of(name) if is_text else None)
         else:
@@ -259,6 +288,8 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                 low = text.str.lower()
                 text = low.map(user).where(low.isin(list(user)), text)
             out[name] = text
+        arrows.pop(name, None)
+        texts.pop(name, None)
     typed = pd.DataFrame(out, index=frame.index, copy=False)  # no copy into 2-D blocks
     for col in frame.columns:
         if col in table.names:
@@ -336,11 +367,14 @@ def _ints(spec: Column, s: pd.Series, missing: np.ndarray, col: Collector,
         whole = np.isfinite(num_arr) & (np.floor(num_arr) == num_arr)
     bad = ~missing & ~whole
     col.add(bad, name, "type", "error", f"{name} must be a whole number", text)
-    values = pd.array(np.where(whole, num_arr, np.nan), dtype="Float64")
     if spec.minimum is not None:
         low = whole & (num_arr < spec.minimum)
         col.add(low, name, f"{name}.min", "error",
                 f"{name} must be at least {spec.minimum}", text)
+    kept = np.where(whole, num_arr, 0.0)
+    if np.abs(kept).max(initial=0.0) < 2.0**53:  # whole numbers a float holds exactly
+        return pd.Series(pd.arrays.IntegerArray(kept.astype(np.int64), ~whole))
+    values = pd.array(np.where(whole, num_arr, np.nan), dtype="Float64")
     ints = pd.Series(values).round().astype("Int64")
     ints[~pd.Series(whole)] = pd.NA
     return ints
@@ -372,10 +406,10 @@ def _all_ascii(a) -> bool:
 
 
 def _ints_arrow(spec: Column, a, missing: np.ndarray, col: Collector, decimal_comma: bool,
-                text: Callable[[], pd.Series]) -> pd.Series | None:
+                ) -> pd.Series | None:
     """:func:`_ints` of Arrow text in Arrow's kernels (None when a value is not plain ASCII
     or too long to be read exactly, which :func:`_ints` then reads): the same numbers,
-    problems and values."""
+    problems and values (the rows with a problem shown from ``a`` itself)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -391,20 +425,21 @@ def _ints_arrow(spec: Column, a, missing: np.ndarray, col: Collector, decimal_co
     name = spec.name
     bad = ~missing & ~whole
     if bad.any():
-        col.add(bad, name, "type", "error", f"{name} must be a whole number", text())
+        col.add(bad, name, "type", "error", f"{name} must be a whole number", a)
     if spec.minimum is not None:
         low = whole & (num_arr < spec.minimum)
         if low.any():
             col.add(low, name, f"{name}.min", "error",
-                    f"{name} must be at least {spec.minimum}", text())
+                    f"{name} must be at least {spec.minimum}", a)
     return pd.Series(pd.array(np.where(whole, num_arr, 0).astype(np.int64), dtype="Int64")
                      ).where(pd.Series(whole), pd.NA).astype("Int64")
 
 
 def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
-                 text: Callable[[], pd.Series]) -> pd.Series | None:
+                 ) -> pd.Series | None:
     """:func:`_codes` of Arrow text in Arrow's kernels (None when a value is not ASCII, whose
-    lower case :func:`_codes` gives as Python does): the same codes and problems."""
+    lower case :func:`_codes` gives as Python does): the same codes and problems (the rows
+    with a problem shown from ``a`` itself)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -423,7 +458,7 @@ def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
         col.add(bad, name, "code", "error",
                 f"{name} must be one of {', '.join(spec.codes)}"
                 + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the "
-                f"value or map your code in [data.codes.{name}] of the protocol", text())
+                f"value or map your code in [data.codes.{name}] of the protocol", a)
     words = np.array([mapping[k] for k in keys] + [None], dtype=object)
     return pd.Series(words[idx.fill_null(len(keys)).to_numpy()], dtype=object)
 

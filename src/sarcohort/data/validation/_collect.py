@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from sarcohort.data.validation._problems import Problem, Severity, shorten
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 
 class Collector:
@@ -45,11 +50,12 @@ class Collector:
         self.first_error[free] = rule
 
     def add(self, mask: np.ndarray, column: str | None, rule: str, severity: Severity,
-            message: str | np.ndarray | pd.Series, value: str | np.ndarray | pd.Series = "",
-            ) -> int:
+            message: str | np.ndarray | pd.Series,
+            value: str | np.ndarray | pd.Series | pa.Array = "") -> int:
         """Add one problem per row where ``mask`` is true; returns how many.
 
-        ``message`` and ``value`` are one text for all rows or one per table row.
+        ``message`` and ``value`` are one text for all rows or one per table row (``value``
+        also an Arrow text array).
         """
         idx = np.flatnonzero(np.asarray(mask, dtype=bool))
         if idx.size == 0:
@@ -75,13 +81,17 @@ class Collector:
             self.mark(np.arange(len(self.rows)), rule)
 
 
-def _pick(x: str | np.ndarray | pd.Series, idx: np.ndarray) -> list:
+def _pick(x: str | np.ndarray | pd.Series | pa.Array, idx: np.ndarray) -> list:
     if isinstance(x, str):
         return [x] * idx.size
+    from sarcohort.data.validation._coerce import cell_text
+
+    if not isinstance(x, (np.ndarray, pd.Series)):  # Arrow text: only these rows made Python
+        import pyarrow as pa
+
+        return [cell_text(v) or "" for v in x.take(pa.array(idx)).to_pylist()]
     # the rows with a problem taken first: a column is never converted whole
     sel = x.iloc[idx].to_numpy() if isinstance(x, pd.Series) else np.asarray(x)[idx]
     if sel.dtype.kind == "M":  # dates: shown as YYYY-MM-DD
         return ["" if np.isnat(v) else str(v)[:10] for v in sel]
-    from sarcohort.data.validation._coerce import cell_text
-
     return [cell_text(v) or "" for v in sel.astype(object)]
