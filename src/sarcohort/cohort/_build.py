@@ -44,29 +44,47 @@ def pseudo_ids(n: int) -> np.ndarray:
     return chars.view(f"S{width + 1}").ravel().astype(f"U{width + 1}").astype(object)
 
 
+_TIMING = ("timing", "months_to_metastasis")
+_OS = ("os_days", "os_event", "os_months")
+_PFS = ("pfs_days", "pfs_event", "pfs_months")
+
+
 def derived_columns(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
-                    config: CohortConfig) -> dict[str, np.ndarray]:
-    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`), as arrays."""
+                    config: CohortConfig, only: set[str] | None = None,
+                    age: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The derived columns of every patient row (see :data:`DERIVED_COLUMNS`), as arrays;
+    with ``only``, the age at first metastasis and those of ``only`` (at least). ``age``:
+    the age at first metastasis when already computed (by the validation's age rules)."""
+    def wanted(names: tuple[str, ...]) -> bool:
+        return only is None or not only.isdisjoint(names)
+
     ep = config.endpoints
     met = p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]")
-    out: dict[str, np.ndarray] = {"age_at_metastasis": age_years(p["birth_date"], met)}
-    timing, _, months = metastasis_timing(p["primary_diagnosis_date"], met,
-                                          ep.synchronous_window_days)
-    out["timing"] = timing
-    out["months_to_metastasis"] = months
-    os_days, os_event = overall_survival(met, p["death_date"], p["last_followup_date"],
-                                         ep.cutoff_date)
-    pfs_days, pfs_event = progression_free_survival(met, p["progression_date"], p["death_date"],
-                                                    p["last_followup_date"], ep.cutoff_date)
-    out["os_days"] = os_days
-    out["os_event"] = os_event
-    out["pfs_days"] = pfs_days
-    out["pfs_event"] = pfs_event
-    out["os_months"] = os_days / DAYS_PER_MONTH
-    out["pfs_months"] = pfs_days / DAYS_PER_MONTH
-    out.update(treatment_summary_columns(
-        treatment_patient, t["kind"], t["start_date"], t["line"], t["in_trial"], len(p), met,
-        ep.cutoff_date))
+    out: dict[str, np.ndarray] = {
+        "age_at_metastasis": age_years(p["birth_date"], met) if age is None else age}
+    if wanted(_TIMING):
+        timing, _, months = metastasis_timing(p["primary_diagnosis_date"], met,
+                                              ep.synchronous_window_days)
+        out["timing"] = timing
+        out["months_to_metastasis"] = months
+    if wanted(_OS):
+        os_days, os_event = overall_survival(met, p["death_date"], p["last_followup_date"],
+                                             ep.cutoff_date)
+        out["os_days"] = os_days
+        out["os_event"] = os_event
+    if wanted(_PFS):
+        pfs_days, pfs_event = progression_free_survival(
+            met, p["progression_date"], p["death_date"], p["last_followup_date"], ep.cutoff_date)
+        out["pfs_days"] = pfs_days
+        out["pfs_event"] = pfs_event
+    if "os_days" in out:
+        out["os_months"] = out["os_days"] / DAYS_PER_MONTH
+    if "pfs_days" in out:
+        out["pfs_months"] = out["pfs_days"] / DAYS_PER_MONTH
+    if only is None or not only <= {"age_at_metastasis", *_TIMING, *_OS, *_PFS}:
+        out.update(treatment_summary_columns(
+            treatment_patient, t["kind"], t["start_date"], t["line"], t["in_trial"], len(p),
+            met, ep.cutoff_date))
     return out
 
 
@@ -156,12 +174,13 @@ def _patient_columns(checked: ValidatedData, derived: dict[str, np.ndarray],
     return columns
 
 
-def _included(checked: ValidatedData, config: CohortConfig,
+def _included(checked: ValidatedData, config: CohortConfig, only: set[str] | None = None,
               ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray, PatientFlow]:
-    """The derived columns of every patient row, then who is analysed: mask, exclusion
-    reason of each row and the patient flow."""
+    """The derived columns of every patient row (``only``: as :func:`derived_columns`),
+    then who is analysed: mask, exclusion reason of each row and the patient flow."""
     p = checked.patients
-    derived = derived_columns(p, checked.treatments, checked.treatment_patient, config)
+    derived = derived_columns(p, checked.treatments, checked.treatment_patient, config, only,
+                              checked.age_at_metastasis)
     analysed, reason, flow = apply_inclusion(
         checked.patient_error, derived["age_at_metastasis"],
         p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]"), config.inclusion,
@@ -189,9 +208,9 @@ def patient_flow(checked: ValidatedData, config: CohortConfig) -> PatientFlow:
         When a [derived] expression cannot be evaluated on the cohort (as
         :func:`cohort_from_checked`).
     """
-    derived, analysed, _, flow = _included(checked, config)
+    used: set[str] = set().union(*(_names(e) for _, e in config.derived))
+    derived, analysed, _, flow = _included(checked, config, only=used)
     if config.derived:
-        used: set[str] = set().union(*(_names(e) for _, e in config.derived))
         keep = None if analysed.all() else np.flatnonzero(analysed)
         ids = _rows(pseudo_ids(len(analysed)), keep) if "pseudo_id" in used else None
         columns = _patient_columns(checked, derived, keep, ids, only=used)

@@ -60,10 +60,10 @@ def arrow_strings(s: pd.Series):
 
 def _arrow_text(a):
     """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels); a
-    column whose values repeat (codes) is read once per distinct value."""
+    column of a few distinct values (codes) is read once per distinct value."""
     import pyarrow.compute as pc
 
-    if _hardly_repeated(a):
+    if not _few_distinct(a):
         return _arrow_text_each(a)
     enc = pc.dictionary_encode(a)
     return _arrow_text_each(enc.dictionary).take(enc.indices)
@@ -76,6 +76,14 @@ def _arrow_text_each(a):
     a = pc.utf8_trim_whitespace(a)
     missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
     return pc.if_else(missing, pa.scalar(None, pa.string()), a)
+
+
+def _few_distinct(a) -> bool:
+    """True when the first 10,000 values hold at most 1,000 distinct ones (codes, not
+    identifiers): worth hashing the column to its distinct values."""
+    import pyarrow.compute as pc
+
+    return len(pc.unique(a.slice(0, 10_000))) <= 1_000
 
 
 def _hardly_repeated(a) -> bool:

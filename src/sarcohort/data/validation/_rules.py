@@ -45,8 +45,9 @@ def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: n
 
 def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = None,
                   age_max: float | None = None, today: object | None = None,
-                  check_centre_ids: bool = False) -> None:
-    """Date ranges, date order, age, duplicate ids of the typed patients table."""
+                  check_centre_ids: bool = False) -> np.ndarray:
+    """Date ranges, date order, age, duplicate ids of the typed patients table; returns the
+    age at first metastasis of each row (years, NaN when a date is missing)."""
     t = np.datetime64(pd.Timestamp(today or pd.Timestamp.today()).normalize().to_datetime64(), "ns")
     _date_range(p, _DATES, col, t)
     birth, diag, met = _d(p, "birth_date"), _d(p, "primary_diagnosis_date"), _d(p, "first_metastasis_date")
@@ -94,6 +95,7 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
                     f"the age at first metastasis is above the protocol's maximum "
                     f"({age_max:g} years): the patient is not included", shown)
     _duplicates(p, col, check_centre_ids)
+    return age
 
 
 def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None:
@@ -211,7 +213,7 @@ def _key_codes(ids: np.ndarray) -> np.ndarray:
         a = pa.array(ids, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         a = None
-    if a is None or not pc.all(pc.match_substring_regex(a, r"^[\x20-\x7e]*$")).as_py():
+    if a is None or not pc.all(pc.ascii_is_printable(a)).as_py():
         return pd.factorize(id_key(ids))[0]
     enc = pc.dictionary_encode(_fold_ascii(a, whole_numbers=True))
     return enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -247,7 +249,7 @@ def _folded(values: Sequence[object] | np.ndarray, whole_numbers: bool) -> np.nd
         a = pa.array(arr, type=pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):  # cells that are not text
         return _folded_python(arr, whole_numbers)
-    printable = pc.match_substring_regex(a, r"^[\x20-\x7e]*$").fill_null(True)
+    printable = pc.ascii_is_printable(a).fill_null(True)
     out = arrow_objects(_fold_ascii(a, whole_numbers))
     odd = np.flatnonzero(~printable.to_numpy(zero_copy_only=False))
     if odd.size:

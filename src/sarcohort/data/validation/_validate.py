@@ -47,6 +47,9 @@ class ValidatedData:
         Row numbers as seen in the files.
     sources
         File name, sheet, SHA-256 and row count of each table read.
+    age_at_metastasis
+        Age at first metastasis of each patient row (years; NaN when a date is missing),
+        as the age rules computed it.
     """
 
     patients: pd.DataFrame
@@ -57,6 +60,7 @@ class ValidatedData:
     patient_rows: np.ndarray
     treatment_rows: np.ndarray
     sources: tuple[dict, ...]
+    age_at_metastasis: np.ndarray | None = None
 
 
 def _collector(mapped: MappedTable) -> Collector:
@@ -134,7 +138,7 @@ def validate_tables(
         t_rows = np.zeros(0, np.int64)
     need_centre_check = treatments is not None and not (
         "centre" in t.columns and t["centre"].notna().any())
-    patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
+    age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
                   check_centre_ids=need_centre_check)
     pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
                                       on_unlinked=on_unlinked_treatments) if len(t)
@@ -150,7 +154,7 @@ def validate_tables(
             pcol.mark(pos[sel], f"{rule} in treatments")
     report = ValidationReport.from_problems(pcol.problems + tcol.problems)
     return ValidatedData(p, t, report, pcol.first_error, pos, patients.rows, t_rows,
-                         tuple(sources))
+                         tuple(sources), age)
 
 
 def validate_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
