@@ -25,6 +25,7 @@ from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._validate import ValidatedData, validate_tables
 from sarcohort.exceptions import InputError
 from sarcohort.protocol import CohortConfig
+from sarcohort.protocol._spec import DERIVED_COLUMNS
 from sarcohort.stats import expressions
 
 
@@ -47,6 +48,9 @@ def pseudo_ids(n: int) -> np.ndarray:
 _TIMING = ("timing", "months_to_metastasis")
 _OS = ("os_days", "os_event", "os_months")
 _PFS = ("pfs_days", "pfs_event", "pfs_months")
+#: The per-patient treatment summaries (:func:`treatment_summary_columns`).
+_TREATED = tuple(c for c in DERIVED_COLUMNS if c not in {
+    "pseudo_id", "source_row", "age_at_metastasis", *_TIMING, *_OS, *_PFS})
 
 
 def derived_columns(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndarray,
@@ -81,7 +85,7 @@ def derived_columns(p: pd.DataFrame, t: pd.DataFrame, treatment_patient: np.ndar
         out["os_months"] = out["os_days"] / DAYS_PER_MONTH
     if "pfs_days" in out:
         out["pfs_months"] = out["pfs_days"] / DAYS_PER_MONTH
-    if only is None or not only <= {"age_at_metastasis", *_TIMING, *_OS, *_PFS}:
+    if wanted(_TREATED):
         out.update(treatment_summary_columns(
             treatment_patient, t["kind"], t["start_date"], t["line"], t["in_trial"], len(p),
             met, ep.cutoff_date))

@@ -9,14 +9,46 @@ from sarcohort.data.readers._table import RawTable
 from sarcohort.exceptions import InputError
 
 
+def _is_text(dtype) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_string(dtype) or pa.types.is_large_string(dtype)
+
+
 def _strings(dtype):
-    """Arrow text stays Arrow text in pandas (other types as pyarrow converts them)."""
+    """Arrow text stays Arrow text in pandas, dictionary-encoded text too (other types as
+    pyarrow converts them)."""
     import pandas as pd
     import pyarrow as pa
 
-    if pa.types.is_string(dtype) or pa.types.is_large_string(dtype):
+    if _is_text(dtype) or (pa.types.is_dictionary(dtype) and _is_text(dtype.value_type)):
         return pd.ArrowDtype(dtype)
     return None
+
+
+#: A text column whose dictionary page is at most this size (bytes, in every row group)
+#: holds codes: read dictionary-encoded (identifiers, free text: as plain text).
+_CODES_DICTIONARY_BYTES = 64 * 1024
+
+
+def _coded_text(path: Path) -> list[str]:
+    """The text columns of a Parquet file stored as a small dictionary in every row group
+    (codes): read so, they cost an index per row and their values are read once each."""
+    import pyarrow.parquet as pq
+
+    meta = pq.read_metadata(path)
+    names = [meta.schema.column(i).path for i in range(meta.num_columns)]
+    out = []
+    for i, name in enumerate(names):
+        if meta.schema.column(i).physical_type != "BYTE_ARRAY" or names.count(name) != 1 or (
+                "." in name):
+            continue
+        chunks = [meta.row_group(g).column(i) for g in range(meta.num_row_groups)]
+        if chunks and all(c.has_dictionary_page and 0 <= c.data_page_offset
+                          - c.dictionary_page_offset <= _CODES_DICTIONARY_BYTES
+                          for c in chunks):
+            out.append(name)
+    return out
 
 
 def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
@@ -24,7 +56,8 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
 
     ``DATE`` columns arrive as ``datetime64`` (not one Python date object per cell), text
     columns as Arrow strings (``pd.ArrowDtype``: no Python object per cell; validation reads
-    them in Arrow's kernels).
+    them in Arrow's kernels), dictionary-encoded as Parquet stores them (each distinct value
+    once, an index per row: validation reads a code column once per distinct value).
     """
     import pyarrow.parquet as pq
 
@@ -32,7 +65,8 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     name = display_name or path.name
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        frame = pq.read_table(path).to_pandas(date_as_object=False, types_mapper=_strings)
+        frame = pq.read_table(path, read_dictionary=_coded_text(path)).to_pandas(
+            date_as_object=False, types_mapper=_strings)
     except OSError as exc:
         raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
                          fix="check the file") from None

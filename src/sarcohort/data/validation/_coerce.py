@@ -42,27 +42,37 @@ def cell_text(v: object) -> str | None:
     return None if t.lower() in MISSING_TOKENS else t
 
 
-def arrow_strings(s: pd.Series):
+def arrow_strings(s: pd.Series, dictionary: bool = False):
     """The column as one Arrow string array when it is an Arrow string column (as the
-    Parquet reader gives), else None: read without a Python object per cell."""
+    Parquet reader gives), else None: read without a Python object per cell. A
+    dictionary-encoded column is decoded, or kept so with ``dictionary``."""
     dtype = s.dtype
     if isinstance(dtype, pd.ArrowDtype):
         import pyarrow as pa
 
-        if pa.types.is_string(dtype.pyarrow_dtype) or pa.types.is_large_string(
-                dtype.pyarrow_dtype):
+        t = dtype.pyarrow_dtype
+        coded = pa.types.is_dictionary(t)
+        if coded:
+            t = t.value_type
+        if pa.types.is_string(t) or pa.types.is_large_string(t):
             a = pa.array(s.array)
             if isinstance(a, pa.ChunkedArray):
-                a = a.combine_chunks()
+                a = a.combine_chunks()  # one dictionary for all the chunks
+            if coded and dictionary:
+                return pa.DictionaryArray.from_arrays(a.indices, a.dictionary.cast(pa.string()))
             return a.cast(pa.string())
     return None
 
 
 def _arrow_text(a):
     """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels); a
-    column of a few distinct values (codes) is read once per distinct value."""
+    column of a few distinct values (codes), or dictionary-encoded, is read once per
+    distinct value."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
+    if pa.types.is_dictionary(a.type):
+        return _arrow_text_each(a.dictionary).take(a.indices)
     if not _few_distinct(a):
         return _arrow_text_each(a)
     enc = pc.dictionary_encode(a)
@@ -226,7 +236,7 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     texts: dict[str, pd.Series] = {}
 
     def read_text(c: str) -> None:
-        a = arrow_strings(frame[c])
+        a = arrow_strings(frame[c], dictionary=True)
         if a is None:
             texts[c] = to_text(frame[c])
         else:
