@@ -65,18 +65,33 @@ def arrow_strings(s: pd.Series, dictionary: bool = False):
 
 
 def _arrow_text(a):
-    """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels); a
-    column of a few distinct values (codes), or dictionary-encoded, is read once per
-    distinct value."""
+    """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels).
+
+    A column of a few distinct values (codes), or dictionary-encoded, is read once per
+    distinct value and stays dictionary-encoded (its missing values null indices): the
+    code checks and the Python strings then cost a look-up per distinct value;
+    :func:`_plain` decodes it.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pa.types.is_dictionary(a.type):
-        return _arrow_text_each(a.dictionary).take(a.indices)
-    if not _few_distinct(a):
-        return _arrow_text_each(a)
-    enc = pc.dictionary_encode(a)
-    return _arrow_text_each(enc.dictionary).take(enc.indices)
+    if not pa.types.is_dictionary(a.type):
+        if not _few_distinct(a):
+            return _arrow_text_each(a)
+        a = pc.dictionary_encode(a)
+    words = _arrow_text_each(a.dictionary)
+    null_word = np.append(~words.is_valid().to_numpy(zero_copy_only=False), True)
+    rows = a.indices.fill_null(len(words)).to_numpy(zero_copy_only=False)
+    missing = null_word[rows]
+    return pa.DictionaryArray.from_arrays(
+        pa.array(np.where(missing, 0, rows).astype(rows.dtype), mask=missing), words)
+
+
+def _plain(a):
+    """Arrow text decoded when it is dictionary-encoded (else as it is)."""
+    import pyarrow as pa
+
+    return a.dictionary.take(a.indices) if pa.types.is_dictionary(a.type) else a
 
 
 def _arrow_text_each(a):
@@ -109,13 +124,17 @@ def arrow_objects(a) -> np.ndarray:
     """Arrow strings as an object array of Python strings (None for nulls), one Python
     string per distinct value (a code column costs a pointer per row, not a string) unless
     the values hardly repeat (identifiers: one string per row, without the hashing)."""
+    import pyarrow as pa
     import pyarrow.compute as pc
 
     if len(a) == 0:
         return np.empty(0, dtype=object)
-    if _hardly_repeated(a):  # ids: no hashing
+    if pa.types.is_dictionary(a.type):  # encoded already
+        enc = a
+    elif _hardly_repeated(a):  # ids: no hashing
         return np.asarray(a.to_numpy(zero_copy_only=False), dtype=object)
-    enc = pc.dictionary_encode(a)
+    else:
+        enc = pc.dictionary_encode(a)
     words = np.empty(len(enc.dictionary) + 1, dtype=object)  # the last one: None, for nulls
     words[:-1] = enc.dictionary.to_numpy(zero_copy_only=False)
     idx = enc.indices.fill_null(len(enc.dictionary)).to_numpy()
@@ -255,6 +274,8 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     for c in date_cols:
         if c in text_cols:
             read_text(c)
+            if c in arrows:
+                arrows[c] = _plain(arrows[c])
     parsed, convention, note = D.parse_date_columns(
         frame, date_cols, date_format, {c: arrows.get(c, texts.get(c)) for c in date_cols
                                          if c in arrows or c in texts}, fallback_convention)
@@ -431,6 +452,7 @@ def _ints_arrow(spec: Column, a, missing: np.ndarray, col: Collector, decimal_co
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    a = _plain(a)
     if len(a) == 0 or not _all_ascii(a) or (pc.max(pc.utf8_length(a)).as_py() or 0) > 15:
         return None
     sep = "[.,]" if decimal_comma else "[.]"
@@ -461,7 +483,8 @@ def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if not _all_ascii(a):
+    coded = pa.types.is_dictionary(a.type)  # looked up once per distinct value
+    if not _all_ascii(a.dictionary if coded else a):
         return None
     name = spec.name
     canon = {c.lower(): c for c in spec.codes}
@@ -469,16 +492,24 @@ def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
         canon.update({"true": "yes", "false": "no", "1": "yes", "0": "no"})
     mapping = {**canon, **user}
     keys = list(mapping)
-    idx = pc.index_in(pc.utf8_lower(a), value_set=pa.array(keys, type=pa.string()))
-    known = idx.is_valid().to_numpy(zero_copy_only=False)
-    bad = a.is_valid().to_numpy(zero_copy_only=False) & ~known
+    valid = a.is_valid().to_numpy(zero_copy_only=False)
+    if coded:
+        per_word = pc.index_in(pc.utf8_lower(a.dictionary), value_set=pa.array(
+            keys, type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
+        at = per_word[a.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+        at[~valid] = -1
+    else:
+        at = pc.index_in(pc.utf8_lower(a), value_set=pa.array(keys, type=pa.string())
+                         ).fill_null(-1).to_numpy(zero_copy_only=False)
+    known = at >= 0
+    bad = valid & ~known
     if bad.any():
         col.add(bad, name, "code", "error",
                 f"{name} must be one of {', '.join(spec.codes)}"
                 + (" (or true/false, 1/0)" if spec.codes == YES_NO else "") + ": correct the "
                 f"value or map your code in [data.codes.{name}] of the protocol", a)
     words = np.array([mapping[k] for k in keys] + [None], dtype=object)
-    return pd.Series(words[idx.fill_null(len(keys)).to_numpy()], dtype=object)
+    return pd.Series(words[np.where(known, at, len(keys))], dtype=object)
 
 
 def _declared(name: str, s: pd.Series, col: Collector, user: Mapping[str, str]) -> pd.Series:
