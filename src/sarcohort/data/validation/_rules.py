@@ -37,9 +37,10 @@ def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: n
             continue
         v = _d(p, c)
         shown = "(birth date not shown)" if c == "birth_date" else v
-        col.add(_lt(np.full_like(v, today), v), c, "date.range", "error",
+        known = ~np.isnat(v)  # compared with the two dates, not with columns of them
+        col.add(known & (v > today), c, "date.range", "error",
                 f"{c} is in the future: check the year", shown)
-        col.add(_lt(v, np.full_like(v, _FIRST)), c, "date.range", "error",
+        col.add(known & (v < _FIRST), c, "date.range", "error",
                 f"{c} is before 1900: check the year", shown)
 
 
