@@ -53,7 +53,7 @@ class _Pending:
     a: np.ndarray  # first part of d/m/y strings (0 where not such a string)
     b: np.ndarray
     y: np.ndarray
-    dmy: np.ndarray  # bool mask
+    dmy: np.ndarray  # bool mask (a, b, y and dmy empty for a column of date cells)
 
 
 def _from_parts(year, month, day) -> np.ndarray:
@@ -82,12 +82,14 @@ def _days_of(series: pd.Series) -> np.ndarray:
 def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None = None,
               ) -> _Pending:
     n = len(series)
-    # zeroed on demand by the system (calloc): a column of date cells never touches them
+    if n and pd.api.types.is_datetime64_any_dtype(series.dtype):  # no d/m/y text: no parts
+        vals = _days_of(series)
+        none = np.zeros(0, dtype=np.int64)
+        return _Pending(vals, np.where(np.isnat(vals), MISSING, OK).astype(np.int8), none,
+                        none, none, np.zeros(0, bool))
+    # zeroed on demand by the system (calloc): a column without d/m/y text never touches them
     parts = (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
              np.zeros(n, dtype=np.int64), np.zeros(n, bool))
-    if n and pd.api.types.is_datetime64_any_dtype(series.dtype):
-        vals = _days_of(series)
-        return _Pending(vals, np.where(np.isnat(vals), MISSING, OK).astype(np.int8), *parts)
     values = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     status = np.full(n, INVALID, dtype=np.int8)
     pend = _Pending(values, status, *parts)
