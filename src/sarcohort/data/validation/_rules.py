@@ -432,6 +432,7 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
     tcol.add(_lt(last, start), "start_date", "date.order.treatment_followup", "warning",
              "the treatment starts after the last follow-up (or death): check the dates",
              start)
+    del met, fu, death, last  # a column of dates per treatment each: not kept for the lines
     kind = t["kind"].to_numpy(dtype=object)
     has_line = t["line"].notna().to_numpy()
     tcol.add(has_line & (kind != "systemic") & pd.notna(kind), "line", "treatment.line",
