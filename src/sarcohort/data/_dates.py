@@ -64,29 +64,41 @@ def _from_parts(year, month, day) -> np.ndarray:
     return out.to_numpy(dtype="datetime64[ns]")
 
 
-def _days_of(series: pd.Series) -> np.ndarray:
-    """The day of each time of a ``datetime64`` column (NaT kept), as a new
-    ``datetime64[ns]`` array: converted once when every value is a day already (Parquet
-    ``DATE`` columns), without the round trip through ``datetime64[D]``."""
-    if getattr(series.dt, "tz", None):
-        return series.dt.tz_localize(None).dt.normalize().to_numpy(dtype="datetime64[ns]")
-    vals = series.to_numpy(dtype="datetime64[ns]")
-    if np.any((vals.view(np.int64) % _DAY_NS != 0) & ~np.isnat(vals)):
-        return vals.astype("datetime64[D]").astype("datetime64[ns]")
-    # every value at midnight: flooring to the day gives them again (a copy all the same,
-    # so that the typed table never shares the caller's array)
-    return vals.copy() if np.shares_memory(vals, series.to_numpy()) else vals
+#: The days a ``datetime64[ns]`` holds (years 1677 to 2262): a Parquet or spreadsheet date
+#: outside them (9999-12-31 for "unknown") is not a date here, never one wrapped round.
+_NS_FIRST_DAY = np.datetime64(pd.Timestamp.min.ceil("D").date(), "D")
+_NS_LAST_DAY = np.datetime64(pd.Timestamp.max.floor("D").date(), "D")
 
+
+def _days_of(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The day of each time of a ``datetime64`` column (NaT kept), as a new
+    ``datetime64[ns]`` array, and where a time lies outside the days that array holds
+    (NaT there). Converted once when every value is a day already (Parquet ``DATE``
+    columns), without the round trip through ``datetime64[D]``."""
+    if getattr(series.dt, "tz", None):
+        series = series.dt.tz_localize(None)  # the wall-clock day, as written
+    raw = series.to_numpy()
+    outside = np.zeros(len(raw), bool)
+    if raw.dtype != np.dtype("datetime64[ns]"):  # e.g. Parquet DATE as datetime64[ms]
+        outside = ~np.isnat(raw) & ((raw < _NS_FIRST_DAY) | (raw > _NS_LAST_DAY))
+        if outside.any():
+            raw = np.where(outside, np.datetime64("NaT"), raw)
+    # a new array (astype copies), so that the typed table never shares the caller's
+    vals = raw.astype("datetime64[ns]")
+    if np.any((vals.view(np.int64) % _DAY_NS != 0) & ~np.isnat(vals)):
+        vals = vals.astype("datetime64[D]").astype("datetime64[ns]")
+    return vals, outside
 
 
 def _classify(series: pd.Series, date_format: str | None, text: pd.Series | None = None,
               ) -> _Pending:
     n = len(series)
     if n and pd.api.types.is_datetime64_any_dtype(series.dtype):  # no d/m/y text: no parts
-        vals = _days_of(series)
+        vals, outside = _days_of(series)
+        status = np.where(np.isnat(vals), MISSING, OK).astype(np.int8)
+        status[outside] = INVALID
         none = np.zeros(0, dtype=np.int64)
-        return _Pending(vals, np.where(np.isnat(vals), MISSING, OK).astype(np.int8), none,
-                        none, none, np.zeros(0, bool))
+        return _Pending(vals, status, none, none, none, np.zeros(0, bool))
     # zeroed on demand by the system (calloc): a column without d/m/y text never touches them
     parts = (np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64),
              np.zeros(n, dtype=np.int64), np.zeros(n, bool))

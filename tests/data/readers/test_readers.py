@@ -157,6 +157,34 @@ def test_parquet(tmp_path):
     assert c.patients["n_metastases"].tolist() == [3, 1, 8, 2, 1, 6]
 
 
+def test_parquet_dates_beyond_2262_or_before_1677_are_invalid_not_wrapped(tmp_path):
+    """A Parquet DATE of 9999-12-31 ("unknown" in some exports) or 1500-01-01 lies outside
+    what ``datetime64[ns]`` holds: it is an invalid date, as the same text in a CSV file,
+    never another date (9999-12-31 used to wrap round to 1816-03-29)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from sarcohort.data.validation._validate import validate_tables
+
+    p, t = example_tables()
+    p["last_followup_date"] = p["last_followup_date"].astype(object)
+    p.loc[0, "last_followup_date"] = "9999-12-31"
+    p.loc[1, "last_followup_date"] = "1500-01-01"
+    table = pa.Table.from_pandas(p.astype(object), preserve_index=False)
+    days = [None if not isinstance(v, str) else dt.date.fromisoformat(v)
+            for v in p["last_followup_date"]]
+    table = table.set_column(table.schema.get_field_index("last_followup_date"),
+                             "last_followup_date", pa.array(days, pa.date32()))
+    pq.write_table(table, tmp_path / "patients.parquet")
+    p.to_csv(tmp_path / "patients.csv", index=False)
+    got, ref = (validate_tables(read_table(tmp_path / name), today=TODAY).report.problems
+                for name in ("patients.parquet", "patients.csv"))
+    invalid = [(q.row, q.value) for q in got if q.rule == "date.invalid"]
+    assert invalid == [(2, "9999-12-31"), (3, "1500-01-01")]
+    assert [(q.row, q.column, q.rule, q.value) for q in got] == [
+        (q.row, q.column, q.rule, q.value) for q in ref]
+
+
 def test_one_megabyte_cell_and_ragged_rows(tmp_path):
     p, _ = example_tables()
     p["comment"] = ""
