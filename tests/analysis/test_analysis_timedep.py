@@ -57,13 +57,17 @@ def test_landmark_population_by_hand():
     assert "adjusted for" in x.note
 
 
+def _os_in_months():
+    """The example cohort's patients, OS time and event, and surgery time, in months."""
+    p = cohort().patients
+    return (p, p["os_days"].to_numpy() / MONTH, p["os_event"].to_numpy(),
+            p["surgery_days"].to_numpy() / MONTH)
+
+
 def test_time_dependent_equals_core_counting_process():
     from sarcohort.stats.cox import cox
 
-    p = cohort().patients
-    t = p["os_days"].to_numpy() / MONTH
-    e = p["os_event"].to_numpy()
-    s = p["surgery_days"].to_numpy() / MONTH
+    p, t, e, s = _os_in_months()
     x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
                          ties="efron", conf_level=0.95)
     start, stop, ev, xx, _ = split_at_exposure(t, e, s)
@@ -85,10 +89,7 @@ def test_conf_level_reaches_every_model():
     # closed form: the 90% Wald interval is exp(coef -/+ z * se), z = Phi^-1(0.95)
     from scipy.special import ndtri
 
-    p = cohort().patients
-    t = p["os_days"].to_numpy() / MONTH
-    e = p["os_event"].to_numpy()
-    s = p["surgery_days"].to_numpy() / MONTH
+    p, t, e, s = _os_in_months()
     x = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
                          ties="efron", conf_level=0.90)
     z = ndtri(0.95)
@@ -103,10 +104,7 @@ def test_unadjusted_naive_is_the_univariable_model_of_the_runner():
     # fitting the same model again: it must be what compare_exposure fits itself
     from sarcohort.analysis._regression import fit_cox
 
-    p = cohort().patients
-    t = p["os_days"].to_numpy() / MONTH
-    e = p["os_event"].to_numpy()
-    s = p["surgery_days"].to_numpy() / MONTH
+    p, t, e, s = _os_in_months()
     own = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
                            ties="efron", conf_level=0.95)
     uni = fit_cox("os", "OS", t, e, p, ["metastasis_surgery"], kind="univariable", ties="efron",
