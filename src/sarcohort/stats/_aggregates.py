@@ -30,6 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sarcohort.stats._unique import unique_inverse
+
 #: R's ``all.equal`` tolerance, used by ``aeqSurv`` to merge near-equal times.
 TIME_TOLERANCE = float(np.sqrt(np.finfo(float).eps))
 
@@ -156,8 +158,7 @@ def distinct_times(
         lookup = np.cumsum(present) - 1
         times = (np.flatnonzero(present) + lo).astype(np.float64)
         return times, lookup[offset]
-    times, index = np.unique(time, return_inverse=True)
-    index = index.astype(np.int64).reshape(-1)
+    times, index = unique_inverse(time)
     if timefix:
         if also is None:
             cuts = merge_near_ties(times, sorted_unique=True)
