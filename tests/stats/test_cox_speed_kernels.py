@@ -37,6 +37,24 @@ def test_half_unit_times_sorted_by_time() -> None:
     np.testing.assert_allclose(cox(t, e, X).coef, cox(2 * t, e, X).coef, rtol=1e-12)
 
 
+@pytest.mark.parametrize("case", ["months", "negative and signed zeros", "many distinct"])
+def test_fractional_times_sorted_by_their_ranks_equal_lexsort(case: str) -> None:
+    """A registry's fractional months (few distinct values among many) take the counting
+    sort of their ranks: the same permutation as np.lexsort((~event, stop)), bit for bit."""
+    from sarcohort.stats._cox_prepare import _new_sort_order
+    from sarcohort.stats._unique import HASHED_MIN_ROWS
+
+    rng = np.random.default_rng(3)
+    n = HASHED_MIN_ROWS + 999
+    t = rng.integers(0, 5000, n) / 30.4375
+    if case == "negative and signed zeros":
+        t = np.where(rng.random(n) < 0.1, -0.0, t - 50.0)
+    elif case == "many distinct":
+        t = np.round(rng.random(n) * 1e5, 1) / 7.0
+    e = rng.random(n) < 0.4
+    np.testing.assert_array_equal(_new_sort_order(t, e, None), np.lexsort((~e, t)))
+
+
 @pytest.mark.parametrize("layout", ["C", "F", "strided"])
 def test_gather_transpose_equals_numpy(layout: str) -> None:
     rng = np.random.default_rng(2)

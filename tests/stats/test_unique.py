@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sarcohort.stats._unique import HASHED_MIN_ROWS, unique_inverse
+from sarcohort.stats._unique import HASHED_MIN_ROWS, few_distinct, unique_inverse
 
 
 def _numpy(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,7 +45,5 @@ def test_signed_zero_kept_as_numpy_keeps_it() -> None:
 
 
 def test_fractional_months_take_the_hashed_path() -> None:
-    from sarcohort.stats._unique import _few_distinct
-
-    assert _few_distinct(CASES["fractional months (hashed)"])
-    assert not _few_distinct(CASES["all distinct"])
+    assert few_distinct(CASES["fractional months (hashed)"])
+    assert not few_distinct(CASES["all distinct"])

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sarcohort.stats._unique import HASHED_MIN_ROWS, few_distinct, unique_inverse
+
 
 def center_means(XT: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
     """R's centering values of the columns (rows of ``XT``, p x n): means (weighted by the
@@ -138,4 +140,11 @@ def _new_sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | No
         if key.max() < 65536:
             return np.argsort(key.astype(np.uint16), kind="stable")
         return np.argsort(key, kind="stable")
+    if strata.size == 1 and n >= HASHED_MIN_ROWS and few_distinct(stop):
+        # fractional times with few distinct values (a registry's months from days): their
+        # ranks are whole numbers in the same order, equal where the times are equal, so the
+        # counting sort of the ranks is the stable order of the times
+        order = _small_key_order(unique_inverse(stop)[1].astype(np.float64), event)
+        if order is not None:
+            return order
     return np.lexsort((censored, stop, np.broadcast_to(strata, (n,))))

@@ -18,7 +18,7 @@ HASHED_MIN_ROWS = 65_536
 _SAMPLE = 4096
 
 
-def _few_distinct(values: np.ndarray) -> bool:
+def few_distinct(values: np.ndarray) -> bool:
     """Whether a strided sample of ``values`` repeats itself (under 90% distinct): few
     distinct values among many, where hashing beats sorting."""
     sample = values[:: max(1, values.size // _SAMPLE)][:_SAMPLE]
@@ -37,7 +37,7 @@ def unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     values = np.asarray(values)
     if (values.dtype == np.float64 and values.ndim == 1 and values.size >= HASHED_MIN_ROWS
-            and _few_distinct(values) and bool(np.isfinite(values).all())
+            and few_distinct(values) and bool(np.isfinite(values).all())
             and not bool(np.signbit(values).any())):
         # finite, no -0.0: equal values are the same bits, so the distinct values and their
         # order do not depend on which sort or which occurrence is kept
