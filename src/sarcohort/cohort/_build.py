@@ -148,7 +148,7 @@ def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
     """
     config = config or CohortConfig()
     checked = validated(patients, treatments, config, today=today, needed=needed,
-                         on_unlinked_treatments=on_unlinked_treatments)
+                        on_unlinked_treatments=on_unlinked_treatments)
     return cohort_from_checked(checked, config)
 
 
@@ -347,5 +347,5 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
     base = Path(base_dir) if base_dir is not None else config.base_dir
     # the tables as read are dropped once validated (before the cohort is built)
     checked = validated(*read_sources(config.data, base), config, today=today, needed=needed,
-                         on_unlinked_treatments=None)
+                        on_unlinked_treatments=None)
     return cohort_from_checked(checked, config)

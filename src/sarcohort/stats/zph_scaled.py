@@ -190,33 +190,38 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
     """:func:`zph_smooth` of several columns at the same ``x`` (``ys[j]`` with ``var[j]``).
 
     The spline basis is built once, and its QR factorisation is shared by consecutive
-    columns missing the same rows: each smooth is the one :func:`zph_smooth` gives, number
-    for number, at the cost of one least-squares solve per further column (a registry's
-    model has hundreds of thousands of events).
+    columns missing the same rows (with its rank check and the leverage): each smooth is the
+    one :func:`zph_smooth` gives, number for number, at the cost of one least-squares solve
+    per further column (a registry's model has hundreds of thousands of events).
     """
     x = np.asarray(x, float)
     pred_x = np.linspace(x.min(), x.max(), nsmo)
     basis = natural_spline_basis(np.r_[pred_x, x], df)
     P = basis[:nsmo]
     out = []
-    keep = q = r = None
+    keep = np.zeros(0, bool)  # the rows the factors below were computed on
+    factors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
     for y_j, var_ii in zip(ys, var, strict=True):
         y = np.asarray(y_j, float)
         ok = np.isfinite(y)
-        if keep is None or not np.array_equal(ok, keep):
-            keep = ok
-            q, r = np.linalg.qr(basis[nsmo:][keep])
-        assert q is not None and r is not None
-        if np.linalg.matrix_rank(r) < df:
-            raise InputError("the spline fit is singular (too few distinct event times)",
-                             argument="df", value=df, fix="use a smaller df")
-        coef = np.linalg.solve(r, q.T @ y[keep])
+        if factors is None or not np.array_equal(ok, keep):
+            keep, factors = ok, _spline_factors(basis[nsmo:][ok], P, df)
+        q, r, lev = factors
+        coef = np.linalg.solve(r, q.T @ y[ok])
         fit = P @ coef
-        rinv = np.linalg.inv(r)
-        lev = np.sum((P @ rinv) ** 2, axis=1)
         half = 2.0 * np.sqrt(var_ii * lev)
         out.append(ZphSmooth(x=pred_x, fit=fit, lower=fit - half, upper=fit + half))
     return tuple(out)
+
+
+def _spline_factors(X: np.ndarray, P: np.ndarray, df: int
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """QR of the basis at the points kept, and the leverage of the prediction points."""
+    q, r = np.linalg.qr(X)
+    if np.linalg.matrix_rank(r) < df:
+        raise InputError("the spline fit is singular (too few distinct event times)",
+                         argument="df", value=df, fix="use a smaller df")
+    return q, r, np.sum((P @ np.linalg.inv(r)) ** 2, axis=1)
 
 
 def time_axis_ticks(x: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

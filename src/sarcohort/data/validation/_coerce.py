@@ -103,21 +103,26 @@ def _arrow_text_each(a):
     return pc.if_else(missing, pa.scalar(None, pa.string()), a)
 
 
+def _head_distinct(a) -> tuple[int, int]:
+    """How many values the column's first 10,000 are, and how many distinct ones: what
+    says whether hashing it to its distinct values pays."""
+    import pyarrow.compute as pc
+
+    head = a.slice(0, 10_000)
+    return len(head), len(pc.unique(head))
+
+
 def _few_distinct(a) -> bool:
     """True when the first 10,000 values hold at most 1,000 distinct ones (codes, not
     identifiers): worth hashing the column to its distinct values."""
-    import pyarrow.compute as pc
-
-    return len(pc.unique(a.slice(0, 10_000))) <= 1_000
+    return _head_distinct(a)[1] <= 1_000
 
 
 def _hardly_repeated(a) -> bool:
     """True for a long column whose values hardly repeat (identifiers), judged from its
     first 10,000 values: hashing it to its distinct values would not pay."""
-    import pyarrow.compute as pc
-
-    head = a.slice(0, 10_000)
-    return len(a) > 20_000 and len(pc.unique(head)) > len(head) // 2
+    n, distinct = _head_distinct(a)
+    return len(a) > 20_000 and distinct > n // 2
 
 
 def arrow_objects(a) -> np.ndarray:
@@ -493,14 +498,13 @@ def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
     mapping = {**canon, **user}
     keys = list(mapping)
     valid = a.is_valid().to_numpy(zero_copy_only=False)
-    if coded:
-        per_word = pc.index_in(pc.utf8_lower(a.dictionary), value_set=pa.array(
-            keys, type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
-        at = per_word[a.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+    found = pc.index_in(pc.utf8_lower(a.dictionary if coded else a), value_set=pa.array(
+        keys, type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
+    if coded:  # each distinct value's key, taken by the rows
+        at = found[a.indices.fill_null(0).to_numpy(zero_copy_only=False)]
         at[~valid] = -1
     else:
-        at = pc.index_in(pc.utf8_lower(a), value_set=pa.array(keys, type=pa.string())
-                         ).fill_null(-1).to_numpy(zero_copy_only=False)
+        at = found
     known = at >= 0
     bad = valid & ~known
     if bad.any():

@@ -139,7 +139,7 @@ def validate_tables(
     need_centre_check = treatments is not None and not (
         "centre" in t.columns and t["centre"].notna().any())
     age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
-                  check_centre_ids=need_centre_check)
+                        check_centre_ids=need_centre_check)
     pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
                                       on_unlinked=on_unlinked_treatments) if len(t)
                       else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
