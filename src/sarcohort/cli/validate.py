@@ -44,6 +44,7 @@ def run(
     treatments: Annotated[Path | None, typer.Option("--treatments", "-t", help="Treatments table, when not in the same workbook.")] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="auto: a table on a wide terminal, else one line per problem (file:row: column: severity: message [rule]); table; lines; json.")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --report file.")] = False,
+    engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb: memory reads the tables whole; duckdb checks Parquet tables out of core, a part of about a million patients at a time (the same problems); auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
 ) -> None:
     """Check a cohort data file against the template and the clinical rules.
 
@@ -54,7 +55,7 @@ def run(
     if output_format not in FORMATS:
         raise _usage(f"--format {output_format!r}: use one of {', '.join(FORMATS)}")
     try:
-        code = _run(file, protocol, report, sheet, treatments, output_format, force)
+        code = _run(file, protocol, report, sheet, treatments, output_format, force, engine)
     except typer.Exit:
         raise
     except (ValueError, OSError) as exc:  # an unreadable file (a bug goes to cli.main: no traceback)
@@ -65,7 +66,8 @@ def run(
 
 
 def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str | None,
-         treatments: Path | None, output_format: str = "auto", force: bool = False) -> int:
+         treatments: Path | None, output_format: str = "auto", force: bool = False,
+         engine: str | None = None) -> int:
     from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
@@ -102,6 +104,9 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         typer.echo(line, err=True)  # standard output holds the problems only (pipes, JSON)
     if report_path is not None:
         _check_report_path(report_path, force, file, treatments, protocol, config)
+    if _out_of_core(file, treatments, sheet, config, engine):
+        rep, flow, n_patients, n_treatments = _partitioned(file, treatments, config, needed)
+        return _show(rep, flow, n_patients, n_treatments, output_format, report_path)
     from sarcohort.cli._progress import progress
 
     with progress(f"reading {file.name}") as say:
@@ -118,7 +123,12 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
             flow = patient_flow(checked, config)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
-    rep = checked.report
+    return _show(checked.report, flow, n_patients, n_treatments, output_format, report_path)
+
+
+def _show(rep, flow, n_patients: int, n_treatments: int | None, output_format: str,
+          report_path: Path | None) -> int:
+    """Print the problems and the flow, write --report; the exit code."""
     shown = _choose_format(output_format)
     if shown == "json":
         from sarcohort.cli._plain import problems_json
@@ -143,6 +153,71 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         typer.echo(f"all {len(rep.problems)} problem(s) written to {report_path}",
                    err=shown != "table")
     return 0 if rep.ok else 1
+
+
+def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
+                 engine: str | None) -> bool:
+    """Whether the tables are checked out of core: ``--engine``, else the protocol's
+    ``[data] engine``, else auto (Parquet inputs over the engines' size threshold); only
+    Parquet files are (the others are read whole, and a note says so)."""
+    from sarcohort.engines import ENGINES, choose_engine
+
+    data = config.data
+    wanted = engine or getattr(data, "engine", None) or "auto"
+    if wanted.lower() not in ENGINES:
+        raise _usage(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}")
+    chosen = choose_engine(wanted, [file, treatments])
+    if chosen == "memory":
+        return False
+    parquet = (".parquet", ".pq")
+    why = None
+    if chosen == "spark":
+        why = "validation runs in memory or out of core (duckdb), not on Spark"
+    elif file.suffix.lower() not in parquet or (
+            treatments is not None and treatments.suffix.lower() not in parquet):
+        why = "only Parquet tables are checked out of core"
+    elif data.redcap_dictionary or sheet:
+        why = "a REDCap export or a workbook sheet is read whole"
+    elif "patient_id" in data.codes:
+        why = "[data.codes.patient_id] changes the ids the tables are split by"
+    elif treatments is not None and treatments.name == file.name:
+        why = "the two tables' files have the same name"
+    if why is not None:
+        typer.echo(f"Note: the tables are read whole ({why}).", err=True)
+        return False
+    return True
+
+
+def _partitioned(file: Path, treatments: Path | None, config, needed):
+    """The problems, flow and row counts of Parquet tables checked out of core, a part at a
+    time (:func:`~sarcohort.data.validation._partitioned.validate_parquet`)."""
+    import datetime as dt
+
+    import pyarrow.parquet as pq
+
+    from sarcohort.cli._progress import progress_bar
+    from sarcohort.cohort._build import patient_flow, validated
+    from sarcohort.cohort._inclusion import merge_flows
+    from sarcohort.data.validation._partitioned import parts_for, validate_parquet
+    from sarcohort.exceptions import ProtocolError
+
+    today = dt.date.today().isoformat()  # one day for every part
+    n = pq.ParquetFile(file).metadata.num_rows
+    k = parts_for(n)
+    typer.echo(f"Checking out of core: {k} part(s) of about {-(-n // k)} patient rows",
+               err=True)
+    with progress_bar(k, "checking", "parts") as advance:
+        try:
+            rep, flows, n_patients, n_treatments = validate_parquet(
+                file, treatments,
+                lambda p, t, whole: validated(p, t, config, today=today, needed=needed,
+                                              whole=whole),
+                lambda checked: patient_flow(checked, config),
+                mapping=config.data.mapping, date_format=config.data.date_format, parts=k,
+                on_part=lambda _done, _total: advance(1))
+        except ProtocolError as exc:
+            raise _usage(f"protocol: {exc}") from None
+    return rep, merge_flows(flows), n_patients, n_treatments
 
 
 def _sources(file: Path, treatments: Path | None, sheet: str | None, protocol: Path | None,

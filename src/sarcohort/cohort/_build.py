@@ -22,7 +22,7 @@ from sarcohort.cohort._treatments import treatment_summary_columns
 from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.readers._table import RawTable
-from sarcohort.data.validation._validate import ValidatedData, validate_tables
+from sarcohort.data.validation._validate import ValidatedData, WholeTables, validate_tables
 from sarcohort.exceptions import InputError
 from sarcohort.protocol import CohortConfig
 from sarcohort.protocol._spec import DERIVED_COLUMNS
@@ -118,16 +118,19 @@ def _rows(values: Any, keep: np.ndarray | None) -> Any:
 
 def validated(patients: RawTable, treatments: RawTable | None, config: CohortConfig, *,
               today: object | None = None, needed: Mapping[str, Mapping[str, str]] | None = None,
-              on_unlinked_treatments: str | None = None) -> ValidatedData:
+              on_unlinked_treatments: str | None = None,
+              whole: WholeTables | None = None) -> ValidatedData:
     """The tables validated as the protocol's cohort sections say (``needed``: as
-    :func:`cohort_from_tables`)."""
+    :func:`cohort_from_tables`; ``whole``: as :func:`validate_tables`, for a part of larger
+    tables)."""
     if needed is None:
         needed = needed_columns(config.derived)
     return validate_tables(
         patients, treatments, mapping=config.data.mapping, codes=config.data.codes,
         date_format=config.data.date_format, age_min=config.inclusion.age_min,
         age_max=config.inclusion.age_max, today=today, needed=needed,
-        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments)
+        on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments,
+        whole=whole)
 
 
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,

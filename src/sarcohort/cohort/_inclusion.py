@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -68,3 +70,21 @@ def apply_inclusion(errors: np.ndarray, age: np.ndarray, first_metastasis: np.nd
         exclusions.append((text, int(m.sum())))
     analysed = reason == None  # noqa: E711
     return np.asarray(analysed, dtype=bool), reason, PatientFlow.from_exclusions(n, exclusions)
+
+
+def merge_flows(flows: Sequence[PatientFlow]) -> PatientFlow:
+    """The flow of a cohort from the flows of its parts (patients split by id): the counts
+    per reason added up, the steps in the order :func:`apply_inclusion` gives them (the
+    data errors by rule, then the protocol's steps).
+    """
+    counts: dict[str, int] = {}
+    for f in flows:
+        for s in f.steps:
+            counts[s.reason] = counts.get(s.reason, 0) + s.n_excluded
+    order = {r: i for i, r in enumerate(_ERROR_ORDER)}
+    prefix = "data error (rule "
+    errors = sorted((r for r in counts if r.startswith(prefix)),
+                    key=lambda r: (order.get(r[len(prefix):-1], len(order)), r[len(prefix):-1]))
+    rest = [r for r in counts if not r.startswith(prefix)]
+    return PatientFlow.from_exclusions(sum(f.n_read for f in flows),
+                                       [(r, counts[r]) for r in errors + rest])

@@ -271,6 +271,51 @@ def _kind(v: object) -> int:
     return 4
 
 
+def dmy_counts(pending) -> tuple[int, int, int]:
+    """The d/m/y evidence of classified columns: how many dates can only be day-first, how
+    many only month-first, and how many are d/m/y text at all (sums over rows: the counts of
+    a table are the sums of those of its parts)."""
+    pending = list(pending)
+    n_day = sum(int(((p.a > 12) & (p.b <= 12) & p.dmy).sum()) for p in pending)
+    n_month = sum(int(((p.b > 12) & (p.a <= 12) & p.dmy).sum()) for p in pending)
+    n_dmy = sum(int(p.dmy.sum()) for p in pending)
+    return n_day, n_month, n_dmy
+
+
+def date_evidence(series: pd.Series, text=None) -> tuple[int, int, int]:
+    """:func:`dmy_counts` of one column (``text``: as :func:`parse_date_columns` takes it),
+    read without a protocol ``date_format``."""
+    return dmy_counts([_classify(series, None, text)])
+
+
+def choose_convention(n_day: int, n_month: int, n_dmy: int, date_format: str | None,
+                      fallback: str | None) -> tuple[str | None, str | None]:
+    """The day/month convention of a table's d/m/y text from its evidence
+    (:func:`dmy_counts`), and the note in words saying how it was decided (both None when
+    nothing decides and nothing needs saying)."""
+    if date_format in ("dayfirst", "monthfirst"):
+        return date_format, None
+    if date_format is not None:
+        return None, None
+    if n_day and not n_month:
+        return "dayfirst", (f"dates written like 14/03/2015 were read day-first "
+                            f"(day/month/year): {n_day} of them can only be read that way")
+    if n_month and not n_day:
+        return "monthfirst", (f"dates written like 03/14/2015 were read month-first "
+                              f"(month/day/year): {n_month} of them can only be read that way")
+    if n_day and n_month:
+        convention = "dayfirst" if n_day >= n_month else "monthfirst"
+        return convention, (f"dates are written both day-first ({n_day}) and month-first "
+                            f"({n_month}); read {convention}, the others are reported as "
+                            "impossible")
+    if n_dmy and fallback in ("dayfirst", "monthfirst"):
+        return fallback, f"dates like 03/04/2015 were read {fallback}, as in the patients table"
+    if n_dmy:
+        return None, ("no date tells whether dates are day-first or month-first; "
+                      "set date_format in [data] of the protocol")
+    return None, None
+
+
 def parse_date_columns(
     frame: pd.DataFrame, columns: list[str], date_format: str | None = None,
     texts: dict[str, pd.Series] | None = None, fallback: str | None = None,
@@ -302,32 +347,7 @@ def parse_date_columns(
     """
     texts = texts or {}
     pending = {c: _classify(frame[c], date_format, texts.get(c)) for c in columns}
-    convention: str | None = None
-    note = None
-    if date_format in ("dayfirst", "monthfirst"):
-        convention = date_format
-    elif date_format is None:
-        n_day = sum(int(((p.a > 12) & (p.b <= 12) & p.dmy).sum()) for p in pending.values())
-        n_month = sum(int(((p.b > 12) & (p.a <= 12) & p.dmy).sum()) for p in pending.values())
-        n_dmy = sum(int(p.dmy.sum()) for p in pending.values())
-        if n_day and not n_month:
-            convention = "dayfirst"
-            note = (f"dates written like 14/03/2015 were read day-first (day/month/year): "
-                    f"{n_day} of them can only be read that way")
-        elif n_month and not n_day:
-            convention = "monthfirst"
-            note = (f"dates written like 03/14/2015 were read month-first (month/day/year): "
-                    f"{n_month} of them can only be read that way")
-        elif n_day and n_month:
-            convention = "dayfirst" if n_day >= n_month else "monthfirst"
-            note = (f"dates are written both day-first ({n_day}) and month-first ({n_month}); "
-                    f"read {convention}, the others are reported as impossible")
-        elif n_dmy and fallback in ("dayfirst", "monthfirst"):
-            convention = fallback
-            note = f"dates like 03/04/2015 were read {fallback}, as in the patients table"
-        elif n_dmy:
-            note = ("no date tells whether dates are day-first or month-first; "
-                    "set date_format in [data] of the protocol")
+    convention, note = choose_convention(*dmy_counts(pending.values()), date_format, fallback)
     out = {}
     for c, p in pending.items():
         m = p.dmy

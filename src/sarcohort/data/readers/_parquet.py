@@ -51,6 +51,20 @@ def _coded_text(path: Path) -> list[str]:
     return out
 
 
+def to_frame(table):
+    """An Arrow table as the reader gives it to pandas: dates as ``datetime64``, text as
+    Arrow strings (see :func:`read_parquet`)."""
+    return table.to_pandas(date_as_object=False, types_mapper=_strings)
+
+
+def parquet_frame(path: Path, columns: list[str] | None = None):
+    """The cells of a Parquet file as :func:`read_parquet` reads them (``columns``: these
+    only), code columns dictionary-encoded."""
+    import pyarrow.parquet as pq
+
+    return to_frame(pq.read_table(path, columns=columns, read_dictionary=_coded_text(path)))
+
+
 def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     """Read a Parquet file; row numbers count a header as row 1 (first record is row 2).
 
@@ -59,14 +73,11 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     them in Arrow's kernels), dictionary-encoded as Parquet stores them (each distinct value
     once, an index per row: validation reads a code column once per distinct value).
     """
-    import pyarrow.parquet as pq
-
     path = Path(path)
     name = display_name or path.name
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        frame = pq.read_table(path, read_dictionary=_coded_text(path)).to_pandas(
-            date_as_object=False, types_mapper=_strings)
+        frame = parquet_frame(path)
     except OSError as exc:
         raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
                          fix="check the file") from None

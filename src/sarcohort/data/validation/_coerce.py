@@ -278,18 +278,18 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
 
     for c in date_cols:
         if c in text_cols:
-            read_text(c)
-            if c in arrows:
-                arrows[c] = _plain(arrows[c])
+            t = date_text(frame[c])
+            if isinstance(t, pd.Series):
+                texts[c] = t
+            else:
+                arrows[c] = t
     parsed, convention, note = D.parse_date_columns(
         frame, date_cols, date_format, {c: arrows.get(c, texts.get(c)) for c in date_cols
                                          if c in arrows or c in texts}, fallback_convention)
     date_missing = {c: missing_of(c) for c in date_cols}
     arrows.clear()
     texts.clear()
-    if note:
-        undecided = note.startswith("no date tells")
-        collector.add_table(None, "date.format", "warning" if undecided else "info", note)
+    note_dates(collector, note)
     for spec in table.columns:
         name = spec.name
         if name not in frame.columns:
@@ -354,6 +354,24 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                                 "declares its codes)")
         typed[col] = _extra(frame[col], raw.decimal_comma)
     return typed, convention
+
+
+def date_text(s: pd.Series):
+    """A date column's text as :func:`coerce_table` parses it: Arrow text (stripped, missing
+    as null, decoded) of an Arrow text column, Python text of other text, None for dates or
+    numbers stored as such."""
+    if _typed(s):
+        return None
+    a = arrow_strings(s, dictionary=True)
+    return to_text(s) if a is None else _plain(_arrow_text(a))
+
+
+def note_dates(collector: Collector, note: str | None) -> None:
+    """The table's problem saying how its d/m/y dates were read (``date.format``): a warning
+    when nothing decided, else an info; nothing when ``note`` is None."""
+    if note:
+        undecided = note.startswith("no date tells")
+        collector.add_table(None, "date.format", "warning" if undecided else "info", note)
 
 
 def _typed(s: pd.Series) -> bool:

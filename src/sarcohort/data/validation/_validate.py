@@ -63,6 +63,25 @@ class ValidatedData:
     age_at_metastasis: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class WholeTables:
+    """What validation decides over the whole tables, given when one part of them is checked
+    (the out-of-core path, :mod:`sarcohort.data.validation._partitioned`).
+
+    Attributes
+    ----------
+    patients_dates, treatments_dates
+        Day/month convention of each table's d/m/y dates (``"dayfirst"``, ``"monthfirst"``;
+        None when undecided or set by the protocol).
+    treatments_centre
+        The treatments table has a centre filled in (links on centre and id).
+    """
+
+    patients_dates: str | None = None
+    treatments_dates: str | None = None
+    treatments_centre: bool = False
+
+
 def _collector(mapped: MappedTable) -> Collector:
     """The table's problems so far: from reading it and from mapping its columns."""
     raw = mapped.raw
@@ -94,6 +113,7 @@ def validate_tables(
     today: object | None = None,
     needed: Mapping[str, Mapping[str, str]] | None = None,
     on_unlinked_treatments: str = "error",
+    whole: WholeTables | None = None,
 ) -> ValidatedData:
     """Check the patients (and treatments) tables against the template and clinical rules.
 
@@ -111,6 +131,9 @@ def validate_tables(
         Per table (``"patients"``, ``"treatments"``), the template columns the analysis
         uses and why (:func:`sarcohort.cohort._needs.needed_columns`): a missing one is an
         error, never a column taken as empty.
+    whole
+        When the tables are one part of larger ones: what is decided over the whole tables
+        (the date conventions, linking on centre), instead of over this part.
     on_unlinked_treatments
         ``"error"`` (default): a treatment row whose patient id matches no patient is an
         error; ``"ignore"``: a warning, and the row is left out.
@@ -120,13 +143,15 @@ def validate_tables(
     pcol = _collector(mp)
     if patients.n == 0:
         pcol.add_table(None, "file.empty", "error", "the patients table has no data row")
-    p, convention = coerce_table(mp, PATIENTS, pcol, codes, date_format,
+    p, convention = coerce_table(mp, PATIENTS, pcol, codes,
+                                 whole and whole.patients_dates or date_format,
                                  needed=needed.get("patients"))
     sources = [_source(patients, "patients")]
     if treatments is not None:
         mt = map_columns(treatments, TREATMENTS, mapping)
         tcol = _collector(mt)
-        t, _ = coerce_table(mt, TREATMENTS, tcol, codes, date_format, convention,
+        t, _ = coerce_table(mt, TREATMENTS, tcol, codes,
+                            whole and whole.treatments_dates or date_format, convention,
                             needed=needed.get("treatments"))
         sources.append(_source(treatments, "treatments"))
         t_rows = treatments.rows
@@ -137,7 +162,8 @@ def validate_tables(
         tcol = Collector("", None, np.zeros(0, np.int64))
         t_rows = np.zeros(0, np.int64)
     need_centre_check = treatments is not None and not (
-        "centre" in t.columns and t["centre"].notna().any())
+        whole.treatments_centre if whole is not None
+        else "centre" in t.columns and t["centre"].notna().any())
     age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
                         check_centre_ids=need_centre_check)
     pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,

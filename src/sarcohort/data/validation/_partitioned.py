@@ -1,0 +1,298 @@
+"""Validation out of core: Parquet tables larger than memory, checked part by part.
+
+The patients and treatments tables are streamed once, batch by batch, and split into
+``k`` parts by a hash of each row's patient id as the rules compare ids (:func:`id_key`:
+ignoring case, spaces and leading zeros); each part is written to a temporary Parquet
+file with the rows' numbers. Every rule that compares rows (duplicate ids within a centre
+or across centres, ids differing by case, linking treatments to their patient, ambiguous
+ids, the course of each patient's lines) compares rows of one id key, hence of one part;
+the others look at one row. So each part is validated by :func:`validate_tables` itself,
+the rules written once, and the parts' problems are those of the whole tables.
+
+What :func:`validate_tables` decides over a whole table is decided here over the whole
+table and given to each part (:class:`WholeTables`): the day/month convention of d/m/y
+dates (from the evidence counted while streaming) and whether the treatments table links
+on centre. The problems about a whole column or file (no row) are merged: those that
+depend on the column names only are taken once, ``column.empty`` is kept when the column
+is empty in every part, ``treatment.id_normalised`` counts the rows of all parts, and the
+``date.format`` note is the whole table's. The report is the in-memory path's, problem
+for problem and in the same order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.data import _dates as D
+from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
+from sarcohort.data.readers._mapping import map_columns
+from sarcohort.data.readers._parquet import parquet_frame, to_frame
+from sarcohort.data.readers._table import RawTable
+from sarcohort.data.validation._coerce import (
+    _plain,
+    arrow_objects,
+    date_text,
+    note_dates,
+    text_arrow,
+    to_text,
+)
+from sarcohort.data.validation._collect import Collector
+from sarcohort.data.validation._problems import Problem, ValidationReport
+from sarcohort.data.validation._rules import _fold_ascii, id_key
+from sarcohort.data.validation._validate import ValidatedData, WholeTables
+
+T = TypeVar("T")
+
+#: Patients per part, at most: what one in-memory validation holds comfortably.
+PART_PATIENTS = 1_000_000
+
+#: Rows read from a file at a time while splitting it.
+BATCH_ROWS = 1 << 19
+
+#: The column of row numbers in the parts' files.
+ROW = "__sarcohort_row__"
+
+_DATE_COLUMNS = {t: [c.name for c in t.columns if c.type == "date"] for t in (PATIENTS, TREATMENTS)}
+
+
+def parts_for(n_patients: int) -> int:
+    """How many parts ``n_patients`` are validated in (each at most :data:`PART_PATIENTS`)."""
+    return max(1, -(-int(n_patients) // PART_PATIENTS))
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the hash depends on every bit of ``h``."""
+    h = (h ^ (h >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    h = (h ^ (h >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def hash_text(a) -> np.ndarray:
+    """A 64-bit hash of each Arrow string (equal strings, equal hashes; nulls as ``""``), in
+    numpy over the array's bytes: no Python object per value."""
+    import pyarrow as pa
+
+    a = a.cast(pa.large_string())
+    n = len(a)
+    if n == 0:
+        return np.zeros(0, np.uint64)
+    _, off_buf, data_buf = a.buffers()
+    off = np.frombuffer(off_buf, np.int64, n + 1, a.offset * 8)
+    length = np.diff(off)
+    nbytes = int(off[-1] - off[0])
+    h = np.zeros(n, np.uint64)
+    if nbytes:
+        data = np.frombuffer(data_buf, np.uint8, nbytes, int(off[0])).astype(np.uint64)
+        starts = off[:-1] - off[0]
+        within = np.arange(nbytes, dtype=np.int64) - np.repeat(starts, length)
+        powers = np.cumprod(np.full(int(length.max()), 0x100000001B3, np.uint64))
+        with np.errstate(over="ignore"):
+            terms = data * powers[within]  # a polynomial in the bytes, modulo 2**64
+        nonempty = length > 0
+        h[nonempty] = np.add.reduceat(terms, starts[nonempty])
+    with np.errstate(over="ignore"):
+        return _mix(h ^ (length.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
+
+
+def id_hash(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of each patient id's :func:`id_key`, the id as validation types it (text
+    stripped, missing tokens missing), and which ids are there: rows whose ids the rules
+    take as equal get equal hashes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    a = text_arrow(ids)
+    if a is None:  # ids stored as numbers (or mixed cells): their text, as validation makes it
+        keys = id_key(to_text(ids).to_numpy(dtype=object))
+        return hash_text(pa.array(keys, type=pa.string())), pd.notna(keys)
+    a = _plain(a)
+    h = hash_text(_fold_ascii(a, whole_numbers=True))  # id_key of printable ASCII, in Arrow
+    odd = np.flatnonzero(~pc.ascii_is_printable(a).fill_null(True).to_numpy(
+        zero_copy_only=False))
+    if odd.size:  # the others as Python folds them
+        keys = id_key(arrow_objects(a.take(pa.array(odd))))
+        h[odd] = hash_text(pa.array(keys, type=pa.string()))
+    return h, a.is_valid().to_numpy(zero_copy_only=False)
+
+
+@dataclass
+class _Split:
+    """A table split into parts: their files, row counts, and what the whole table says."""
+
+    file: str
+    paths: list[Path]
+    counts: np.ndarray
+    evidence: tuple[int, int, int] = (0, 0, 0)
+    centre_filled: bool = False
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+    def part(self, i: int) -> RawTable:
+        """Part ``i`` as the Parquet reader gives a table, with the rows' own numbers."""
+        frame = parquet_frame(self.paths[i])
+        rows = frame.pop(ROW).to_numpy(dtype=np.int64) + 2  # the header is row 1
+        return RawTable(frame, self.file, None, rows)
+
+
+def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, folder: Path,
+           role: str, count_dates: bool) -> _Split:
+    """Stream the Parquet file ``path`` into ``k`` parts by id hash (written under
+    ``folder``), counting its d/m/y evidence (``count_dates``) and filled centres."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    source = pq.ParquetFile(path)
+    schema = source.schema_arrow
+    if ROW in schema.names:
+        raise ValueError(f"{path.name} has a column named {ROW}")
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.names})
+    names = map_columns(RawTable.from_frame(empty, path.name), table, mapping).source_names
+    id_col = names.get("patient_id") if "patient_id" in names else None
+    centre = names.get("centre") if table is TREATMENTS and "centre" in names else None
+    dates = [names[c] for c in _DATE_COLUMNS[table] if c in names] if count_dates else []
+    used = list(dict.fromkeys(c for c in (id_col, centre, *dates) if c is not None))
+    out_schema = schema.append(pa.field(ROW, pa.int64()))
+    paths = [folder / f"{role}-{i}.parquet" for i in range(k)]
+    writers = [pq.ParquetWriter(p, out_schema) for p in paths]
+    split = _Split(path.name, paths, np.zeros(k, np.int64))
+    evidence = np.zeros(3, np.int64)
+    first = 0
+    try:
+        for batch in source.iter_batches(batch_size=BATCH_ROWS, use_threads=True):
+            n = batch.num_rows
+            rows = np.arange(first, first + n, dtype=np.int64)
+            first += n
+            cells = to_frame(pa.Table.from_batches([batch]).select(used))
+            part = rows % k  # rows without an id: any part
+            if id_col is not None:
+                h, has = id_hash(cells[id_col])
+                part = np.where(has, (h % np.uint64(k)).astype(np.int64), part)
+            for c in dates:
+                text = date_text(cells[c])
+                if text is not None:
+                    evidence += D.date_evidence(cells[c], text)
+            if centre is not None and not split.centre_filled:
+                split.centre_filled = bool(to_text(cells[centre]).notna().any())
+            del cells
+            order = np.argsort(part, kind="stable")  # each part's rows in file order
+            bounds = np.searchsorted(part[order], np.arange(k + 1))
+            whole = pa.Table.from_batches([batch]).append_column(ROW, pa.array(rows)).take(
+                pa.array(order))
+            for i in range(k):
+                if bounds[i + 1] > bounds[i]:
+                    writers[i].write_table(whole.slice(bounds[i], bounds[i + 1] - bounds[i]))
+                    split.counts[i] += bounds[i + 1] - bounds[i]
+    finally:
+        for w in writers:
+            w.close()
+    split.evidence = tuple(int(x) for x in evidence)  # type: ignore[assignment]
+    return split
+
+
+def _table_problems(parts: list[list[Problem]], nonempty: dict[str, list[bool]],
+                    notes: list[Problem]) -> list[Problem]:
+    """The problems about whole columns or files (no row) of the whole tables, from those of
+    the parts (``nonempty``: per file, which parts hold rows of it)."""
+    out = [q for q in parts[0] if q.rule not in (
+        "file.empty", "date.format", "column.empty", "treatment.id_normalised")]
+    for q in parts[0]:
+        if q.rule == "column.empty" and all(
+                q in mine for mine, full in zip(parts, nonempty[q.file], strict=True) if full):
+            out.append(q)
+    linked = [q for mine in parts for q in mine if q.rule == "treatment.id_normalised"]
+    if linked:  # "<n> treatment row(s) were linked ...": the rows of all parts
+        total = str(sum(int(q.value) for q in linked))
+        q = linked[0]
+        out.append(replace(q, value=total, message=total + q.message[len(q.value):]))
+    return out + notes
+
+
+def _notes(split: _Split, note: str | None) -> list[Problem]:
+    """The ``date.format`` problem of a whole table (none when ``note`` is None)."""
+    col = Collector(split.file, None, np.zeros(0, np.int64))
+    note_dates(col, note)
+    return col.problems
+
+
+def validate_parquet(
+    patients: Path, treatments: Path | None,
+    check: Callable[[RawTable, RawTable | None, WholeTables], ValidatedData],
+    each: Callable[[ValidatedData], T], *,
+    mapping: Mapping[str, str] | None = None, date_format: str | None = None,
+    parts: int | None = None, on_part: Callable[[int, int], None] | None = None,
+    folder: str | Path | None = None,
+) -> tuple[ValidationReport, list[T], int, int | None]:
+    """Validate Parquet tables part by part, holding one part in memory at a time.
+
+    Parameters
+    ----------
+    patients, treatments
+        The Parquet files.
+    check
+        Validates one part: ``check(patients, treatments, whole)`` calls
+        :func:`validate_tables` (as the protocol says) with ``whole=whole``.
+    each
+        Called with each part's validated tables (e.g. its patient flow); its results are
+        returned in part order.
+    mapping, date_format
+        ``[data]`` of the protocol: the column mapping (which column holds the ids) and
+        the date format (None: the day/month convention is decided over the whole tables).
+    parts
+        Number of parts (default: :func:`parts_for` the patients).
+    on_part
+        Called with (parts done, parts) after each part.
+    folder
+        Where the parts' files are written (default: the system's temporary folder); they
+        are removed at the end.
+
+    Returns
+    -------
+    report, results, n_patients, n_treatments
+        The problems of the whole tables, ``each``'s results, the row counts.
+    """
+    import pyarrow.parquet as pq
+
+    if treatments is not None and Path(treatments).name == Path(patients).name:
+        raise ValueError("the patients and treatments files need different names")
+    n_patients = pq.ParquetFile(patients).metadata.num_rows
+    k = parts or parts_for(n_patients)
+    count_dates = date_format is None
+    with tempfile.TemporaryDirectory(prefix="sarcohort-parts-", dir=folder) as tmp:
+        ps = _split(Path(patients), PATIENTS, mapping, k, Path(tmp), "patients", count_dates)
+        ts = (_split(Path(treatments), TREATMENTS, mapping, k, Path(tmp), "treatments",
+                     count_dates) if treatments is not None else None)
+        p_conv, p_note = D.choose_convention(*ps.evidence, date_format, None)
+        t_conv, t_note = (D.choose_convention(*ts.evidence, date_format, p_conv)
+                          if ts is not None else (None, None))
+        whole = WholeTables(p_conv, t_conv, ts is not None and ts.centre_filled)
+        notes = _notes(ps, p_note) + (_notes(ts, t_note) if ts else [])
+        rowwise: list[Problem] = []
+        tablewise: list[list[Problem]] = []
+        results: list[T] = []
+        for i in range(k):
+            p_raw = ps.part(i)
+            t_raw = ts.part(i) if ts is not None else None
+            checked = check(p_raw, t_raw, whole)
+            results.append(each(checked))
+            rowwise.extend(q for q in checked.report.problems if q.row is not None)
+            tablewise.append([q for q in checked.report.problems if q.row is None])
+            del checked, p_raw, t_raw
+            if on_part is not None:
+                on_part(i + 1, k)
+    nonempty = {ps.file: list(ps.counts > 0)}
+    if ts is not None:
+        nonempty[ts.file] = list(ts.counts > 0)
+    table = _table_problems(tablewise, nonempty, notes)
+    if ps.n == 0:  # an empty patients table is a problem of the whole table (of every part)
+        table += [q for q in tablewise[0] if q.rule == "file.empty"]
+    report = ValidationReport.from_problems(table + rowwise)
+    return report, results, ps.n, ts.n if ts is not None else None
