@@ -144,3 +144,30 @@ def test_ids_equal_as_the_rules_compare_them_hash_equal():
     assert numbers[0] == numbers[1] == h[3] and numbers[2] != numbers[0]
     words = pa.array(["", "a", "ab", "ba", "a" * 40, None])
     assert len(set(hash_text(words)[:5].tolist())) == 5
+
+
+def test_a_patient_with_several_treatment_errors_is_excluded_for_the_first_in_the_file(
+        tmp_path):
+    """The patient's exclusion rule is the one of its treatment errors first seen in the
+    whole table: another part holds the first row of that rule (the part is checked again)."""
+    from sarcohort.cli import app
+
+    r = CliRunner().invoke(app, ["synth", "--n", "300", "--out", str(tmp_path / "c"), "-f",
+                                 "csv"])
+    assert r.exit_code == 0, r.output
+    p = pd.read_csv(tmp_path / "c" / "patients.csv", dtype=str, keep_default_na=False)
+    t = pd.read_csv(tmp_path / "c" / "treatments.csv", dtype=str, keep_default_na=False)
+    k = 3
+    part = (id_hash(t["patient_id"].astype(object))[0] % np.uint64(k)).astype(int)
+    several = t.groupby("patient_id").filter(lambda g: len(g) >= 2)
+    x = several["patient_id"].iloc[len(several) // 2]
+    rows = np.flatnonzero(t["patient_id"] == x)
+    t.loc[rows[0], "kind"] = "bad kind"  # code, then date.invalid in its own part
+    t.loc[rows[1], "start_date"] = "not a date"
+    other = np.flatnonzero((part != part[rows[0]]) & (np.arange(len(t)) < rows[0]))
+    t.loc[other[0], "start_date"] = "not a date"  # date.invalid first in the whole table
+    ref, got = _both(_write(p, tmp_path / "patients.parquet"),
+                     _write(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=k)
+    assert "data error (rule date.invalid in treatments)" in ref[1].excluded
+    assert ref[1].excluded["data error (rule date.invalid in treatments)"] == 2
+    assert got == ref

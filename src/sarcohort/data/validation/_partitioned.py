@@ -198,6 +198,22 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
     return split
 
 
+def _treatment_rules(checked: ValidatedData) -> tuple[dict[str, int], bool]:
+    """The error rules of the linked treatment rows in the order they first appear, with
+    that row's number, and whether a patient has rows of several."""
+    te, pos = checked.treatment_error, checked.treatment_patient
+    if te is None or not len(te):
+        return {}, False
+    bad = np.flatnonzero((te != None) & (pos >= 0))  # noqa: E711
+    rules = pd.Series(te[bad], dtype=object)
+    rows = checked.treatment_rows[bad]
+    seen = {r: int(rows[i]) for r, i in zip(*np.unique(rules.to_numpy(dtype=str),
+                                                        return_index=True), strict=True)}
+    seen = dict(sorted(seen.items(), key=lambda kv: kv[1]))
+    pairs = pd.DataFrame({"p": pos[bad], "r": rules}).drop_duplicates()
+    return seen, bool(pairs["p"].duplicated().any())
+
+
 def _table_problems(parts: list[list[Problem]], nonempty: dict[str, list[bool]],
                     notes: list[Problem]) -> list[Problem]:
     """The problems about whole columns or files (no row) of the whole tables, from those of
@@ -278,16 +294,31 @@ def validate_parquet(
         rowwise: list[Problem] = []
         tablewise: list[list[Problem]] = []
         results: list[T] = []
+        orders: list[tuple[dict[str, int], bool]] = []
+
+        def run(i: int, whole: WholeTables) -> ValidatedData:
+            return check(ps.part(i), ts.part(i) if ts is not None else None, whole)
+
         for i in range(k):
-            p_raw = ps.part(i)
-            t_raw = ts.part(i) if ts is not None else None
-            checked = check(p_raw, t_raw, whole)
+            checked = run(i, whole)
             results.append(each(checked))
             rowwise.extend(q for q in checked.report.problems if q.row is not None)
             tablewise.append([q for q in checked.report.problems if q.row is None])
-            del checked, p_raw, t_raw
+            orders.append(_treatment_rules(checked))
+            del checked
             if on_part is not None:
                 on_part(i + 1, k)
+        # a patient whose treatment rows have several error rules is excluded for the one
+        # first seen in the whole table: the parts where that order differs from their own
+        # and such a patient exists are checked again in the whole table's order
+        first: dict[str, int] = {}
+        for seen, _ in orders:
+            for rule, row in seen.items():
+                first[rule] = min(row, first.get(rule, row))
+        order = tuple(sorted(first, key=first.__getitem__))
+        for i, (seen, several) in enumerate(orders):
+            if several and list(seen) != [r for r in order if r in seen]:
+                results[i] = each(run(i, replace(whole, treatment_rules=order)))
     nonempty = {ps.file: list(ps.counts > 0)}
     if ts is not None:
         nonempty[ts.file] = list(ts.counts > 0)

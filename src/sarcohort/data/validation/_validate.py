@@ -50,6 +50,8 @@ class ValidatedData:
     age_at_metastasis
         Age at first metastasis of each patient row (years; NaN when a date is missing),
         as the age rules computed it.
+    treatment_error
+        First error rule of each treatment row (None when it has no error).
     """
 
     patients: pd.DataFrame
@@ -61,6 +63,7 @@ class ValidatedData:
     treatment_rows: np.ndarray
     sources: tuple[dict, ...]
     age_at_metastasis: np.ndarray | None = None
+    treatment_error: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -75,11 +78,15 @@ class WholeTables:
         None when undecided or set by the protocol).
     treatments_centre
         The treatments table has a centre filled in (links on centre and id).
+    treatment_rules
+        The error rules of the treatment rows in the order they first appear in the whole
+        table: a patient whose treatment rows have several is excluded for the first.
     """
 
     patients_dates: str | None = None
     treatments_dates: str | None = None
     treatments_centre: bool = False
+    treatment_rules: tuple[str, ...] = ()
 
 
 def _collector(mapped: MappedTable) -> Collector:
@@ -175,12 +182,16 @@ def validate_tables(
     if len(t):
         treatment_rules(p, t, pos, tcol, today=today)
         bad = np.flatnonzero((tcol.first_error != None) & (pos >= 0))  # noqa: E711
-        for rule in pd.unique(tcol.first_error[bad]):
+        rules = pd.unique(tcol.first_error[bad])
+        if whole is not None and whole.treatment_rules:  # their order in the whole table
+            at = {r: i for i, r in enumerate(whole.treatment_rules)}
+            rules = sorted(rules, key=lambda r: at.get(r, len(at)))
+        for rule in rules:
             sel = bad[tcol.first_error[bad] == rule]
             pcol.mark(pos[sel], f"{rule} in treatments")
     report = ValidationReport.from_problems(pcol.problems + tcol.problems)
     return ValidatedData(p, t, report, pcol.first_error, pos, patients.rows, t_rows,
-                         tuple(sources), age)
+                         tuple(sources), age, tcol.first_error)
 
 
 def validate_frames(patients: pd.DataFrame, treatments: pd.DataFrame | None = None,
