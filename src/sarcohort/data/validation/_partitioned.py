@@ -33,9 +33,10 @@ import pandas as pd
 from sarcohort.data import _dates as D
 from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
 from sarcohort.data.readers._mapping import map_columns
-from sarcohort.data.readers._parquet import parquet_frame, to_frame
+from sarcohort.data.readers._parquet import to_frame
 from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._coerce import (
+    _hardly_repeated,
     _plain,
     arrow_objects,
     date_text,
@@ -113,7 +114,13 @@ def id_hash(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         keys = id_key(to_text(ids).to_numpy(dtype=object))
         return hash_text(pa.array(keys, type=pa.string())), pd.notna(keys)
     a = _plain(a)
-    h = hash_text(_fold_ascii(a, whole_numbers=True))  # id_key of printable ASCII, in Arrow
+    keys = _fold_ascii(a, whole_numbers=True)  # id_key of printable ASCII, in Arrow
+    if _hardly_repeated(keys):  # the patients' ids
+        h = hash_text(keys)
+    else:  # the treatments' ids: each distinct one hashed once
+        coded = pc.dictionary_encode(keys)
+        h = np.append(hash_text(coded.dictionary), np.uint64(0))[
+            coded.indices.fill_null(len(coded.dictionary)).to_numpy(zero_copy_only=False)]
     odd = np.flatnonzero(~pc.ascii_is_printable(a).fill_null(True).to_numpy(
         zero_copy_only=False))
     if odd.size:  # the others as Python folds them
@@ -138,7 +145,10 @@ class _Split:
 
     def part(self, i: int) -> RawTable:
         """Part ``i`` as the Parquet reader gives a table, with the rows' own numbers."""
-        frame = parquet_frame(self.paths[i])
+        import pyarrow as pa
+
+        with pa.memory_map(str(self.paths[i])) as source:
+            frame = to_frame(pa.ipc.open_file(source).read_all())
         rows = frame.pop(ROW).to_numpy(dtype=np.int64) + 2  # the header is row 1
         return RawTable(frame, self.file, None, rows)
 
@@ -161,8 +171,9 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
     dates = [names[c] for c in _DATE_COLUMNS[table] if c in names] if count_dates else []
     used = list(dict.fromkeys(c for c in (id_col, centre, *dates) if c is not None))
     out_schema = schema.append(pa.field(ROW, pa.int64()))
-    paths = [folder / f"{role}-{i}.parquet" for i in range(k)]
-    writers = [pq.ParquetWriter(p, out_schema) for p in paths]
+    paths = [folder / f"{role}-{i}.arrow" for i in range(k)]
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    writers = [pa.ipc.new_file(str(p), out_schema, options=options) for p in paths]
     split = _Split(path.name, paths, np.zeros(k, np.int64))
     evidence = np.zeros(3, np.int64)
     first = 0
