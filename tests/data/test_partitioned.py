@@ -171,3 +171,29 @@ def test_a_patient_with_several_treatment_errors_is_excluded_for_the_first_in_th
     assert "data error (rule date.invalid in treatments)" in ref[1].excluded
     assert ref[1].excluded["data error (rule date.invalid in treatments)"] == 2
     assert got == ref
+
+
+def test_engine_option_and_protocol_choose_the_path(tmp_path):
+    """``--engine`` (else the protocol's ``[data] engine``) chooses the path; a CSV file, or
+    ``spark``, is read whole with a note; an unknown engine is a usage error."""
+    from sarcohort.cli import app
+
+    runner = CliRunner()
+    r = runner.invoke(app, ["synth", "--n", "200", "--out", str(tmp_path / "c"), "-f", "csv"])
+    assert r.exit_code == 0, r.output
+    csv = tmp_path / "c" / "patients.csv"
+    p_path, t_path = _as_parquet(csv, tmp_path / "c" / "treatments.csv")
+    protocol = tmp_path / "study.toml"
+    protocol.write_text('[data]\npatients = "c/patients.parquet"\n'
+                        'treatments = "c/treatments.parquet"\nengine = "duckdb"\n')
+    args = ["validate", str(p_path), "-t", str(t_path), "-f", "json"]
+    r = runner.invoke(app, [*args, "-p", str(protocol)])
+    assert r.exit_code == 0 and "out of core" in r.stderr, r.output
+    r = runner.invoke(app, [*args, "-p", str(protocol), "--engine", "memory"])
+    assert r.exit_code == 0 and "out of core" not in r.stderr
+    r = runner.invoke(app, [*args, "--engine", "spark"])
+    assert r.exit_code == 0 and "read whole" in r.stderr
+    r = runner.invoke(app, ["validate", str(csv), "--engine", "duckdb", "-f", "json"])
+    assert r.exit_code == 0 and "only Parquet" in r.stderr
+    r = runner.invoke(app, [*args, "--engine", "pandas"])
+    assert r.exit_code == 2 and "unknown engine" in r.stderr
