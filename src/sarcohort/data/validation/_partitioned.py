@@ -51,8 +51,9 @@ from sarcohort.data.validation._validate import ValidatedData, WholeTables
 
 T = TypeVar("T")
 
-#: Patients per part, at most: what one in-memory validation holds comfortably.
-PART_PATIENTS = 1_000_000
+#: Patients per part (about: they are split by id hash): one part validates in about 0.4 GB (10^7 patients: 40
+#: parts, 76 s and 0.9 GB peak; 10 parts of 10^6: 83 s and 2.4 GB).
+PART_PATIENTS = 250_000
 
 #: Rows read from a file at a time while splitting it.
 BATCH_ROWS = 1 << 19
@@ -64,7 +65,7 @@ _DATE_COLUMNS = {t: [c.name for c in t.columns if c.type == "date"] for t in (PA
 
 
 def parts_for(n_patients: int) -> int:
-    """How many parts ``n_patients`` are validated in (each at most :data:`PART_PATIENTS`)."""
+    """How many parts ``n_patients`` are validated in (each of about :data:`PART_PATIENTS`)."""
     return max(1, -(-int(n_patients) // PART_PATIENTS))
 
 
