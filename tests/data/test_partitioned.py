@@ -191,6 +191,9 @@ def test_engine_option_and_protocol_choose_the_path(tmp_path):
     assert r.exit_code == 0 and "out of core" in r.stderr, r.output
     r = runner.invoke(app, [*args, "-p", str(protocol), "--engine", "memory"])
     assert r.exit_code == 0 and "out of core" not in r.stderr
+    whole = r.stdout
+    r = runner.invoke(app, ["validate", str(p_path), "-f", "json", "-p", str(protocol)])
+    assert r.stdout == whole and "out of core" in r.stderr  # the protocol's treatments
     r = runner.invoke(app, [*args, "--engine", "spark"])
     assert r.exit_code == 0 and "read whole" in r.stderr
     r = runner.invoke(app, ["validate", str(csv), "--engine", "duckdb", "-f", "json"])

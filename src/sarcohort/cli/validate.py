@@ -104,8 +104,12 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         typer.echo(line, err=True)  # standard output holds the problems only (pipes, JSON)
     if report_path is not None:
         _check_report_path(report_path, force, file, treatments, protocol, config)
-    if _out_of_core(file, treatments, sheet, config, engine):
-        rep, flow, n_patients, n_treatments = _partitioned(file, treatments, config, needed)
+    t_file = treatments  # as read_sources finds it: else the protocol's
+    if t_file is None and config.data.treatments and not config.data.redcap_dictionary:
+        t_file = Path(config.base_dir if config.base_dir is not None else Path.cwd()) / (
+            config.data.treatments)
+    if _out_of_core(file, t_file, sheet, config, engine):
+        rep, flow, n_patients, n_treatments = _partitioned(file, t_file, config, needed)
         return _show(rep, flow, n_patients, n_treatments, output_format, report_path)
     from sarcohort.cli._progress import progress
 
