@@ -237,7 +237,8 @@ PROTOCOL = Section(
                                       "were left out"}),
             Option("engine", "choice", "auto",
                    '"auto" | "memory" | "duckdb" | "spark": what computes the Kaplan-Meier curves '
-                   "and log-rank tests (auto: DuckDB for inputs over 200 MB or a Parquet folder)",
+                   "and log-rank tests (auto: DuckDB for inputs over 200 MB or a Parquet folder); "
+                   "`validate` with duckdb checks Parquet tables out of core",
                    choices=ENGINES, commented=True),
         ), sections=(
             Section("mapping", doc="your column name -> template column",
