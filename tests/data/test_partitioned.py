@@ -10,6 +10,7 @@ input files, and ``sarcohort validate`` itself (JSON and lines, byte for byte).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -200,3 +201,42 @@ def test_engine_option_and_protocol_choose_the_path(tmp_path):
     assert r.exit_code == 0 and "only Parquet" in r.stderr
     r = runner.invoke(app, [*args, "--engine", "pandas"])
     assert r.exit_code == 2 and "unknown engine" in r.stderr
+
+
+def test_parquet_dataset_folders_read_as_their_files_in_path_order(tmp_path):
+    """A folder of Parquet files is the table of its files one after the other (path order),
+    ``key=value`` folders giving their column: the problems of that table, in one file."""
+    rng = np.random.default_rng(11)
+    p, t = _patients(rng, 300, False), _treatments(rng, 600, False)
+    t["source"] = rng.choice(np.array(["b", "a"], dtype=object), len(t))
+    (tmp_path / "patients").mkdir()
+    for i, rows in enumerate(np.array_split(np.arange(len(p)), 3)):
+        _write(p.iloc[rows], tmp_path / "patients" / f"part-{i}.parquet")
+    for value in ("a", "b"):
+        (tmp_path / "treatments" / f"source={value}").mkdir(parents=True)
+        _write(t[t["source"] == value].drop(columns="source"),
+               tmp_path / "treatments" / f"source={value}" / "part-0.parquet")
+    one = tmp_path / "one"
+    one.mkdir()
+    ordered = pd.concat([t[t["source"] == v] for v in ("a", "b")])
+    ordered = ordered[[c for c in ordered.columns if c != "source"] + ["source"]]
+    ref, _ = _both(_write(p, one / "patients.parquet"), _write(ordered, one / "treatments.parquet"),
+                   CohortConfig(), parts=1)
+    config = CohortConfig()
+    rep, flows, n_p, n_t = validate_parquet(
+        tmp_path / "patients", tmp_path / "treatments",
+        lambda a, b, whole: validated(a, b, config, today=TODAY, whole=whole),
+        lambda checked: patient_flow(checked, config), parts=3)
+    named = {"patients.parquet": "patients", "treatments.parquet": "treatments"}
+    assert len(ref[0]) > 100
+    assert rep.problems == tuple(replace(q, file=named[q.file]) for q in ref[0])
+    assert (merge_flows(flows), n_p, n_t) == ref[1:]
+    from sarcohort.cli import app
+
+    runner = CliRunner()
+    args = ["validate", str(tmp_path / "patients"), "-t", str(tmp_path / "treatments")]
+    r = runner.invoke(app, [*args, "-f", "lines"])
+    assert r.exit_code == 1 and "out of core" in r.stderr, r.output
+    assert r.stdout.count("\n") > 100 and r.stdout.startswith("patients:")  # (today's date)
+    r = runner.invoke(app, [*args, "--engine", "memory"])
+    assert r.exit_code == 2 and "dataset folder" in r.stderr

@@ -23,6 +23,12 @@ def _usage(message: str) -> typer.Exit:
     return typer.Exit(2)
 
 
+def _dataset(folder: Path) -> bool:
+    """A Parquet dataset folder (Parquet files, no patients.* file): checked out of core."""
+    return folder.is_dir() and not any(
+        (folder / f"patients{s}").is_file() for s in _SUFFIXES) and any(folder.rglob("*.parquet"))
+
+
 def _folder_sources(folder: Path) -> tuple[Path, Path | None]:
     def find(stem: str) -> Path | None:
         for suffix in _SUFFIXES:
@@ -37,7 +43,7 @@ def _folder_sources(folder: Path) -> tuple[Path, Path | None]:
 
 
 def run(
-    file: Annotated[Path, typer.Argument(help="Data file: .xlsx (sheets 'patients' and 'treatments'), .csv or .parquet of patients, or a folder with patients.csv and treatments.csv.", show_default=False)],
+    file: Annotated[Path, typer.Argument(help="Data file: .xlsx (sheets 'patients' and 'treatments'), .csv or .parquet of patients, a folder with patients.csv and treatments.csv, or a Parquet dataset folder of patients (checked out of core).", show_default=False)],
     protocol: Annotated[Path | None, typer.Option("--protocol", "-p", help="study.toml whose \\[data] section maps your columns, codes and date format, and whose \\[inclusion] gives the age range.")] = None,
     report: Annotated[Path | None, typer.Option("--report", "-r", help="Write every problem to this CSV file.")] = None,
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of the patients table in a workbook (default: 'patients', else the first).")] = None,
@@ -75,14 +81,14 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
 
     if not file.exists():
         raise _usage(f"{file}: file not found")
-    if file.is_dir():
+    if file.is_dir() and not _dataset(file):
         file, found = _folder_sources(file)
         treatments = treatments or found
-    elif file.suffix.lower() not in _SUFFIXES:
+    elif not file.is_dir() and file.suffix.lower() not in _SUFFIXES:
         raise _usage(f"{file.name}: unsupported file type {file.suffix!r}; use .xlsx, .csv or "
                      ".parquet" + (" (save .xls files as .xlsx)" if file.suffix.lower() == ".xls"
                                    else ""))
-    if treatments is not None and not treatments.is_file():
+    if treatments is not None and not (treatments.is_file() or _dataset(treatments)):
         raise _usage(f"{treatments}: file not found")
     needed = None
     config = CohortConfig()
@@ -171,14 +177,20 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     if wanted.lower() not in ENGINES:
         raise _usage(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}")
     chosen = choose_engine(wanted, [file, treatments])
+    folders = [p for p in (file, treatments) if p is not None and p.is_dir()]
+    if chosen != "duckdb" and folders:
+        raise _usage(f"{folders[0]} is a Parquet dataset folder: it is checked out of core "
+                     "(--engine duckdb or auto)")
     if chosen == "memory":
         return False
-    parquet = (".parquet", ".pq")
+
+    def parquet(p: Path | None) -> bool:
+        return p is None or p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
     why = None
     if chosen == "spark":
         why = "validation runs in memory or out of core (duckdb), not on Spark"
-    elif file.suffix.lower() not in parquet or (
-            treatments is not None and treatments.suffix.lower() not in parquet):
+    elif not (parquet(file) and parquet(treatments)):
         why = "only Parquet tables are checked out of core"
     elif data.redcap_dictionary or sheet:
         why = "a REDCap export or a workbook sheet is read whole"
@@ -197,16 +209,14 @@ def _partitioned(file: Path, treatments: Path | None, config, needed):
     time (:func:`~sarcohort.data.validation._partitioned.validate_parquet`)."""
     import datetime as dt
 
-    import pyarrow.parquet as pq
-
     from sarcohort.cli._progress import progress_bar
     from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.cohort._inclusion import merge_flows
-    from sarcohort.data.validation._partitioned import parts_for, validate_parquet
+    from sarcohort.data.validation._partitioned import parts_for, source_rows, validate_parquet
     from sarcohort.exceptions import ProtocolError
 
     today = dt.date.today().isoformat()  # one day for every part
-    n = pq.ParquetFile(file).metadata.num_rows
+    n = source_rows(file)
     k = parts_for(n)
     typer.echo(f"Checking out of core: {k} part(s) of about {-(-n // k)} patient rows",
                err=True)

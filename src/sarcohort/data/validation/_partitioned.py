@@ -22,10 +22,10 @@ for problem and in the same order.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -154,15 +154,52 @@ class _Split:
         return RawTable(frame, self.file, None, rows)
 
 
+def _source(path: Path) -> tuple[Any, Iterator[Any]]:
+    """The schema of a Parquet file or dataset folder, and its rows as Arrow tables of at
+    most :data:`BATCH_ROWS` rows in order: a folder's files in path order (the rows numbered
+    on across them), ``key=value`` folders giving their column (hive partitioning)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not path.is_dir():
+        source = pq.ParquetFile(path)
+        return source.schema_arrow, (pa.Table.from_batches([b]) for b in source.iter_batches(
+            batch_size=BATCH_ROWS, use_threads=True))
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(path, format="parquet", partitioning="hive")
+    schema = dataset.schema
+
+    def tables() -> Iterator[Any]:
+        for fragment in sorted(dataset.get_fragments(), key=lambda f: f.path):
+            keys = ds.get_partition_keys(fragment.partition_expression)
+            for b in fragment.to_batches(batch_size=BATCH_ROWS):
+                got = pa.Table.from_batches([b])
+                yield pa.Table.from_arrays([
+                    got[f.name].cast(f.type) if f.name in got.column_names
+                    else pa.array([keys.get(f.name)] * len(got), type=f.type)
+                    for f in schema], schema=schema)
+    return schema, tables()
+
+
+def source_rows(path: Path) -> int:
+    """The number of rows of a Parquet file or dataset folder (from the files' footers)."""
+    import pyarrow.parquet as pq
+
+    if not path.is_dir():
+        return pq.ParquetFile(path).metadata.num_rows
+    import pyarrow.dataset as ds
+
+    return sum(f.metadata.num_rows for f in ds.dataset(path, format="parquet").get_fragments())
+
+
 def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, folder: Path,
            role: str, count_dates: bool) -> _Split:
     """Stream the Parquet file ``path`` into ``k`` parts by id hash (written under
     ``folder``), counting its d/m/y evidence (``count_dates``) and filled centres."""
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    source = pq.ParquetFile(path)
-    schema = source.schema_arrow
+    schema, tables = _source(path)
     if ROW in schema.names:
         raise ValueError(f"{path.name} has a column named {ROW}")
     empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.names})
@@ -179,11 +216,11 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
     evidence = np.zeros(3, np.int64)
     first = 0
     try:
-        for batch in source.iter_batches(batch_size=BATCH_ROWS, use_threads=True):
+        for batch in tables:
             n = batch.num_rows
             rows = np.arange(first, first + n, dtype=np.int64)
             first += n
-            cells = to_frame(pa.Table.from_batches([batch]).select(used))
+            cells = to_frame(batch.select(used))
             part = rows % k  # rows without an id: any part
             if id_col is not None:
                 h, has = id_hash(cells[id_col])
@@ -197,8 +234,7 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
             del cells
             order = np.argsort(part, kind="stable")  # each part's rows in file order
             bounds = np.searchsorted(part[order], np.arange(k + 1))
-            whole = pa.Table.from_batches([batch]).append_column(ROW, pa.array(rows)).take(
-                pa.array(order))
+            whole = batch.append_column(ROW, pa.array(rows)).take(pa.array(order))
             for i in range(k):
                 if bounds[i + 1] > bounds[i]:
                     writers[i].write_table(whole.slice(bounds[i], bounds[i + 1] - bounds[i]))
@@ -264,7 +300,8 @@ def validate_parquet(
     Parameters
     ----------
     patients, treatments
-        The Parquet files.
+        The Parquet files, or dataset folders of Parquet files (read in path order, the
+        rows numbered on across the files; ``key=value`` folders give their column).
     check
         Validates one part: ``check(patients, treatments, whole)`` calls
         :func:`validate_tables` (as the protocol says) with ``whole=whole``.
@@ -287,11 +324,9 @@ def validate_parquet(
     report, results, n_patients, n_treatments
         The problems of the whole tables, ``each``'s results, the row counts.
     """
-    import pyarrow.parquet as pq
-
     if treatments is not None and Path(treatments).name == Path(patients).name:
         raise ValueError("the patients and treatments files need different names")
-    n_patients = pq.ParquetFile(patients).metadata.num_rows
+    n_patients = source_rows(Path(patients))
     k = parts or parts_for(n_patients)
     count_dates = date_format is None
     with tempfile.TemporaryDirectory(prefix="sarcohort-parts-", dir=folder) as tmp:
