@@ -129,7 +129,9 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
         n_patients = patients_raw.n
         n_treatments = treatments_raw.n if treatments_raw else None
         try:  # the flow of the cohort `analyze` would build, without building it
-            checked = validated(patients_raw, treatments_raw, config, needed=needed)
+            # the tables as read are dropped column by column once typed
+            checked = validated(patients_raw, treatments_raw, config, needed=needed,
+                                consume=True)
             flow = patient_flow(checked, config)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None

@@ -119,10 +119,10 @@ def _rows(values: Any, keep: np.ndarray | None) -> Any:
 def validated(patients: RawTable, treatments: RawTable | None, config: CohortConfig, *,
               today: object | None = None, needed: Mapping[str, Mapping[str, str]] | None = None,
               on_unlinked_treatments: str | None = None,
-              whole: WholeTables | None = None) -> ValidatedData:
+              whole: WholeTables | None = None, consume: bool = False) -> ValidatedData:
     """The tables validated as the protocol's cohort sections say (``needed``: as
-    :func:`cohort_from_tables`; ``whole``: as :func:`validate_tables`, for a part of larger
-    tables)."""
+    :func:`cohort_from_tables`; ``whole`` and ``consume``: as :func:`validate_tables`, for a
+    part of larger tables, for tables read for this check only)."""
     if needed is None:
         needed = needed_columns(config.derived)
     return validate_tables(
@@ -130,7 +130,7 @@ def validated(patients: RawTable, treatments: RawTable | None, config: CohortCon
         date_format=config.data.date_format, age_min=config.inclusion.age_min,
         age_max=config.inclusion.age_max, today=today, needed=needed,
         on_unlinked_treatments=on_unlinked_treatments or config.data.on_unlinked_treatments,
-        whole=whole)
+        whole=whole, consume=consume)
 
 
 def cohort_from_tables(patients: RawTable, treatments: RawTable | None,
@@ -350,5 +350,5 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
     base = Path(base_dir) if base_dir is not None else config.base_dir
     # the tables as read are dropped once validated (before the cohort is built)
     checked = validated(*read_sources(config.data, base), config, today=today, needed=needed,
-                        on_unlinked_treatments=None)
+                        on_unlinked_treatments=None, consume=True)
     return cohort_from_checked(checked, config)

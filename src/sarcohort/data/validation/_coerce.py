@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.data import _dates as D
+from sarcohort.data._memory import release_memory
 from sarcohort.data._schema import MISSING_TOKENS, YES_NO, Column, Table
 from sarcohort.data.readers._mapping import MappedTable, closest_name
 from sarcohort.data.validation._collect import Collector
@@ -67,16 +68,16 @@ def arrow_strings(s: pd.Series, dictionary: bool = False):
 def _arrow_text(a):
     """Arrow strings stripped, missing tokens and blanks as nulls (Arrow's C kernels).
 
-    A column of a few distinct values (codes), or dictionary-encoded, is read once per
-    distinct value and stays dictionary-encoded (its missing values null indices): the
-    code checks and the Python strings then cost a look-up per distinct value;
-    :func:`_plain` decodes it.
+    A column of a few distinct values (codes) or of repeated ones (:func:`_worth_encoding`),
+    or dictionary-encoded, is read once per distinct value and stays dictionary-encoded
+    (its missing values null indices): the code checks and the Python strings then cost a
+    look-up per distinct value; :func:`_plain` decodes it.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     if not pa.types.is_dictionary(a.type):
-        if not _few_distinct(a):
+        if not _worth_encoding(a):
             return _arrow_text_each(a)
         a = pc.dictionary_encode(a)
     words = _arrow_text_each(a.dictionary)
@@ -112,10 +113,14 @@ def _head_distinct(a) -> tuple[int, int]:
     return len(head), len(pc.unique(head))
 
 
-def _few_distinct(a) -> bool:
+def _worth_encoding(a) -> bool:
     """True when the first 10,000 values hold at most 1,000 distinct ones (codes, not
-    identifiers): worth hashing the column to its distinct values."""
-    return _head_distinct(a)[1] <= 1_000
+    identifiers), or for a long column whose values repeat (a registry's treatment rows:
+    each patient id about twice): worth hashing the column to its distinct values. The text
+    kernels then run once per distinct value, and the column is held as its distinct
+    values and an index per row rather than as a copy per kernel."""
+    n, distinct = _head_distinct(a)
+    return distinct <= 1_000 or (len(a) > 20_000 and distinct <= n // 2)
 
 
 def _hardly_repeated(a) -> bool:
@@ -192,7 +197,8 @@ def _shown(col: str, values: pd.Series) -> pd.Series | str:
 def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                  codes: Mapping[str, Mapping[str, str]] | None = None, date_format: str | None = None,
                  fallback_convention: str | None = None,
-                 needed: Mapping[str, str] | None = None) -> tuple[pd.DataFrame, str | None]:
+                 needed: Mapping[str, str] | None = None, *,
+                 release: bool = False) -> tuple[pd.DataFrame, str | None]:
     """Check and convert every template column of one table.
 
     Parameters
@@ -212,6 +218,10 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     needed
         Template columns the analysis uses, with the reason: a missing one is an error
         (rule ``column.missing``), not an empty column.
+    release
+        Drop each column of ``mapped.raw.frame`` once it is typed (the caller read the
+        table for this check only): the values as read and the typed ones are never
+        both held whole.
 
     Returns
     -------
@@ -226,8 +236,9 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     codes = codes or {}
     needed = needed or {}
     out: dict[str, pd.Series] = {}
+    columns = list(frame.columns)  # as read (``release`` drops them from ``frame``)
     present = [c for c in table.names if c in frame.columns]
-    unknown = [c for c in frame.columns if c not in table.names]
+    unknown = [c for c in columns if c not in table.names]
     absent = [c for c in table.names if c not in frame.columns]
     for spec in table.columns:
         if spec.name in frame.columns:
@@ -290,15 +301,24 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
     arrows.clear()
     texts.clear()
     note_dates(collector, note)
+
+    def done(c: str) -> None:
+        if release and c in frame.columns:
+            del frame[c]
+            release_memory()
+
     for spec in table.columns:
         name = spec.name
-        if name not in frame.columns:
+        if name not in columns:
             out[name] = _empty(spec, n)
             continue
         s = frame[name]
         is_text = name in text_cols
         if is_text and name not in date_missing:
             read_text(name)
+            if release and name in arrows:  # its text is Arrow's now: of the column as
+                s = s.iloc[:0]  # read, only the type is used (the values are not)
+                done(name)
         missing = date_missing[name] if name in date_missing else missing_of(name)
         if n and missing.all() and not spec.required:
             why = f" ({needed[name]} uses it)" if name in needed else ""
@@ -307,7 +327,7 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                                 "it was filled in and exported")
         if spec.required:
             need = missing
-            if name == "last_followup_date" and "death_date" in frame.columns:
+            if name == "last_followup_date" and "death_date" in columns:
                 need = missing & (date_missing["death_date"] if "death_date" in date_missing
                                   else missing_of("death_date"))
             collector.add(need, name, "required", "error",
@@ -334,12 +354,14 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
             out[name] = text
         arrows.pop(name, None)
         texts.pop(name, None)
+        del s
+        done(name)
     typed = pd.DataFrame(out, index=frame.index, copy=False)  # no copy into 2-D blocks
-    for col in frame.columns:
-        if col in table.names:
-            continue
+    del out
+    for col in unknown:
         if col in codes:  # a column of the user's own, declared coded by the protocol
             typed[col] = _declared(col, frame[col], collector, codes[col])
+            done(col)
             continue
         near = closest_name(col, absent)
         if near is not None:
@@ -353,6 +375,7 @@ def coerce_table(mapped: MappedTable, table: Table, collector: Collector,
                                 "free text (never described or modelled unless [data.codes] "
                                 "declares its codes)")
         typed[col] = _extra(frame[col], raw.decimal_comma)
+        done(col)
     return typed, convention
 
 

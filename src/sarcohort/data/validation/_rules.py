@@ -99,14 +99,24 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
     return age
 
 
-def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None:
+def _id_frame(p: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
+    """The filled-in ids with their centre (missing: "") and row number, and which rows
+    have an id."""
     ids = p["patient_id"]
-    centre = p["centre"].fillna("")
     has = ids.notna().to_numpy()
-    frame = pd.DataFrame({"id": ids, "centre": centre, "row": col.rows})[has]
+    return pd.DataFrame({"id": ids, "centre": p["centre"].fillna(""), "row": rows})[has], has
+
+
+def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Codes of the ids and of the centres, and the number of distinct (centre, id)."""
     ic = pd.factorize(frame["id"].to_numpy(dtype=object))[0]
     cc = pd.factorize(frame["centre"].to_numpy(dtype=object))[0]
-    pairs = _n_distinct(cc, ic)  # (centre, id) pairs: as many as rows when no id repeats
+    return ic, cc, _n_distinct(cc, ic)  # pairs: as many as rows when no id repeats
+
+
+def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None:
+    frame, has = _id_frame(p, col.rows)
+    ic, cc, pairs = _codes(frame)
     dup = (frame.duplicated(["centre", "id"], keep=False) if pairs < len(frame)
            else pd.Series(False, index=frame.index))
     if dup.any():
@@ -123,8 +133,24 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
         col.add(mask, "patient_id", "duplicate_id", "error",
                 "this patient id appears more than once in the same centre: merge the rows "
                 "or correct the id", values)
+    del dup
     _case_duplicates(frame, has, col, cc, pairs)
-    if check_centre_ids and pairs > _n_distinct(ic):  # an id in several centres
+    if check_centre_ids:
+        _centre_ids(p, col, frame, has, ic, pairs)
+
+
+def centre_id_rule(p: pd.DataFrame, col: Collector) -> None:
+    """Ids used in several centres when the treatments table has no centre column (rule
+    ``duplicate_id.centre``): :func:`patient_rules` with ``check_centre_ids``, run on its
+    own (the last rule it adds), once the treatments table is known."""
+    frame, has = _id_frame(p, col.rows)
+    ic, _, pairs = _codes(frame)
+    _centre_ids(p, col, frame, has, ic, pairs)
+
+
+def _centre_ids(p: pd.DataFrame, col: Collector, frame: pd.DataFrame, has: np.ndarray,
+                ic: np.ndarray, pairs: int) -> None:
+    if pairs > _n_distinct(ic):  # an id in several centres
         per_id = frame.drop_duplicates(["centre", "id"]).groupby("id")["centre"].transform("size")
         multi = frame.drop_duplicates(["centre", "id"])[per_id > 1]
         if len(multi):
@@ -268,13 +294,25 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
     if by_id.any():  # patients per distinct key, then one hash look-up per treatment row
         codes, uniq = pd.factorize(pk[col].to_numpy(dtype=object))
         known = codes >= 0
-        size = np.bincount(codes[known], minlength=len(uniq))
-        _, at = np.unique(codes[known], return_index=True)  # first patient of each key
-        first_pos = pk["pos"].to_numpy()[known][at]
-        j = _positions(uniq, tid[by_id])
-        hit = j >= 0
-        count[by_id] = np.where(hit, size[j], 0)
-        first[by_id] = np.where(hit, first_pos[j], -1)
+        kc = codes[known]
+        del codes
+        size = np.bincount(kc, minlength=len(uniq))
+        # keys are numbered in order of first appearance: a key's first patient is where
+        # its number first exceeds all before it (np.unique's return_index, without a sort)
+        fresh = np.ones(len(kc), bool)
+        fresh[1:] = kc[1:] > np.maximum.accumulate(kc)[:-1]
+        first_pos = pk["pos"].to_numpy()[known][fresh]
+        del kc, fresh, known
+        j = _positions(uniq, tid if by_id.all() else tid[by_id])
+        del uniq
+        miss = j < 0
+        found = size[j]
+        found[miss] = 0
+        count[by_id] = found
+        found = first_pos[j]
+        found[miss] = -1
+        first[by_id] = found
+        del found, j
     by_c = rows & use_c
     if by_c.any():
         g = pk.groupby(["centre", col], sort=False)["pos"].agg(["size", "first"])
@@ -284,18 +322,10 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
 
 
 def _positions(uniq: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Position of each value in the distinct values ``uniq`` (-1 when absent): by Arrow's
-    hashing when both are text, else by a pandas index (the same matches: equal strings)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    try:
-        a = pa.array(values, type=pa.string(), from_pandas=True)
-        u = pa.array(uniq, type=pa.string(), from_pandas=True)
-    except (pa.ArrowTypeError, pa.ArrowInvalid):  # numbers as cells: pandas' equality
-        return pd.Index(uniq, dtype=object).get_indexer(values)
-    return pc.index_in(a, value_set=u).fill_null(-1).to_numpy(zero_copy_only=False).astype(
-        np.int64)
+    """Position of each value in the distinct values ``uniq`` (-1 when absent), by one hash
+    table of ``uniq`` (Python's equality): no copy of ``values`` (a registry's treatment
+    ids, already Python strings) into another form."""
+    return pd.Index(uniq, dtype=object).get_indexer(values)
 
 
 def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
@@ -328,15 +358,19 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
     rows = (np.arange(2, len(p) + 2) if patient_rows is None
             else np.asarray(patient_rows, dtype=np.int64))
     pids = p["patient_id"].to_numpy(dtype=object)[has]
-    pk = pd.DataFrame({"id": pids,
-                       "centre": _key(p["centre"]).to_numpy(dtype=object)[has],
-                       "shown": p["centre"].to_numpy(dtype=object)[has],
-                       "pos": np.flatnonzero(has), "row": rows[has]})
     n = len(t)
     tid = t["patient_id"].to_numpy(dtype=object)
     by_centre = "centre" in t.columns and t["centre"].notna().any()
-    tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(n, None, object)
-    use_c = pd.notna(tc)
+
+    def with_centres(pk: pd.DataFrame) -> None:  # the centres: to link by them, or to say
+        pk["centre"] = _key(p["centre"]).to_numpy(dtype=object)[has]
+
+    pk = pd.DataFrame({"id": pids, "pos": np.flatnonzero(has)})
+    if by_centre:
+        with_centres(pk)
+    # centres of the rows (read only where use_c: none without a centre column)
+    tc = _key(t["centre"]).to_numpy(dtype=object) if by_centre else np.full(0, None, object)
+    use_c = pd.notna(tc) if by_centre else np.zeros(n, bool)
     named = pd.notna(tid)
     count = np.zeros(n, np.int64)
     first = np.full(n, -1, np.int64)
@@ -376,6 +410,10 @@ def link_treatments(p: pd.DataFrame, t: pd.DataFrame, tcol: Collector,
     amb = np.flatnonzero(named & (count > 1))
     if not amb.size:
         return pos, np.zeros(0, np.int64)
+    if not by_centre:
+        with_centres(pk)
+    pk["shown"] = p["centre"].to_numpy(dtype=object)[has]
+    pk["row"] = rows[has]
     where: dict[tuple[str, object], list[tuple[int, object, object, int]]] = {}
     for col, ids in (("id", tid), ("key", tkey)):
         sub = pk[pk[col].isin({v for v in ids[amb] if v is not None})]
@@ -483,23 +521,12 @@ def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector) -> None:
     ok = systemic & (pos >= 0) & ~np.isnan(line) & ~np.isnat(start)
     if not ok.any():
         return
-    rows = np.flatnonzero(ok)
-    f = pd.DataFrame({"p": pos[rows], "line": line[rows], "start": start[rows], "end": end[rows]})
-    lines = f.groupby(["p", "line"], sort=True).agg(start=("start", "min"), end=("end", "max"))
-    lines = lines.reset_index()
-    same = lines["p"].to_numpy()[1:] == lines["p"].to_numpy()[:-1]
-    s = lines["start"].to_numpy(dtype="datetime64[ns]")
-    e = lines["end"].to_numpy(dtype="datetime64[ns]")
-    early = np.zeros(len(lines), bool)
-    early[1:] = same & (s[1:] < s[:-1])
-    overlap = np.zeros(len(lines), bool)
-    overlap[1:] = same & ~np.isnat(e[:-1]) & (e[:-1] > s[1:])
-    key = pd.MultiIndex.from_arrays([f["p"], f["line"]])
+    early, overlap = line_flags(pos, line, start, end, np.flatnonzero(ok))
+    del line, ok
 
-    def rows_of(flags: np.ndarray) -> np.ndarray:
-        bad = pd.MultiIndex.from_arrays([lines["p"][flags], lines["line"][flags]])
+    def rows_of(at: np.ndarray) -> np.ndarray:
         mask = np.zeros(len(t), bool)
-        mask[rows[key.isin(bad)]] = True
+        mask[at] = True
         return mask
 
     tcol.add(rows_of(early), "start_date", "treatment.line_order", "error",
@@ -508,3 +535,48 @@ def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector) -> None:
     tcol.add(rows_of(overlap), "start_date", "treatment.line_overlap", "warning",
              "this line starts before the previous line ends: check the end date of the "
              "previous line", start)
+
+
+def line_flags(patient: np.ndarray, line: np.ndarray, start: np.ndarray, end: np.ndarray,
+               rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Of the treatment rows ``rows``, those of the lines (patient, line number) that start
+    before the line numbered below them, and those of the lines that start before the
+    previous line of the patient ends.
+
+    A line starts at its rows' first start and ends at their last end (missing ends
+    ignored; missing when all are). At ``rows``, ``start`` is never missing and ``line``
+    never NaN.
+
+    Returns
+    -------
+    early, overlap
+        Positions of the rows of such lines (into the arrays given), in order.
+
+    One sort of the rows (a registry's 2 M rows: no grouping tables, no index of pairs);
+    the rows in (patient, line) order are the only copy of the columns held at a time.
+    """
+    at = rows[np.lexsort((line[rows], patient[rows]))]  # the rows in (patient, line) order
+    del rows
+    p = patient[at]
+    ln = line[at]
+    new = np.ones(len(at), bool)
+    new[1:] = (p[1:] != p[:-1]) | (ln[1:] != ln[:-1])
+    del ln
+    first = np.flatnonzero(new)
+    lead = p[first]
+    del p
+    # dates as int64 nanoseconds: a missing end (NaT) is the smallest value, so the
+    # maximum ignores it unless the line has no end at all
+    s = np.minimum.reduceat(start.astype("datetime64[ns]", copy=False).view(np.int64)[at],
+                            first)
+    e = np.maximum.reduceat(end.astype("datetime64[ns]", copy=False).view(np.int64)[at],
+                            first)
+    nat = np.datetime64("NaT", "ns").view(np.int64)
+    same = lead[1:] == lead[:-1]
+    early = np.zeros(len(first), bool)
+    early[1:] = same & (s[1:] < s[:-1])
+    overlap = np.zeros(len(first), bool)
+    overlap[1:] = same & (e[:-1] != nat) & (e[:-1] > s[1:])
+    del s, e, same, lead, first
+    line_of = np.cumsum(new) - 1  # each sorted row's line
+    return (np.sort(at[early[line_of]]), np.sort(at[overlap[line_of]]))

@@ -18,13 +18,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sarcohort.data._schema import PATIENTS, TREATMENTS
+from sarcohort.data._memory import release_memory
+from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
 from sarcohort.data.readers._mapping import MappedTable, map_columns
 from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._coerce import coerce_table
 from sarcohort.data.validation._collect import Collector
 from sarcohort.data.validation._problems import ValidationReport
-from sarcohort.data.validation._rules import link_treatments, patient_rules, treatment_rules
+from sarcohort.data.validation._rules import (
+    centre_id_rule,
+    link_treatments,
+    patient_rules,
+    treatment_rules,
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,6 +109,34 @@ def _collector(mapped: MappedTable) -> Collector:
     return c
 
 
+def _mapped(raw: RawTable, table: Table, mapping: Mapping[str, str] | None,
+            consume: bool) -> MappedTable:
+    """``raw`` mapped to the template; with ``consume``, the mapped frame is the only one
+    holding the columns (``raw.frame`` left without columns, its index kept)."""
+    mapped = map_columns(raw, table, mapping)
+    if consume and mapped.raw.frame is not raw.frame:
+        raw.frame.drop(columns=raw.frame.columns, inplace=True)
+    return mapped
+
+
+def _share_ids(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray) -> None:
+    """Each linked treatment row whose id is written as its patient's holds the patient's
+    id string itself (equal text): a registry's treatment rows then hold no id string of
+    their own (a million fewer strings)."""
+    tid = t["patient_id"].to_numpy(dtype=object)
+    linked = pos >= 0
+    theirs = p["patient_id"].to_numpy(dtype=object)[np.where(linked, pos, 0)]
+    same = linked & (theirs == tid)
+    t["patient_id"] = np.where(same, theirs, tid)
+
+
+def _trim(consume: bool) -> None:
+    """Between stages of a consumed table: the memory freed handed back (see
+    :func:`~sarcohort.data._memory.release_memory`)."""
+    if consume:
+        release_memory(heap=True)
+
+
 def _source(raw: RawTable, role: str) -> dict:
     return {"role": role, "file": raw.file, "sheet": raw.sheet, "sha256": raw.sha256,
             "rows": raw.n}
@@ -121,6 +155,7 @@ def validate_tables(
     needed: Mapping[str, Mapping[str, str]] | None = None,
     on_unlinked_treatments: str = "error",
     whole: WholeTables | None = None,
+    consume: bool = False,
 ) -> ValidatedData:
     """Check the patients (and treatments) tables against the template and clinical rules.
 
@@ -144,23 +179,37 @@ def validate_tables(
     on_unlinked_treatments
         ``"error"`` (default): a treatment row whose patient id matches no patient is an
         error; ``"ignore"``: a warning, and the row is left out.
+    consume
+        The tables were read for this validation only (the command line, a study's
+        ``load``): each column as read is dropped once typed, and ``patients`` and
+        ``treatments`` are left without columns (their rows, names and hashes kept).
+        A registry's tables as read and typed are then never held whole together.
     """
     needed = needed or {}
-    mp = map_columns(patients, PATIENTS, mapping)
+    sources = [_source(patients, "patients")]
+    mp = _mapped(patients, PATIENTS, mapping, consume)
     pcol = _collector(mp)
     if patients.n == 0:
         pcol.add_table(None, "file.empty", "error", "the patients table has no data row")
     p, convention = coerce_table(mp, PATIENTS, pcol, codes,
                                  whole and whole.patients_dates or date_format,
-                                 needed=needed.get("patients"))
-    sources = [_source(patients, "patients")]
+                                 needed=needed.get("patients"), release=consume)
+    del mp
+    _trim(consume)
+    # the patients' rules before the treatments are typed (a registry's two tables are not
+    # held typed beside the rules' working arrays); the one that needs the treatments
+    # table, after it (the last rule: the problems in the same order)
+    age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today)
+    _trim(consume)
     if treatments is not None:
-        mt = map_columns(treatments, TREATMENTS, mapping)
+        sources.append(_source(treatments, "treatments"))
+        mt = _mapped(treatments, TREATMENTS, mapping, consume)
         tcol = _collector(mt)
         t, _ = coerce_table(mt, TREATMENTS, tcol, codes,
                             whole and whole.treatments_dates or date_format, convention,
-                            needed=needed.get("treatments"))
-        sources.append(_source(treatments, "treatments"))
+                            needed=needed.get("treatments"), release=consume)
+        del mt
+        _trim(consume)
         t_rows = treatments.rows
     else:
         t, _ = coerce_table(map_columns(RawTable.from_frame(pd.DataFrame(
@@ -171,14 +220,17 @@ def validate_tables(
     need_centre_check = treatments is not None and not (
         whole.treatments_centre if whole is not None
         else "centre" in t.columns and t["centre"].notna().any())
-    age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today,
-                        check_centre_ids=need_centre_check)
+    if need_centre_check:
+        centre_id_rule(p, pcol)
     pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
                                       on_unlinked=on_unlinked_treatments) if len(t)
                       else (np.zeros(0, np.int64), np.zeros(0, np.int64)))
     # patients whose id several treatment rows cannot tell apart: excluded, since their
     # treatment covariates (surgery, lines, trials) would be silently wrong
     pcol.mark(ambiguous, "treatment.ambiguous_patient in treatments")
+    if consume and len(t):
+        _share_ids(p, t, pos)
+    _trim(consume)
     if len(t):
         treatment_rules(p, t, pos, tcol, today=today)
         bad = np.flatnonzero((tcol.first_error != None) & (pos >= 0))  # noqa: E711
