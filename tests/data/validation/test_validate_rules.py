@@ -324,3 +324,14 @@ def test_integer_written_plainly_is_read(tmp_path, written, value):
     c = _build(tmp_path, p, t)
     assert c.report.ok, c.report.to_frame()
     assert c.patients.loc["P0003", "n_metastases"] == value
+
+
+def test_no_patient_row_but_treatments(tmp_path):
+    """Regression: a patients file with a header only and a treatments table raised an
+    IndexError while linking; every treatment row is now reported as unknown."""
+    p, t = example_tables()
+    c = _build(tmp_path, p.iloc[:0], t)
+    assert any(q.rule == "file.empty" for q in c.report.errors)
+    unknown = [q for q in c.report.errors if q.rule == "treatment.unknown_patient"]
+    assert sorted(q.row for q in unknown) == list(range(2, len(t) + 2))
+    assert c.flow.n_read == 0 and len(c.patients) == 0

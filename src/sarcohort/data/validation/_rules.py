@@ -296,23 +296,19 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
         known = codes >= 0
         kc = codes[known]
         del codes
-        size = np.bincount(kc, minlength=len(uniq))
+        # one more slot than keys, for the ids no patient has (position -1): no patient
+        size = np.bincount(kc, minlength=len(uniq) + 1)
         # keys are numbered in order of first appearance: a key's first patient is where
         # its number first exceeds all before it (np.unique's return_index, without a sort)
         fresh = np.ones(len(kc), bool)
         fresh[1:] = kc[1:] > np.maximum.accumulate(kc)[:-1]
-        first_pos = pk["pos"].to_numpy()[known][fresh]
+        first_pos = np.append(pk["pos"].to_numpy()[known][fresh], -1)
         del kc, fresh, known
         j = _positions(uniq, tid if by_id.all() else tid[by_id])
         del uniq
-        miss = j < 0
-        found = size[j]
-        found[miss] = 0
-        count[by_id] = found
-        found = first_pos[j]
-        found[miss] = -1
-        first[by_id] = found
-        del found, j
+        count[by_id] = size[j]
+        first[by_id] = first_pos[j]
+        del j
     by_c = rows & use_c
     if by_c.any():
         g = pk.groupby(["centre", col], sort=False)["pos"].agg(["size", "first"])

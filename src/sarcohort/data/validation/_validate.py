@@ -123,8 +123,10 @@ def _share_ids(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray) -> None:
     """Each linked treatment row whose id is written as its patient's holds the patient's
     id string itself (equal text): a registry's treatment rows then hold no id string of
     their own (a million fewer strings)."""
-    tid = t["patient_id"].to_numpy(dtype=object)
     linked = pos >= 0
+    if not linked.any():
+        return
+    tid = t["patient_id"].to_numpy(dtype=object)
     theirs = p["patient_id"].to_numpy(dtype=object)[np.where(linked, pos, 0)]
     same = linked & (theirs == tid)
     t["patient_id"] = np.where(same, theirs, tid)
