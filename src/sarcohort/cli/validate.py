@@ -169,9 +169,9 @@ def _show(rep, flow, n_patients: int, n_treatments: int | None, output_format: s
 
 def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
                  engine: str | None) -> bool:
-    """Whether the tables are checked out of core: ``--engine``, else the protocol's
-    ``[data] engine``, else auto (Parquet inputs over the engines' size threshold); only
-    Parquet files are (the others are read whole, and a note says so)."""
+    """Whether the tables are checked out of core: ``--engine`` (duckdb or spark), else the
+    protocol's ``[data] engine``, else auto (Parquet inputs over the engines' size
+    threshold); only Parquet files are (the others are read whole, and a note says so)."""
     from sarcohort.engines import ENGINES, choose_engine
 
     data = config.data
@@ -180,7 +180,7 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
         raise _usage(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}")
     chosen = choose_engine(wanted, [file, treatments])
     folders = [p for p in (file, treatments) if p is not None and p.is_dir()]
-    if chosen != "duckdb" and folders:
+    if chosen == "memory" and folders:
         raise _usage(f"{folders[0]} is a Parquet dataset folder: it is checked out of core "
                      "(--engine duckdb or auto)")
     if chosen == "memory":
@@ -189,10 +189,11 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     def parquet(p: Path | None) -> bool:
         return p is None or p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
 
+    if chosen == "spark":  # a data lake's tables: too big to read whole
+        typer.echo("Note: validation runs on this machine, out of core (Spark computes "
+                   "`analyze`'s statistics).", err=True)
     why = None
-    if chosen == "spark":
-        why = "validation runs in memory or out of core (duckdb), not on Spark"
-    elif not (parquet(file) and parquet(treatments)):
+    if not (parquet(file) and parquet(treatments)):
         why = "only Parquet tables are checked out of core"
     elif data.redcap_dictionary or sheet:
         why = "a REDCap export or a workbook sheet is read whole"
