@@ -39,6 +39,29 @@ from numba import njit, prange
 
 from sarcohort.stats._cox_efron import _SERIES_MAX_X
 
+# exp of the linear predictor, remembered by value: a registry's covariates are mostly yes/no,
+# so x'b takes a handful of values over a million rows (2 in a univariable model). A small
+# direct-mapped table (slot from the bits of x'b) returns the exp computed for the same value:
+# the very same math.exp result (equal values: the same bits, or +-0, whose exp is 1), so the
+# sums are bit for bit those of one exp per row; distinct values (a continuous covariate) only
+# miss and compute it.
+EXP_SLOTS = 64  # a power of 2
+_EXP_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: the top bits of bits * this
+_EXP_SHIFT = np.uint64(58)  # 64 - log2(EXP_SLOTS)
+
+
+@njit(cache=True, inline="always")
+def exp_cached(x, bits, keys, vals):  # pragma: no cover
+    """``math.exp(x)``, from ``keys``/``vals`` (EXP_SLOTS each; keys start NaN: no match) when
+    ``x`` was seen in its slot (``bits``: ``x``'s bits as uint64)."""
+    slot = np.intp((bits * _EXP_MULT) >> _EXP_SHIFT)
+    if keys[slot] == x:
+        return vals[slot]
+    v = math.exp(x)
+    keys[slot] = x
+    vals[slot] = v
+    return v
+
 
 @njit(cache=True)
 def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, want_info):  # pragma: no cover
@@ -55,6 +78,10 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
     x = np.zeros(p)
     wx = np.zeros(p)
     wrow = np.empty(n)  # each row's weight, kept for its removal at entry (counting process)
+    keys = np.full(EXP_SLOTS, np.nan)  # exp of the linear predictor by value (exp_cached)
+    vals = np.empty(EXP_SLOTS)
+    eta_box = np.empty(1)
+    eta_bits = eta_box.view(np.uint64)
     S0 = 0.0
     ep = 0
     i = n - 1
@@ -94,7 +121,8 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
             for a in range(p):
                 x[a] = XT[a, i]
                 eta += x[a] * beta[a]
-            w = cw[i] * math.exp(eta)
+            eta_box[0] = eta
+            w = cw[i] * exp_cached(eta, eta_bits[0], keys, vals)
             wrow[i] = w
             S0 += w
             for a in range(p):
@@ -179,7 +207,6 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
 # reassociation). Chunks are fixed (not the thread count): the sums do not depend on the threads.
 _GRAM_BLOCK = 256  # rows per block of the weighted Gram sums
 
-
 @njit(cache=True, parallel=True)
 def _group_sums(XT, beta, offset, cw, event, gidx, cuts, m, w):  # pragma: no cover
     """Per event group: S (m, 1 + p) = sums of (w, w x) over the rows closing at the group,
@@ -200,8 +227,11 @@ def _group_sums(XT, beta, offset, cw, event, gidx, cuts, m, w):  # pragma: no co
     S = np.empty((m, width))
     D = np.empty((m, width))
     nchunk = cuts.shape[0] - 1
+    wbits = w.view(np.uint64)
     for c in prange(nchunk):
         acc = np.zeros(width)
+        keys = np.full(EXP_SLOTS, np.nan)
+        vals = np.empty(EXP_SLOTS)
         g_cur = -1
         dead = True
         lo = cuts[c]
@@ -219,7 +249,7 @@ def _group_sums(XT, beta, offset, cw, event, gidx, cuts, m, w):  # pragma: no co
                     for i in range(s, e):
                         w[i] += XT[a, i] * b
                 for i in range(s, e):
-                    w[i] = math.exp(w[i])
+                    w[i] = exp_cached(w[i], wbits[i], keys, vals)
                 if has_cw:
                     for i in range(s, e):
                         w[i] *= cw[i]
