@@ -75,7 +75,37 @@ def _transform_times(cs: CoxSetup, transform: str) -> np.ndarray:
 
 
 def zph_score(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Score (2p) and information (2p x 2p) of the model with x * g(t) added, at (beta, 0)."""
+    """Score (2p) and information (2p x 2p) of the model with x * g(t) added, at (beta, 0).
+
+    The passes over the rows are compiled (:mod:`sarcohort.stats._zph_jit`, the same numbers
+    bit for bit) when numba imports; :func:`_zph_score_numpy` otherwise."""
+    try:
+        from sarcohort.stats._zph_jit import risk_weights, score_sums
+    except ImportError:  # pragma: no cover - numba is a dependency
+        return _zph_score_numpy(cs, ev, gtime_rows)
+    dr, dg = cs.death_rows, cs.death_group
+    gt = np.zeros(cs.m)
+    gt[dg] = gtime_rows[dr]
+    pg, mult, frac = cs.pair_group, cs.pair_mult, cs.pair_frac
+    h = mult / ev.pair_denom
+    w = ev.risk if cs.cw is None else ev.risk * cs.cw
+    cwd = np.ones(0) if cs.cw is None else cs.cw[dr]
+    X = cs.X
+    pxb = ev.pair_xbar
+    u1, u2 = score_sums(cs.XT, dr, dg, cwd, cs.cw is not None, gt, np.ascontiguousarray(pxb.T), mult, pg)
+    gps = np.vstack([gt**power for power in (0, 1, 2)])
+    e_idx1 = np.zeros(0, dtype=np.intp) if cs.e_idx1 is None else cs.e_idx1
+    v = risk_weights(h, frac, pg, gps, cs.s_idx1, cs.base, e_idx1, cs.e_idx1 is not None, w, dr, dg)
+    blocks = []
+    for power in (0, 1, 2):
+        a = (X * v[power][:, None]).T @ X - (pxb * (mult * gps[power][pg])[:, None]).T @ pxb
+        blocks.append((a + a.T) / 2)
+    imat = np.block([[blocks[0], blocks[1]], [blocks[1], blocks[2]]])
+    return np.r_[u1, u2], imat
+
+
+def _zph_score_numpy(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`zph_score` in numpy (without numba; the oracle of the compiled passes)."""
     dr, dg = cs.death_rows, cs.death_group
     gt = np.zeros(cs.m)
     gt[dg] = gtime_rows[dr]

@@ -170,13 +170,31 @@ def natural_spline_basis(x: np.ndarray, df: int = 4) -> np.ndarray:
     inner = _quantile7(x, np.linspace(0, 1, df)[1:-1]) if df > 2 else np.array([])
     t = np.r_[[lo] * 4, inner, [hi] * 4]
     nb = t.size - 4
-    B = BSpline.design_matrix(np.clip(x, lo, hi), t, 3).toarray()
+    B = _design_rows(np.clip(x, lo, hi), t)
     eye = np.eye(nb)
     const = np.array([[BSpline(t, eye[j], 3).derivative(2)(b) for j in range(nb)]
                       for b in (lo, hi)])
     _, _, vt = np.linalg.svd(const)
     null = vt[2:].T  # nb x (nb - 2): coefficients with zero 2nd derivative at both ends
     return B @ null
+
+
+def _design_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """``BSpline.design_matrix(x, t, 3).toarray()``, each run of consecutive equal values (the
+    same bits) evaluated once and its row repeated: a row depends on its value only, so the matrix is
+    the same bit for bit (the event times of a registry: a few thousand distinct values in
+    hundreds of thousands of residuals, in time order)."""
+    from scipy.interpolate import BSpline
+
+    n = x.shape[0]
+    if n < 2:
+        return BSpline.design_matrix(x, t, 3).toarray()
+    bits = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)  # -0.0 is not 0.0 here
+    heads = np.flatnonzero(np.r_[True, bits[1:] != bits[:-1]])
+    if 2 * heads.size > n:  # mostly distinct: the runs save nothing
+        return BSpline.design_matrix(x, t, 3).toarray()
+    rows = BSpline.design_matrix(x[heads], t, 3).toarray()
+    return np.repeat(rows, np.diff(np.r_[heads, n]), axis=0)
 
 
 def zph_smooth(x: np.ndarray, y: np.ndarray, var_ii: float, df: int = 4, nsmo: int = 40
