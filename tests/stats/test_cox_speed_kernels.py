@@ -189,3 +189,54 @@ def test_group_sums_weights_equal_exp_per_row(has_offset: bool) -> None:
             eta += float(cs.XT[a, i]) * float(beta[a])
         expect[i] = math.exp(eta) * cw[i] if gidx[i] >= 0 else 0.0
     np.testing.assert_array_equal(w.view(np.uint64), expect.view(np.uint64))
+
+
+@pytest.mark.parametrize("ties", ["efron", "breslow"])
+def test_shared_time_structure_equals_fresh_setup(ties: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The models of one endpoint share the setup's time structure (sort, event groups, runs):
+    a setup built from the remembered structure equals one built afresh, field for field, and
+    so do the fits (coefficients, variance, log-likelihood, concordance), bit for bit; other
+    times, events, strata or ties are not mistaken for them."""
+    import dataclasses
+
+    from sarcohort.stats import _cox_kernel as K
+
+    monkeypatch.setattr(K, "_TIMES_MIN_ROWS", 1000)
+    monkeypatch.setattr(K, "_RECENT_TIMES", [])
+    rng = np.random.default_rng(10)
+    n = 8000
+    t = (rng.integers(1, 900, n) / 30.4375).round(6)
+    e = rng.random(n) < 0.6
+    X1 = rng.integers(0, 2, (n, 1)).astype(float)
+    X2 = np.column_stack([rng.integers(0, 2, n), rng.normal(size=n)])
+    cox(t, e, X1, ties=ties)  # remembers the structure
+    shared = cox(t, e, X2, ties=ties)
+    assert shared._state.setup.stop is K._RECENT_TIMES[0][4]["stop"]  # the structure was shared
+    from sarcohort.stats.cox import release_shared
+
+    release_shared()
+    assert not K._RECENT_TIMES
+    monkeypatch.setattr(K, "_RECENT_TIMES", [])
+    fresh = cox(t, e, X2, ties=ties)
+    for f in dataclasses.fields(K.CoxSetup):
+        a, b = getattr(shared._state.setup, f.name), getattr(fresh._state.setup, f.name)
+        if isinstance(a, np.ndarray):
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+        elif f.name != "work":
+            assert a == b, f.name
+    for name in ("coef", "var", "se", "p"):
+        np.testing.assert_array_equal(getattr(shared, name), getattr(fresh, name))
+    assert shared.loglik == fresh.loglik and shared.concordance == fresh.concordance
+    # different events, a subset of rows, strata and the other ties: never the remembered ones
+    e2 = e.copy()
+    e2[5] = not e2[5]
+    keep = np.arange(n) != 7
+    other = "breslow" if ties == "efron" else "efron"
+    for args, kw in [((t, e2, X2), {}), ((t[keep], e[keep], X2[keep]), {}),
+                     ((t, e, X2), {"strata": rng.integers(0, 2, n)}), ((t, e, X2), {"ties": other})]:
+        kw = {"ties": ties, **kw}
+        cox(t, e, X1, ties=ties)
+        got = cox(*args, **kw)
+        monkeypatch.setattr(K, "_RECENT_TIMES", [])
+        np.testing.assert_array_equal(got.coef, cox(*args, **kw).coef)
+        np.testing.assert_array_equal(got.var, cox(*args, **kw).var)

@@ -44,6 +44,7 @@ from sarcohort.cohort._flow import PatientFlow
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol._options import DEFAULT_LANDMARK_DAYS
 from sarcohort.protocol._spec import Protocol
+from sarcohort.stats.cox import release_shared
 from sarcohort.stats.km import kaplan_meier
 
 #: Columns that identify a patient: never described, modelled or written.
@@ -400,6 +401,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             comparison, unadjusted = fits[0], fits[-1]
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))
+    release_shared()  # the Cox fits' remembered sorts and time structures (a registry: ~100 MB)
 
     competing: CompetingRisks | None = None
     comp = a.competing

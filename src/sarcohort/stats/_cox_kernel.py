@@ -159,10 +159,9 @@ def setup(
     """Sort once and build the per-event-time structure. Inputs must already be validated."""
     n = stop.shape[0]
     X = np.asarray(X, dtype=float).reshape(n, -1)
-    strata_in = None if strata is None else np.asarray(strata, dtype=np.int64)
-    order = _sort_order(stop, np.asarray(event, dtype=bool), strata_in)
-    XT = _sorted_transpose(X, order)
-    cw = None if weights is None else np.asarray(weights, dtype=float)[order]
+    tm = _times(stop, np.asarray(event, dtype=bool), strata, entry, offset, weights, ties)
+    XT = _sorted_transpose(X, tm["order"])
+    cw = tm["cw"]
     if means is None:
         means, xmax = _means_and_bound(XT, cw)
     else:
@@ -172,8 +171,65 @@ def setup(
     else:
         for j in np.flatnonzero(means != 0):
             XT[j] -= means[j]
+    m, death_rows, seg_starts, death_seg = tm["m"], tm["death_rows"], tm["seg_starts"], tm["death_seg"]
+    # sums over the deaths, by the runs of deaths (no n x p gather)
+    src = XT if cw is None else XT * cw
+    if m and (n <= 5000 or tm["dense"] is not None):
+        xd_sum = src[:, death_rows].sum(axis=1)
+    elif m:
+        xd_sum = np.add.reduceat(src, seg_starts, axis=1)[:, death_seg].sum(axis=1)
+    else:
+        xd_sum = np.zeros(XT.shape[0])
+    if offset is not None and n:
+        xmax = float("inf")  # offsets: always guard
+    return CoxSetup(**tm, xmax=xmax, means=np.asarray(means, dtype=float), XT=XT,
+                    work=np.empty((XT.shape[0] + 1, n)), xd_sum=xd_sum)
+
+
+#: The last time structures of big right-censored data, ``(stop, event, strata, ties, fields)``:
+#: the models of one endpoint (univariable, multivariable, naive) share their times, events and
+#: strata, and only their covariates differ (:func:`_times`).
+_RECENT_TIMES: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str, dict]] = []
+_TIMES_MIN_ROWS = 100_000
+_TIMES_KEPT = 1  # the current endpoint (a million rows: about 90 MB held)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+
+
+def _times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None, entry: np.ndarray | None,
+           offset: np.ndarray | None, weights: np.ndarray | None, ties: str) -> dict:
+    """The fields of :class:`CoxSetup` that do not depend on the covariates (the sort, the event
+    groups, the runs of rows, the risk-set bounds). Big data without entry times, offsets or
+    case weights: remembered for the same (stop, event, strata) values and ties (compared
+    whole), and the same arrays handed to every setup (never written to: every use reads)."""
+    strata_in = None if strata is None else np.asarray(strata, dtype=np.int64)
+    cacheable = (stop.shape[0] >= _TIMES_MIN_ROWS and entry is None and offset is None
+                 and weights is None)
+    if cacheable:
+        for s, e, st, t, fields in _RECENT_TIMES:
+            if t == ties and _same(s, stop) and _same(e, event) and _same(st, strata_in):
+                return dict(fields)
+    fields = _build_times(stop, event, strata, strata_in, entry, offset, weights, ties)
+    if cacheable:
+        _RECENT_TIMES.insert(0, (stop.copy(), event.copy(), None if strata_in is None else strata_in.copy(),
+                                 ties, fields))
+        del _RECENT_TIMES[_TIMES_KEPT:]
+    return dict(fields)
+
+
+def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
+                 strata_in: np.ndarray | None, entry: np.ndarray | None, offset: np.ndarray | None,
+                 weights: np.ndarray | None, ties: str) -> dict:
+    """:func:`_times` computed."""
+    n = stop.shape[0]
+    order = _sort_order(stop, event, strata_in)
+    cw = None if weights is None else np.asarray(weights, dtype=float)[order]
     st = stop[order]
-    ev = np.asarray(event, dtype=bool)[order]
+    ev = event[order]
     sk = np.zeros(n, dtype=np.int64) if strata_in is None else strata_in[order]
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)[order]
     en = None if entry is None else np.asarray(entry, dtype=float)[order]
@@ -286,14 +342,6 @@ def setup(
         dseg = np.flatnonzero(seg_death)
         death_seg[seg_group[dseg] - 1] = dseg
 
-    # sums over the deaths, by the runs of deaths (no n x p gather)
-    src = XT if cw is None else XT * cw
-    if m and (n <= 5000 or use_dense):
-        xd_sum = src[:, death_rows].sum(axis=1)
-    elif m:
-        xd_sum = np.add.reduceat(src, seg_starts, axis=1)[:, death_seg].sum(axis=1)
-    else:
-        xd_sum = np.zeros(XT.shape[0])
     if offset is None:
         offd_sum = 0.0
     else:
@@ -313,21 +361,19 @@ def setup(
         dense_t[:, :m] = (g >= start[:, None]) & (g < s_idx1[:, None])
         dense_t[death_rows, m + death_group] = 1.0
         dense = dense_t.T
-    if offset is not None and n:
-        xmax = float("inf")  # offsets: always guard
-    return CoxSetup(
-        dense=dense, dense_t=dense_t, xmax=xmax,
+    return dict(
+        dense=dense, dense_t=dense_t,
         series_q=efron_power_sums(g_deaths) if ties == "efron" and death_rows.size > _SERIES_MIN_PAIRS else None,
         g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
-        order=order, means=np.asarray(means, dtype=float), offset=off, cw=cw, stop=st,
+        order=order, offset=off, cw=cw, stop=st,
         entry=en, event=ev, strata=sk, ties=ties, m=m, g_time=g_time, g_stratum=g_stratum,
         g_deaths=g_deaths, g_wdeaths=g_wdeaths, g_first=g_first, g_next=g_next,
         seg_starts=seg_starts, seg_group=seg_group, seg_len=seg_len, seg_death=seg_death,
-        death_seg=death_seg, nstrata_groups=int(sfirst.size), XT=XT, work=np.empty((XT.shape[0] + 1, n)),
+        death_seg=death_seg, nstrata_groups=int(sfirst.size),
         offd_sum=offd_sum, has_offset=offset is not None,
         seg_base=base[seg_starts] if n else np.zeros(0, dtype=np.intp), s_valid=s_valid, all_valid=bool(s_valid.all()),
         s_idx1=s_idx1, base=base, e_idx1=e_idx1, e_order=e_order, e_starts=e_starts, e_group=e_group,
-        death_gstart=gstart, death_rows=death_rows, death_group=death_group, xd_sum=xd_sum,
+        death_gstart=gstart, death_rows=death_rows, death_group=death_group,
     )
 
 

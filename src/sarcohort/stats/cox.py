@@ -42,7 +42,7 @@ from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
 from sarcohort.stats.results import Ties
 from sarcohort.stats.survdata import SurvivalData, numeric_array, refuse_missing
 
-__all__ = ["cox", "CoxResult"]
+__all__ = ["cox", "CoxResult", "release_shared"]
 
 _TIES: tuple[str, ...] = get_args(Ties)
 
@@ -168,6 +168,16 @@ def cox(
     return _cox_arrays(time_or_formula, event, X, ties=ties, strata=strata, cluster=cluster,
                        entry=entry, offset=offset, robust=robust, weights=weights, names=names,
                        conf_level=conf_level, max_iter=max_iter, timefix=timefix, firth=firth)
+
+
+def release_shared() -> None:
+    """Forget the sorts and time structures that fits of big data remember for the next fit
+    on the same times, events and strata (the models of one endpoint share them): about 100 MB
+    for a million rows, held until the next such fit or this call."""
+    from sarcohort.stats._cox_prepare import _RECENT
+
+    K._RECENT_TIMES.clear()
+    _RECENT.clear()
 
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
