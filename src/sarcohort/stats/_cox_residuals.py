@@ -30,15 +30,28 @@ def _group_pair_sums(cs: CoxSetup, ev: Evaluation) -> tuple[np.ndarray, np.ndarr
     xh = ev.pair_xbar * h[:, None]
     xc = np.zeros((cs.m, cs.p))
     xg = np.zeros((cs.m, cs.p))
-    xm = np.zeros((cs.m, cs.p))
     if pg.size:
-        starts = np.flatnonzero(np.r_[True, pg[1:] != pg[:-1]])
-        grp = pg[starts]
+        starts, grp = _pair_runs(pg)
         xc[grp] = np.add.reduceat(xh, starts, axis=0)
         xg[grp] = np.add.reduceat(xh * cs.pair_frac[:, None], starts, axis=0)
+    return xc, xg, _group_pair_means(cs, ev)
+
+
+def _pair_runs(pg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts of the runs of pairs of one event group, and their group."""
+    starts = np.flatnonzero(np.r_[True, pg[1:] != pg[:-1]])
+    return starts, pg[starts]
+
+
+def _group_pair_means(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
+    """Per event group: mean_k xbar (all the Schoenfeld residuals need)."""
+    pg = cs.pair_group
+    xm = np.zeros((cs.m, cs.p))
+    if pg.size:
+        starts, grp = _pair_runs(pg)
         cnt = np.diff(np.r_[starts, pg.size])
         xm[grp] = np.add.reduceat(ev.pair_xbar, starts, axis=0) / cnt[:, None]
-    return xc, xg, xm
+    return xm
 
 
 def martingale_sorted(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
@@ -65,7 +78,7 @@ def score_sorted(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
 
 def schoenfeld_sorted(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
     """Schoenfeld residuals, one row per death in sorted order: x - mean over k of xbar."""
-    _, _, xm = _group_pair_sums(cs, ev)
+    xm = _group_pair_means(cs, ev)
     return cs.X[cs.death_rows] - xm[cs.death_group]
 
 
