@@ -385,6 +385,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             if ce is not None:
                 centre_effects.append(ce)
 
+        release_shared(sorts=False)  # the endpoint's models are fitted (the sort: for the naive fit)
         for x, tcol in a.time_dependent.items():
             say(f"Time-dependent {label(x)}: {label(e)}")
             s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)

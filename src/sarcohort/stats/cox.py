@@ -170,14 +170,16 @@ def cox(
                        conf_level=conf_level, max_iter=max_iter, timefix=timefix, firth=firth)
 
 
-def release_shared() -> None:
-    """Forget the sorts and time structures that fits of big data remember for the next fit
-    on the same times, events and strata (the models of one endpoint share them): about 100 MB
-    for a million rows, held until the next such fit or this call."""
-    from sarcohort.stats._cox_prepare import _RECENT
-
+def release_shared(*, sorts: bool = True) -> None:
+    """Forget the time structures (and with ``sorts``, the sorts) that fits of big data
+    remember for the next fit on the same times, events and strata (the models of one
+    endpoint share them): about 100 MB for a million rows, held until the next such fit or
+    this call."""
     K._RECENT_TIMES.clear()
-    _RECENT.clear()
+    if sorts:
+        from sarcohort.stats._cox_prepare import _RECENT
+
+        _RECENT.clear()
 
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
