@@ -20,6 +20,7 @@ from sarcohort.cohort._needs import needed_columns
 from sarcohort.cohort._timing import metastasis_timing
 from sarcohort.cohort._treatments import treatment_summary_columns
 from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
+from sarcohort.data._memory import release_memory
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._validate import ValidatedData, WholeTables, validate_tables
@@ -351,4 +352,6 @@ def build_cohort(config: CohortConfig, base_dir: str | Path | None = None, *,
     # the tables as read are dropped once validated (before the cohort is built)
     checked = validated(*read_sources(config.data, base), config, today=today, needed=needed,
                         on_unlinked_treatments=None, consume=True)
+    release_memory()  # Arrow's pool keeps the freed Parquet buffers (1e6: ~0.5 GB) otherwise
     return cohort_from_checked(checked, config)
+

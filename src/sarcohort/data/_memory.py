@@ -16,9 +16,9 @@ def release_memory(*, heap: bool = False) -> None:
     peak while the next stage allocates beside it. ``heap``: the C heap too (glibc's
     ``malloc_trim``, Linux only; a few milliseconds: between stages, not per column).
     """
-    import pyarrow as pa
-
-    pa.default_memory_pool().release_unused()
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:  # nothing to give back when no Arrow table was ever built
+        pyarrow.default_memory_pool().release_unused()
     if heap and _TRIM is not None:
         _TRIM(0)
 
