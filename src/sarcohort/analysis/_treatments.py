@@ -60,6 +60,63 @@ def _duration(time: np.ndarray, event: np.ndarray, km: KMOptions) -> Duration:
                     clean_float(lo), clean_float(hi))
 
 
+def _relabelled(regimen: np.ndarray, labels: Mapping[str, str]) -> np.ndarray:
+    """Regimens through the protocol's labels (a regimen it does not name as written; a
+    missing one stays missing), looked up once per distinct regimen."""
+    code, distinct = pd.factorize(regimen, use_na_sentinel=True)
+    shown = np.array([labels.get(r, r) if r else r for r in distinct] + [None], dtype=object)
+    out = shown[code]
+    out[code < 0] = regimen[code < 0]
+    return out
+
+
+def _per_line(lines: pd.DataFrame, unit_days: float, conf_level: float, km: KMOptions,
+              ) -> tuple[list[RegimenCount], list[LineSummary]]:
+    """Regimen counts and the summary of each line (in line order): each line's rows in
+    table order (as a group-by on the line), counts by bincounts of codes."""
+    regimens: list[RegimenCount] = []
+    summaries: list[LineSummary] = []
+    number = lines["line"].to_numpy()
+    regimen = lines["regimen"].to_numpy(dtype=object)
+    reg_code, reg_names = pd.factorize(np.where(pd.isna(regimen), "not recorded", regimen))
+    del regimen
+    by_name = sorted(range(len(reg_names)), key=lambda j: reg_names[j])
+    best = lines["best_response"].to_numpy(dtype=object)
+    best_code = np.full(best.size, len(RESPONSE_ORDER), dtype=np.int64)  # missing: last
+    for j, r in enumerate(RESPONSE_ORDER):
+        best_code[best == r] = j
+    del best
+    responding = [RESPONSE_ORDER.index(r) for r in OBJECTIVE_RESPONSES]
+    controlled = [RESPONSE_ORDER.index(r) for r in DISEASE_CONTROL]
+    in_trial = lines["in_trial"].to_numpy()
+
+    def times(name: str, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return (lines[f"{name}_days"].to_numpy(float)[rows] / unit_days,
+                lines[f"{name}_event"].to_numpy(bool)[rows])
+
+    for k in np.unique(number).tolist():
+        rows = np.flatnonzero(number == k)
+        n_line = int(rows.size)  # one row per patient and line
+        per_regimen = np.bincount(reg_code[rows], minlength=len(reg_names))
+        regimens.extend(RegimenCount(k, str(reg_names[j]), int(per_regimen[j]), n_line)
+                        for j in by_name if per_regimen[j])
+        code = best_code[rows]
+        per_best = np.bincount(code, minlength=len(RESPONSE_ORDER) + 1)
+        counts = tuple((r, int(per_best[j])) for j, r in enumerate(RESPONSE_ORDER))
+        counts += (("missing", int(per_best[-1])),)
+        responders = np.isin(code, responding)
+        dor = (_duration(*times("dor", rows[responders]), km) if responders.any() else None)
+        summaries.append(LineSummary(
+            line=k, n=n_line, n_in_trial=int(in_trial[rows].sum()), responses=counts,
+            orr=_share(int(responders.sum()), n_line, conf_level),
+            dcr=_share(int(np.isin(code, controlled).sum()), n_line, conf_level),
+            pfs=_duration(*times("pfs", rows), km),
+            time_to_next=_duration(*times("ttnt", rows), km),
+            time_on_line=_duration(*times("time_on_line", rows), km),
+            response_duration=dor))
+    return regimens, summaries
+
+
 def _lanes(patients: pd.DataFrame, treatments: pd.DataFrame, lines: pd.DataFrame,
            unit_days: float) -> tuple[SwimmerLane, ...]:
     end = patients["os_days"].to_numpy(float) / unit_days
@@ -152,54 +209,34 @@ def treatment_course(
     # patients by position (an integer per treatment row, -1 for none): counts of distinct
     # patients are bincounts, with no set of identifiers and no copy of the table
     pos = pd.Index(patients.index).get_indexer(treatments["pseudo_id"].to_numpy())
-    lines, unnumbered = treatment_lines(patients, treatments, positions=pos)
-    if labels and len(lines):
-        lines["regimen"] = lines["regimen"].map(lambda r: labels.get(r, r) if r else r)
     kind_code, kinds = pd.factorize(treatments["kind"].to_numpy(dtype=object))
     kinds = list(kinds)
+
+    def of_kind(k: str) -> np.ndarray:
+        return kind_code == kinds.index(k) if k in kinds else np.zeros(len(pos), bool)
+
+    lines, unnumbered = treatment_lines(patients, treatments, positions=pos,
+                                        systemic=of_kind("systemic"))
+    if labels and len(lines):
+        lines["regimen"] = _relabelled(lines["regimen"].to_numpy(dtype=object), labels)
 
     def n_patients(rows: np.ndarray) -> int:
         rows = rows & (pos >= 0)
         return int(np.count_nonzero(np.bincount(pos[rows], minlength=n)))
 
-    def of_kind(k: str) -> np.ndarray:
-        return kind_code == kinds.index(k) if k in kinds else np.zeros(len(pos), bool)
-
     trial = (treatments["in_trial"] == "yes").to_numpy(dtype=bool)
     n_systemic, n_trial = n_patients(of_kind("systemic")), n_patients(trial)
     local = tuple((k, n_patients(of_kind(k))) for k in LOCAL_KINDS)
     km = KMOptions(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci)
-    regimens: list[RegimenCount] = []
-    summaries: list[LineSummary] = []
-    for k, g in lines.groupby("line", sort=True):
-        n_line = len(g)  # one row per patient and line
-        names = g["regimen"].fillna("not recorded")
-        for reg, cnt in names.value_counts(sort=False).sort_index().items():
-            regimens.append(RegimenCount(int(k), str(reg), int(cnt), n_line))
-        best = g["best_response"]
-        counts = tuple((r, int((best == r).sum())) for r in RESPONSE_ORDER)
-        counts += (("missing", int(best.isna().sum())),)
-        responders = g["best_response"].isin(OBJECTIVE_RESPONSES).to_numpy()
-        dor = (_duration(g["dor_days"].to_numpy(float)[responders] / unit_days,
-                         g["dor_event"].to_numpy(bool)[responders], km)
-               if responders.any() else None)
-        summaries.append(LineSummary(
-            line=int(k), n=n_line, n_in_trial=int(g["in_trial"].sum()), responses=counts,
-            orr=_share(int(responders.sum()), len(g), conf_level),
-            dcr=_share(int(best.isin(DISEASE_CONTROL).sum()), len(g), conf_level),
-            pfs=_duration(g["pfs_days"].to_numpy(float) / unit_days,
-                          g["pfs_event"].to_numpy(bool), km),
-            time_to_next=_duration(g["ttnt_days"].to_numpy(float) / unit_days,
-                                   g["ttnt_event"].to_numpy(bool), km),
-            time_on_line=_duration(g["time_on_line_days"].to_numpy(float) / unit_days,
-                                   g["time_on_line_event"].to_numpy(bool), km),
-            response_duration=dor))
+    regimens, summaries = _per_line(lines, unit_days, conf_level, km)
     pfs_by_line: KMAnalysis | None = None
     if len(lines):
         t = lines["pfs_days"].to_numpy(float) / unit_days
         ok = np.isfinite(t)
-        groups = ("Line " + lines["line"].astype(int).astype(str)).to_numpy(dtype=object)
-        order = [f"Line {k}" for k in sorted(lines["line"].unique())]
+        numbers, which = np.unique(lines["line"].to_numpy(), return_inverse=True)
+        # the label of each line's rows through one table of the distinct labels
+        order = [f"Line {k}" for k in numbers.tolist()]
+        groups = np.array(order, dtype=object)[which.ravel()]
         if times_at_risk is None:
             times_at_risk = risk_times(float(np.max(t[ok])) if ok.any() else 1.0, time_unit)
         # lines are not independent groups (a patient has several): no log-rank test

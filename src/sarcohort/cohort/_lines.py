@@ -42,6 +42,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -173,7 +175,8 @@ def _join_in_groups(text: np.ndarray, names: np.ndarray, starts: np.ndarray) -> 
 
 
 def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
-                    positions: np.ndarray | None = None) -> tuple[pd.DataFrame, int]:
+                    positions: np.ndarray | None = None, systemic: np.ndarray | None = None,
+                    ) -> tuple[pd.DataFrame, int]:
     """One row per patient and systemic line, with the per-line endpoints.
 
     Parameters
@@ -186,6 +189,9 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
     positions
         Each treatment row's patient as a position in ``patients`` (-1: none), when the
         caller has it already (default: looked up from ``pseudo_id``).
+    systemic
+        Each treatment row is systemic (``kind == "systemic"``), when the caller has it
+        already.
 
     Returns
     -------
@@ -201,12 +207,12 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
     Python runs per distinct regimen or response text, and per line held in two rows or
     more with two regimens.
     """
-    systemic = (treatments["kind"] == "systemic").to_numpy(dtype=bool)
+    if systemic is None:
+        systemic = (treatments["kind"] == "systemic").to_numpy(dtype=bool)
     rows = np.flatnonzero(systemic)
     pos = (pd.Index(patients.index).get_indexer(treatments["pseudo_id"].to_numpy()[rows])
            if positions is None else np.asarray(positions, dtype=np.int64)[rows])
-    line = treatments["line"].to_numpy()[rows]
-    line = pd.to_numeric(pd.Series(line, dtype=object), errors="coerce").to_numpy(float)
+    line = _numbers(treatments["line"], rows)
     numbered = ~np.isnan(line) & (pos >= 0)
     unnumbered = int((~numbered).sum())
     if not numbered.any():
@@ -229,39 +235,56 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
     order = np.lexsort((start, line, pos))
     pos, line, start = pos[order], line[order], start[order]
     rows, met = rows[order], met[order]  # column() and days() read the sorted rows
+    del order, numbered
     first = np.ones(rows.size, bool)
     first[1:] = (pos[1:] != pos[:-1]) | (line[1:] != line[:-1])
     starts = np.flatnonzero(first)
+    pid = pos[starts]
+    del pos, first
+    # each column of the table as soon as its inputs are read, the row arrays it needed
+    # dropped then: a registry's lines are a million rows each
+    cols: dict[str, Any] = {"pseudo_id": pd.Index(patients.index).to_numpy()[pid],
+                            "line": line[starts]}
+    del line
     resp, resp_names = _codes(column("best_response"), {r: r for r in RESPONSE_ORDER})
     ranks = np.array([float(RESPONSE_ORDER.index(r)) for r in resp_names] + [np.nan])
     best = np.fmin.reduceat(ranks[resp], starts)  # the best response: the smallest rank
-    best_names = np.array(RESPONSE_ORDER, dtype=object)
+    del resp
+    rank = np.nan_to_num(best).astype(np.int64)
+    cols["best_response"] = np.where(np.isnan(best), np.array(None, dtype=object),
+                                     np.array(RESPONSE_ORDER, dtype=object)[rank])
+    responds = np.array([r in OBJECTIVE_RESPONSES for r in RESPONSE_ORDER])
+    responder = ~np.isnan(best) & responds[rank]
+    del best, rank
     regimen, regimen_names = _codes(column("regimen"), strip=True)
+    cols["regimen"] = _join_in_groups(regimen, regimen_names, starts)
+    del regimen
     reason = column("end_reason")
     reason_last = _last_present(~pd.isna(reason), starts)
+    cols["end_reason"] = np.where(reason_last >= 0, reason[np.maximum(reason_last, 0)], None)
+    del reason, reason_last
     trial = (column("in_trial") == "yes") if "in_trial" in treatments else np.zeros(rows.size, bool)
-    pid = pos[starts]
-    lines = pd.DataFrame({
-        "pseudo_id": pd.Index(patients.index).to_numpy()[pid],
-        "line": line[starts],
-        "regimen": _join_in_groups(regimen, regimen_names, starts),
-        "in_trial": np.logical_or.reduceat(np.asarray(trial, dtype=bool), starts),
-        "best_response": np.where(np.isnan(best), np.array(None, dtype=object),
-                                  best_names[np.nan_to_num(best).astype(np.int64)]),
-        "end_reason": np.where(reason_last >= 0, reason[np.maximum(reason_last, 0)], None),
-        "start_days": np.fmin.reduceat(start, starts),
-        "end_days": np.fmax.reduceat(days("end_date"), starts),
-        "progression_days": np.fmin.reduceat(days("line_progression_date"), starts),
-        "response_days": np.fmin.reduceat(days("response_date"), starts),
-    })
-    ends = line_endpoints(
-        patient=pid, line=lines["line"].to_numpy(), start=lines["start_days"].to_numpy(float),
-        end=lines["end_days"].to_numpy(float),
-        progression=lines["progression_days"].to_numpy(float),
-        response=lines["response_days"].to_numpy(float),
-        responder=lines["best_response"].isin(OBJECTIVE_RESPONSES).to_numpy(),
-        followup=patients["os_days"].to_numpy(float),
-        death=patients["os_event"].to_numpy(bool))
-    for k, v in ends.items():
-        lines[k] = v
-    return lines[list(LINE_COLUMNS)], unnumbered
+    cols["in_trial"] = np.logical_or.reduceat(np.asarray(trial, dtype=bool), starts)
+    del trial
+    cols["start_days"] = np.fmin.reduceat(start, starts)
+    del start
+    cols["end_days"] = np.fmax.reduceat(days("end_date"), starts)
+    cols["progression_days"] = np.fmin.reduceat(days("line_progression_date"), starts)
+    cols["response_days"] = np.fmin.reduceat(days("response_date"), starts)
+    cols.update(line_endpoints(
+        patient=pid, line=cols["line"], start=cols["start_days"], end=cols["end_days"],
+        progression=cols["progression_days"], response=cols["response_days"],
+        responder=responder, followup=patients["os_days"].to_numpy(float),
+        death=patients["os_event"].to_numpy(bool)))
+    # one frame of the columns in their order: no column added and no copy afterwards (the
+    # per-line table of a registry is a million rows)
+    return pd.DataFrame({c: cols[c] for c in LINE_COLUMNS}, copy=False), unnumbered
+
+
+def _numbers(values: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """A column's numbers at ``rows`` as floats (NaN: missing or not a number): a numeric
+    column (``Int64`` as validated) without a Python object per row."""
+    if values.dtype.kind in "iuf":
+        return values.to_numpy(dtype=float, na_value=np.nan)[rows]
+    picked = pd.Series(values.to_numpy()[rows], dtype=object)
+    return pd.to_numeric(picked, errors="coerce").to_numpy(float)
