@@ -91,17 +91,17 @@ def _looks_identifying(s: pd.Series) -> bool:
     """Text with a distinct value for most patients, or whole numbers all distinct: the shape
     of a name, an identifier or a date written as text (a [derived] alias of a free column
     included). Real categories repeat; real measurements are rarely all-distinct integers."""
+    if pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
+        return False
     values = s.dropna()
     n = len(values)
     if n < 20:
         return False
-    distinct = values.nunique()
-    if pd.api.types.is_bool_dtype(values) or isinstance(values.dtype, pd.CategoricalDtype):
-        return False
     if pd.api.types.is_numeric_dtype(values):
+        # the cheap test first: a registry's measurements are rarely all whole numbers
         x = values.to_numpy(dtype=float)
-        return distinct == n and bool(np.all(x == np.round(x)))
-    return distinct > max(20, n // 2)
+        return bool(np.all(x == np.round(x))) and values.nunique() == n
+    return values.nunique() > max(20, n // 2)
 
 
 def _check_columns(data: pd.DataFrame, study: Protocol) -> None:

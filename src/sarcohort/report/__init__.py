@@ -123,12 +123,7 @@ def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, 
                                  if it.kind == "table" and it.table is not None]
     paths["json"] = out / "results.json"
     results.to_json(paths["json"])
-    figures = None
-    if "docx" in formats:
-        from sarcohort.report._docx_writer import write_docx
-
-        figures = pending.result()  # Word embeds the figures
-        paths["docx"] = write_docx(out / "tables.docx", results, sections, title, figures)
+    # the tables that embed no figure first, while the workers draw
     if "xlsx" in formats:
         from sarcohort.report._xlsx_writer import write_xlsx
 
@@ -138,8 +133,11 @@ def _write_files(out: Path, paths: dict[str, Path], pending: Any, results: Any, 
 
         write_csvs(out / "csv", tables)
         paths["csv_dir"] = out / "csv"
-    if figures is None:
-        figures = pending.result()
+    figures = pending.result()
+    if "docx" in formats:
+        from sarcohort.report._docx_writer import write_docx
+
+        paths["docx"] = write_docx(out / "tables.docx", results, sections, title, figures)
     if "html" in formats:
         from sarcohort.report._html import write_html
 
