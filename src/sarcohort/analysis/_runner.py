@@ -93,15 +93,17 @@ def _looks_identifying(s: pd.Series) -> bool:
     included). Real categories repeat; real measurements are rarely all-distinct integers."""
     if pd.api.types.is_bool_dtype(s) or isinstance(s.dtype, pd.CategoricalDtype):
         return False
-    values = s.dropna()
-    n = len(values)
-    if n < 20:
-        return False
-    if pd.api.types.is_numeric_dtype(values):
+    # no copy of the column without its missing values: a registry's million rows
+    if pd.api.types.is_numeric_dtype(s):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        x = x[~np.isnan(x)]
+        n = x.size
         # the cheap test first: a registry's measurements are rarely all whole numbers
-        x = values.to_numpy(dtype=float)
-        return bool(np.all(x == np.round(x))) and values.nunique() == n
-    return values.nunique() > max(20, n // 2)
+        return n >= 20 and bool(np.all(x == np.round(x))) and s.nunique() == n
+    if len(pd.unique(s)) <= 20:  # a few categories (missing included): at most 20 values
+        return False
+    n = int(s.count())
+    return n >= 20 and s.nunique() > max(20, n // 2)
 
 
 def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
