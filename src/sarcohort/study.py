@@ -70,12 +70,15 @@ class Study(Protocol):
         return build_cohort(self.cohort_config, base, needed=self.needed_columns())
 
     def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None,
-                engine: Any = None) -> Results:
+                engine: Any = None, release_treatments: bool = False) -> Results:
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`.
 
         ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
         log-rank tests (see :func:`sarcohort.analysis._runner.run_analysis`), or None.
+        ``release_treatments``: the cohort's treatment rows are emptied once the treatment
+        course is built (memory at registry scale; for a cohort analysed once).
         """
         from sarcohort.analysis._runner import run_analysis
 
-        return run_analysis(self, cohort, progress=progress, engine=engine)
+        return run_analysis(self, cohort, progress=progress, engine=engine,
+                            release_treatments=release_treatments)

@@ -189,3 +189,24 @@ def test_protocol_selects_what_is_shown(tmp_path):
     doc["analysis"]["treatments"] = {"show": []}
     none = run_analysis(parse_protocol(doc, Path_("examples/reference-study/study.toml")), cohort)
     assert none.treatments is None
+
+
+def test_released_treatment_rows_change_no_result(reference):
+    """``release_treatments`` empties the cohort's treatment rows once the course is built
+    (registry memory); every result is the same as with the rows kept, including the
+    warning about a cohort without treatment rows, which is not given."""
+    import dataclasses
+    import json
+
+    study, cohort, kept = reference
+    own = dataclasses.replace(cohort, treatments=cohort.treatments.copy())
+    released = study.analyze(own, release_treatments=True)
+    assert len(own.treatments) == 0 and list(own.treatments) == list(cohort.treatments)
+    assert len(cohort.treatments) > 0
+
+    def plain(res):
+        d = json.loads(res.to_json())
+        d.pop("meta")  # when it ran
+        return d
+
+    assert plain(released) == plain(kept)

@@ -27,7 +27,7 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
     with progress(f"{study.title}: loading the cohort") as say:
         cohort = study.load()
-        results = study.analyze(cohort, progress=say, engine=engine)
+        results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True)
         say("writing the report")
         paths = write(results, out)
     n_err = len(cohort.report.errors)
