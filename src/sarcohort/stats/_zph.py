@@ -74,6 +74,18 @@ def _transform_times(cs: CoxSetup, transform: str) -> np.ndarray:
     return _km_left(cs)
 
 
+def _score_terms(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.ndarray, ...]:
+    """What both forms of :func:`zph_score` start from: the death rows and their groups, g(t)
+    per event time, the tie pairs' groups, multiplicities and fractions, the hazard
+    increment of each pair, and the rows' risk weights (times case weights)."""
+    dr, dg = cs.death_rows, cs.death_group
+    gt = np.zeros(cs.m)
+    gt[dg] = gtime_rows[dr]
+    pg, mult, frac = cs.pair_group, cs.pair_mult, cs.pair_frac
+    w = ev.risk if cs.cw is None else ev.risk * cs.cw
+    return dr, dg, gt, pg, mult, frac, mult / ev.pair_denom, w
+
+
 def zph_score(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Score (2p) and information (2p x 2p) of the model with x * g(t) added, at (beta, 0).
 
@@ -83,12 +95,7 @@ def zph_score(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.
         from sarcohort.stats._zph_jit import risk_weights, score_sums
     except ImportError:  # pragma: no cover - numba is a dependency
         return _zph_score_numpy(cs, ev, gtime_rows)
-    dr, dg = cs.death_rows, cs.death_group
-    gt = np.zeros(cs.m)
-    gt[dg] = gtime_rows[dr]
-    pg, mult, frac = cs.pair_group, cs.pair_mult, cs.pair_frac
-    h = mult / ev.pair_denom
-    w = ev.risk if cs.cw is None else ev.risk * cs.cw
+    dr, dg, gt, pg, mult, frac, h, w = _score_terms(cs, ev, gtime_rows)
     cwd = np.ones(0) if cs.cw is None else cs.cw[dr]
     X = cs.X
     pxb = ev.pair_xbar
@@ -106,12 +113,7 @@ def zph_score(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.
 
 def _zph_score_numpy(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`zph_score` in numpy (without numba; the oracle of the compiled passes)."""
-    dr, dg = cs.death_rows, cs.death_group
-    gt = np.zeros(cs.m)
-    gt[dg] = gtime_rows[dr]
-    pg, mult, frac = cs.pair_group, cs.pair_mult, cs.pair_frac
-    h = mult / ev.pair_denom
-    w = ev.risk if cs.cw is None else ev.risk * cs.cw
+    dr, dg, gt, pg, mult, frac, h, w = _score_terms(cs, ev, gtime_rows)
     cwd = np.ones(dr.size) if cs.cw is None else cs.cw[dr]
     X = cs.X
     # score: u0 (ought to be ~0 at the fit) and the time-weighted part
