@@ -50,7 +50,7 @@ def run(
     treatments: Annotated[Path | None, typer.Option("--treatments", "-t", help="Treatments table, when not in the same workbook.")] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="auto: a table on a wide terminal, else one line per problem (file:row: column: severity: message [rule]); table; lines; json.")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --report file.")] = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb: memory reads the tables whole; duckdb checks Parquet tables out of core, a quarter of a million patients at a time (the same problems); auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb | spark: memory reads the tables whole; duckdb checks Parquet tables out of core, a quarter of a million patients at a time (the same problems), and so does spark, on this machine; auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
 ) -> None:
     """Check a cohort data file against the template and the clinical rules.
 
