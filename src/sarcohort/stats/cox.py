@@ -23,7 +23,9 @@ variance by default; ``ties="exact"`` refuses case weights, robust variances and
 Schoenfeld and dfbeta residuals. The Newton steps run in a compiled one-pass kernel
 (:mod:`sarcohort.stats._cox_jit`, numba, cached on disk) when numba imports.
 
-Exports :func:`cox`, which returns a :class:`CoxResult`.
+Exports :func:`cox`, which returns a :class:`CoxResult`, and :func:`release_shared`, which
+forgets what fits of big data remember for the next fit on the same times (the sorts and
+time structures the models of one endpoint share).
 """
 
 from __future__ import annotations
