@@ -46,9 +46,10 @@ def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: n
 
 def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = None,
                   age_max: float | None = None, today: object | None = None,
-                  check_centre_ids: bool = False) -> np.ndarray:
+                  check_centre_ids: bool = False) -> tuple[np.ndarray, bool]:
     """Date ranges, date order, age, duplicate ids of the typed patients table; returns the
-    age at first metastasis of each row (years, NaN when a date is missing)."""
+    age at first metastasis of each row (years, NaN when a date is missing), and whether an
+    id is used in several centres (else :func:`centre_id_rule` has nothing to say)."""
     t = np.datetime64(pd.Timestamp(today or pd.Timestamp.today()).normalize().to_datetime64(), "ns")
     _date_range(p, _DATES, col, t)
     birth, diag, met = _d(p, "birth_date"), _d(p, "primary_diagnosis_date"), _d(p, "first_metastasis_date")
@@ -95,8 +96,7 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
             col.add((age > age_max) & ~implausible, "birth_date", "age.range", "warning",
                     f"the age at first metastasis is above the protocol's maximum "
                     f"({age_max:g} years): the patient is not included", shown)
-    _duplicates(p, col, check_centre_ids)
-    return age
+    return age, _duplicates(p, col, check_centre_ids)
 
 
 def _id_frame(p: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -114,7 +114,8 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     return ic, cc, _n_distinct(cc, ic)  # pairs: as many as rows when no id repeats
 
 
-def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None:
+def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> bool:
+    """The duplicate-id rules; returns whether an id is used in several centres."""
     frame, has = _id_frame(p, col.rows)
     ic, cc, pairs = _codes(frame)
     dup = (frame.duplicated(["centre", "id"], keep=False) if pairs < len(frame)
@@ -137,12 +138,14 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> None
     _case_duplicates(frame, has, col, cc, pairs)
     if check_centre_ids:
         _centre_ids(p, col, frame, has, ic, pairs)
+    return pairs > _n_distinct(ic)
 
 
 def centre_id_rule(p: pd.DataFrame, col: Collector) -> None:
     """Ids used in several centres when the treatments table has no centre column (rule
     ``duplicate_id.centre``): :func:`patient_rules` with ``check_centre_ids``, run on its
-    own (the last rule it adds), once the treatments table is known."""
+    own (the last rule it adds), once the treatments table is known; only needed when
+    :func:`patient_rules` says an id is used in several centres."""
     frame, has = _id_frame(p, col.rows)
     ic, _, pairs = _codes(frame)
     _centre_ids(p, col, frame, has, ic, pairs)

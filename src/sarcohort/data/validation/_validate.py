@@ -201,7 +201,8 @@ def validate_tables(
     # the patients' rules before the treatments are typed (a registry's two tables are not
     # held typed beside the rules' working arrays); the one that needs the treatments
     # table, after it (the last rule: the problems in the same order)
-    age = patient_rules(p, pcol, age_min=age_min, age_max=age_max, today=today)
+    age, several_centres = patient_rules(p, pcol, age_min=age_min, age_max=age_max,
+                                         today=today)
     _trim(consume)
     if treatments is not None:
         sources.append(_source(treatments, "treatments"))
@@ -222,7 +223,7 @@ def validate_tables(
     need_centre_check = treatments is not None and not (
         whole.treatments_centre if whole is not None
         else "centre" in t.columns and t["centre"].notna().any())
-    if need_centre_check:
+    if need_centre_check and several_centres:  # else the rule finds nothing
         centre_id_rule(p, pcol)
     pos, ambiguous = (link_treatments(p, t, tcol, patients.rows,
                                       on_unlinked=on_unlinked_treatments) if len(t)
