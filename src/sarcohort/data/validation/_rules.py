@@ -294,7 +294,9 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
            rows: np.ndarray, count: np.ndarray, first: np.ndarray) -> None:
     """Count the patients matching each treatment row of ``rows`` on ``col`` (and centre)."""
     by_id = rows & ~use_c
-    if by_id.any():  # patients per distinct key, then one hash look-up per treatment row
+    if by_id.any() and _match_unique(pk, col, tid, by_id, count, first):
+        pass
+    elif by_id.any():  # patients per distinct key, then one hash look-up per treatment row
         codes, uniq = pd.factorize(pk[col].to_numpy(dtype=object))
         known = codes >= 0
         kc = codes[known]
@@ -318,6 +320,20 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
         hit = g.reindex(pd.MultiIndex.from_arrays([tc[by_c], tid[by_c]]))
         count[by_c] = hit["size"].fillna(0).to_numpy(dtype=np.int64)
         first[by_c] = hit["first"].fillna(-1).to_numpy(dtype=np.int64)
+
+
+def _match_unique(pk: pd.DataFrame, col: str, tid: np.ndarray, by_id: np.ndarray,
+                  count: np.ndarray, first: np.ndarray) -> bool:
+    """:func:`_match` by ``col`` alone when every patient's key is filled in and distinct
+    (a registry's ids): one hash table of the keys both says so and finds each treatment
+    row's patient (no factorizing of the keys). False, with nothing done, otherwise."""
+    keys = pd.Index(pk[col].to_numpy(dtype=object), dtype=object)
+    if keys.hasnans or not keys.is_unique:
+        return False
+    j = keys.get_indexer(tid if by_id.all() else tid[by_id])
+    count[by_id] = j >= 0
+    first[by_id] = np.append(pk["pos"].to_numpy(), -1)[j]
+    return True
 
 
 def _positions(uniq: np.ndarray, values: np.ndarray) -> np.ndarray:
