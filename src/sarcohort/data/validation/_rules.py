@@ -487,27 +487,36 @@ def treatment_rules(p: pd.DataFrame, t: pd.DataFrame, pos: np.ndarray, tcol: Col
              start)
     del met, fu, death, last  # a column of dates per treatment each: not kept for the lines
     kind = t["kind"].to_numpy(dtype=object)
+    systemic, has_kind = kind == "systemic", pd.notna(kind)  # for the lines' rules too
+    del kind
     has_line = t["line"].notna().to_numpy()
-    tcol.add(has_line & (kind != "systemic") & pd.notna(kind), "line", "treatment.line",
+    tcol.add(has_line & ~systemic & has_kind, "line", "treatment.line",
              "warning", "a line number is given for a treatment that is not systemic: remove it",
              t["line"])
-    tcol.add(~has_line & (kind == "systemic"), "line", "treatment.line", "warning",
+    tcol.add(~has_line & systemic, "line", "treatment.line", "warning",
              "the line number of this systemic treatment is missing: it is counted as one line")
-    line_rules(t, pos, tcol)
+    del has_line
+    line_rules(t, pos, tcol, (systemic, has_kind))
 
 
-def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector) -> None:
+def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector,
+               kinds: tuple[np.ndarray, np.ndarray] | None = None) -> None:
     """The course of treatment: end dates and reasons, line order and overlap, responses.
 
     Rules ``date.order.treatment_end``, ``date.order.line_progression``,
     ``date.order.response``, ``treatment.end_reason``, ``treatment.response_not_systemic``,
     ``treatment.line_order`` (error: line k+1 starts before line k of the same patient) and
     ``treatment.line_overlap`` (warning: line k ends after line k+1 starts).
+
+    ``kinds``: which rows are systemic and which have a kind, when known already.
     """
     start, end = _d(t, "start_date"), _d(t, "end_date")
     prog, resp = _d(t, "line_progression_date"), _d(t, "response_date")
-    kind = t["kind"].to_numpy(dtype=object)
-    systemic = kind == "systemic"
+    if kinds is None:
+        kind = t["kind"].to_numpy(dtype=object)
+        kinds = (kind == "systemic", pd.notna(kind))
+        del kind
+    systemic, has_kind = kinds
     reason = t["end_reason"].to_numpy(dtype=object)
     tcol.add(_lt(end, start), "end_date", "date.order.treatment_end", "error",
              "the treatment ends before it starts: check the dates", end)
@@ -523,7 +532,7 @@ def line_rules(t: pd.DataFrame, pos: np.ndarray, tcol: Collector) -> None:
     tcol.add(np.isnat(end) & pd.notna(reason) & (reason != "ongoing"), "end_date",
              "treatment.end_reason", "warning",
              "an end reason is given without an end date: add the date the treatment ended")
-    not_sys = ~systemic & pd.notna(kind)
+    not_sys = ~systemic & has_kind
     tcol.add(not_sys & t["best_response"].notna().to_numpy(), "best_response",
              "treatment.response_not_systemic", "warning",
              "a best response is given for a treatment that is not systemic: it is not counted "
