@@ -23,6 +23,8 @@ _HIDDEN = {"birth_date"}
 
 
 _MISSING_ARROW = sorted(MISSING_TOKENS)
+#: the longest missing token, in characters
+_MISSING_LEN = max(len(t) for t in MISSING_TOKENS)
 
 
 def cell_text(v: object) -> str | None:
@@ -100,6 +102,10 @@ def _arrow_text_each(a):
     import pyarrow.compute as pc
 
     a = pc.utf8_trim_whitespace(a)
+    # Arrow's lower case maps each character to one character: a text longer than every
+    # missing token is none of them (identifiers: no lower-cased copy to look up)
+    if not pc.any(pc.less_equal(pc.utf8_length(a), _MISSING_LEN)).as_py():
+        return a
     missing = pc.is_in(pc.utf8_lower(a), value_set=pa.array(_MISSING_ARROW, type=pa.string()))
     return pc.if_else(missing, pa.scalar(None, pa.string()), a)
 
