@@ -35,7 +35,13 @@ from sarcohort.analysis._results import (
 )
 from sarcohort.analysis._rmst import rmst_comparison
 from sarcohort.analysis._survival import KMOptions, km_analysis, risk_times
-from sarcohort.analysis._table1 import build_table1, is_categorical, level_labels, ordered
+from sarcohort.analysis._table1 import (
+    build_table1,
+    categorical_levels,
+    is_categorical,
+    level_labels,
+    ordered,
+)
 from sarcohort.analysis._timedep import compare_exposure
 from sarcohort.analysis._treatments import treatment_course
 from sarcohort.analysis._validation import validate_model
@@ -271,18 +277,20 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     imputed: list[ImputedModel] = []
     centre_effects: list[CentreEffect] = []
     lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
-    levels: dict[str, tuple[np.ndarray, list[str]] | None] = {}
+    levels: dict[str, tuple[np.ndarray, pd.Categorical, list[str]] | None] = {}
 
-    def factor_levels(f: str) -> tuple[np.ndarray, list[str]] | None:
-        """A categorical factor's label per patient and its levels (None: continuous), worked
-        out once for every endpoint (a registry's million rows: a hash pass each)."""
+    def factor_levels(f: str) -> tuple[np.ndarray, pd.Categorical, list[str]] | None:
+        """A categorical factor's label per patient, the same coded, and its levels (None:
+        continuous), worked out once for every endpoint (a registry's million rows: a hash
+        pass each)."""
         if f not in levels:
-            s = data[f]
-            if is_categorical(s):
-                lab, order = level_labels(s)
-                levels[f] = (lab.to_numpy(dtype=object), order)
-            else:
+            shown = categorical_levels(data[f])
+            if shown is None:
                 levels[f] = None
+            else:
+                lab = shown[0].to_numpy(dtype=object)
+                coded = pd.Categorical(lab, categories=list(dict.fromkeys(shown[1])))
+                levels[f] = (lab, coded, shown[1])
         return levels[f]
 
     for e in a.endpoints:
@@ -317,11 +325,11 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             if shown is None:
                 warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
                 continue
-            lab_all, order = shown
+            lab_all, coded, order = shown
             if f == a.group:
                 order = ordered(order, a.group_order)
             survival.append(km_analysis(
-                e, label(e), t[ok], event[ok], lab_all[ok], order,
+                e, label(e), t[ok], event[ok], coded[ok], order,
                 factor=f, factor_label=label(f), options=kmo))
             if f == a.group and a.rmst_tau is not None:
                 rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab_all[ok],

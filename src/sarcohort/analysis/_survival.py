@@ -181,12 +181,27 @@ def km_group(label: str, time: np.ndarray, event: np.ndarray, options: KMOptions
     )
 
 
+def _group_codes(groups: np.ndarray | pd.Categorical) -> tuple[np.ndarray, dict[str, int]]:
+    """Each subject's code (-1: missing) and the code of each label present.
+
+    A ``pd.Categorical`` (labels coded once for every endpoint) gives its codes, with its
+    categories that no subject holds left out; other labels take one hash pass (a
+    registry's million).
+    """
+    if isinstance(groups, pd.Categorical):
+        found = np.asarray(groups.codes, dtype=np.int64)
+        held = np.bincount(found[found >= 0], minlength=len(groups.categories)) > 0
+        return found, {c: k for k, c in enumerate(groups.categories) if held[k]}
+    found, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=True)
+    return found, {u: k for k, u in enumerate(uniques)}
+
+
 def km_analysis(
     endpoint: str,
     endpoint_label: str,
     time: np.ndarray,
     event: np.ndarray,
-    groups: np.ndarray | None = None,
+    groups: np.ndarray | pd.Categorical | None = None,
     order: Sequence[str] | None = None,
     *,
     options: KMOptions,
@@ -196,8 +211,8 @@ def km_analysis(
     """Kaplan-Meier curves of one endpoint, overall (groups None) or by group labels.
 
     ``groups`` holds a string label per subject (None/NaN for missing: those
-    subjects are left out and counted in ``n_missing``); ``order`` gives the
-    order of the curves.
+    subjects are left out and counted in ``n_missing``), as an array or a
+    ``pd.Categorical`` of string categories; ``order`` gives the order of the curves.
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -206,13 +221,11 @@ def km_analysis(
         g = km_group("All", time, event, options)
         return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=None,
                           factor_label=None, groups=(g,), risk_times=risk)
-    # one hash pass over the labels (a registry's million), then integer codes
-    found, uniques = pd.factorize(np.asarray(groups, dtype=object), use_na_sentinel=True)
+    found, where = _group_codes(groups)
     present = found >= 0
-    where = {u: k for k, u in enumerate(uniques)}
-    order = [o for o in (order or sorted(uniques)) if o in where]
+    order = [o for o in (order or sorted(where)) if o in where]
     codes = np.full(found.size, -1)
-    lookup = np.full(len(uniques), -1)
+    lookup = np.full(max(where.values(), default=-1) + 1, -1)
     for i, o in enumerate(order):
         lookup[where[o]] = i
     codes[present] = lookup[found[present]]

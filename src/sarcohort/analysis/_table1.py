@@ -74,13 +74,14 @@ def _map_values(s: pd.Series, mapping: dict) -> pd.Series:
     return out
 
 
-def _binary(s: pd.Series) -> bool:
-    return as_binary(s) is not None
-
-
 def is_categorical(s: pd.Series) -> bool:
     """Yes/no columns, text and categoricals; numbers with more values are continuous."""
-    if _binary(s):
+    return _is_categorical(s, as_binary(s))
+
+
+def _is_categorical(s: pd.Series, binary: pd.Series | None) -> bool:
+    """:func:`is_categorical` given ``as_binary(s)`` (a registry column: one pass fewer)."""
+    if binary is not None:
         return True
     if isinstance(s.dtype, pd.CategoricalDtype) or s.dtype == object:
         return True
@@ -93,14 +94,32 @@ def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
     Yes/no variables (bool, 0/1, yes/no text) read ``Yes``/``No`` with ``Yes``
     first; categoricals keep their category order; other values are sorted.
     """
+    return _level_labels(s, as_binary(s))
+
+
+def categorical_levels(s: pd.Series) -> tuple[pd.Series, list[str]] | None:
+    """``level_labels(s)`` of a categorical column, None for a continuous one: the yes/no
+    check done once for both (a registry's million rows: a pass each)."""
     b = as_binary(s)
-    if b is not None:
-        lab = _map_values(b, {1.0: "Yes", 0.0: "No"}).astype(object)
-        return lab, ["Yes", "No"]
+    return _level_labels(s, b) if _is_categorical(s, b) else None
+
+
+def _take_labels(code: np.ndarray, shown: list[str], s: pd.Series) -> pd.Series:
+    """Labels by position in ``shown`` (code -1: missing, None), an object Series like
+    ``s``: one take from the table of distinct labels, no hash lookup per row."""
+    table = np.array([*shown, None], dtype=object)
+    return pd.Series(table[code], index=s.index, dtype=object, name=s.name)
+
+
+def _level_labels(s: pd.Series, binary: pd.Series | None) -> tuple[pd.Series, list[str]]:
+    """:func:`level_labels` given ``as_binary(s)``."""
+    if binary is not None:
+        b = binary.to_numpy(dtype=float)
+        code = np.where(b == 1.0, 0, np.where(b == 0.0, 1, -1))
+        return _take_labels(code, ["Yes", "No"], s), ["Yes", "No"]
     if isinstance(s.dtype, pd.CategoricalDtype):
         order = [str(c) for c in s.cat.categories]
-        lab = _map_values(s, {c: str(c) for c in s.cat.categories}).astype(object)
-        return lab, order
+        return _take_labels(np.asarray(s.cat.codes, dtype=np.int64), order, s), order
     values = sorted(pd.unique(s.dropna()), key=lambda v: (isinstance(v, str), v))
     lab = _map_values(s, {v: display_level(v) for v in values}).astype(object)
     return lab, [display_level(v) for v in values]
@@ -262,8 +281,9 @@ def build_table1(
         miss = s.isna().to_numpy()
         missing = tuple(int((miss & m).sum()) for m in masks)
         denoms = tuple(int((~miss & m).sum()) for m in masks)
-        if is_categorical(s):
-            lab, order = level_labels(s)
+        shown = categorical_levels(s)
+        if shown is not None:
+            lab, order = shown
             table = _crosstab(_codes(lab, order), len(order), gcode, len(masks) - 1)
             levels = tuple(CategoryCount(level=lv, counts=tuple(int(n) for n in row))
                            for lv, row in zip(order, table, strict=True))

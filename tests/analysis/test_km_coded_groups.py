@@ -1,0 +1,25 @@
+"""Kaplan-Meier by group from labels coded once (a pd.Categorical): the same analysis as
+from the labels themselves."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.analysis._survival import KMOptions, km_analysis
+
+
+def test_categorical_groups_give_the_same_analysis() -> None:
+    rng = np.random.default_rng(3)
+    n = 400
+    time = rng.exponential(10, n).round(1)
+    event = rng.random(n) < 0.7
+    labels = rng.choice(np.array(["Yes", "No", None], dtype=object), n, p=[0.5, 0.4, 0.1])
+    # "Maybe": a level nobody holds; categories in another order than the curves
+    coded = pd.Categorical(labels, categories=["No", "Maybe", "Yes"])
+    options = KMOptions(conf_type="log-log", conf_level=0.95, median_ci="brookmeyer-crowley",
+                        landmarks=(5.0,), times_at_risk=(0.0, 10.0, 20.0))
+    for order in (["Yes", "No", "Maybe"], None):
+        a = km_analysis("os", "OS", time, event, labels, order, options=options, factor="f")
+        b = km_analysis("os", "OS", time, event, coded, order, options=options, factor="f")
+        assert a == b
