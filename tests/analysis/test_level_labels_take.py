@@ -6,7 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sarcohort.analysis._table1 import as_binary, categorical_levels, level_labels
+from sarcohort.analysis._table1 import (
+    _coded_levels,
+    _codes,
+    as_binary,
+    categorical_levels,
+    level_labels,
+)
 
 
 def _mapped(s: pd.Series) -> pd.Series:
@@ -42,3 +48,14 @@ def test_take_labels_equal_mapped_labels(name: str) -> None:
 
 def test_continuous_has_no_levels() -> None:
     assert categorical_levels(pd.Series([1.5, 2.0, 3.0])) is None
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_codes_from_values_equal_codes_of_labels(name: str) -> None:
+    s = CASES[name]
+    coded = _coded_levels(s, as_binary(s))
+    assert coded is not None
+    lab, order = level_labels(s)
+    assert coded[1] == order
+    np.testing.assert_array_equal(coded[0], _codes(lab, order))
+    assert coded[0].dtype == _codes(lab, order).dtype

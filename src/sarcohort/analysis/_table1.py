@@ -111,15 +111,29 @@ def _take_labels(code: np.ndarray, shown: list[str], s: pd.Series) -> pd.Series:
     return pd.Series(table[code], index=s.index, dtype=object, name=s.name)
 
 
-def _level_labels(s: pd.Series, binary: pd.Series | None) -> tuple[pd.Series, list[str]]:
-    """:func:`level_labels` given ``as_binary(s)``."""
+def _coded_levels(s: pd.Series, binary: pd.Series | None) -> tuple[np.ndarray, list[str]] | None:
+    """Each row's position in the level order of :func:`level_labels` (-1: missing) and
+    that order, read from the values (yes/no) or the categories without a label per row;
+    None for other columns (and categories shown alike, whose labels merge)."""
     if binary is not None:
         b = binary.to_numpy(dtype=float)
-        code = np.where(b == 1.0, 0, np.where(b == 0.0, 1, -1))
-        return _take_labels(code, ["Yes", "No"], s), ["Yes", "No"]
+        return np.where(b == 1.0, 0, np.where(b == 0.0, 1, -1)), ["Yes", "No"]
     if isinstance(s.dtype, pd.CategoricalDtype):
         order = [str(c) for c in s.cat.categories]
-        return _take_labels(np.asarray(s.cat.codes, dtype=np.int64), order, s), order
+        if len(set(order)) == len(order):
+            return np.asarray(s.cat.codes, dtype=np.int64), order
+    return None
+
+
+def _level_labels(s: pd.Series, binary: pd.Series | None) -> tuple[pd.Series, list[str]]:
+    """:func:`level_labels` given ``as_binary(s)``."""
+    coded = _coded_levels(s, binary)
+    if coded is not None:
+        return _take_labels(coded[0], coded[1], s), coded[1]
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        order = [str(c) for c in s.cat.categories]
+        lab = _map_values(s, {c: str(c) for c in s.cat.categories}).astype(object)
+        return lab, order
     values = sorted(pd.unique(s.dropna()), key=lambda v: (isinstance(v, str), v))
     lab = _map_values(s, {v: display_level(v) for v in values}).astype(object)
     return lab, [display_level(v) for v in values]
@@ -281,10 +295,14 @@ def build_table1(
         miss = s.isna().to_numpy()
         missing = tuple(int((miss & m).sum()) for m in masks)
         denoms = tuple(int((~miss & m).sum()) for m in masks)
-        shown = categorical_levels(s)
-        if shown is not None:
-            lab, order = shown
-            table = _crosstab(_codes(lab, order), len(order), gcode, len(masks) - 1)
+        b = as_binary(s)
+        if _is_categorical(s, b):
+            coded = _coded_levels(s, b)
+            if coded is None:
+                lab, order = _level_labels(s, b)
+                coded = _codes(lab, order), order
+            code, order = coded
+            table = _crosstab(code, len(order), gcode, len(masks) - 1)
             levels = tuple(CategoryCount(level=lv, counts=tuple(int(n) for n in row))
                            for lv, row in zip(order, table, strict=True))
             test = stat = p = None
