@@ -46,7 +46,7 @@ def _date_range(p: pd.DataFrame, cols: tuple[str, ...], col: Collector, today: n
 
 def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = None,
                   age_max: float | None = None, today: object | None = None,
-                  check_centre_ids: bool = False) -> tuple[np.ndarray, bool]:
+                  ) -> tuple[np.ndarray, bool]:
     """Date ranges, date order, age, duplicate ids of the typed patients table; returns the
     age at first metastasis of each row (years, NaN when a date is missing), and whether an
     id is used in several centres (else :func:`centre_id_rule` has nothing to say)."""
@@ -96,7 +96,7 @@ def patient_rules(p: pd.DataFrame, col: Collector, *, age_min: float | None = No
             col.add((age > age_max) & ~implausible, "birth_date", "age.range", "warning",
                     f"the age at first metastasis is above the protocol's maximum "
                     f"({age_max:g} years): the patient is not included", shown)
-    return age, _duplicates(p, col, check_centre_ids)
+    return age, _duplicates(p, col)
 
 
 def _id_frame(p: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
@@ -114,7 +114,7 @@ def _codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     return ic, cc, _n_distinct(cc, ic)  # pairs: as many as rows when no id repeats
 
 
-def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> bool:
+def _duplicates(p: pd.DataFrame, col: Collector) -> bool:
     """The duplicate-id rules; returns whether an id is used in several centres."""
     frame, has = _id_frame(p, col.rows)
     ic, cc, pairs = _codes(frame)
@@ -136,23 +136,16 @@ def _duplicates(p: pd.DataFrame, col: Collector, check_centre_ids: bool) -> bool
                 "or correct the id", values)
     del dup
     _case_duplicates(frame, has, col, cc, pairs)
-    if check_centre_ids:
-        _centre_ids(p, col, frame, has, ic, pairs)
     return pairs > _n_distinct(ic)
 
 
 def centre_id_rule(p: pd.DataFrame, col: Collector) -> None:
     """Ids used in several centres when the treatments table has no centre column (rule
-    ``duplicate_id.centre``): :func:`patient_rules` with ``check_centre_ids``, run on its
-    own (the last rule it adds), once the treatments table is known; only needed when
+    ``duplicate_id.centre``), run once the treatments table is known (after
+    :func:`patient_rules`, whose problems come first); only needed when
     :func:`patient_rules` says an id is used in several centres."""
     frame, has = _id_frame(p, col.rows)
     ic, _, pairs = _codes(frame)
-    _centre_ids(p, col, frame, has, ic, pairs)
-
-
-def _centre_ids(p: pd.DataFrame, col: Collector, frame: pd.DataFrame, has: np.ndarray,
-                ic: np.ndarray, pairs: int) -> None:
     if pairs > _n_distinct(ic):  # an id in several centres
         per_id = frame.drop_duplicates(["centre", "id"]).groupby("id")["centre"].transform("size")
         multi = frame.drop_duplicates(["centre", "id"])[per_id > 1]
@@ -294,9 +287,8 @@ def _match(pk: pd.DataFrame, col: str, tid: np.ndarray, tc: np.ndarray, use_c: n
            rows: np.ndarray, count: np.ndarray, first: np.ndarray) -> None:
     """Count the patients matching each treatment row of ``rows`` on ``col`` (and centre)."""
     by_id = rows & ~use_c
-    if by_id.any() and _match_unique(pk, col, tid, by_id, count, first):
-        pass
-    elif by_id.any():  # patients per distinct key, then one hash look-up per treatment row
+    if by_id.any() and not _match_unique(pk, col, tid, by_id, count, first):
+        # patients per distinct key, then one hash look-up per treatment row
         codes, uniq = pd.factorize(pk[col].to_numpy(dtype=object))
         known = codes >= 0
         kc = codes[known]
