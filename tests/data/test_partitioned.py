@@ -241,3 +241,23 @@ def test_parquet_dataset_folders_read_as_their_files_in_path_order(tmp_path):
     assert r.stdout.count("\n") > 100 and r.stdout.startswith("patients:")  # (today's date)
     r = runner.invoke(app, [*args, "--engine", "memory"])
     assert r.exit_code == 2 and "dataset folder" in r.stderr
+
+
+@pytest.mark.parametrize("broken", ["patients", "treatments"])
+def test_an_unreadable_file_is_named_as_in_memory(tmp_path, broken):
+    """A truncated Parquet file out of core gets the whole-table reader's message, naming
+    that file (not the other one), and the usage exit code; regression: the patients file
+    was named when the treatments file was broken."""
+    from sarcohort.cli import app
+
+    rng = np.random.default_rng(5)
+    paths = {"patients": _write(_patients(rng, 50, False), tmp_path / "patients.parquet"),
+             "treatments": _write(_treatments(rng, 80, False), tmp_path / "treatments.parquet")}
+    whole = paths[broken].read_bytes()
+    paths[broken].write_bytes(whole[: len(whole) // 2])
+    args = ["validate", str(paths["patients"]), "-t", str(paths["treatments"])]
+    runner = CliRunner()
+    for engine in ("duckdb", "memory"):
+        r = runner.invoke(app, [*args, "--engine", engine])
+        assert r.exit_code == 2, r.output
+        assert f"{broken}.parquet: cannot be read as Parquet" in r.stderr

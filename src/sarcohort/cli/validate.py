@@ -216,10 +216,13 @@ def _partitioned(file: Path, treatments: Path | None, config, needed):
     from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.cohort._inclusion import merge_flows
     from sarcohort.data.validation._partitioned import parts_for, source_rows, validate_parquet
-    from sarcohort.exceptions import ProtocolError
+    from sarcohort.exceptions import InputError, ProtocolError
 
     today = dt.date.today().isoformat()  # one day for every part
-    n = source_rows(file)
+    try:
+        n = source_rows(file)
+    except InputError as exc:  # an unreadable file: as the whole-table reader says it
+        raise _usage(str(exc)) from None
     k = parts_for(n)
     typer.echo(f"Checking out of core: {k} part(s) of about {-(-n // k)} patient rows",
                err=True)
@@ -234,6 +237,8 @@ def _partitioned(file: Path, treatments: Path | None, config, needed):
                 on_part=lambda _done, _total: advance(1))
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
+        except InputError as exc:
+            raise _usage(str(exc)) from None
     return rep, merge_flows(flows), n_patients, n_treatments
 
 

@@ -78,10 +78,13 @@ def read_parquet(path: str | Path, display_name: str | None = None) -> RawTable:
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         frame = parquet_frame(path)
-    except OSError as exc:
-        raise InputError(f"cannot be read as Parquet ({exc})", argument=name,
-                         fix="check the file") from None
     except Exception as exc:  # pyarrow raises ArrowInvalid and others on corrupt files
-        raise InputError(f"cannot be read as Parquet ({type(exc).__name__})", argument=name,
-                         fix="check the file") from None
+        raise unreadable(name, exc) from None
     return RawTable.from_frame(frame, name, None, sha256=digest)
+
+
+def unreadable(name: str, exc: Exception) -> InputError:
+    """The error for a file that cannot be read as Parquet (an OS error says why; Arrow's
+    errors are named only)."""
+    why = exc if isinstance(exc, OSError) else type(exc).__name__
+    return InputError(f"cannot be read as Parquet ({why})", argument=name, fix="check the file")

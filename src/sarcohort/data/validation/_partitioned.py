@@ -22,6 +22,7 @@ for problem and in the same order.
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -33,7 +34,7 @@ import pandas as pd
 from sarcohort.data import _dates as D
 from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
 from sarcohort.data.readers._mapping import map_columns
-from sarcohort.data.readers._parquet import to_frame
+from sarcohort.data.readers._parquet import to_frame, unreadable
 from sarcohort.data.readers._table import RawTable
 from sarcohort.data.validation._coerce import (
     _hardly_repeated,
@@ -182,15 +183,29 @@ def _source(path: Path) -> tuple[Any, Iterator[Any]]:
     return schema, tables()
 
 
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """Arrow's and the system's errors while ``path`` is read: the Parquet reader's
+    :class:`~sarcohort.exceptions.InputError`, naming the file."""
+    import pyarrow as pa
+
+    try:
+        yield
+    except (pa.ArrowException, OSError) as exc:
+        raise unreadable(path.name, exc) from None
+
+
 def source_rows(path: Path) -> int:
     """The number of rows of a Parquet file or dataset folder (from the files' footers)."""
     import pyarrow.parquet as pq
 
-    if not path.is_dir():
-        return pq.ParquetFile(path).metadata.num_rows
-    import pyarrow.dataset as ds
+    with _reading(path):
+        if not path.is_dir():
+            return pq.ParquetFile(path).metadata.num_rows
+        import pyarrow.dataset as ds
 
-    return sum(f.metadata.num_rows for f in ds.dataset(path, format="parquet").get_fragments())
+        return sum(f.metadata.num_rows
+                   for f in ds.dataset(path, format="parquet").get_fragments())
 
 
 def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, folder: Path,
@@ -330,9 +345,14 @@ def validate_parquet(
     k = parts or parts_for(n_patients)
     count_dates = date_format is None
     with tempfile.TemporaryDirectory(prefix="sarcohort-parts-", dir=folder) as tmp:
-        ps = _split(Path(patients), PATIENTS, mapping, k, Path(tmp), "patients", count_dates)
-        ts = (_split(Path(treatments), TREATMENTS, mapping, k, Path(tmp), "treatments",
-                     count_dates) if treatments is not None else None)
+        with _reading(Path(patients)):
+            ps = _split(Path(patients), PATIENTS, mapping, k, Path(tmp), "patients",
+                        count_dates)
+        ts = None
+        if treatments is not None:
+            with _reading(Path(treatments)):
+                ts = _split(Path(treatments), TREATMENTS, mapping, k, Path(tmp),
+                            "treatments", count_dates)
         p_conv, p_note = D.choose_convention(*ps.evidence, date_format, None)
         t_conv, t_note = (D.choose_convention(*ts.evidence, date_format, p_conv)
                           if ts is not None else (None, None))
