@@ -22,8 +22,8 @@ for problem and in the same order.
 from __future__ import annotations
 
 import tempfile
-from contextlib import contextmanager
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
