@@ -64,6 +64,34 @@ class Study(Protocol):
             used += [(x, "analysis.time_dependent"), (col, "analysis.time_dependent")]
         return needed_columns(self.cohort_config.derived, used, a.endpoints)
 
+    def analysed_columns(self) -> set[str]:
+        """The cohort columns :meth:`analyze` reads: those the ``[analysis]`` names, the
+        endpoints', and what the treatment course, the competing risks and the centre
+        effect use. A registry's cohort built a part at a time keeps these only."""
+        a = self.analysis
+        out = {*a.descriptive, *a.factors, *a.time_dependent, *a.time_dependent.values(),
+               *a.competing.factors, "first_metastasis_date", "os_days", "os_event",
+               *[c for covs in a.multivariable.covariates.values() for c in covs]}
+        out.update(f"{e}_{kind}" for e in a.endpoints for kind in ("days", "event"))
+        if a.group:
+            out.add(a.group)
+        if a.competing.event is not None:
+            out.update(("pfs_days", "pfs_event"))
+        if a.centre_effect is not None:
+            out.add("centre")
+        return out
+
+    def load_in_parts(self, base_dir: str | Path | None = None, *,
+                      on_part: Callable[[int, int], None] | None = None) -> Cohort:
+        """:meth:`load` for Parquet tables larger than memory: validated and derived a
+        part at a time, the cohort kept in :meth:`analysed_columns` (see
+        :func:`~sarcohort.cohort._parts.cohort_in_parts`); the same analysis results."""
+        from sarcohort.cohort._parts import cohort_in_parts
+
+        base = Path(base_dir) if base_dir is not None else self.path.parent
+        return cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
+                               needed=self.needed_columns(), on_part=on_part)
+
     def load(self, base_dir: str | Path | None = None) -> Cohort:
         """Ingest, validate and derive the cohort (files relative to the protocol)."""
         base = Path(base_dir) if base_dir is not None else self.path.parent

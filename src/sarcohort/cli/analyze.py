@@ -15,9 +15,11 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
-            ) -> tuple[dict[str, Path], bool]:
+            in_parts: bool = False) -> tuple[dict[str, Path], bool]:
     """Load, analyse and report a parsed :class:`~sarcohort.study.Study`.
 
+    ``in_parts``: the Parquet tables are validated and derived a part at a time
+    (:meth:`~sarcohort.study.Study.load_in_parts`: tables larger than memory).
     Returns the paths written, and whether the data were clean (no data error excluded
     or changed a patient; otherwise the report opens its warnings with the problems).
     """
@@ -26,7 +28,8 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
 
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
     with progress(f"{study.title}: loading the cohort") as say:
-        cohort = study.load()
+        cohort = (study.load_in_parts(on_part=lambda done, k: say(
+            f"loading the cohort: part {done} of {k} checked")) if in_parts else study.load())
         results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True)
         say("writing the report")
         paths = write(results, out)
@@ -40,14 +43,41 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
 
 
 def _check_sources(study: Any) -> None:
-    """Missing data files are usage errors (exit 2), found before any work."""
+    """Missing data files are usage errors (exit 2), found before any work (a table may be
+    a Parquet dataset folder)."""
     data = study.cohort_config.data
     base = study.path.parent
     for key in ("patients", "treatments", "redcap_dictionary"):
         name = getattr(data, key)
-        if name and not (base / name).is_file():
+        if name and not ((base / name).is_file()
+                         or (key != "redcap_dictionary" and (base / name).is_dir())):
             raise _fail(f"{study.path}: [data] {key} = {name!r}: no such file "
                         f"{base / name} (paths are relative to the protocol)", 2)
+
+
+def _in_parts(study: Any, chosen: str, quiet: bool) -> bool:
+    """Whether the tables are loaded a part at a time: an engine other than memory and
+    tables that can be (:func:`~sarcohort.cohort._parts.read_whole_why`; else a note, or
+    a usage error for a dataset folder, which is never read whole)."""
+    from sarcohort.cohort._parts import read_whole_why
+
+    data = study.cohort_config.data
+    base = study.path.parent
+    patients = base / data.patients
+    treatments = base / data.treatments if data.treatments else None
+    folders = [p for p in (patients, treatments) if p is not None and p.is_dir()]
+    if chosen == "memory":
+        if folders:
+            raise _fail(f"{folders[0]} is a Parquet dataset folder: it is read a part at a "
+                        "time (--engine duckdb or auto)", 2)
+        return False
+    why = read_whole_why(study.cohort_config, patients, treatments)
+    if why is not None and folders:
+        raise _fail(f"{folders[0]} is a Parquet dataset folder, which is read a part at a "
+                    f"time, but {why}", 2)
+    if why is not None and not quiet:
+        typer.echo(f"Note: the tables are read whole ({why}).", err=True)
+    return why is None
 
 
 def _engine(study: Any, name: str | None) -> str:
@@ -90,6 +120,7 @@ def run(
         _check_sources(study)
         check_target(out)  # a folder of other files is refused before any work
         chosen = _engine(study, engine)
+        in_parts = _in_parts(study, chosen, quiet)
         eng = None
         if chosen != "memory":
             from sarcohort.engines import open_engine
@@ -98,7 +129,7 @@ def run(
             if not quiet:
                 typer.echo(f"Kaplan-Meier curves and log-rank tests by the {chosen} engine", err=True)
         try:
-            paths, clean = analyze(study, out, quiet=quiet, engine=eng)
+            paths, clean = analyze(study, out, quiet=quiet, engine=eng, in_parts=in_parts)
         finally:
             if eng is not None:
                 eng.close()

@@ -172,6 +172,7 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     """Whether the tables are checked out of core: ``--engine`` (duckdb or spark), else the
     protocol's ``[data] engine``, else auto (Parquet inputs over the engines' size
     threshold); only Parquet files are (the others are read whole, and a note says so)."""
+    from sarcohort.cohort._parts import read_whole_why
     from sarcohort.engines import ENGINES, choose_engine
 
     data = config.data
@@ -186,21 +187,10 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     if chosen == "memory":
         return False
 
-    def parquet(p: Path | None) -> bool:
-        return p is None or p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
-
     if chosen == "spark":  # a data lake's tables: too big to read whole
         typer.echo("Note: validation runs on this machine, out of core (Spark computes "
                    "`analyze`'s statistics).", err=True)
-    why = None
-    if not (parquet(file) and parquet(treatments)):
-        why = "only Parquet tables are checked out of core"
-    elif data.redcap_dictionary or sheet:
-        why = "a REDCap export or a workbook sheet is read whole"
-    elif "patient_id" in data.codes:
-        why = "[data.codes.patient_id] changes the ids the tables are split by"
-    elif treatments is not None and treatments.name == file.name:
-        why = "the two tables' files have the same name"
+    why = read_whole_why(config, file, treatments, sheet)
     if why is not None:
         typer.echo(f"Note: the tables are read whole ({why}).", err=True)
         return False

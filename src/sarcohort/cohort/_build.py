@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from sarcohort.data._days import DAYS_PER_MONTH, age_years, days_between
 from sarcohort.data._memory import release_memory
 from sarcohort.data._schema import PATIENTS, TREATMENTS
 from sarcohort.data.readers._table import RawTable
+from sarcohort.data.validation._problems import ValidationReport
 from sarcohort.data.validation._validate import ValidatedData, WholeTables, validate_tables
 from sarcohort.exceptions import InputError
 from sarcohort.protocol import CohortConfig
@@ -30,16 +31,20 @@ from sarcohort.protocol._spec import DERIVED_COLUMNS
 from sarcohort.stats import expressions
 
 
-def pseudo_ids(n: int) -> np.ndarray:
-    """``P0001``, ``P0002``... in input order (at least four digits).
+def pseudo_ids(n: int, numbers: np.ndarray | None = None) -> np.ndarray:
+    """``P0001``, ``P0002``... in input order (at least four digits); with ``numbers``, the
+    ids of these (1-based) positions among ``n`` patient rows (a part of larger tables).
 
     >>> pseudo_ids(3).tolist()
     ['P0001', 'P0002', 'P0003']
+    >>> pseudo_ids(12345, np.array([7, 12345])).tolist()
+    ['P00007', 'P12345']
     """
     width = max(4, len(str(n)))
     # the digits written by array arithmetic (one Python string per id, no format call)
-    number = np.arange(1, n + 1, dtype=np.int64)
-    chars = np.empty((n, width + 1), dtype=np.uint8)
+    number = (np.arange(1, n + 1, dtype=np.int64) if numbers is None
+              else np.asarray(numbers, dtype=np.int64))
+    chars = np.empty((len(number), width + 1), dtype=np.uint8)
     chars[:, 0] = ord("P")
     for k in range(width):
         chars[:, width - k] = ord("0") + (number // 10**k) % 10
@@ -229,16 +234,19 @@ def patient_flow(checked: ValidatedData, config: CohortConfig) -> PatientFlow:
     return flow
 
 
-def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
+def cohort_from_checked(checked: ValidatedData, config: CohortConfig, *,
+                        ids: np.ndarray | None = None) -> Cohort:
     """Derive, include and pseudonymise validated tables.
 
     Every column is built once, as an array of the analysed rows (no copy of a column at
     all when every patient is analysed), and the tables are assembled from them: no wide
-    frame is concatenated or copied.
+    frame is concatenated or copied. ``ids``: the pseudonymous id of each patient row
+    (default :func:`pseudo_ids` in row order; a part of larger tables gives the whole
+    tables' ids).
     """
     p, t = checked.patients, checked.treatments
     derived, analysed, reason, flow = _included(checked, config)
-    pids = pseudo_ids(len(p))
+    pids = pseudo_ids(len(p)) if ids is None else ids
     keep = None if analysed.all() else np.flatnonzero(analysed)
     ids = _rows(pids, keep)
     columns = _patient_columns(checked, derived, keep, ids)
@@ -265,7 +273,7 @@ def cohort_from_checked(checked: ValidatedData, config: CohortConfig) -> Cohort:
     excluded = pd.DataFrame({"pseudo_id": pids[~analysed],
                              "source_row": checked.patient_rows[~analysed],
                              "reason": reason[~analysed]})
-    manifest = _manifest(checked, config, flow, table, excluded)
+    manifest = cohort_manifest(checked.sources, checked.report, config, flow, table, excluded)
     manifest["treatment_rows"] = treatment_accounting(checked.treatment_patient, analysed)
     return Cohort(table, tr, checked.report, flow, manifest, excluded)
 
@@ -286,21 +294,22 @@ def treatment_accounting(patient: np.ndarray, analysed: np.ndarray) -> dict[str,
             "unlinked": int((~linked).sum())}
 
 
-def _manifest(checked: ValidatedData, config: CohortConfig, flow, table: pd.DataFrame,
-              excluded: pd.DataFrame) -> dict:
+def cohort_manifest(sources: Sequence[dict], report: ValidationReport, config: CohortConfig,
+                    flow: PatientFlow, table: pd.DataFrame, excluded: pd.DataFrame) -> dict:
+    """What the cohort was built from and of (:attr:`Cohort.manifest`): its sources, the
+    protocol, the validation counts, the flow, the excluded patients, the columns."""
     from sarcohort._version import __version__
 
     protocol: dict = {"file": Path(config.path).name if config.path else None,
                       "cohort_sections_sha256": config.source_hash or None}
     if config.path and Path(config.path).is_file():
         protocol["sha256"] = hashlib.sha256(Path(config.path).read_bytes()).hexdigest()
-    report = checked.report
     return {
         "format": "sarcohort-cohort",
         "format_version": 1,
         "sarcohort_version": __version__,
         "created_utc": now_utc().isoformat(timespec="seconds"),
-        "sources": list(checked.sources),
+        "sources": list(sources),
         "protocol": protocol,
         "config": config.to_dict(),
         "validation": {"ok": report.ok, "counts": report.counts(), "by_rule": report.by_rule()},

@@ -1,0 +1,175 @@
+"""The cohort of Parquet tables larger than memory, built a part at a time.
+
+:func:`~sarcohort.data.validation._partitioned.validate_parquet` streams the tables into
+parts of patients split by id, and validates each part with the rules written once. Here
+each part's cohort is then built by :func:`~sarcohort.cohort._build.cohort_from_checked`
+itself, with the whole tables' pseudonymous ids, and kept in the columns the analysis
+uses: a patient's endpoints, inclusion, ``[derived]`` covariates and treatment summaries
+read that patient's rows only, and a patient's rows are all in one part. The parts are
+joined in the tables' row order, so the cohort is the one
+:func:`~sarcohort.cohort._build.build_cohort` builds from the whole tables, in the
+columns kept; the peak memory is one part's cohort plus the joined columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sarcohort.cohort._build import (
+    cohort_from_checked,
+    cohort_manifest,
+    pseudo_ids,
+    validated,
+)
+from sarcohort.cohort._cohort import Cohort
+from sarcohort.cohort._flow import PatientFlow
+from sarcohort.cohort._inclusion import merge_flows
+from sarcohort.data.validation._partitioned import source_rows, validate_parquet
+from sarcohort.protocol import CohortConfig
+
+
+def read_whole_why(config: CohortConfig, patients: Path, treatments: Path | None,
+                   sheet: str | None = None) -> str | None:
+    """Why these tables cannot be read a part at a time (None when they can): only
+    Parquet files and dataset folders are, and not through a REDCap dictionary, a
+    workbook sheet or codes that change the patient ids the tables are split by."""
+    def parquet(p: Path | None) -> bool:
+        return p is None or p.is_dir() or p.suffix.lower() in (".parquet", ".pq")
+
+    data = config.data
+    if not (parquet(patients) and parquet(treatments)):
+        return "only Parquet tables are checked out of core"
+    if data.redcap_dictionary or sheet:
+        return "a REDCap export or a workbook sheet is read whole"
+    if "patient_id" in data.codes:
+        return "[data.codes.patient_id] changes the ids the tables are split by"
+    if treatments is not None and treatments.name == patients.name:
+        return "the two tables' files have the same name"
+    return None
+
+
+@dataclass
+class _Part:
+    """What is kept of one part's cohort."""
+
+    patients: pd.DataFrame
+    treatments: pd.DataFrame
+    excluded: pd.DataFrame
+    flow: PatientFlow
+    treatment_rows: dict[str, int]
+    columns: dict[str, str]
+
+
+def _joined(frames: list[pd.DataFrame], order: np.ndarray) -> dict[str, pd.Series]:
+    """The columns of ``frames`` one after the other, at the rows ``order``; each part's
+    column is dropped once joined (the peak: the joined table and one column more)."""
+    out: dict[str, pd.Series] = {}
+    for c in list(frames[0].columns) if frames else []:
+        whole = pd.concat([f.pop(c) for f in frames], ignore_index=True, copy=False)
+        out[c] = whole.take(order).reset_index(drop=True)
+        del whole
+    return out
+
+
+def _row_order(frames: list[pd.DataFrame]) -> np.ndarray:
+    """The positions that put the joined rows of ``frames`` in the tables' row order."""
+    rows = np.concatenate([f["source_row"].to_numpy(np.int64) for f in frames]) if frames \
+        else np.zeros(0, np.int64)
+    return np.argsort(rows, kind="stable")
+
+
+def _digest(path: Path) -> str:
+    """SHA-256 of a file, or of a dataset folder's files in path order, read in blocks."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]:
+        with f.open("rb") as stream:
+            for block in iter(lambda: stream.read(1 << 22), b""):
+                h.update(block)
+    return h.hexdigest()
+
+
+def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
+                    keep: Collection[str], today: object | None = None,
+                    needed: Mapping[str, Mapping[str, str]] | None = None,
+                    parts: int | None = None,
+                    on_part: Callable[[int, int], None] | None = None) -> Cohort:
+    """The cohort of the protocol's Parquet tables, built a part at a time.
+
+    Parameters
+    ----------
+    config
+        The cohort sections of the protocol (its sources: Parquet files or folders, see
+        :func:`read_whole_why`).
+    base_dir
+        Folder the ``[data]`` paths are relative to (default: the protocol's folder).
+    keep
+        The patient columns kept (besides ``pseudo_id`` and ``source_row``); the
+        treatments keep all theirs.
+    today, needed
+        As :func:`~sarcohort.cohort._build.cohort_from_tables` (``today``: the day every
+        part is checked on, default today).
+    parts, on_part
+        The number of parts (default: of about
+        :data:`~sarcohort.data.validation._partitioned.PART_PATIENTS` patients each), and
+        what is called with (parts done, parts) after each.
+    """
+    base = Path(base_dir) if base_dir is not None else config.base_dir
+    data = config.data
+    patients = base / str(data.patients)
+    treatments = base / str(data.treatments) if data.treatments else None
+    n = source_rows(patients)
+    day = today if today is not None else dt.date.today().isoformat()
+    kept = {"pseudo_id", "source_row", *keep}
+
+    def part(checked) -> _Part:
+        ids = pseudo_ids(n, checked.patient_rows - 1)  # rows count the header as row 1
+        c = cohort_from_checked(checked, config, ids=ids)
+        return _Part(c.patients[[col for col in c.patients.columns if col in kept]],
+                     c.treatments, c.excluded, c.flow, c.manifest["treatment_rows"],
+                     c.manifest["columns"])
+
+    report, built, n_patients, n_treatments = validate_parquet(
+        patients, treatments,
+        lambda p, t, whole: validated(p, t, config, today=day, needed=needed, whole=whole,
+                                      consume=True),
+        part, mapping=data.mapping, date_format=data.date_format, parts=parts,
+        on_part=on_part)
+    frames = [p.patients for p in built]
+    columns = _joined(frames, _row_order(frames))
+    table = pd.DataFrame(columns, copy=False)
+    table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
+    del columns, frames
+    tframes = [p.treatments for p in built]
+    tr = pd.DataFrame(_joined(tframes, _row_order(tframes)), copy=False)
+    del tframes
+    xframes = [p.excluded for p in built]
+    excluded = pd.DataFrame(_joined(xframes, _row_order(xframes)), copy=False)
+    flow = merge_flows([p.flow for p in built])
+    sources = [_source(patients, "patients", n_patients)]
+    if treatments is not None:
+        sources.append(_source(treatments, "treatments", n_treatments or 0))
+    manifest = cohort_manifest(sources, report, config, flow, table, excluded)
+    manifest["columns"] = built[0].columns if built else manifest["columns"]
+    manifest["treatment_rows"] = _added([p.treatment_rows for p in built])
+    return Cohort(table, tr, report, flow, manifest, excluded)
+
+
+def _source(path: Path, role: str, rows: int) -> dict:
+    """A table's entry in the manifest's sources (as validation records a table read)."""
+    return {"role": role, "file": path.name, "sheet": None, "sha256": _digest(path),
+            "rows": int(rows)}
+
+
+def _added(counts: Sequence[dict[str, int]]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            out[k] = out.get(k, 0) + int(v)
+    return out

@@ -1,0 +1,157 @@
+"""A cohort built a part at a time is the cohort built from the whole tables.
+
+Oracle: :func:`build_cohort` on the whole tables (the memory path). The tables are split
+into many more parts than their size needs, so that patients, their treatment rows and
+every exclusion cross parts: messy random tables (every kind of id, date and code a
+hand-filled export holds), a messy synthetic cohort, and ``sarcohort analyze`` itself on a
+Parquet dataset folder (its report byte for byte the memory path's).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from data.validation.test_arrow_text import _patients, _treatments
+from sarcohort.cohort._build import build_cohort
+from sarcohort.cohort._parts import cohort_in_parts
+from sarcohort.protocol import parse_cohort
+
+TODAY = "2024-01-01"
+
+
+def _write(frame: pd.DataFrame, path: Path) -> Path:
+    pq.write_table(pa.Table.from_pandas(frame.astype(object), preserve_index=False), path)
+    return path
+
+
+def _assert_same(whole, parts) -> None:
+    pd.testing.assert_frame_equal(parts.patients, whole.patients)
+    pd.testing.assert_frame_equal(parts.treatments, whole.treatments)
+    pd.testing.assert_frame_equal(parts.excluded.reset_index(drop=True),
+                                  whole.excluded.reset_index(drop=True))
+    assert parts.flow.to_dict() == whole.flow.to_dict()
+    assert parts.report.problems == whole.report.problems
+    strip = lambda m: {k: v for k, v in m.items() if k != "created_utc"}  # noqa: E731
+    assert strip(parts.manifest) == strip(whole.manifest)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_tables_of_errors_only_in_parts_give_the_same_empty_cohort(seed, tmp_path):
+    """Random hand-filled tables: every patient row has an error, all are excluded."""
+    rng = np.random.default_rng(700 + seed)
+    _write(_patients(rng, 400, seed % 2 == 0), tmp_path / "patients.parquet")
+    _write(_treatments(rng, 700, seed % 2 == 0), tmp_path / "treatments.parquet")
+    config = parse_cohort({
+        "data": {"patients": "patients.parquet", "treatments": "treatments.parquet",
+                 "on_unlinked_treatments": "ignore",
+                 **({"date_format": "dayfirst"} if seed == 1 else {})},
+        "derived": {"many": "n_metastases > 2"}})
+    whole = build_cohort(config, tmp_path, today=TODAY)
+    parts = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
+                            parts=3)
+    assert len(whole.excluded) == 400 and whole.patients.empty
+    _assert_same(whole, parts)
+
+
+@pytest.mark.parametrize("parts", [3, 4])
+def test_messy_cohort_in_parts_gives_the_same_cohort(parts, tmp_path):
+    """A messy synthetic cohort: patients excluded for errors and by the protocol,
+    treatments of excluded patients and unlinked ones, split across the parts."""
+    from sarcohort.cli import app
+
+    _synthetic(tmp_path, CliRunner(), app)
+    config = parse_cohort({
+        "data": {"patients": "c/patients.parquet", "treatments": "c/treatments.parquet",
+                 "on_unlinked_treatments": "ignore"},
+        "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}})
+    whole = build_cohort(config, tmp_path, today=TODAY)
+    got = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
+                          parts=parts)
+    assert len(whole.excluded) > 5 and len(whole.patients) > 500
+    assert whole.manifest["treatment_rows"]["of_excluded_patients"] > 0
+    _assert_same(whole, got)
+
+
+def test_kept_columns_only(tmp_path):
+    """``keep`` names the patient columns held (the analysis's); the ids and rows stay."""
+    rng = np.random.default_rng(9)
+    _write(_patients(rng, 200, False), tmp_path / "patients.parquet")
+    config = parse_cohort({"data": {"patients": "patients.parquet"}})
+    whole = build_cohort(config, tmp_path, today=TODAY)
+    parts = cohort_in_parts(config, tmp_path, keep={"os_days", "os_event", "sex"},
+                            today=TODAY, parts=2)
+    assert list(parts.patients.columns) == ["pseudo_id", "source_row", "sex", "os_days",
+                                            "os_event"]
+    pd.testing.assert_frame_equal(parts.patients, whole.patients[parts.patients.columns])
+
+
+def _synthetic(tmp_path: Path, runner, app) -> Path:
+    r = runner.invoke(app, ["synth", "--n", "900", "--messy", "--out", str(tmp_path / "c"),
+                            "-f", "csv", "--seed", "4"])
+    assert r.exit_code == 0, r.output
+    (tmp_path / "ds" / "patients").mkdir(parents=True)
+    (tmp_path / "ds" / "treatments").mkdir()
+    for name in ("patients", "treatments"):
+        frame = pd.read_csv(tmp_path / "c" / f"{name}.csv", dtype=str, keep_default_na=False)
+        _write(frame, tmp_path / "c" / f"{name}.parquet")
+        for i, rows in enumerate(np.array_split(np.arange(len(frame)), 2)):
+            _write(frame.iloc[rows], tmp_path / "ds" / name / f"part-{i}.parquet")
+    from sarcohort.protocol._options import example_protocol
+
+    text = example_protocol().replace("bootstrap = 200", "bootstrap = 0")
+    text = text.replace('# on_unlinked_treatments = "error"', 'on_unlinked_treatments = "ignore"')
+    for folder in ("c", "ds"):
+        t = text.replace('patients = "patients.csv"', f'patients = "{folder}/patients'
+                         + ('.parquet"' if folder == "c" else '"'))
+        t = t.replace('treatments = "treatments.csv"', f'treatments = "{folder}/treatments'
+                      + ('.parquet"' if folder == "c" else '"'))
+        (tmp_path / f"{folder}.toml").write_text(t)
+    return tmp_path
+
+
+def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch):
+    """``sarcohort analyze`` on a Parquet dataset folder (read in 4 parts) writes the report
+    the memory path writes from the same rows in one file: results.json (its sources'
+    names and digests aside) and every CSV table byte for byte."""
+    import sarcohort.data.validation._partitioned as P
+    from sarcohort.cli import app
+
+    runner = CliRunner()
+    _synthetic(tmp_path, runner, app)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    monkeypatch.setattr(P, "PART_PATIENTS", 300)
+    out = {}
+    for folder, engine in (("c", "memory"), ("ds", "auto")):
+        r = runner.invoke(app, ["analyze", str(tmp_path / f"{folder}.toml"), "--out",
+                                str(tmp_path / f"out-{folder}"), "--engine", engine])
+        assert r.exit_code == 1, r.output  # the messy data have errors: excluded patients
+        res = json.loads((tmp_path / f"out-{folder}" / "results.json").read_text())
+        manifest = res["meta"]["manifest"]
+        assert manifest["flow"]["n_read"] > 900 and manifest["excluded"]  # messy: duplicates
+        manifest.pop("sources")
+        manifest["protocol"] = {}  # the two protocols differ in [data] only
+        res["meta"].pop("protocol_hash")
+        manifest["config"].pop("data")
+        out[folder] = res
+    assert out["ds"] == out["c"]
+    for f in sorted((tmp_path / "out-c" / "csv").iterdir()):
+        assert (tmp_path / "out-ds" / "csv" / f.name).read_bytes() == f.read_bytes(), f.name
+
+
+def test_a_folder_needs_a_part_at_a_time(tmp_path):
+    """``--engine memory`` never reads a dataset folder whole: a usage error (exit 2)."""
+    from sarcohort.cli import app
+
+    runner = CliRunner()
+    _synthetic(tmp_path, runner, app)
+    r = runner.invoke(app, ["analyze", str(tmp_path / "ds.toml"), "--out",
+                            str(tmp_path / "o"), "--engine", "memory"])
+    assert r.exit_code == 2 and "dataset folder" in r.stderr, r.output
