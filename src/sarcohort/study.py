@@ -20,7 +20,10 @@ from sarcohort.protocol._reader import parse_protocol, read_protocol
 from sarcohort.protocol._spec import Protocol
 
 if TYPE_CHECKING:  # the analysis (scipy, numba) is imported when a study is analysed
+    import numpy as np
+
     from sarcohort.analysis._results import Results
+    from sarcohort.analysis._treatments import CourseRows
 
 __all__ = ["Study"]
 
@@ -65,12 +68,12 @@ class Study(Protocol):
         return needed_columns(self.cohort_config.derived, used, a.endpoints)
 
     def analysed_columns(self) -> set[str]:
-        """The cohort columns :meth:`analyze` reads: those the ``[analysis]`` names, the
-        endpoints', and what the treatment course, the competing risks and the centre
-        effect use. A registry's cohort built a part at a time keeps these only."""
+        """The cohort columns :meth:`analyze` reads besides the treatment course's: those
+        the ``[analysis]`` names, the endpoints', and what the competing risks and the
+        centre effect use. A cohort built a part at a time keeps these only."""
         a = self.analysis
         out = {*a.descriptive, *a.factors, *a.time_dependent, *a.time_dependent.values(),
-               *a.competing.factors, "first_metastasis_date", "os_days", "os_event",
+               *a.competing.factors, "os_days", "os_event",
                *[c for covs in a.multivariable.covariates.values() for c in covs]}
         out.update(f"{e}_{kind}" for e in a.endpoints for kind in ("days", "event"))
         if a.group:
@@ -82,15 +85,40 @@ class Study(Protocol):
         return out
 
     def load_in_parts(self, base_dir: str | Path | None = None, *,
-                      on_part: Callable[[int, int], None] | None = None) -> Cohort:
-        """:meth:`load` for Parquet tables larger than memory: validated and derived a
-        part at a time, the cohort kept in :meth:`analysed_columns` (see
-        :func:`~sarcohort.cohort._parts.cohort_in_parts`); the same analysis results."""
+                      on_part: Callable[[int, int], None] | None = None,
+                      ) -> tuple[Cohort, CourseRows | None]:
+        """:meth:`load` for Parquet tables larger than memory, and the rows of the treatment
+        course (for :meth:`analyze`'s ``course``).
+
+        The tables are validated and derived a part at a time
+        (:func:`~sarcohort.cohort._parts.cohort_in_parts`); the cohort keeps
+        :meth:`analysed_columns` only, indexed by row number, and no treatment row: each
+        part's course rows are made from its treatments
+        (:func:`~sarcohort.analysis._treatments.course_rows`). :meth:`analyze` gives the
+        same results as from :meth:`load`.
+        """
+        from sarcohort.analysis._treatments import course_rows, joined_rows
         from sarcohort.cohort._parts import cohort_in_parts
 
         base = Path(base_dir) if base_dir is not None else self.path.parent
-        return cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
-                               needed=self.needed_columns(), on_part=on_part)
+        t = self.analysis.treatments
+        analysed = [0]
+
+        def course(part: Cohort) -> tuple[CourseRows, np.ndarray] | None:
+            if not t.show:
+                return None
+            analysed[0] += len(part.patients)  # swimmer lanes while the cohort may need them
+            lanes = self.analysis.unit_days if analysed[0] <= t.swimmer_max else None
+            return (course_rows(part.patients, part.treatments, regimen_labels=t.regimen_labels,
+                                lanes_unit_days=lanes, positions=True),
+                    part.patients["source_row"].to_numpy())
+
+        cohort, parts = cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
+                                        needed=self.needed_columns(), each=course,
+                                        treatments=False, on_part=on_part)
+        made = [p for p in parts if p is not None]
+        rows = joined_rows([r for r, _ in made], [o for _, o in made]) if made else None
+        return cohort, rows
 
     def load(self, base_dir: str | Path | None = None) -> Cohort:
         """Ingest, validate and derive the cohort (files relative to the protocol)."""
@@ -98,15 +126,18 @@ class Study(Protocol):
         return build_cohort(self.cohort_config, base, needed=self.needed_columns())
 
     def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None,
-                engine: Any = None, release_treatments: bool = False) -> Results:
+                engine: Any = None, release_treatments: bool = False,
+                course: CourseRows | None = None) -> Results:
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`.
 
         ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
         log-rank tests (see :func:`sarcohort.analysis._runner.run_analysis`), or None.
         ``release_treatments``: the cohort's treatment rows are emptied once the treatment
         course is built (memory at registry scale; for a cohort analysed once).
+        ``course``: the treatment course's rows when the cohort holds no treatment row
+        (:meth:`load_in_parts`).
         """
         from sarcohort.analysis._runner import run_analysis
 
         return run_analysis(self, cohort, progress=progress, engine=engine,
-                            release_treatments=release_treatments)
+                            release_treatments=release_treatments, course=course)

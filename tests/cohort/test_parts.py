@@ -55,8 +55,8 @@ def test_tables_of_errors_only_in_parts_give_the_same_empty_cohort(seed, tmp_pat
                  **({"date_format": "dayfirst"} if seed == 1 else {})},
         "derived": {"many": "n_metastases > 2"}})
     whole = build_cohort(config, tmp_path, today=TODAY)
-    parts = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
-                            parts=3)
+    parts, _ = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns),
+                               today=TODAY, parts=3)
     assert len(whole.excluded) == 400 and whole.patients.empty
     _assert_same(whole, parts)
 
@@ -73,27 +73,32 @@ def test_messy_cohort_in_parts_gives_the_same_cohort(parts, tmp_path):
                  "on_unlinked_treatments": "ignore"},
         "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}})
     whole = build_cohort(config, tmp_path, today=TODAY)
-    got = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
-                          parts=parts)
+    got, _ = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
+                             parts=parts)
     assert len(whole.excluded) > 5 and len(whole.patients) > 500
     assert whole.manifest["treatment_rows"]["of_excluded_patients"] > 0
     _assert_same(whole, got)
 
 
 def test_kept_columns_only(tmp_path):
-    """``keep`` names the patient columns held (the analysis's); the ids and rows stay."""
-    rng = np.random.default_rng(9)
-    _write(_patients(rng, 200, False), tmp_path / "patients.parquet")
-    config = parse_cohort({"data": {"patients": "patients.parquet"}})
+    """``keep`` names the patient columns held (the analysis's): without the ids, the
+    table is indexed by row number; equal texts are one object."""
+    from sarcohort.cli import app
+
+    _synthetic(tmp_path, CliRunner(), app)
+    config = parse_cohort({"data": {"patients": "c/patients.parquet"}})
     whole = build_cohort(config, tmp_path, today=TODAY)
-    parts = cohort_in_parts(config, tmp_path, keep={"os_days", "os_event", "sex"},
-                            today=TODAY, parts=2)
-    assert list(parts.patients.columns) == ["pseudo_id", "source_row", "sex", "os_days",
-                                            "os_event"]
-    pd.testing.assert_frame_equal(parts.patients, whole.patients[parts.patients.columns])
+    got, _ = cohort_in_parts(config, tmp_path, keep={"os_days", "os_event", "sex"},
+                             today=TODAY, parts=2)
+    assert list(got.patients.columns) == ["sex", "os_days", "os_event"]
+    assert isinstance(got.patients.index, pd.RangeIndex)
+    pd.testing.assert_frame_equal(got.patients,
+                                  whole.patients[got.patients.columns].reset_index(drop=True))
+    sex = got.patients["sex"].dropna()
+    assert len({id(v) for v in sex}) == sex.nunique() < 5
 
 
-def _synthetic(tmp_path: Path, runner, app) -> Path:
+def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150) -> Path:
     r = runner.invoke(app, ["synth", "--n", "900", "--messy", "--out", str(tmp_path / "c"),
                             "-f", "csv", "--seed", "4"])
     assert r.exit_code == 0, r.output
@@ -107,6 +112,9 @@ def _synthetic(tmp_path: Path, runner, app) -> Path:
     from sarcohort.protocol._options import example_protocol
 
     text = example_protocol().replace("bootstrap = 200", "bootstrap = 0")
+    text = text.replace("# swimmer_max = 150", f"swimmer_max = {swimmer_max}")
+    text = text.replace('# [analysis.treatments.regimen_labels]\n# AP =',
+                        '[analysis.treatments.regimen_labels]\nAP =')
     text = text.replace('# on_unlinked_treatments = "error"', 'on_unlinked_treatments = "ignore"')
     for folder in ("c", "ds"):
         t = text.replace('patients = "patients.csv"', f'patients = "{folder}/patients'
@@ -117,15 +125,18 @@ def _synthetic(tmp_path: Path, runner, app) -> Path:
     return tmp_path
 
 
-def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch):
-    """``sarcohort analyze`` on a Parquet dataset folder (read in 4 parts) writes the report
-    the memory path writes from the same rows in one file: results.json (its sources'
-    names and digests aside) and every CSV table byte for byte."""
+@pytest.mark.parametrize("swimmer_max", [150, 5000])
+def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch, swimmer_max):
+    """``sarcohort analyze`` on a Parquet dataset folder (read in 4 parts; the treatment
+    course summarised from the parts' rows, its swimmer lanes too when the cohort is
+    small enough) writes the report the memory path writes from the same rows in one
+    file: results.json (its sources' names and digests aside) and every CSV table byte
+    for byte."""
     import sarcohort.data.validation._partitioned as P
     from sarcohort.cli import app
 
     runner = CliRunner()
-    _synthetic(tmp_path, runner, app)
+    _synthetic(tmp_path, runner, app, swimmer_max)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     monkeypatch.setattr(P, "PART_PATIENTS", 300)
     out = {}
@@ -141,6 +152,9 @@ def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch):
         res["meta"].pop("protocol_hash")
         manifest["config"].pop("data")
         out[folder] = res
+    course = out["c"]["treatments"]
+    assert bool(course["lanes"]) == (swimmer_max > 900) and course["regimens"]
+    assert any(r["regimen"] == "doxorubicin + cisplatin" for r in course["regimens"])
     assert out["ds"] == out["c"]
     for f in sorted((tmp_path / "out-c" / "csv").iterdir()):
         assert (tmp_path / "out-ds" / "csv" / f.name).read_bytes() == f.read_bytes(), f.name

@@ -43,7 +43,7 @@ from sarcohort.analysis._table1 import (
     ordered,
 )
 from sarcohort.analysis._timedep import compare_exposure
-from sarcohort.analysis._treatments import treatment_course
+from sarcohort.analysis._treatments import CourseRows, course_from_rows, treatment_course
 from sarcohort.analysis._validation import validate_model
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
@@ -203,7 +203,7 @@ def _json_safe(obj: Any) -> Any:
 
 def run_analysis(study: Protocol, cohort: Cohort, *,
                  progress: Callable[[str], None] | None = None, engine: Any = None,
-                 release_treatments: bool = False) -> Results:
+                 release_treatments: bool = False, course: CourseRows | None = None) -> Results:
     """Run every analysis of ``study``'s protocol on ``cohort``.
 
     ``engine``: a SQL engine of :mod:`sarcohort.engines` (DuckDB, Spark) that computes the
@@ -213,6 +213,9 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     once the treatment course is built, for a caller with no further use of the treatment
     rows: a registry's millions of them are not held beside the models (10^6 patients:
     peak 1.65 -> 1.43 GB). The results are the same.
+    ``course``: the treatment course's rows (:func:`~sarcohort.analysis._treatments.course_rows`)
+    of a cohort that holds no treatment row (built a part at a time); None: from
+    ``cohort.treatments``.
     """
     say = progress or (lambda _msg: None)
     a = study.analysis
@@ -241,10 +244,12 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     # the treatment course first, while the memory holds the cohort only: its transient tables
     # (a registry's million lines) never add to the Cox models' (1e6: peak 2.3 -> 2.1 GB)
     course_notes: list[str] = []
-    if a.treatments.show and len(cohort.treatments):
+    has_treatment_rows = (len(cohort.treatments) > 0 if course is None
+                          else cohort.manifest["treatment_rows"]["analysed"] > 0)
+    if a.treatments.show and has_treatment_rows:
         say("Treatment course")
-    course = _treatment_course(cohort, study, course_notes)
-    has_treatment_rows = len(cohort.treatments) > 0
+    treatment_summary = _treatment_course(cohort, study, course_notes, course)
+    del course
     if release_treatments:
         cohort.treatments.drop(index=cohort.treatments.index, inplace=True)
 
@@ -465,23 +470,32 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         table1=table1, survival=tuple(survival), univariable=tuple(univariable),
         multivariable=tuple(multivariable), robustness=tuple(robustness),
         warnings=tuple(dict.fromkeys(warnings_out)), labels={n: label(n) for n in sorted(names)},
-        treatments=course, validation=tuple(validation),
+        treatments=treatment_summary, validation=tuple(validation),
         imputed=tuple(imputed), rmst=tuple(rmst), competing=competing,
         centre_effects=tuple(centre_effects))
 
 
-def _treatment_course(cohort: Cohort, study: Protocol,
-                      warnings_out: list[str]) -> TreatmentCourse | None:
-    """The treatment course, when the data hold treatments (see :mod:`.treatments`)."""
+def _treatment_course(cohort: Cohort, study: Protocol, warnings_out: list[str],
+                      rows: CourseRows | None = None) -> TreatmentCourse | None:
+    """The treatment course, when the data hold treatments (see :mod:`.treatments`), from
+    the cohort's treatment rows or, given, the course's ``rows``."""
     a = study.analysis
     treatments = cohort.treatments
-    if not a.treatments.show or len(treatments) == 0 or "pseudo_id" not in treatments:
+    if not a.treatments.show:
         return None
-    course = treatment_course(
-        cohort.patients, treatments, unit_days=a.unit_days, time_unit=a.time_unit,
-        conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
-        regimen_labels=a.treatments.regimen_labels, swimmer_max=a.treatments.swimmer_max,
+    options: dict[str, Any] = dict(
+        unit_days=a.unit_days, time_unit=a.time_unit, conf_type=a.conf_type,
+        conf_level=a.conf_level, median_ci=a.median_ci, swimmer_max=a.treatments.swimmer_max,
         show=a.treatments.show)
+    if rows is not None:
+        if cohort.manifest["treatment_rows"]["analysed"] == 0:
+            return None
+        course = course_from_rows(cohort.patients, rows, **options)
+    elif len(treatments) == 0 or "pseudo_id" not in treatments:
+        return None
+    else:
+        course = treatment_course(cohort.patients, treatments,
+                                  regimen_labels=a.treatments.regimen_labels, **options)
     if course.unnumbered_rows:
         warnings_out.append(f"{course.unnumbered_rows} systemic treatment row(s) without a line "
                             "number are left out of the per-line tables and figures.")

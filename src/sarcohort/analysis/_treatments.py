@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -144,8 +145,7 @@ def _lanes(patients: pd.DataFrame, treatments: pd.DataFrame, lines: pd.DataFrame
             end=float(end[i]), death=bool(dead[i]), alive=not dead[i],
             lines=tuple(spans), progressions=tuple(sorted(set(prog))),
             responses=tuple(sorted(set(resp))), surgeries=surg_days.get(pid, ())))
-    # longest follow-up on top, as swimmer plots are read
-    return tuple(sorted(out, key=lambda lane: -lane.end))  # stable: ties keep cohort order
+    return tuple(out)
 
 
 def _occupancy(patients: pd.DataFrame, lines: pd.DataFrame, unit_days: float,
@@ -204,6 +204,61 @@ def treatment_course(
     show
         The tables and figures the report shows (``[analysis.treatments] show``).
     """
+    rows = course_rows(patients, treatments, regimen_labels=regimen_labels,
+                       lanes_unit_days=unit_days if len(patients) <= swimmer_max else None)
+    return course_from_rows(patients, rows, unit_days=unit_days, time_unit=time_unit,
+                            conf_type=conf_type, conf_level=conf_level, median_ci=median_ci,
+                            times_at_risk=times_at_risk, swimmer_max=swimmer_max, show=show)
+
+
+#: The per-line columns the course is summarised from (:func:`course_from_rows`).
+SUMMARISED = ("line", "regimen", "in_trial", "best_response", "start_days", "pfs_days",
+              "pfs_event", "ttnt_days", "ttnt_event", "time_on_line_days",
+              "time_on_line_event", "dor_days", "dor_event")
+
+
+@dataclass(frozen=True)
+class CourseRows:
+    """What a treatment course is summarised from: the per-line table and the counts of
+    patients by kind of treatment, and (for a swimmer plot) one lane per patient.
+
+    A patient's lines, counts and lane read that patient's rows only, so the rows of a
+    cohort split into parts of patients are the parts' rows joined (:func:`joined_rows`).
+
+    Attributes
+    ----------
+    lines
+        The per-line table (:func:`~sarcohort.cohort._lines.treatment_lines`, the
+        protocol's regimen labels applied) in the columns :data:`SUMMARISED`.
+    line_patient
+        Position of each line's patient in the cohort (None unless asked for: what
+        :func:`joined_rows` orders the parts' lines by).
+    n_patients, n_systemic, n_in_trial
+        Patients; with a systemic treatment; treated in a trial.
+    local
+        Patients with each kind of local treatment.
+    unnumbered
+        Systemic rows without a line number (not in ``lines``).
+    lanes
+        One swimmer lane per patient in cohort order, or None when not wanted.
+    """
+
+    lines: pd.DataFrame
+    line_patient: np.ndarray | None
+    n_patients: int
+    n_systemic: int
+    n_in_trial: int
+    local: tuple[tuple[str, int], ...]
+    unnumbered: int
+    lanes: tuple[SwimmerLane, ...] | None
+
+
+def course_rows(patients: pd.DataFrame, treatments: pd.DataFrame, *,
+                regimen_labels: Mapping[str, str] | None = None,
+                lanes_unit_days: float | None = None, positions: bool = False) -> CourseRows:
+    """The rows a treatment course is summarised from (see :class:`CourseRows`);
+    ``lanes_unit_days``: with one swimmer lane per patient, in this unit of time (days per
+    unit), else none; ``positions``: with each line's patient's position."""
     labels = dict(regimen_labels or {})
     n = len(patients)
     # patients by position (an integer per treatment row, -1 for none): counts of distinct
@@ -225,8 +280,58 @@ def treatment_course(
         return int(np.count_nonzero(np.bincount(pos[rows], minlength=n)))
 
     trial = (treatments["in_trial"] == "yes").to_numpy(dtype=bool)
-    n_systemic, n_trial = n_patients(of_kind("systemic")), n_patients(trial)
-    local = tuple((k, n_patients(of_kind(k))) for k in LOCAL_KINDS)
+    line_patient = (pd.Index(patients.index).get_indexer(lines["pseudo_id"].to_numpy())
+                    if positions else None)
+    return CourseRows(
+        lines=lines[list(SUMMARISED)] if len(lines) else lines,
+        line_patient=line_patient, n_patients=n, n_systemic=n_patients(of_kind("systemic")),
+        n_in_trial=n_patients(trial), local=tuple((k, n_patients(of_kind(k))) for k in LOCAL_KINDS),
+        unnumbered=unnumbered,
+        lanes=(_lanes(patients, treatments[pos >= 0], lines, lanes_unit_days)
+               if lanes_unit_days is not None else None))
+
+
+def joined_rows(parts: Sequence[CourseRows], patient_order: Sequence[np.ndarray]) -> CourseRows:
+    """The rows of a cohort from those of its parts (patients split by id):
+    ``patient_order[i]`` is where each patient of part ``i`` stands in the cohort."""
+    key = np.concatenate([o[r.line_patient] for r, o in zip(parts, patient_order, strict=True)
+                          if r.line_patient is not None]) if parts else np.zeros(0, np.int64)
+    order = np.argsort(key, kind="stable")  # by patient, each patient's lines in line order
+    frames = [r.lines for r in parts if len(r.lines)]
+    lines = (pd.concat(frames, ignore_index=True).take(order).reset_index(drop=True)
+             if frames else parts[0].lines)
+    lanes = None
+    if parts and all(r.lanes is not None for r in parts):
+        every = [lane for r in parts for lane in (r.lanes or ())]
+        where = np.concatenate([o for o in patient_order]) if parts else np.zeros(0, np.int64)
+        lanes = tuple(every[i] for i in np.argsort(where, kind="stable"))
+    local = {k: 0 for k, _ in parts[0].local} if parts else {}
+    for r in parts:
+        for k, v in r.local:
+            local[k] += v
+    return CourseRows(
+        lines=lines, line_patient=key[order], n_patients=sum(r.n_patients for r in parts),
+        n_systemic=sum(r.n_systemic for r in parts), n_in_trial=sum(r.n_in_trial for r in parts),
+        local=tuple(local.items()), unnumbered=sum(r.unnumbered for r in parts), lanes=lanes)
+
+
+def course_from_rows(
+    patients: pd.DataFrame,
+    rows: CourseRows,
+    *,
+    unit_days: float,
+    time_unit: str = default_of("analysis.time_unit"),
+    conf_type: ConfType,
+    conf_level: float,
+    median_ci: MedianMethod,
+    times_at_risk: Sequence[float] | None = None,
+    swimmer_max: int = SWIMMER_MAX,
+    show: Sequence[str] = TREATMENT_VIEWS,
+) -> TreatmentCourse:
+    """The treatment course (:func:`treatment_course`) from its rows (:func:`course_rows`);
+    ``patients``: the cohort's table (its follow-up, ``os_days``)."""
+    n = rows.n_patients
+    lines = rows.lines
     km = KMOptions(conf_type=conf_type, conf_level=conf_level, median_ci=median_ci)
     regimens, summaries = _per_line(lines, unit_days, conf_level, km)
     pfs_by_line: KMAnalysis | None = None
@@ -246,10 +351,13 @@ def treatment_course(
                                   options=dataclasses.replace(km, times_at_risk=times_at_risk))
         pfs_by_line = dataclasses.replace(pfs_by_line, logrank_chisq=None, logrank_df=None,
                                           logrank_p=None)
-    lanes = _lanes(patients, treatments[pos >= 0], lines, unit_days) if n <= swimmer_max else ()
+    lanes: tuple[SwimmerLane, ...] = ()
+    if n <= swimmer_max and rows.lanes is not None:
+        # longest follow-up on top, as swimmer plots are read (stable: ties keep cohort order)
+        lanes = tuple(sorted(rows.lanes, key=lambda lane: -lane.end))
     occupancy = _occupancy(patients, lines, unit_days) if n > swimmer_max else None
     return TreatmentCourse(
-        n_patients=n, n_no_systemic=n - n_systemic,
-        n_in_trial=n_trial, local=local, regimens=tuple(regimens),
+        n_patients=n, n_no_systemic=n - rows.n_systemic,
+        n_in_trial=rows.n_in_trial, local=rows.local, regimens=tuple(regimens),
         lines=tuple(summaries), pfs_by_line=pfs_by_line, lanes=lanes, occupancy=occupancy,
-        unnumbered_rows=unnumbered, swimmer_max=swimmer_max, show=tuple(show))
+        unnumbered_rows=rows.unnumbered, swimmer_max=swimmer_max, show=tuple(show))

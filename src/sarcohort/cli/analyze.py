@@ -28,9 +28,15 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
 
     prepare()  # figure workers import matplotlib while the cohort is loaded and analysed
     with progress(f"{study.title}: loading the cohort") as say:
-        cohort = (study.load_in_parts(on_part=lambda done, k: say(
-            f"loading the cohort: part {done} of {k} checked")) if in_parts else study.load())
-        results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True)
+        course = None
+        if in_parts:
+            cohort, course = study.load_in_parts(on_part=lambda done, k: say(
+                f"loading the cohort: part {done} of {k} checked"))
+        else:
+            cohort = study.load()
+        results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True,
+                                course=course)
+        del course
         say("writing the report")
         paths = write(results, out)
     n_err = len(cohort.report.errors)

@@ -18,6 +18,7 @@ import hashlib
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -55,9 +56,12 @@ def read_whole_why(config: CohortConfig, patients: Path, treatments: Path | None
     return None
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class _Part:
-    """What is kept of one part's cohort."""
+    """What is kept of one part's cohort (``extra``: what ``each`` made of it)."""
 
     patients: pd.DataFrame
     treatments: pd.DataFrame
@@ -65,6 +69,35 @@ class _Part:
     flow: PatientFlow
     treatment_rows: dict[str, int]
     columns: dict[str, str]
+    extra: Any
+
+
+def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.ndarray:
+    """``values`` (an object array) with equal values held by one object each (the
+    first seen, across calls through ``seen``); missing values kept as they are. The
+    tables read a part at a time hold a text of each row otherwise (10^7 rows: GBs).
+
+    >>> a = np.array(["yes", "no", None], dtype=object)
+    >>> b = shared_objects(np.array(["y" + "es"], dtype=object), {})
+    >>> shared_objects(a, seen := {})[0] is shared_objects(b, seen)[0]
+    True
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > max(64, len(values) // 4):  # identifiers, free text: left alone
+        return values
+    held = np.array([seen.setdefault((type(u), u), u) for u in uniques] + [None], dtype=object)
+    out = held[codes]
+    missing = codes < 0
+    if missing.any():
+        out[missing] = values[missing]
+    return out
+
+
+def _compact(frame: pd.DataFrame, seen: dict[tuple[type, Any], Any]) -> pd.DataFrame:
+    """``frame`` with each object column's equal values shared (:func:`shared_objects`)."""
+    return pd.DataFrame({c: shared_objects(s.to_numpy(), seen)
+                         if s.dtype == object and c != "pseudo_id" else s
+                         for c, s in frame.items()}, index=frame.index, copy=False)
 
 
 def _joined(frames: list[pd.DataFrame], order: np.ndarray) -> dict[str, pd.Series]:
@@ -98,9 +131,12 @@ def _digest(path: Path) -> str:
 def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
                     keep: Collection[str], today: object | None = None,
                     needed: Mapping[str, Mapping[str, str]] | None = None,
+                    each: Callable[[Cohort], T | None] | None = None, treatments: bool = True,
                     parts: int | None = None,
-                    on_part: Callable[[int, int], None] | None = None) -> Cohort:
-    """The cohort of the protocol's Parquet tables, built a part at a time.
+                    on_part: Callable[[int, int], None] | None = None,
+                    ) -> tuple[Cohort, list[T | None]]:
+    """The cohort of the protocol's Parquet tables, built a part at a time, and what
+    ``each`` makes of each part's cohort (in full) before it is cut to ``keep``.
 
     Parameters
     ----------
@@ -110,8 +146,15 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
     base_dir
         Folder the ``[data]`` paths are relative to (default: the protocol's folder).
     keep
-        The patient columns kept (besides ``pseudo_id`` and ``source_row``); the
-        treatments keep all theirs.
+        The patient columns kept; with ``pseudo_id``, the table is indexed by it as
+        :class:`Cohort` says, else by row number (10^7 ids: 0.6 GB not held). Equal texts
+        are held once (:func:`shared_objects`).
+    each
+        Called with each part's whole cohort (e.g. what the treatment course is summarised
+        from): its results are returned in part order.
+    treatments
+        Whether the cohort keeps the treatment rows (all their columns); else its
+        treatments table has their columns and no row.
     today, needed
         As :func:`~sarcohort.cohort._build.cohort_from_tables` (``today``: the day every
         part is checked on, default today).
@@ -122,29 +165,35 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
     """
     base = Path(base_dir) if base_dir is not None else config.base_dir
     data = config.data
-    patients = base / str(data.patients)
-    treatments = base / str(data.treatments) if data.treatments else None
-    n = source_rows(patients)
+    p_path = base / str(data.patients)
+    t_path = base / str(data.treatments) if data.treatments else None
+    n = source_rows(p_path)
     day = today if today is not None else dt.date.today().isoformat()
-    kept = {"pseudo_id", "source_row", *keep}
+    kept = {"source_row", *keep}
+    seen: dict[tuple[type, Any], Any] = {}
 
     def part(checked) -> _Part:
         ids = pseudo_ids(n, checked.patient_rows - 1)  # rows count the header as row 1
         c = cohort_from_checked(checked, config, ids=ids)
-        return _Part(c.patients[[col for col in c.patients.columns if col in kept]],
-                     c.treatments, c.excluded, c.flow, c.manifest["treatment_rows"],
-                     c.manifest["columns"])
+        extra = each(c) if each is not None else None
+        tr = c.treatments if treatments else c.treatments.iloc[:0]
+        return _Part(_compact(c.patients[[col for col in c.patients.columns if col in kept]],
+                              seen), _compact(tr, seen), c.excluded, c.flow,
+                     c.manifest["treatment_rows"], c.manifest["columns"], extra)
 
     report, built, n_patients, n_treatments = validate_parquet(
-        patients, treatments,
+        p_path, t_path,
         lambda p, t, whole: validated(p, t, config, today=day, needed=needed, whole=whole,
                                       consume=True),
         part, mapping=data.mapping, date_format=data.date_format, parts=parts,
         on_part=on_part)
     frames = [p.patients for p in built]
     columns = _joined(frames, _row_order(frames))
+    if "source_row" not in keep:
+        columns.pop("source_row", None)
     table = pd.DataFrame(columns, copy=False)
-    table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
+    if "pseudo_id" in table:
+        table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
     del columns, frames
     tframes = [p.treatments for p in built]
     tr = pd.DataFrame(_joined(tframes, _row_order(tframes)), copy=False)
@@ -152,13 +201,13 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
     xframes = [p.excluded for p in built]
     excluded = pd.DataFrame(_joined(xframes, _row_order(xframes)), copy=False)
     flow = merge_flows([p.flow for p in built])
-    sources = [_source(patients, "patients", n_patients)]
-    if treatments is not None:
-        sources.append(_source(treatments, "treatments", n_treatments or 0))
+    sources = [_source(p_path, "patients", n_patients)]
+    if t_path is not None:
+        sources.append(_source(t_path, "treatments", n_treatments or 0))
     manifest = cohort_manifest(sources, report, config, flow, table, excluded)
     manifest["columns"] = built[0].columns if built else manifest["columns"]
     manifest["treatment_rows"] = _added([p.treatment_rows for p in built])
-    return Cohort(table, tr, report, flow, manifest, excluded)
+    return Cohort(table, tr, report, flow, manifest, excluded), [p.extra for p in built]
 
 
 def _source(path: Path, role: str, rows: int) -> dict:
