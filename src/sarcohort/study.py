@@ -111,7 +111,7 @@ class Study(Protocol):
             lanes = self.analysis.unit_days if analysed[0] <= t.swimmer_max else None
             return (course_rows(part.patients, part.treatments, regimen_labels=t.regimen_labels,
                                 lanes_unit_days=lanes, positions=True),
-                    part.patients["source_row"].to_numpy())
+                    part.patients["source_row"].to_numpy().copy())  # not a view of the part
 
         cohort, parts = cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
                                         needed=self.needed_columns(), each=course,

@@ -34,6 +34,7 @@ from sarcohort.analysis._results import (
 )
 from sarcohort.analysis._survival import KMOptions, km_analysis, risk_times
 from sarcohort.cohort._lines import RESPONSE_ORDER, treatment_lines
+from sarcohort.cohort._parts import joined_columns
 from sarcohort.data._schema import DISEASE_CONTROL, LOCAL_KINDS, OBJECTIVE_RESPONSES
 from sarcohort.protocol._options import TREATMENT_VIEWS, default_of
 from sarcohort.stats.km import kaplan_meier
@@ -298,8 +299,8 @@ def joined_rows(parts: Sequence[CourseRows], patient_order: Sequence[np.ndarray]
                           if r.line_patient is not None]) if parts else np.zeros(0, np.int64)
     order = np.argsort(key, kind="stable")  # by patient, each patient's lines in line order
     frames = [r.lines for r in parts if len(r.lines)]
-    lines = (pd.concat(frames, ignore_index=True).take(order).reset_index(drop=True)
-             if frames else parts[0].lines)
+    lines = (pd.DataFrame(joined_columns(frames, order), copy=False) if frames
+             else parts[0].lines)
     lanes = None
     if parts and all(r.lanes is not None for r in parts):
         every = [lane for r in parts for lane in (r.lanes or ())]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.cohort._build import (
+    _rows as column_array,
     cohort_from_checked,
     cohort_manifest,
     pseudo_ids,
@@ -32,6 +33,7 @@ from sarcohort.cohort._build import (
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
 from sarcohort.cohort._inclusion import merge_flows
+from sarcohort.data._memory import release_memory
 from sarcohort.data.validation._partitioned import source_rows, validate_parquet
 from sarcohort.protocol import CohortConfig
 
@@ -94,20 +96,25 @@ def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.
 
 
 def _compact(frame: pd.DataFrame, seen: dict[tuple[type, Any], Any]) -> pd.DataFrame:
-    """``frame`` with each object column's equal values shared (:func:`shared_objects`)."""
+    """``frame`` with each object column's equal values shared (:func:`shared_objects`),
+    indexed by row number (a part's pseudonymous ids are not held twice)."""
     return pd.DataFrame({c: shared_objects(s.to_numpy(), seen)
-                         if s.dtype == object and c != "pseudo_id" else s
-                         for c, s in frame.items()}, index=frame.index, copy=False)
+                         if s.dtype == object and c != "pseudo_id" else column_array(s, None)
+                         for c, s in frame.items()}, index=pd.RangeIndex(len(frame)), copy=False)
 
 
-def _joined(frames: list[pd.DataFrame], order: np.ndarray) -> dict[str, pd.Series]:
-    """The columns of ``frames`` one after the other, at the rows ``order``; each part's
-    column is dropped once joined (the peak: the joined table and one column more)."""
-    out: dict[str, pd.Series] = {}
+def joined_columns(frames: list[pd.DataFrame], order: np.ndarray) -> dict[str, Any]:
+    """The columns of ``frames`` one after the other, at the rows ``order``, as arrays
+    (pandas extension arrays kept); each frame's column is dropped once joined, so the peak
+    is the joined columns and one column more."""
+    out: dict[str, Any] = {}
     for c in list(frames[0].columns) if frames else []:
         whole = pd.concat([f.pop(c) for f in frames], ignore_index=True, copy=False)
-        out[c] = whole.take(order).reset_index(drop=True)
-        del whole
+        values = whole.array
+        out[c] = (values.take(order) if isinstance(values, pd.api.extensions.ExtensionArray)
+                  and not isinstance(values, pd.arrays.NumpyExtensionArray)
+                  else whole.to_numpy()[order])
+        del whole, values
     return out
 
 
@@ -176,19 +183,23 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         ids = pseudo_ids(n, checked.patient_rows - 1)  # rows count the header as row 1
         c = cohort_from_checked(checked, config, ids=ids)
         extra = each(c) if each is not None else None
-        tr = c.treatments if treatments else c.treatments.iloc[:0]
+        tr = c.treatments if treatments else c.treatments.iloc[:0].copy()  # not a view
         return _Part(_compact(c.patients[[col for col in c.patients.columns if col in kept]],
                               seen), _compact(tr, seen), c.excluded, c.flow,
                      c.manifest["treatment_rows"], c.manifest["columns"], extra)
+
+    def done(i: int, k: int) -> None:
+        release_memory(heap=True)  # the part's tables, freed: given back before the next
+        if on_part is not None:
+            on_part(i, k)
 
     report, built, n_patients, n_treatments = validate_parquet(
         p_path, t_path,
         lambda p, t, whole: validated(p, t, config, today=day, needed=needed, whole=whole,
                                       consume=True),
-        part, mapping=data.mapping, date_format=data.date_format, parts=parts,
-        on_part=on_part)
+        part, mapping=data.mapping, date_format=data.date_format, parts=parts, on_part=done)
     frames = [p.patients for p in built]
-    columns = _joined(frames, _row_order(frames))
+    columns = joined_columns(frames, _row_order(frames))
     if "source_row" not in keep:
         columns.pop("source_row", None)
     table = pd.DataFrame(columns, copy=False)
@@ -196,10 +207,11 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         table.index = pd.Index(table["pseudo_id"].to_numpy(), name=None)
     del columns, frames
     tframes = [p.treatments for p in built]
-    tr = pd.DataFrame(_joined(tframes, _row_order(tframes)), copy=False)
+    tr = pd.DataFrame(joined_columns(tframes, _row_order(tframes)), copy=False)
     del tframes
     xframes = [p.excluded for p in built]
-    excluded = pd.DataFrame(_joined(xframes, _row_order(xframes)), copy=False)
+    excluded = pd.DataFrame(joined_columns(xframes, _row_order(xframes)), copy=False)
+    release_memory(heap=True)
     flow = merge_flows([p.flow for p in built])
     sources = [_source(p_path, "patients", n_patients)]
     if t_path is not None:
