@@ -132,7 +132,13 @@ def png_bytes(rgb: Any, dpi: int) -> bytes:
     h, w, _ = rgb.shape
     raw = np.empty((h, 1 + 3 * w), dtype=np.uint8)
     raw[:, 0] = 0
-    raw[:, 1:] = rgb.reshape(h, -1)
+    # the pixels copied once, straight from ``rgb`` (often a view of an RGBA buffer) into
+    # the rows after their filter byte: no contiguous copy of ``rgb`` first
+    pixels = raw[:, 1:].reshape(h, w, 3)  # each row's bytes split in pixels: a view
+    if np.may_share_memory(pixels, raw):
+        pixels[...] = rgb
+    else:  # never expected: numpy made a copy
+        raw[:, 1:] = rgb.reshape(h, -1)
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return (struct.pack(">I", len(data)) + kind + data
@@ -142,7 +148,7 @@ def png_bytes(rgb: Any, dpi: int) -> bytes:
     return (b"\x89PNG\r\n\x1a\n"
             + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
             + chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1))
-            + chunk(b"IDAT", zlib.compress(raw.tobytes(), 3))
+            + chunk(b"IDAT", zlib.compress(raw.data, 3))
             + chunk(b"IEND", b""))
 
 
