@@ -67,6 +67,22 @@ def age_years(birth: object, at: object) -> np.ndarray:
     """
     b = as_datetime(birth)
     a = as_datetime(at)
+    if b.ndim != 1 or len(b) <= _BLOCK:
+        return _age_years(b, a)
+    out = np.full(b.shape, np.nan)
+    # a block of rows at a time: the calendar arithmetic's dozen working arrays are a
+    # block's, not a registry's (the same ages)
+    for lo in range(0, len(b), _BLOCK):
+        out[lo:lo + _BLOCK] = _age_years(b[lo:lo + _BLOCK], a[lo:lo + _BLOCK])
+    return out
+
+
+#: Rows of :func:`age_years` at a time.
+_BLOCK = 1 << 17
+
+
+def _age_years(b: np.ndarray, a: np.ndarray) -> np.ndarray:
+    """:func:`age_years` of days as ``datetime64[ns]``."""
     ok = ~np.isnat(b) & ~np.isnat(a)
     out = np.full(b.shape, np.nan)
     if not ok.any():
