@@ -9,6 +9,7 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -97,7 +98,7 @@ class Study(Protocol):
         (:func:`~sarcohort.analysis._treatments.course_rows`). :meth:`analyze` gives the
         same results as from :meth:`load`.
         """
-        from sarcohort.analysis._treatments import course_rows, joined_rows
+        from sarcohort.analysis._treatments import course_rows, joined_rows, narrowed
         from sarcohort.cohort._parts import cohort_in_parts
 
         base = Path(base_dir) if base_dir is not None else self.path.parent
@@ -109,8 +110,9 @@ class Study(Protocol):
                 return None
             analysed[0] += len(part.patients)  # swimmer lanes while the cohort may need them
             lanes = self.analysis.unit_days if analysed[0] <= t.swimmer_max else None
-            return (course_rows(part.patients, part.treatments, regimen_labels=t.regimen_labels,
-                                lanes_unit_days=lanes, positions=True),
+            rows = course_rows(part.patients, part.treatments, regimen_labels=t.regimen_labels,
+                               lanes_unit_days=lanes, positions=True)
+            return (dataclasses.replace(rows, lines=narrowed(rows.lines)),
                     part.patients["source_row"].to_numpy().copy())  # not a view of the part
 
         cohort, parts = cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),

@@ -210,3 +210,27 @@ def test_released_treatment_rows_change_no_result(reference):
         return d
 
     assert plain(released) == plain(kept)
+
+
+def test_narrowed_lines_hold_the_same_values():
+    """A registry's per-line table held narrower (float32 whole days, small line numbers,
+    texts as categories) reads back as the same values; fractional days stay float64."""
+    import numpy as np
+    import pandas as pd
+
+    from sarcohort.analysis._treatments import narrowed
+
+    lines = pd.DataFrame({"line": np.array([1, 2, 3], dtype=np.int64),
+                          "pfs_days": [10.0, np.nan, 2.0**24 - 1],
+                          "dor_days": [1.5, 2.0, np.nan],
+                          "regimen": np.array(["AP", None, "AP"], dtype=object),
+                          "pfs_event": [True, False, True]})
+    got = narrowed(lines)
+    assert got["line"].dtype == np.int8 and got["pfs_days"].dtype == np.float32
+    assert got["dor_days"].dtype == np.float64 and isinstance(got["regimen"].dtype, pd.CategoricalDtype)
+    for c in ("pfs_days", "dor_days", "line"):
+        np.testing.assert_array_equal(got[c].to_numpy(float), lines[c].to_numpy(float))
+    assert got["regimen"].to_numpy(dtype=object)[[0, 2]].tolist() == ["AP", "AP"]
+    assert pd.isna(got["regimen"].to_numpy(dtype=object)[1])
+    big = narrowed(pd.DataFrame({"d": [2.0**24]}))
+    assert big["d"].dtype == np.float64  # not exact in float32 beyond 2**24

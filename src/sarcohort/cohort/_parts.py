@@ -25,6 +25,8 @@ import pandas as pd
 
 from sarcohort.cohort._build import (
     _rows as column_array,
+)
+from sarcohort.cohort._build import (
     cohort_from_checked,
     cohort_manifest,
     pseudo_ids,
@@ -107,9 +109,15 @@ def joined_columns(frames: list[pd.DataFrame], order: np.ndarray) -> dict[str, A
     """The columns of ``frames`` one after the other, at the rows ``order``, as arrays
     (pandas extension arrays kept); each frame's column is dropped once joined, so the peak
     is the joined columns and one column more."""
+    from pandas.api.types import union_categoricals
+
     out: dict[str, Any] = {}
     for c in list(frames[0].columns) if frames else []:
-        whole = pd.concat([f.pop(c) for f in frames], ignore_index=True, copy=False)
+        parts = [f.pop(c) for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):  # codes, not texts
+            parts = [pd.Series(union_categoricals(parts))]
+        whole = pd.concat(parts, ignore_index=True, copy=False)
+        del parts
         values = whole.array
         out[c] = (values.take(order) if isinstance(values, pd.api.extensions.ExtensionArray)
                   and not isinstance(values, pd.arrays.NumpyExtensionArray)
