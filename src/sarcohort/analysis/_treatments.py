@@ -274,7 +274,7 @@ def narrowed(lines: pd.DataFrame) -> pd.DataFrame:
                               if np.iinfo(t).min <= lo and hi <= np.iinfo(t).max))
         elif v.dtype == object:
             v = pd.Categorical(v)
-        out[c] = v
+        out[c] = v.copy() if isinstance(v, np.ndarray) and v.base is not None else v  # own array
     return pd.DataFrame(out, copy=False)
 
 

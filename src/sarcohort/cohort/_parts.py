@@ -99,9 +99,11 @@ def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.
 
 def _compact(frame: pd.DataFrame, seen: dict[tuple[type, Any], Any]) -> pd.DataFrame:
     """``frame`` with each object column's equal values shared (:func:`shared_objects`),
-    indexed by row number (a part's pseudonymous ids are not held twice)."""
+    each column in an array of its own, indexed by row number (a part's pseudonymous ids
+    are not held twice)."""
+    # each column an array of its own (not a view of the part's table): joined, it is freed
     return pd.DataFrame({c: shared_objects(s.to_numpy(), seen)
-                         if s.dtype == object and c != "pseudo_id" else column_array(s, None)
+                         if s.dtype == object and c != "pseudo_id" else column_array(s, None).copy()
                          for c, s in frame.items()}, index=pd.RangeIndex(len(frame)), copy=False)
 
 
