@@ -186,6 +186,30 @@ def test_spline_rows_by_runs_equal_design_matrix(case):
     expect = BSpline.design_matrix(np.clip(x, lo, hi), t, 3).toarray()
     got = _design_rows(np.clip(x, lo, hi), t)
     np.testing.assert_array_equal(got.view(np.uint64), expect.view(np.uint64))
+    # the natural-spline constraint applied to the distinct rows before they are repeated
+    null = rng.standard_normal((t.size - 4, t.size - 6))
+    got = _design_rows(np.clip(x, lo, hi), t, null)
+    np.testing.assert_array_equal(got.view(np.uint64), (expect @ null).view(np.uint64))
+
+
+@pytest.mark.parametrize("case", ["sorted", "unsorted", "signed zeros", "one"])
+def test_sorted_unique_equals_numpy_unique(case):
+    """The pooled KM's distinct times by runs of the sorted rows, against ``np.unique``."""
+    from sarcohort.stats._zph import _sorted_unique
+
+    rng = np.random.default_rng(3)
+    x = np.sort(rng.integers(1, 300, 20_000) / 30.4375)
+    if case == "unsorted":
+        x = x[rng.permutation(x.size)]
+    elif case == "signed zeros":
+        x = np.r_[-0.0, 0.0, 0.0, -0.0, x[:-4]]
+    elif case == "one":
+        x = x[:1]
+    times, inv = _sorted_unique(x)
+    t2, i2 = np.unique(x, return_inverse=True)
+    np.testing.assert_array_equal(times, t2)
+    np.testing.assert_array_equal(inv, i2.ravel())
+    assert inv.dtype == i2.dtype
 
 
 @pytest.mark.parametrize("case", ["efron ties", "breslow", "weights", "entry and strata"])

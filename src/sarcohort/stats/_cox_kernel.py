@@ -444,7 +444,13 @@ class Evaluation:
     def pair_xbar(self) -> np.ndarray:
         """(npairs, p) weighted covariate means of every (event time, k) risk set."""
         pg = self.pair_group
-        return (self.s1[pg] - self.pair_frac[:, None] * self.d1[pg]) / self.pair_denom[:, None]
+        out = self.s1[pg]  # in place, the same operations: one (npairs, p) temporary, not three
+        dk = self.d1[pg]
+        dk *= self.pair_frac[:, None]
+        out -= dk
+        del dk
+        out /= self.pair_denom[:, None]
+        return out
 
 
 def evaluate(cs: CoxSetup, beta: np.ndarray, *, info: bool = True, offset: bool = True) -> Evaluation:
@@ -468,9 +474,9 @@ def _evaluate(cs: CoxSetup, beta: np.ndarray, info: bool, use_offset: bool) -> E
             eta += cs.offset
     else:
         eta = cs.offset.copy() if use_offset else np.zeros(cs.n)
-    if cs.work.shape != (p + 1, cs.n):  # released after the fit: allocate again
-        cs.work = np.empty((p + 1, cs.n))
-    WT = cs.work
+    # released after the fit: a buffer of this evaluation only (an evaluation at the estimate
+    # would otherwise keep (p + 1) x n floats alive with the fit)
+    WT: np.ndarray = cs.work if cs.work.shape == (p + 1, cs.n) else np.empty((p + 1, cs.n))
     unit = cs.dense is None and cs.cw is None and cs.e_order is None and p and not beta.any() and (
         not (cs.has_offset and use_offset))
     if unit:  # beta = 0, no weights: w = 1, so the run sums are run sizes and sums of x

@@ -46,9 +46,22 @@ class ZphResult:
                             index=pd.Index(self.rows, name="term"))
 
 
+def _sorted_unique(stop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(stop, return_inverse=True)``; without its sort (a permutation and a sorted
+    copy of the rows) when ``stop`` is already in order, as the rows of one stratum are."""
+    if stop.size > 1 and bool(np.all(stop[1:] >= stop[:-1])):
+        new = np.empty(stop.size, dtype=bool)
+        new[0] = True
+        np.not_equal(stop[1:], stop[:-1], out=new[1:])
+        inv = np.cumsum(new, dtype=np.intp)
+        inv -= 1
+        return stop[new], inv
+    return np.unique(stop, return_inverse=True)
+
+
 def _km_left(cs: CoxSetup) -> np.ndarray:
     """1 - S(t-) of the pooled Kaplan-Meier (all strata together) at each row's stop time."""
-    times, inv = np.unique(cs.stop, return_inverse=True)
+    times, inv = _sorted_unique(cs.stop)
     d = np.bincount(inv, cs.event, minlength=times.size)
     out = np.bincount(inv, minlength=times.size).astype(float)
     n_risk = np.cumsum(out[::-1])[::-1]

@@ -170,31 +170,35 @@ def natural_spline_basis(x: np.ndarray, df: int = 4) -> np.ndarray:
     inner = _quantile7(x, np.linspace(0, 1, df)[1:-1]) if df > 2 else np.array([])
     t = np.r_[[lo] * 4, inner, [hi] * 4]
     nb = t.size - 4
-    B = _design_rows(np.clip(x, lo, hi), t)
     eye = np.eye(nb)
     const = np.array([[BSpline(t, eye[j], 3).derivative(2)(b) for j in range(nb)]
                       for b in (lo, hi)])
     _, _, vt = np.linalg.svd(const)
     null = vt[2:].T  # nb x (nb - 2): coefficients with zero 2nd derivative at both ends
-    return B @ null
+    return _design_rows(np.clip(x, lo, hi), t, null)
 
 
-def _design_rows(x: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """``BSpline.design_matrix(x, t, 3).toarray()``, each run of consecutive equal values (the
-    same bits) evaluated once and its row repeated: a row depends on its value only, so the matrix is
-    the same bit for bit (the event times of a registry: a few thousand distinct values in
-    hundreds of thousands of residuals, in time order)."""
+def _design_rows(x: np.ndarray, t: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
+    """``BSpline.design_matrix(x, t, 3).toarray()`` (times ``right`` when given), each run of
+    consecutive equal values (the same bits) evaluated once and its row repeated: a row depends
+    on its value only, so the matrix is the same bit for bit (the event times of a registry: a
+    few thousand distinct values in hundreds of thousands of residuals, in time order). With
+    ``right``, the distinct rows are multiplied before they are repeated (each product row is
+    the same dot products; no n x (df + 2) matrix is made)."""
     from scipy.interpolate import BSpline
+
+    def rows_of(v: np.ndarray) -> np.ndarray:
+        b = BSpline.design_matrix(v, t, 3).toarray()
+        return b if right is None else b @ right
 
     n = x.shape[0]
     if n < 2:
-        return BSpline.design_matrix(x, t, 3).toarray()
+        return rows_of(x)
     bits = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)  # -0.0 is not 0.0 here
     heads = np.flatnonzero(np.r_[True, bits[1:] != bits[:-1]])
     if 2 * heads.size > n:  # mostly distinct: the runs save nothing
-        return BSpline.design_matrix(x, t, 3).toarray()
-    rows = BSpline.design_matrix(x[heads], t, 3).toarray()
-    return np.repeat(rows, np.diff(np.r_[heads, n]), axis=0)
+        return rows_of(x)
+    return np.repeat(rows_of(x[heads]), np.diff(np.r_[heads, n]), axis=0)
 
 
 def zph_smooth(x: np.ndarray, y: np.ndarray, var_ii: float, df: int = 4, nsmo: int = 40
@@ -223,7 +227,8 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
         y = np.asarray(y_j, float)
         ok = np.isfinite(y)
         if factors is None or not np.array_equal(ok, keep):
-            keep, factors = ok, _spline_factors(basis[nsmo:][ok], P, df)
+            # every residual finite (the usual case): the basis rows as they are, no copy
+            keep, factors = ok, _spline_factors(basis[nsmo:] if ok.all() else basis[nsmo:][ok], P, df)
         q, r, lev = factors
         coef = np.linalg.solve(r, q.T @ y[ok])
         fit = P @ coef
