@@ -307,6 +307,7 @@ def fit_cox(
                  if v.kind == "factor" and len(v.terms) > 1 and not firth else v for v in variables]
     # the concordance and the residual curves are for multivariable models only (they cost
     # more than the fit); the time-dependent model's zph would test the split rows
+    X = X.iloc[:0].copy()  # the rows are in the fit now: free them before the passes below
     conc = fit.concordance if kind == "multivariable" else None
     zph, curves = _zph(fit, X, variables, curves=True) if kind == "multivariable" else ((), ())
     if curves:

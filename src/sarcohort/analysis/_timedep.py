@@ -25,6 +25,7 @@ from sarcohort.analysis._regression import fit_cox
 from sarcohort.analysis._results import CoxTerm, ExposureComparison, clean_float
 from sarcohort.analysis._table1 import as_binary
 from sarcohort.exceptions import ProtocolError
+from sarcohort.stats.cox import release_shared
 from sarcohort.stats.results import Ties
 
 
@@ -113,6 +114,9 @@ def compare_exposure(
                               zph_test=False), exposure)
     if naive is None:  # cannot happen: the exposure is the first covariate of the model
         raise RuntimeError(f"no term for {exposure!r} in the naive model")
+    # the naive fit's time structures are not shared by the split or landmark rows (a registry:
+    # several hundred MB); the sort of these times stays for the next exposure's naive fit
+    release_shared(sorts=False)
 
     usable = ~((exposed > 0) & ~np.isfinite(s))
     start, stop, ev, exp_td, rows = split_at_exposure(time[usable], event[usable], s[usable])
