@@ -249,8 +249,10 @@ def fit_cox(
     X, labels, exposed, _, variables = design_variables(
         data[columns] if keep.all() else data.loc[keep, columns], covariates, label, per,
         complete=True)
-    t, e = time[keep], event[keep]
-    ent = None if entry is None else np.asarray(entry, float)[keep]
+    whole = bool(keep.all())  # every row kept (a registry's endpoint): views, not copies
+    t, e = (time, event) if whole else (time[keep], event[keep])
+    ent = None if entry is None else np.asarray(entry, float)
+    ent = ent if ent is None or whole else ent[keep]
     warn_texts: list[str] = []
     n_event = int(e.sum())
     n_par = X.shape[1]
