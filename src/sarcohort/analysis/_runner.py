@@ -284,20 +284,19 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     imputed: list[ImputedModel] = []
     centre_effects: list[CentreEffect] = []
     lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
-    levels: dict[str, tuple[np.ndarray, pd.Categorical, list[str]] | None] = {}
+    levels: dict[str, tuple[pd.Categorical, list[str]] | None] = {}
 
-    def factor_levels(f: str) -> tuple[np.ndarray, pd.Categorical, list[str]] | None:
-        """A categorical factor's label per patient, the same coded, and its levels (None:
+    def factor_levels(f: str) -> tuple[pd.Categorical, list[str]] | None:
+        """A categorical factor's label per patient, coded, and its levels (None:
         continuous), worked out once for every endpoint (a registry's million rows: a hash
-        pass each)."""
+        pass each; the codes only are kept, not a label object per row)."""
         if f not in levels:
             shown = categorical_levels(data[f])
             if shown is None:
                 levels[f] = None
             else:
-                lab = shown[0].to_numpy(dtype=object)
-                coded = pd.Categorical(lab, categories=list(dict.fromkeys(shown[1])))
-                levels[f] = (lab, coded, shown[1])
+                levels[f] = (pd.Categorical(shown[0].to_numpy(dtype=object),
+                                            categories=list(dict.fromkeys(shown[1]))), shown[1])
         return levels[f]
 
     for e in a.endpoints:
@@ -332,16 +331,16 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             if shown is None:
                 warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
                 continue
-            lab_all, coded, order = shown
+            coded, order = shown
             if f == a.group:
                 order = ordered(order, a.group_order)
             survival.append(km_analysis(
                 e, label(e), t[ok], event[ok], coded[ok], order,
                 factor=f, factor_label=label(f), options=kmo))
             if f == a.group and a.rmst_tau is not None:
-                rmst_comp, rmst_why = rmst_comparison(e, label(e), t[ok], event[ok], lab_all[ok],
-                                            order, factor=f, factor_label=label(f), tau=a.rmst_tau,
-                                            conf_level=a.conf_level)
+                rmst_comp, rmst_why = rmst_comparison(
+                    e, label(e), t[ok], event[ok], np.asarray(coded[ok], dtype=object), order,
+                    factor=f, factor_label=label(f), tau=a.rmst_tau, conf_level=a.conf_level)
                 if rmst_comp is not None:
                     rmst.append(rmst_comp)
                 elif rmst_why:

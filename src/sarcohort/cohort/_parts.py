@@ -35,7 +35,7 @@ from sarcohort.cohort._build import (
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
 from sarcohort.cohort._inclusion import merge_flows
-from sarcohort.data._memory import release_memory
+from sarcohort.data._memory import map_big_allocations, release_memory
 from sarcohort.data.validation._partitioned import source_rows, validate_parquet
 from sarcohort.protocol import CohortConfig
 
@@ -180,6 +180,7 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         :data:`~sarcohort.data.validation._partitioned.PART_PATIENTS` patients each), and
         what is called with (parts done, parts) after each.
     """
+    map_big_allocations()  # the parts' columns, freed, go back to the system
     base = Path(base_dir) if base_dir is not None else config.base_dir
     data = config.data
     p_path = base / str(data.patients)
