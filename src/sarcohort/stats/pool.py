@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import special as _sp
-from scipy import stats as _st
 
 from sarcohort.exceptions import InputError
 
@@ -118,6 +117,10 @@ def rubin(q: np.ndarray, u: np.ndarray, dfcom: float = np.inf, conf_level: float
         se = np.sqrt(t)
         stat = qbar / se
     pv = 2 * _sp.stdtr(df, -np.abs(stat))
+    # scipy.stats here, not at the top: its import (~0.4 s) would delay every analysis, and
+    # only a multiple imputation reaches this line
+    from scipy import stats as _st
+
     crit = _st.t.ppf(0.5 + conf_level / 2, df)
     names = tuple(terms) if terms is not None else tuple(f"x{j + 1}" for j in range(p))
     return PooledResult(terms=names, m=m, estimate=qbar, ubar=ubar, b=b, t=t, dfcom=float(dfcom), df=df,
