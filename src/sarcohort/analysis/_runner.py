@@ -426,7 +426,9 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             comparison, unadjusted = fits[0], fits[-1]
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))
-    release_shared()  # the Cox fits' remembered sorts and time structures (a registry: ~100 MB)
+        # the Cox fits' remembered sorts and time structures (a registry: ~100 MB each), of no
+        # use to the next endpoint's models
+        release_shared()
 
     competing: CompetingRisks | None = None
     comp = a.competing

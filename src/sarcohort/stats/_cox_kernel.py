@@ -20,7 +20,7 @@ except those whose values all lie in {-1, 0, 1}.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -94,6 +94,9 @@ class CoxSetup:
     death_rows: np.ndarray  # sorted positions of deaths
     death_group: np.ndarray  # their group
     xd_sum: np.ndarray  # (p,) sum over deaths of cw * x (centered)
+    # what evaluators derive from the time structure alone (the compiled kernel's entry order),
+    # kept for the next setup of the same remembered structure (one dict shared by them)
+    memo: dict = field(default_factory=dict)
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -186,12 +189,14 @@ def setup(
                     work=np.empty((XT.shape[0] + 1, n)), xd_sum=xd_sum)
 
 
-#: The last time structures of big right-censored data, ``(stop, event, strata, ties, fields)``:
-#: the models of one endpoint (univariable, multivariable, naive) share their times, events and
-#: strata, and only their covariates differ (:func:`_times`).
-_RECENT_TIMES: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str, dict]] = []
+#: The last time structures of big data without offsets or case weights, ``(stop, event,
+#: strata, ties, fields, entry)``: the models of one endpoint (univariable, multivariable, naive)
+#: share their times, events and strata, and only their covariates differ; so do the adjusted
+#: and unadjusted time-dependent models of an exposure (the same split rows, entry times
+#: included), with a landmark model fitted between them (:func:`_times`).
+_RECENT_TIMES: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str, dict, np.ndarray | None]] = []
 _TIMES_MIN_ROWS = 100_000
-_TIMES_KEPT = 1  # the current endpoint (a million rows: about 90 MB held)
+_TIMES_KEPT = 2  # the current model and the one before (a million rows: about 90 MB each)
 
 
 def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -203,20 +208,21 @@ def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 def _times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None, entry: np.ndarray | None,
            offset: np.ndarray | None, weights: np.ndarray | None, ties: str) -> dict:
     """The fields of :class:`CoxSetup` that do not depend on the covariates (the sort, the event
-    groups, the runs of rows, the risk-set bounds). Big data without entry times, offsets or
-    case weights: remembered for the same (stop, event, strata) values and ties (compared
-    whole), and the same arrays handed to every setup (never written to: every use reads)."""
+    groups, the runs of rows, the risk-set bounds). Big data without offsets or case weights:
+    remembered for the same (stop, event, strata, entry) values and ties (compared whole), and
+    the same arrays handed to every setup (never written to: every use reads)."""
     strata_in = None if strata is None else np.asarray(strata, dtype=np.int64)
-    cacheable = (stop.shape[0] >= _TIMES_MIN_ROWS and entry is None and offset is None
-                 and weights is None)
+    entry_in = None if entry is None else np.asarray(entry, dtype=float)
+    cacheable = stop.shape[0] >= _TIMES_MIN_ROWS and offset is None and weights is None
     if cacheable:
-        for s, e, st, t, fields in _RECENT_TIMES:
-            if t == ties and _same(s, stop) and _same(e, event) and _same(st, strata_in):
+        for s, e, st, t, fields, en in _RECENT_TIMES:
+            if (t == ties and _same(s, stop) and _same(e, event) and _same(st, strata_in)
+                    and _same(en, entry_in)):
                 return dict(fields)
     fields = _build_times(stop, event, strata, strata_in, entry, offset, weights, ties)
     if cacheable:
         _RECENT_TIMES.insert(0, (stop.copy(), event.copy(), None if strata_in is None else strata_in.copy(),
-                                 ties, fields))
+                                 ties, fields, None if entry_in is None else entry_in.copy()))
         del _RECENT_TIMES[_TIMES_KEPT:]
     return dict(fields)
 
@@ -373,7 +379,7 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
         offd_sum=offd_sum, has_offset=offset is not None,
         seg_base=base[seg_starts] if n else np.zeros(0, dtype=np.intp), s_valid=s_valid, all_valid=bool(s_valid.all()),
         s_idx1=s_idx1, base=base, e_idx1=e_idx1, e_order=e_order, e_starts=e_starts, e_group=e_group,
-        death_gstart=gstart, death_rows=death_rows, death_group=death_group,
+        death_gstart=gstart, death_rows=death_rows, death_group=death_group, memo={},
     )
 
 

@@ -58,7 +58,10 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         e_order = np.zeros(0, dtype=np.int64)
     else:
         entry = cs.entry
-        e_order = np.lexsort((-entry, -strata)).astype(np.int64)
+        remembered = cs.memo.get("entry_order")  # a remembered time structure: computed once
+        if remembered is None:
+            remembered = cs.memo["entry_order"] = np.lexsort((-entry, -strata)).astype(np.int64)
+        e_order = remembered
     offset = np.ascontiguousarray(cs.offset, dtype=float)
     if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p) <= _BINNED_MAX_CELLS:
         gidx = np.where(cs.s_valid, cs.s_idx1 - 1, -1).astype(np.int64)
