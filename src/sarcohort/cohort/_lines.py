@@ -231,11 +231,14 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
         return days_between(met, treatments[col].to_numpy()[rows])
 
     start = days("start_date")
-    # by patient, line, then start (missing last), stable: the order regimens are joined in
-    order = np.lexsort((start, line, pos))
-    pos, line, start = pos[order], line[order], start[order]
-    rows, met = rows[order], met[order]  # column() and days() read the sorted rows
-    del order, numbered
+    # by patient, line, then start (missing last), stable: the order regimens are joined in;
+    # a registry's rows come in that order already (checked in one pass: no sort, no copy)
+    if not _in_order(pos, line, start):
+        order = np.lexsort((start, line, pos))
+        pos, line, start = pos[order], line[order], start[order]
+        rows, met = rows[order], met[order]  # column() and days() read the sorted rows
+        del order
+    del numbered
     first = np.ones(rows.size, bool)
     first[1:] = (pos[1:] != pos[:-1]) | (line[1:] != line[:-1])
     starts = np.flatnonzero(first)
@@ -279,6 +282,18 @@ def treatment_lines(patients: pd.DataFrame, treatments: pd.DataFrame, *,
     # one frame of the columns in their order: no column added and no copy afterwards (the
     # per-line table of a registry is a million rows)
     return pd.DataFrame({c: cols[c] for c in LINE_COLUMNS}, copy=False), unnumbered
+
+
+def _in_order(pos: np.ndarray, line: np.ndarray, start: np.ndarray) -> bool:
+    """Whether the rows are sorted by ``pos``, then ``line``, then ``start`` (NaN last, as
+    ``np.lexsort`` puts it): their stable lexsort is then the identity."""
+    if pos.size < 2:
+        return True
+    dp, dl = np.diff(pos), np.diff(line)
+    s0, s1 = start[:-1], start[1:]
+    with np.errstate(invalid="ignore"):
+        start_ok = (s0 <= s1) | np.isnan(s1)
+    return bool(np.all((dp > 0) | ((dp == 0) & ((dl > 0) | ((dl == 0) & start_ok)))))
 
 
 def _numbers(values: pd.Series, rows: np.ndarray) -> np.ndarray:
