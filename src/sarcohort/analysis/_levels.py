@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 
+import numpy as np
 import pandas as pd
 
 
@@ -58,11 +59,17 @@ def apply_levels(data: pd.DataFrame, levels: Mapping[str, Mapping[str, str]],
             continue
         s = out[name]
         names = {str(k).strip(): str(v) for k, v in table.items()}
-        # one lookup per distinct value, then a hash map over the rows (missing stays missing)
-        lookup = {v: names.get(_key(v), str(v)) for v in pd.unique(s.dropna())}
-        mapped = s.map(lookup)
-        present = set(lookup.values())
+        # one hash pass over the rows (missing: code -1), a lookup per distinct value, and the
+        # categorical's codes taken from a table of the distinct values' codes (no second
+        # hash pass over the labels of a registry's million rows)
+        code, distinct = pd.factorize(s, use_na_sentinel=True)
+        if isinstance(distinct, pd.Index):  # the values as pd.unique gives them (numpy scalars)
+            distinct = distinct.to_numpy()
+        shown = [names.get(_key(v), str(v)) for v in distinct]
+        present = set(shown)
         extra = sorted(present - set(names.values()))
-        categories = list(dict.fromkeys(names.values())) + extra
-        out[name] = pd.Categorical(mapped, categories=[c for c in categories if c in present])
+        categories = [c for c in list(dict.fromkeys(names.values())) + extra if c in present]
+        position = {c: i for i, c in enumerate(categories)}
+        recode = np.array([position[c] for c in shown] + [-1], dtype=np.int64)
+        out[name] = pd.Categorical.from_codes(recode[code], categories=categories)
     return out
