@@ -123,9 +123,10 @@ def _check_columns(data: pd.DataFrame, study: Protocol) -> None:
                     "names a column the cohort does not have", argument=key, value=n,
                     fix="available columns: " + ", ".join(sorted(map(str, have))))
 
-    shown = [*a.descriptive, *a.factors, *([a.group] if a.group else []),
-             *[c for covs in a.multivariable.covariates.values() for c in covs],
-             *a.competing.factors]
+    # each column checked once (a registry's column: a hash pass per check)
+    shown = list(dict.fromkeys([*a.descriptive, *a.factors, *([a.group] if a.group else []),
+                                *[c for covs in a.multivariable.covariates.values() for c in covs],
+                                *a.competing.factors]))
     check_not_free_text(data, study, [
         *[(c, "analysis.competing.factors") for c in a.competing.factors],
         *[(c, "analysis.descriptive") for c in a.descriptive],
