@@ -98,7 +98,19 @@ def test_kept_columns_only(tmp_path):
     assert len({id(v) for v in sex}) == sex.nunique() < 5
 
 
-def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150) -> Path:
+#: The analyses that read columns besides the protocol's named ones (competing risks: PFS and
+#: OS; the centre effect: the centre), and multiple imputation (which finds no covariate
+#: missing here, and says so) and RMST.
+EVERY_ANALYSIS = {
+    '# centre_effect = "frailty"': 'centre_effect = "strata"',
+    "# rmst_tau = 24": "rmst_tau = 24",
+    'method = "complete-case"': 'method = "multiple-imputation"\nm = 2',
+    '# event = "progression"': 'event = "progression"',
+}
+
+
+def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150,
+               every: bool = False) -> Path:
     r = runner.invoke(app, ["synth", "--n", "600", "--messy", "--out", str(tmp_path / "c"),
                             "-f", "csv", "--seed", "4"])
     assert r.exit_code == 0, r.output
@@ -114,6 +126,9 @@ def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150) -> Path:
     text = example_protocol().replace("bootstrap = 200", "bootstrap = 0")
     text = text.replace("# swimmer_max = 150", f"swimmer_max = {swimmer_max}")
     text = text.replace('formats = ["html", "docx", "xlsx", "csv"]', 'formats = ["csv"]')
+    for old, new in EVERY_ANALYSIS.items() if every else ():
+        assert old in text, old
+        text = text.replace(old, new)
     text = text.replace('figure_formats = ["svg", "png"]', 'figure_formats = ["svg"]')
     text = text.replace('# [analysis.treatments.regimen_labels]\n# AP =',
                         '[analysis.treatments.regimen_labels]\nAP =')
@@ -127,18 +142,19 @@ def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150) -> Path:
     return tmp_path
 
 
-@pytest.mark.parametrize("swimmer_max", [150, 5000])
-def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch, swimmer_max):
+@pytest.mark.parametrize(("swimmer_max", "every"), [(150, True), (5000, False)])
+def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch, swimmer_max, every):
     """``sarcohort analyze`` on a Parquet dataset folder (read in 4 parts; the treatment
     course summarised from the parts' rows, its swimmer lanes too when the cohort is
-    small enough) writes the report the memory path writes from the same rows in one
+    small enough; competing risks, centre effect, imputation and RMST, which read columns
+    of their own) writes the report the memory path writes from the same rows in one
     file: results.json (its sources' names and digests aside) and every CSV table byte
     for byte."""
     import sarcohort.data.validation._partitioned as P
     from sarcohort.cli import app
 
     runner = CliRunner()
-    _synthetic(tmp_path, runner, app, swimmer_max)
+    _synthetic(tmp_path, runner, app, swimmer_max, every)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
     monkeypatch.setattr(P, "PART_PATIENTS", 200)
     out = {}
@@ -157,6 +173,9 @@ def test_analyze_in_parts_writes_the_memory_report(tmp_path, monkeypatch, swimme
     course = out["c"]["treatments"]
     assert bool(course["lanes"]) == (swimmer_max > 600) and course["regimens"]
     assert any(r["regimen"] == "doxorubicin + cisplatin" for r in course["regimens"])
+    if every:
+        assert out["c"]["competing"] and out["c"]["centre_effects"]
+        assert out["c"]["rmst"] and any("imputation" in w for w in out["c"]["warnings"])
     assert out["ds"] == out["c"]
     for f in sorted((tmp_path / "out-c" / "csv").iterdir()):
         assert (tmp_path / "out-ds" / "csv" / f.name).read_bytes() == f.read_bytes(), f.name
