@@ -190,3 +190,19 @@ def test_a_folder_needs_a_part_at_a_time(tmp_path):
     r = runner.invoke(app, ["analyze", str(tmp_path / "ds.toml"), "--out",
                             str(tmp_path / "o"), "--engine", "memory"])
     assert r.exit_code == 2 and "dataset folder" in r.stderr, r.output
+
+
+def test_shared_texts_keep_every_value():
+    """Equal texts become one object; missing values stay the objects they were; a column
+    holding other objects (1, 1.0 and True compare equal) is left as it is."""
+    from sarcohort.cohort._parts import shared_objects
+
+    nan = float("nan")
+    texts = np.array(["yes", "no", None, "y" + "es", nan], dtype=object)
+    got = shared_objects(texts, seen := {})
+    assert got.tolist()[:2] == ["yes", "no"] and got[0] is got[3] and got[2] is None
+    assert got[4] is nan
+    again = shared_objects(np.array(["n" + "o"], dtype=object), seen)
+    assert again[0] is got[1]
+    mixed = np.array([1, 1.0, True, "1"], dtype=object)
+    assert [type(v) for v in shared_objects(mixed, {})] == [int, float, bool, str]

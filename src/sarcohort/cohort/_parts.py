@@ -76,10 +76,11 @@ class _Part:
     extra: Any
 
 
-def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.ndarray:
-    """``values`` (an object array) with equal values held by one object each (the
-    first seen, across calls through ``seen``); missing values kept as they are. The
-    tables read a part at a time hold a text of each row otherwise (10^7 rows: GBs).
+def shared_objects(values: np.ndarray, seen: dict[str, str]) -> np.ndarray:
+    """``values`` (an object array of texts) with equal texts held by one object each (the
+    first seen, across calls through ``seen``); missing values kept as they are, and a
+    column of other objects left as it is. The tables read a part at a time hold a text of
+    each row otherwise (10^7 rows: GBs).
 
     >>> a = np.array(["yes", "no", None], dtype=object)
     >>> b = shared_objects(np.array(["y" + "es"], dtype=object), {})
@@ -89,7 +90,9 @@ def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     if len(uniques) > max(64, len(values) // 4):  # identifiers, free text: left alone
         return values
-    held = np.array([seen.setdefault((type(u), u), u) for u in uniques] + [None], dtype=object)
+    if not all(type(u) is str for u in uniques):  # 1 == 1.0 == True: not one value
+        return values
+    held = np.array([seen.setdefault(u, u) for u in uniques] + [None], dtype=object)
     out = held[codes]
     missing = codes < 0
     if missing.any():
@@ -97,7 +100,7 @@ def shared_objects(values: np.ndarray, seen: dict[tuple[type, Any], Any]) -> np.
     return out
 
 
-def _compact(frame: pd.DataFrame, seen: dict[tuple[type, Any], Any]) -> pd.DataFrame:
+def _compact(frame: pd.DataFrame, seen: dict[str, str]) -> pd.DataFrame:
     """``frame`` with each object column's equal values shared (:func:`shared_objects`),
     each column in an array of its own, indexed by row number (a part's pseudonymous ids
     are not held twice)."""
@@ -188,7 +191,7 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
     n = source_rows(p_path)
     day = today if today is not None else dt.date.today().isoformat()
     kept = {"source_row", *keep}
-    seen: dict[tuple[type, Any], Any] = {}
+    seen: dict[str, str] = {}
 
     def part(checked) -> _Part:
         ids = pseudo_ids(n, checked.patient_rows - 1)  # rows count the header as row 1
