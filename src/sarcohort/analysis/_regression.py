@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,9 @@ from sarcohort.analysis._table1 import as_binary, level_labels
 from sarcohort.stats.cox import cox
 from sarcohort.stats.cox_result import CoxResult
 from sarcohort.stats.results import Ties
+
+if TYPE_CHECKING:
+    from sarcohort.stats.zph_scaled import ScaledSchoenfeld
 
 EPV_MIN = 10.0
 
@@ -145,17 +148,12 @@ def zph_points(y: np.ndarray, limit: int | None = None) -> np.ndarray:
     return np.unique(np.concatenate([even, extremes]))
 
 
-def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curves: bool
-         ) -> tuple[tuple[ZphRow, ...], tuple[ZphCurve, ...]]:
+def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable]
+         ) -> tuple[tuple[ZphRow, ...], ScaledSchoenfeld | None]:
     """R's ``cox.zph(fit, transform = "km")`` per variable (a factor: one row, its columns
-    together) and GLOBAL; with ``curves``, the scaled Schoenfeld residuals and their smooth."""
-    from sarcohort.stats.zph_scaled import (
-        scaled_schoenfeld,
-        time_axis_ticks,
-        zph_score_of,
-        zph_smooths,
-        zph_terms,
-    )
+    together) and GLOBAL, and the scaled Schoenfeld residuals (None when they cannot be
+    computed) for :func:`_zph_curves`."""
+    from sarcohort.stats.zph_scaled import scaled_schoenfeld, zph_score_of, zph_terms
 
     index = {str(c): j for j, c in enumerate(X.columns)}
     groups = [(v.name, [index[t] for t in v.terms]) for v in variables if all(t in index for t in v.terms)]
@@ -164,22 +162,33 @@ def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curv
         score = zph_score_of(fit)  # one pass over the rows, for the tests and the residuals
         z = zph_terms(fit, groups, score=score)
     except (ValueError, np.linalg.LinAlgError):
-        return (), ()
+        return (), None
     rows = tuple(ZphRow(name=n, label=labels.get(n, n), chisq=clean_float(c), df=int(d),
                         p=clean_float(pv))
                  for n, c, d, pv in zip(z.rows, z.chisq, z.df, z.p, strict=True))
-    if not curves:
-        return rows, ()
+    try:
+        return rows, scaled_schoenfeld(fit, score=score)
+    except (ValueError, np.linalg.LinAlgError):
+        return rows, None
+
+
+def _zph_curves(s: ScaledSchoenfeld | None, columns: Sequence[Any], coef: np.ndarray
+                ) -> tuple[ZphCurve, ...]:
+    """The scaled Schoenfeld residuals ``s`` of the columns (coefficients ``coef``) and their
+    smooth (``plot.cox.zph``); none without residuals or when the spline cannot be fitted."""
+    from sarcohort.stats.zph_scaled import time_axis_ticks, zph_smooths
+
+    if s is None:
+        return ()
     out = []
     try:
-        s = scaled_schoenfeld(fit, score=score)
         at, labs = time_axis_ticks(s.x, s.time)
-        smooths = zph_smooths(s.x, [s.y[:, j] for j in range(X.shape[1])],  # from every residual
-                              [float(s.var[j, j]) for j in range(X.shape[1])])
-        for j, (term, sm) in enumerate(zip(X.columns, smooths, strict=True)):
+        smooths = zph_smooths(s.x, [s.y[:, j] for j in range(len(columns))],  # from every residual
+                              [float(s.var[j, j]) for j in range(len(columns))])
+        for j, (term, sm) in enumerate(zip(columns, smooths, strict=True)):
             shown = zph_points(s.y[:, j])
             out.append(ZphCurve(
-                term=str(term), label=str(term), coef=clean_float(np.asarray(fit.coef)[j]),
+                term=str(term), label=str(term), coef=clean_float(coef[j]),
                 x=tuple(s.x[shown].tolist()), y=tuple(s.y[shown, j].tolist()),
                 smooth_x=tuple(map(float, sm.x)), smooth=tuple(map(float, sm.fit)),
                 lower=tuple(map(float, sm.lower)), upper=tuple(map(float, sm.upper)),
@@ -187,8 +196,8 @@ def _zph(fit: CoxResult, X: pd.DataFrame, variables: Sequence[CoxVariable], curv
                 axis_labels=tuple(float(b) for a, b in zip(at, labs, strict=True) if np.isfinite(a)),
                 points_shown=int(shown.size), points_total=int(s.y.shape[0])))
     except (ValueError, np.linalg.LinAlgError):  # too few distinct event times for the spline
-        return rows, ()
-    return rows, tuple(out)
+        return ()
+    return tuple(out)
 
 
 def _overall_lr(t: np.ndarray, e: np.ndarray, X: pd.DataFrame, fit: CoxResult, v: CoxVariable,
@@ -273,6 +282,7 @@ def fit_cox(
     if fit is not None and any(_diverged(str(w.message)) for w in caught):
         refit, firth, caught = _firth_refit(t, e, X, caught, entry=ent, ties=ties, conf_level=conf_level)
         fit = refit if firth else fit
+        del refit
     for w in caught:
         warn_texts.append(str(w.message))
     if firth:
@@ -311,16 +321,20 @@ def fit_cox(
     # more than the fit); the time-dependent model's zph would test the split rows
     X = X.iloc[:0].copy()  # the rows are in the fit now: free them before the passes below
     conc = fit.concordance if kind == "multivariable" else None
-    zph, curves = _zph(fit, X, variables, curves=True) if kind == "multivariable" else ((), ())
+    zph, resid = _zph(fit, X, variables) if kind == "multivariable" else ((), None)
+    global_p = (zph[-1].p if zph else zph_global_p(fit)) if zph_test and kind not in (
+        "time-dependent", "univariable") else None
+    n_fit, n_event_fit, lr_p, coef = int(fit.n), int(fit.n_event), clean_float(fit.lr_test.p), np.asarray(fit.coef)
+    del fit  # the fit's sorted rows are no longer read: freed before the spline's QR
+    curves = _zph_curves(resid, list(X.columns), coef)
     if curves:
         curves = tuple(dataclasses.replace(cv, label=labels[cv.term]) for cv in curves)
     return CoxModel(
         endpoint=endpoint, endpoint_label=endpoint_label, kind=kind,
-        covariates=tuple(covariates), terms=tuple(terms), n=int(fit.n),
-        n_event=int(fit.n_event), n_missing=int((~keep).sum()), epv=epv,
-        zph_global_p=(zph[-1].p if zph else zph_global_p(fit)) if zph_test and kind not in (
-            "time-dependent", "univariable") else None,
-        lr_p=clean_float(fit.lr_test.p),
+        covariates=tuple(covariates), terms=tuple(terms), n=n_fit,
+        n_event=n_event_fit, n_missing=int((~keep).sum()), epv=epv,
+        zph_global_p=global_p,
+        lr_p=lr_p,
         concordance=clean_float(conc.value) if conc is not None else None,
         warnings=tuple(warn_texts), selection=selection, variables=tuple(variables),
         zph=zph, zph_curves=curves, firth=firth)
