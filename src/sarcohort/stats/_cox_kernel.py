@@ -189,42 +189,49 @@ def setup(
                     work=np.empty((XT.shape[0] + 1, n)), xd_sum=xd_sum)
 
 
-#: The last time structures of big data without offsets or case weights, ``(stop, event,
-#: strata, ties, fields, entry)``: the models of one endpoint (univariable, multivariable, naive)
-#: share their times, events and strata, and only their covariates differ; so do the adjusted
-#: and unadjusted time-dependent models of an exposure (the same split rows, entry times
+#: The last time structures of big data without offsets or case weights, ``(ties, stratified,
+#: counting, fields)``: the models of one endpoint (univariable, multivariable, naive) share
+#: their times, events and strata, and only their covariates differ; so do the adjusted and
+#: unadjusted time-dependent models of an exposure (the same split rows, entry times
 #: included), with a landmark model fitted between them (:func:`_times`).
-_RECENT_TIMES: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, str, dict, np.ndarray | None]] = []
+_RECENT_TIMES: list[tuple[str, bool, bool, dict]] = []
 _TIMES_MIN_ROWS = 100_000
 _TIMES_KEPT = 2  # the current model and the one before (a million rows: about 90 MB each)
-
-
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
 
 
 def _times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None, entry: np.ndarray | None,
            offset: np.ndarray | None, weights: np.ndarray | None, ties: str) -> dict:
     """The fields of :class:`CoxSetup` that do not depend on the covariates (the sort, the event
     groups, the runs of rows, the risk-set bounds). Big data without offsets or case weights:
-    remembered for the same (stop, event, strata, entry) values and ties (compared whole), and
-    the same arrays handed to every setup (never written to: every use reads)."""
+    remembered for the same (stop, event, strata, entry) values and ties (compared whole,
+    through the remembered sort: :func:`_sorts_to`), and the same arrays handed to every setup
+    (never written to: every use reads)."""
     strata_in = None if strata is None else np.asarray(strata, dtype=np.int64)
     entry_in = None if entry is None else np.asarray(entry, dtype=float)
     cacheable = stop.shape[0] >= _TIMES_MIN_ROWS and offset is None and weights is None
     if cacheable:
-        for s, e, st, t, fields, en in _RECENT_TIMES:
-            if (t == ties and _same(s, stop) and _same(e, event) and _same(st, strata_in)
-                    and _same(en, entry_in)):
+        for t, stratified, counting, fields in _RECENT_TIMES:
+            if (t == ties and stratified == (strata_in is not None) and counting == (entry_in is not None)
+                    and _sorts_to(fields, stop, event, strata_in, entry_in)):
                 return dict(fields)
     fields = _build_times(stop, event, strata, strata_in, entry, offset, weights, ties)
     if cacheable:
-        _RECENT_TIMES.insert(0, (stop.copy(), event.copy(), None if strata_in is None else strata_in.copy(),
-                                 ties, fields, None if entry_in is None else entry_in.copy()))
+        _RECENT_TIMES.insert(0, (ties, strata_in is not None, entry_in is not None, fields))
         del _RECENT_TIMES[_TIMES_KEPT:]
     return dict(fields)
+
+
+def _sorts_to(fields: dict, stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
+              entry: np.ndarray | None = None) -> bool:
+    """Whether the remembered ``fields`` are those of (``stop``, ``event``, ``strata``,
+    ``entry``): their order (a permutation) takes these to the remembered sorted values, so
+    that they are the remembered inputs, compared without keeping a copy of them."""
+    order = fields["order"]
+    if stop.shape != order.shape or stop.dtype != fields["stop"].dtype or event.dtype != fields["event"].dtype:
+        return False
+    return (bool(np.array_equal(event[order], fields["event"])) and bool(np.array_equal(stop[order], fields["stop"]))
+            and (strata is None or bool(np.array_equal(strata[order], fields["strata"])))
+            and (entry is None or bool(np.array_equal(entry[order], fields["entry"]))))
 
 
 def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
