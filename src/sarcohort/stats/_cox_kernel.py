@@ -33,8 +33,9 @@ from sarcohort.stats._cox_efron import (
 )
 from sarcohort.stats._cox_prepare import (
     _means_and_bound,
-    _sort_order,
     _sorted_transpose,
+    sorted_rows,
+    sorts_to,
 )
 
 
@@ -224,13 +225,11 @@ def _times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None, entry
 def _sorts_to(fields: dict, stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
               entry: np.ndarray | None = None) -> bool:
     """Whether the remembered ``fields`` are those of (``stop``, ``event``, ``strata``,
-    ``entry``): their order (a permutation) takes these to the remembered sorted values, so
-    that they are the remembered inputs, compared without keeping a copy of them."""
+    ``entry``): :func:`~sarcohort.stats._cox_prepare.sorts_to`, and the entry times in the
+    remembered order the remembered ones (compared without keeping a copy of the inputs)."""
     order = fields["order"]
-    if stop.shape != order.shape or stop.dtype != fields["stop"].dtype or event.dtype != fields["event"].dtype:
-        return False
-    return (bool(np.array_equal(event[order], fields["event"])) and bool(np.array_equal(stop[order], fields["stop"]))
-            and (strata is None or bool(np.array_equal(strata[order], fields["strata"])))
+    return (sorts_to(order, fields["stop"], fields["event"], None if strata is None else fields["strata"],
+                     stop, event, strata)
             and (entry is None or bool(np.array_equal(entry[order], fields["entry"]))))
 
 
@@ -239,10 +238,8 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
                  weights: np.ndarray | None, ties: str) -> dict:
     """:func:`_times` computed."""
     n = stop.shape[0]
-    order = _sort_order(stop, event, strata_in)
+    order, st, ev = sorted_rows(stop, event, strata_in)
     cw = None if weights is None else np.asarray(weights, dtype=float)[order]
-    st = stop[order]
-    ev = event[order]
     sk = np.zeros(n, dtype=np.int64) if strata_in is None else strata_in[order]
     off = np.zeros(n) if offset is None else np.asarray(offset, dtype=float)[order]
     en = None if entry is None else np.asarray(entry, dtype=float)[order]

@@ -83,33 +83,50 @@ def _small_key_order(stop: np.ndarray, event: np.ndarray) -> np.ndarray | None:
     return small_key_order(stop, event, _SMALL_SPAN)
 
 
-#: The last sorts of big data, ``(stop, event, strata, order)``: the models of one endpoint
-#: (univariable, multivariable, naive) sort the same times again and again.
-_RECENT: list[tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]] = []
+#: The last sorts of big data, ``(order, stop, event, strata)`` (the last three in that order):
+#: the models of one endpoint (univariable, multivariable, naive) sort the same times again and
+#: again.
+_RECENT: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]] = []
 _RECENT_MIN_ROWS = 100_000
 _RECENT_KEPT = 2
 
 
-def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    return a.shape == b.shape and a.dtype == b.dtype and bool(np.array_equal(a, b))
+def sorts_to(order: np.ndarray, st: np.ndarray, ev: np.ndarray, sk: np.ndarray | None,
+             stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) -> bool:
+    """Whether ``order`` takes (``stop``, ``event``, ``strata``) to the sorted (``st``, ``ev``,
+    ``sk``) of a remembered sort, values and dtypes (``None``: no strata). Then it is their
+    stable order too: the same keys at the same sorted positions, each run of equal keys in
+    increasing rows (a remembered sort is matched without a copy of its inputs)."""
+    if stop.shape != order.shape or stop.dtype != st.dtype or event.dtype != ev.dtype:
+        return False
+    if (strata is None) != (sk is None) or (strata is not None and sk is not None and strata.dtype != sk.dtype):
+        return False
+    return (bool(np.array_equal(event[order], ev)) and bool(np.array_equal(stop[order], st))
+            and (strata is None or (sk is not None and bool(np.array_equal(strata[order], sk)))))
 
 
 def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
     """Stable order by (stratum, stop, deaths first); a radix (counting) sort when the key is a
-    small integer, as for follow-up in days. The order of big data is remembered for the
-    same (stop, event, strata) values (compared whole: a copy of the order is returned)."""
+    small integer, as for follow-up in days (:func:`sorted_rows`' order)."""
+    return sorted_rows(stop, event, strata)[0]
+
+
+def sorted_rows(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stable order by (stratum, stop, deaths first), with ``stop`` and ``event`` in that
+    order. The sort of big data is remembered (:func:`sorts_to`): a copy of the order is
+    returned, the sorted times and events are the remembered arrays (never written to)."""
     if stop.shape[0] < _RECENT_MIN_ROWS:
-        return _new_sort_order(stop, event, strata)
-    for s, e, st, order in _RECENT:
-        if _same(s, stop) and _same(e, event) and _same(st, strata):
-            return order.copy()
+        order = _new_sort_order(stop, event, strata)
+        return order, stop[order], event[order]
+    for order, st, ev, sk in _RECENT:
+        if sorts_to(order, st, ev, sk, stop, event, strata):
+            return order.copy(), st, ev
     order = _new_sort_order(stop, event, strata)
-    _RECENT.insert(0, (stop.copy(), event.copy(), None if strata is None else strata.copy(),
-                       order.copy()))
+    st, ev = stop[order], event[order]
+    _RECENT.insert(0, (order.copy(), st, ev, None if strata is None else strata[order]))
     del _RECENT[_RECENT_KEPT:]
-    return order
+    return order, st, ev
 
 
 def _new_sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
