@@ -240,3 +240,16 @@ def test_compiled_zph_score_equals_numpy(case):
         u1, i1 = zph_score(cs, ev, g)
         np.testing.assert_array_equal(u1.view(np.uint64), u0.view(np.uint64))
         np.testing.assert_array_equal(i1.view(np.uint64), i0.view(np.uint64))
+
+
+def test_qr_overwrite_is_numpy_qr_bit_for_bit():
+    from sarcohort.stats.zph_scaled import qr_overwrite
+
+    rng = np.random.default_rng(3)
+    for rows, cols in [(2000, 4), (300, 6), (5, 5), (3, 4)]:
+        b = rng.normal(size=(rows + 40, cols))
+        q0, r0 = np.linalg.qr(b[40:])
+        q1, r1 = qr_overwrite(b[40:])  # a view of the rows, as the spline's basis
+        np.testing.assert_array_equal(q0, q1)
+        np.testing.assert_array_equal(r0, r1)
+        assert q0.shape == q1.shape and r0.shape == r1.shape

@@ -220,6 +220,9 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
     pred_x = np.linspace(x.min(), x.max(), nsmo)
     basis = natural_spline_basis(np.r_[pred_x, x], df)
     P = basis[:nsmo]
+    # every residual of every column finite (the usual case): one factorisation, of the basis
+    # rows themselves (no copy of them kept beside the QR's own)
+    last = all(np.isfinite(np.asarray(y_j, float)).all() for y_j in ys)
     out = []
     keep = np.zeros(0, bool)  # the rows the factors below were computed on
     factors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
@@ -227,8 +230,8 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
         y = np.asarray(y_j, float)
         ok = np.isfinite(y)
         if factors is None or not np.array_equal(ok, keep):
-            # every residual finite (the usual case): the basis rows as they are, no copy
-            keep, factors = ok, _spline_factors(basis[nsmo:] if ok.all() else basis[nsmo:][ok], P, df)
+            keep, factors = ok, _spline_factors(basis[nsmo:] if ok.all() else basis[nsmo:][ok], P, df,
+                                                overwrite=last)
         q, r, lev = factors
         coef = np.linalg.solve(r, q.T @ y[ok])
         fit = P @ coef
@@ -237,14 +240,35 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
     return tuple(out)
 
 
-def _spline_factors(X: np.ndarray, P: np.ndarray, df: int
+def _spline_factors(X: np.ndarray, P: np.ndarray, df: int, *, overwrite: bool = False
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """QR of the basis at the points kept, and the leverage of the prediction points."""
-    q, r = np.linalg.qr(X)
+    """QR of the basis at the points kept, and the leverage of the prediction points;
+    ``overwrite``: ``X`` (float64) is not needed afterwards (:func:`qr_overwrite`)."""
+    q, r = qr_overwrite(X) if overwrite else np.linalg.qr(X)
     if np.linalg.matrix_rank(r) < df:
         raise InputError("the spline fit is singular (too few distinct event times)",
                          argument="df", value=df, fix="use a smaller df")
     return q, r, np.sum((P @ np.linalg.inv(r)) ** 2, axis=1)
+
+
+def _qr_error(err: object, flag: object) -> None:
+    raise np.linalg.LinAlgError("Incorrect argument found while performing QR factorization")
+
+
+def qr_overwrite(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.linalg.qr(a)`` (reduced) of a 2-D float64 array, the same numbers bit for bit (the
+    same LAPACK steps of numpy's ``linalg``), without numpy's copy of ``a``: ``a`` is
+    overwritten by the factorisation (a registry's spline basis: one n x df copy less)."""
+    try:
+        from numpy.linalg import _umath_linalg
+    except ImportError:  # pragma: no cover - numpy's private module moved: the copying call
+        return np.linalg.qr(a)
+    if a.ndim != 2 or a.dtype != np.float64 or not a.flags.writeable or not a.dtype.isnative:
+        return np.linalg.qr(a)
+    with np.errstate(call=_qr_error, invalid="call", over="ignore", divide="ignore", under="ignore"):
+        tau = _umath_linalg.qr_r_raw(a, signature="d->d")
+        q = _umath_linalg.qr_reduced(a, tau, signature="dd->d")
+    return q, np.triu(a[:min(a.shape), :])
 
 
 def time_axis_ticks(x: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
