@@ -107,24 +107,26 @@ def sorts_to(order: np.ndarray, st: np.ndarray, ev: np.ndarray, sk: np.ndarray |
 
 def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) -> np.ndarray:
     """Stable order by (stratum, stop, deaths first); a radix (counting) sort when the key is a
-    small integer, as for follow-up in days (:func:`sorted_rows`' order)."""
-    return sorted_rows(stop, event, strata)[0]
+    small integer, as for follow-up in days (:func:`sorted_rows`' order, the caller's copy)."""
+    order = sorted_rows(stop, event, strata)[0]
+    return order.copy() if stop.shape[0] >= _RECENT_MIN_ROWS else order
 
 
 def sorted_rows(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The stable order by (stratum, stop, deaths first), with ``stop`` and ``event`` in that
-    order. The sort of big data is remembered (:func:`sorts_to`): a copy of the order is
-    returned, the sorted times and events are the remembered arrays (never written to)."""
+    order. The sort of big data is remembered (:func:`sorts_to`): the order and the sorted
+    times and events returned are the remembered arrays (never written to: the time
+    structures of :mod:`sarcohort.stats._cox_kernel` only read them)."""
     if stop.shape[0] < _RECENT_MIN_ROWS:
         order = _new_sort_order(stop, event, strata)
         return order, stop[order], event[order]
     for order, st, ev, sk in _RECENT:
         if sorts_to(order, st, ev, sk, stop, event, strata):
-            return order.copy(), st, ev
+            return order, st, ev
     order = _new_sort_order(stop, event, strata)
     st, ev = stop[order], event[order]
-    _RECENT.insert(0, (order.copy(), st, ev, None if strata is None else strata[order]))
+    _RECENT.insert(0, (order, st, ev, None if strata is None else strata[order]))
     del _RECENT[_RECENT_KEPT:]
     return order, st, ev
 
