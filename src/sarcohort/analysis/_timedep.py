@@ -118,6 +118,22 @@ def compare_exposure(
     # several hundred MB); the sort of these times stays for the next exposure's naive fit
     release_shared(sorts=False)
 
+    at_risk = time > landmark_time
+    lm_data = data.loc[at_risk, list(dict.fromkeys(covs))].copy()
+    lm_data[exposure] = (np.isfinite(s[at_risk]) & (s[at_risk] <= landmark_time)).astype(float)
+    lm = None
+    lm_events = int(event[at_risk].sum())
+    if at_risk.sum() > 1 and 0 < lm_data[exposure].sum() < at_risk.sum():
+        lm_model = fit_cox(endpoint, endpoint_label, time[at_risk] - landmark_time, event[at_risk],
+                           lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level,
+                           per=per, zph_test=False)
+        lm = _term(lm_model, exposure)
+        del lm_model
+    del lm_data
+    # nor by the split rows: the landmark rows' structures go before the split rows' fit (a
+    # registry: the split-row fit is the endpoint's largest)
+    release_shared(sorts=False)
+
     usable = ~((exposed > 0) & ~np.isfinite(s))
     start, stop, ev, exp_td, rows = split_at_exposure(time[usable], event[usable], s[usable])
     # the model's columns only (a copy of the whole cohort table per split row would cost
@@ -132,16 +148,6 @@ def compare_exposure(
     td_model = dataclasses.replace(td_model, n=int((usable & complete).sum()),
                                    n_missing=int((~complete).sum()))
 
-    at_risk = time > landmark_time
-    lm_data = data.loc[at_risk, list(dict.fromkeys(covs))].copy()
-    lm_data[exposure] = (np.isfinite(s[at_risk]) & (s[at_risk] <= landmark_time)).astype(float)
-    lm = None
-    lm_events = int(event[at_risk].sum())
-    if at_risk.sum() > 1 and 0 < lm_data[exposure].sum() < at_risk.sum():
-        lm_model = fit_cox(endpoint, endpoint_label, time[at_risk] - landmark_time, event[at_risk],
-                           lm_data, covs, kind="landmark", label=label, ties=ties, conf_level=conf_level,
-                           per=per, zph_test=False)
-        lm = _term(lm_model, exposure)
     ratio = None
     if td is not None and td.hr is not None and naive.hr is not None:
         ratio = clean_float(td.hr / naive.hr)
