@@ -103,17 +103,20 @@ class Study(Protocol):
 
         base = Path(base_dir) if base_dir is not None else self.path.parent
         t = self.analysis.treatments
-        analysed = [0]
+        analysed: dict[int, int] = {}  # patients per part (by its first row: a part checked
+        # again in the whole tables' rule order is counted once)
 
         def course(part: Cohort) -> tuple[CourseRows, np.ndarray] | None:
             if not t.show:
                 return None
-            analysed[0] += len(part.patients)  # swimmer lanes while the cohort may need them
-            lanes = self.analysis.unit_days if analysed[0] <= t.swimmer_max else None
+            rows_of_part = part.patients["source_row"].to_numpy()
+            analysed[int(rows_of_part[0]) if len(rows_of_part) else -1] = len(rows_of_part)
+            # swimmer lanes while the cohort may need them
+            lanes = self.analysis.unit_days if sum(analysed.values()) <= t.swimmer_max else None
             rows = course_rows(part.patients, part.treatments, regimen_labels=t.regimen_labels,
                                lanes_unit_days=lanes, positions=True)
             return (dataclasses.replace(rows, lines=narrowed(rows.lines)),
-                    part.patients["source_row"].to_numpy().copy())  # not a view of the part
+                    rows_of_part.copy())  # not a view of the part
 
         cohort, parts = cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
                                         needed=self.needed_columns(), each=course,
