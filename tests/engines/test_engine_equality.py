@@ -110,3 +110,25 @@ def test_bad_input_is_reported(duck):
         E.cox(df, time="time", event="status", covariates=["nope"], engine=duck)
     with pytest.raises(InputError, match="constant"):
         E.cox(df.assign(k=1.0), time="time", event="status", covariates=["k"], engine=duck)
+
+
+def test_sources_are_not_held_once_aggregated(tmp_path):
+    """Each data frame or file the engine is given is forgotten once its aggregates are
+    fetched, and after an error in the columns (a registry's frames of 10^7 rows, one per
+    curve, were all held until the engine closed: GBs); what else the engine holds stays."""
+    from sarcohort.exceptions import InputError
+
+    df = random_frame(5, entry=True)
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path)
+    with DuckDBEngine(threads=1) as eng:
+        eng.con.register("mine", df)
+        E.kaplan_meier(df, time="time", event="status", group="group", engine=eng)
+        E.logrank(path, time="time", event="status", group="group", engine=eng)
+        E.cox(df, time="time", event="status", covariates=["x1"], entry="start", engine=eng)
+        with pytest.raises(InputError, match="no such column"):
+            E.kaplan_meier(df, time="nope", event="status", engine=eng)
+        names = {r[0] for r in eng.con.execute(
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+        names |= {r[0] for r in eng.con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not eng._frames and names == {"mine"}, names

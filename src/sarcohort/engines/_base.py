@@ -83,6 +83,11 @@ class SqlEngine(ABC):
         engine) queryable; returns its table name."""
 
     @abstractmethod
+    def unregister(self, name: str) -> None:
+        """Forget a source :meth:`register` made queryable (a table of the engine it was
+        given by name stays): a registry's data frames are not held once aggregated."""
+
+    @abstractmethod
     def columns(self, table: str) -> dict[str, bool]:
         """Column name -> whether it is numeric."""
 
@@ -112,19 +117,23 @@ class SqlEngine(ABC):
     def _view(self, source: Any, *, time: str, event: str, entry: str | None,
               keys: Sequence[str], covariates: Sequence[str] = ()) -> tuple[str, str]:
         table = self.register(source)
-        cols = self.columns(table)
-        for name in [time, event, *([entry] if entry else []), *keys, *covariates]:
-            if name not in cols:
-                raise InputError("no such column in the data", argument=name,
-                                 fix="available: " + ", ".join(sorted(cols)))
-        for name in [time, *([entry] if entry else []), *covariates]:
-            if not cols[name]:
-                raise InputError("must be a numeric column", argument=name,
-                                 fix="code it as a number (dummy-code a category)")
-        view = f"sarcohort_rows_{next(_ids)}"
-        self.materialise(view, S.survival_view(self.dialect, table, time=time, event=event,
-                                               entry=entry, keys=keys, numeric=cols,
-                                               covariates=covariates))
+        try:
+            cols = self.columns(table)
+            for name in [time, event, *([entry] if entry else []), *keys, *covariates]:
+                if name not in cols:
+                    raise InputError("no such column in the data", argument=name,
+                                     fix="available: " + ", ".join(sorted(cols)))
+            for name in [time, *([entry] if entry else []), *covariates]:
+                if not cols[name]:
+                    raise InputError("must be a numeric column", argument=name,
+                                     fix="code it as a number (dummy-code a category)")
+            view = f"sarcohort_rows_{next(_ids)}"
+            self.materialise(view, S.survival_view(self.dialect, table, time=time, event=event,
+                                                   entry=entry, keys=keys, numeric=cols,
+                                                   covariates=covariates))
+        except BaseException:
+            self.unregister(table)
+            raise
         return table, view
 
     def _checks(self, table: str, view: str, *, event: str, entry: str | None) -> tuple[dict[str, Any], str]:
@@ -151,6 +160,7 @@ class SqlEngine(ABC):
             en = self.fetch(S.entry_counts(view, len(keys))) if entry is not None else None
         finally:
             self.drop(view)
+            self.unregister(table)
         return SurvivalCounts(
             keys=tuple(ex[f"k{i}"] for i in range(len(keys))), time=ex["t"].astype(float),
             n_records=ex["n"].astype(float), n_event=ex["d"].astype(float),
@@ -185,6 +195,7 @@ class SqlEngine(ABC):
             self.materialise(rows, S.cox_view(view, len(strata), p, means.tolist(), coding, entry is not None))
         finally:
             self.drop(view)
+            self.unregister(table)
         return CoxRows(table=rows, names=tuple(covariates), n_keys=len(strata),
                        has_entry=entry is not None, means=means, xd_sum=xd, n=int(summ["n"]),
                        n_event=int(round(d)), n_missing=int(summ["n_read"]) - int(summ["n"]))

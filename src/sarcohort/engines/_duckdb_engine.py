@@ -94,6 +94,13 @@ class DuckDBEngine(SqlEngine):
         raise InputError("the DuckDB engine reads a pandas DataFrame, a Parquet file or folder, "
                          "or a CSV file", argument="source", value=type(source).__name__)
 
+    def unregister(self, name: str) -> None:
+        if name in self._frames:
+            self.con.unregister(name)
+            del self._frames[name]
+        elif name.startswith("sarcohort_src_"):  # a file's view
+            self.con.execute(f"DROP VIEW IF EXISTS {name}")
+
     def columns(self, table: str) -> dict[str, bool]:
         rows = self.con.execute(f"DESCRIBE SELECT * FROM {table}").fetchall()
         numeric = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",

@@ -96,6 +96,10 @@ class SparkEngine(SqlEngine):
         df.createOrReplaceTempView(name)
         return name
 
+    def unregister(self, name: str) -> None:
+        if name.startswith("sarcohort_src_"):  # a view register() made, not a user's table
+            self.spark.catalog.dropTempView(name)
+
     def columns(self, table: str) -> dict[str, bool]:
         numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "boolean")
         return {str(c): str(t).lower().startswith(numeric) for c, t in self.spark.table(table).dtypes}
