@@ -104,7 +104,7 @@ def run(
     protocol: Annotated[Path, typer.Argument(help="The study protocol (study.toml); `sarcohort init` writes an example.", show_default=False)],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json: new, empty, or an earlier report, which is replaced whole (never a folder of other files).")] = Path("report"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="What computes the Kaplan-Meier curves and log-rank tests: auto | memory | duckdb | spark (default: the protocol's [data] engine, else auto: DuckDB for inputs over 200 MB or a Parquet folder). The numbers are the same.")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="What computes the Kaplan-Meier curves and log-rank tests: auto | memory | duckdb | spark (default: the protocol's [data] engine, else auto: DuckDB for inputs over 200 MB or a Parquet folder); other than memory, Parquet tables are read out of core, a part at a time. The numbers are the same.")] = None,
     master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]).")] = None,
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
