@@ -135,11 +135,15 @@ def compare_exposure(
     release_shared(sorts=False)
 
     usable = ~((exposed > 0) & ~np.isfinite(s))
+    del exposed
     start, stop, ev, exp_td, rows = split_at_exposure(time[usable], event[usable], s[usable])
     # the model's columns only (a copy of the whole cohort table per split row would cost
-    # more than the fit at registry scale)
-    td_data = data[list(dict.fromkeys(covs))].iloc[np.flatnonzero(usable)[rows]].reset_index(drop=True)
+    # more than the fit at registry scale), numbered without another copy
+    td_data = data[list(dict.fromkeys(covs))].iloc[np.flatnonzero(usable)[rows]]
+    td_data.index = pd.RangeIndex(len(td_data))
+    del rows  # the split rows' arrays not needed by the fit: not held through it
     td_data[exposure] = exp_td
+    del exp_td
     td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
                        label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
     td = _term(td_model, exposure)
