@@ -328,14 +328,13 @@ def joined_rows(parts: Sequence[CourseRows], patient_order: Sequence[np.ndarray]
     lanes = None
     if parts and all(r.lanes is not None for r in parts):
         every = [lane for r in parts for lane in (r.lanes or ())]
-        where = np.concatenate([o for o in patient_order]) if parts else np.zeros(0, np.int64)
-        lanes = tuple(every[i] for i in np.argsort(where, kind="stable"))
+        lanes = tuple(every[i] for i in np.argsort(np.concatenate(patient_order), kind="stable"))
     local = {k: 0 for k, _ in parts[0].local} if parts else {}
     for r in parts:
         for k, v in r.local:
             local[k] += v
     return CourseRows(
-        lines=lines, line_patient=key[order], n_patients=sum(r.n_patients for r in parts),
+        lines=lines, line_patient=None, n_patients=sum(r.n_patients for r in parts),
         n_systemic=sum(r.n_systemic for r in parts), n_in_trial=sum(r.n_in_trial for r in parts),
         local=tuple(local.items()), unnumbered=sum(r.unnumbered for r in parts), lanes=lanes)
 
