@@ -112,3 +112,41 @@ def test_unadjusted_naive_is_the_univariable_model_of_the_runner():
     given = compare_exposure("os", "OS", t, e, p, "metastasis_surgery", s, [], landmark_time=6.0,
                              ties="efron", conf_level=0.95, naive=uni.terms[0])
     assert given == own
+
+
+def test_split_rows_of_complete_patients_fit_as_every_split_row():
+    """Oracle: the time-dependent model fitted the direct way (every usable patient split, the
+    covariates as given, the exposure as 0/1 floats; fit_cox drops the incomplete rows), which
+    :func:`test_time_dependent_equals_core_counting_process` ties to the core fit. The
+    registry-lean path (complete patients split, sorted, yes/no columns as booleans) must give
+    the same model, every number bit for bit."""
+    from sarcohort.analysis._regression import fit_cox
+
+    rng = np.random.default_rng(7)
+    n = 400
+    t = rng.integers(1, 1500, n) / 30.4375
+    e = rng.random(n) < 0.6
+    exposed = rng.random(n) < 0.4
+    s = np.where(exposed, np.where(rng.random(n) < 0.1, np.nan, rng.random(n) * t * 1.2), np.nan)
+    p = pd.DataFrame({
+        "surgery": exposed,
+        "bone": pd.Series(np.where(rng.random(n) < 0.5, "yes", "no"), dtype=object).where(
+            rng.random(n) > 0.05, None),
+        "grade": pd.Categorical(rng.choice(["low", "mid", "high"], n), categories=["low", "mid", "high"]),
+        "age": np.where(rng.random(n) < 0.05, np.nan, rng.normal(50, 10, n)),
+    })
+    covs = ["surgery", "bone", "grade", "age"]
+    got = compare_exposure("os", "OS", t, e, p, "surgery", s, covs[1:], landmark_time=6.0,
+                           ties="efron", conf_level=0.95)
+
+    usable = ~(exposed & ~np.isfinite(s))
+    start, stop, ev, x, rows = split_at_exposure(t[usable], e[usable], np.where(exposed, s, np.nan)[usable])
+    td_data = p[covs].iloc[np.flatnonzero(usable)[rows]].reset_index(drop=True)
+    td_data["surgery"] = x
+    want = fit_cox("os", "OS", stop, ev, td_data, covs, kind="time-dependent", ties="efron",
+                   conf_level=0.95, entry=start)
+    assert got.time_dependent == next(tm for tm in want.terms if tm.name == "surgery")
+    complete = p[covs].notna().all(axis=1).to_numpy()
+    assert got.time_dependent_model.terms == want.terms
+    assert got.time_dependent_model.n == int((usable & complete).sum())
+    assert got.time_dependent_model.n_missing == int((~complete).sum())

@@ -279,3 +279,75 @@ def test_shared_counting_process_structure_equals_fresh(ties: str,
     got = cox(stop, e, X1, entry=entry2, ties=ties)
     release_shared()
     np.testing.assert_array_equal(got.coef, cox(stop, e, X1, entry=entry2, ties=ties).coef)
+
+
+def _counting_rows(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(start, stop] rows with tied whole-day times, events and two yes/no columns."""
+    rng = np.random.default_rng(seed)
+    stop = rng.integers(2, 400, n) / 30.4375
+    start = np.where(rng.random(n) < 0.4, np.floor(stop * 30.4375 * rng.random(n)) / 30.4375, 0.0)
+    event = rng.random(n) < 0.5
+    X = (rng.random((n, 2)) < [0.3, 0.6]).astype(float)
+    return start, stop, event, X
+
+
+@pytest.mark.parametrize("n", [3000, 120_000])
+def test_rows_given_sorted_hold_the_design_and_fit_the_same(n: int) -> None:
+    """Oracle: the fit of the same rows unsorted (itself tested against R). Rows in
+    ``cox_row_order`` with ``copy_X=False``: the fit holds the caller's design (no sorted copy),
+    never writes it, and every number is the same bit for bit."""
+    from sarcohort.stats.cox import cox_row_order, release_shared
+
+    start, stop, event, X = _counting_rows(n, 5)
+    want = cox(stop, event, X, entry=start)
+    order = cox_row_order(stop, event, start)
+    assert sorted(order.tolist()) == list(range(n))
+    release_shared()
+    Xs = np.asfortranarray(X[order])
+    kept = Xs.copy()
+    got = cox(stop[order], event[order], Xs, entry=start[order], copy_X=False)
+    assert np.shares_memory(got._state.setup.XT, Xs)
+    np.testing.assert_array_equal(Xs, kept)
+    for name in ("coef", "var", "se", "p"):
+        np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+    assert got.loglik == want.loglik
+    # a column to center (not in {-1, 0, 1}): a sorted copy, the caller's rows unchanged
+    Xc = Xs.copy(order="F")
+    Xc[:, 1] *= 2.5
+    kept = Xc.copy()
+    got = cox(stop[order], event[order], Xc, entry=start[order], copy_X=False)
+    assert not np.shares_memory(got._state.setup.XT, Xc)
+    np.testing.assert_array_equal(Xc, kept)
+    # the default copies, sorted or not
+    assert not np.shares_memory(cox(stop[order], event[order], Xs, entry=start[order])._state.setup.XT, Xs)
+
+
+def test_entry_order_of_one_stratum_equals_lexsort() -> None:
+    """Oracle: np.lexsort((-entry, -strata)), the order the compiled pass removes rows at entry
+    (one stratum: the stable argsort of -entry; several: lexsort itself)."""
+    from sarcohort.stats._cox_newton import entry_order
+
+    rng = np.random.default_rng(4)
+    entry = np.where(rng.random(50_000) < 0.5, 0.0, rng.integers(0, 300, 50_000) / 7.0)
+    one = np.zeros(entry.size, dtype=np.int64)
+    np.testing.assert_array_equal(entry_order(entry, one), np.lexsort((-entry, -one)))
+    several = np.sort(rng.integers(0, 4, entry.size))
+    np.testing.assert_array_equal(entry_order(entry, several), np.lexsort((-entry, -several)))
+
+
+def test_compiled_pass_without_weights_equals_unit_weights() -> None:
+    """Oracle: the same pass with an explicit array of unit case weights (x 1.0 is exact)."""
+    from sarcohort.stats import _cox_kernel as K
+    from sarcohort.stats._cox_jit import cox_pass
+    from sarcohort.stats._cox_newton import entry_order
+
+    start, stop, event, X = _counting_rows(20_000, 6)
+    cs = K.setup(stop, event, X, entry=start)
+    b = np.array([0.3, -0.2])
+    args = (np.zeros(cs.n), cs.event.view(np.uint8), cs.stop, np.ascontiguousarray(cs.strata, dtype=np.int64),
+            True, cs.entry, entry_order(cs.entry, cs.strata), True)
+    ones = cox_pass(cs.XT, b, args[0], np.ones(cs.n), *args[1:])
+    none = cox_pass(cs.XT, b, args[0], np.zeros(0), *args[1:])
+    assert ones[0] == none[0]
+    np.testing.assert_array_equal(ones[1], none[1])
+    np.testing.assert_array_equal(ones[2], none[2])

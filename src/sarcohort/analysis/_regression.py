@@ -274,7 +274,9 @@ def fit_cox(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            fit: CoxResult | None = cox(t, e, X, entry=ent, ties=ties, conf_level=conf_level)
+            # X is this call's own design, only read after the fit: held by it, not copied
+            fit: CoxResult | None = cox(t, e, X, entry=ent, ties=ties, conf_level=conf_level,
+                                        copy_X=False)
         except (ValueError, np.linalg.LinAlgError) as exc:  # InputError included: reported, not fatal
             warn_texts.append(f"the model could not be fitted: {exc}")
             fit = None

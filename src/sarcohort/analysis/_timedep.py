@@ -22,10 +22,10 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.analysis._regression import fit_cox
-from sarcohort.analysis._results import CoxTerm, ExposureComparison, clean_float
+from sarcohort.analysis._results import CoxModel, CoxTerm, ExposureComparison, clean_float
 from sarcohort.analysis._table1 import as_binary
 from sarcohort.exceptions import ProtocolError
-from sarcohort.stats.cox import release_shared
+from sarcohort.stats.cox import cox_row_order, release_shared
 from sarcohort.stats.results import Ties
 
 
@@ -60,6 +60,38 @@ def split_at_exposure(
         np.concatenate([exp1, exp2]),
         np.concatenate([rows, rows[split]]),
     )
+
+
+def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.ndarray,
+               exposure_time: np.ndarray, data: pd.DataFrame, covs: Sequence[str], rows: np.ndarray,
+               *, label: Callable[[str], str], ties: Ties, conf_level: float,
+               per: Mapping[str, float] | None) -> CoxModel:
+    """The time-dependent model of ``covs[0]``: :func:`fit_cox` of the ``rows`` (usable, every
+    covariate known) split at the exposure time.
+
+    A registry's split rows are the endpoint's largest fit, so they are built small: only
+    complete rows are split (the fit then copies none of them), in the fit's sorted order (the
+    fit holds their design rather than a sorted copy), a yes/no covariate as booleans (the
+    design's 0/1 from either), and the fit runs with no other model's sort or time structures
+    held. The fit's sorted rows are those of the unsorted split, so are its numbers.
+    """
+    idx = np.flatnonzero(rows)
+    start, stop, ev, exp_td, split_rows = split_at_exposure(time[idx], event[idx], exposure_time[idx])
+    # in the fit's own order: its design is then held, not copied sorted (``copy_X``)
+    order = cox_row_order(stop, ev, start)
+    start, stop, ev = start[order], stop[order], ev[order]
+    td_data = pd.DataFrame({covs[0]: exp_td[order] > 0})
+    del exp_td
+    src = idx[split_rows[order]]
+    del idx, split_rows, order
+    for c in dict.fromkeys(covs[1:]):
+        b = as_binary(data[c])
+        td_data[c] = (b.to_numpy() > 0)[src] if b is not None else data[c].array.take(src)
+    del src
+    # only a sort of the split rows can serve this fit (the other exposure model's, or none)
+    release_shared(keep_rows=start.size)
+    return fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
+                   label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
 
 
 def _term(model: object, name: str) -> CoxTerm | None:
@@ -106,7 +138,6 @@ def compare_exposure(
     # an exposed patient without an exposure time cannot be split: left out of the corrections
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]
-    data = data.loc[:, list(dict.fromkeys(covs))]  # the rows are copied below: these columns only
     # of the naive and landmark models only the exposure's term is kept: no zph test
     if naive is None:
         naive = _term(fit_cox(endpoint, endpoint_label, time, event, data, covs, kind="naive",
@@ -130,25 +161,14 @@ def compare_exposure(
         lm = _term(lm_model, exposure)
         del lm_model
     del lm_data
-    # nor by the split rows: the landmark rows' structures go before the split rows' fit (a
-    # registry: the split-row fit is the endpoint's largest)
-    release_shared(sorts=False)
 
-    usable = ~((exposed > 0) & ~np.isfinite(s))
-    del exposed
-    start, stop, ev, exp_td, rows = split_at_exposure(time[usable], event[usable], s[usable])
-    # the model's columns only (a copy of the whole cohort table per split row would cost
-    # more than the fit at registry scale), numbered without another copy
-    td_data = data[list(dict.fromkeys(covs))].iloc[np.flatnonzero(usable)[rows]]
-    td_data.index = pd.RangeIndex(len(td_data))
-    del rows  # the split rows' arrays not needed by the fit: not held through it
-    td_data[exposure] = exp_td
-    del exp_td
-    td_model = fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
-                       label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
-    td = _term(td_model, exposure)
     # the model counts intervals; a table counts patients (those with every covariate)
     complete = np.isfinite(time) & data[covs].notna().all(axis=1).to_numpy()
+    usable = ~((exposed > 0) & ~np.isfinite(s))
+    del exposed
+    td_model = _split_fit(endpoint, endpoint_label, time, event, s, data, covs, usable & complete,
+                          label=label, ties=ties, conf_level=conf_level, per=per)
+    td = _term(td_model, exposure)
     td_model = dataclasses.replace(td_model, n=int((usable & complete).sum()),
                                    n_missing=int((~complete).sum()))
 

@@ -67,6 +67,7 @@ def exp_cached(x, bits, keys, vals):  # pragma: no cover
 def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, want_info):  # pragma: no cover
     p, n = XT.shape
     has_entry = entry.shape[0] > 0
+    has_cw = cw.shape[0] > 0  # no case weights: every weight 1 (not an array of ones)
     loglik = 0.0
     u = np.zeros(p)
     imat = np.zeros((p, p))
@@ -122,7 +123,8 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
                 x[a] = XT[a, i]
                 eta += x[a] * beta[a]
             eta_box[0] = eta
-            w = cw[i] * exp_cached(eta, eta_bits[0], keys, vals)
+            ci = cw[i] if has_cw else 1.0
+            w = ci * exp_cached(eta, eta_bits[0], keys, vals)
             wrow[i] = w
             S0 += w
             for a in range(p):
@@ -142,11 +144,11 @@ def cox_pass(XT, beta, offset, cw, event, stop, strata, efron, entry, e_order, w
                         for q in range(npk):
                             D2[q] = S2[q] - wx[q // p] * x[q % p]
                 nd += 1
-                wd += cw[i]
-                loglik += cw[i] * eta
+                wd += ci
+                loglik += ci * eta
                 D0 += w
                 for a in range(p):
-                    u[a] += cw[i] * x[a]
+                    u[a] += ci * x[a]
                     D1[a] += wx[a]
 
             i -= 1

@@ -159,17 +159,23 @@ def setup(
     weights: np.ndarray | None = None,
     ties: str = "efron",
     means: np.ndarray | None = None,
+    copy_X: bool = True,
 ) -> CoxSetup:
-    """Sort once and build the per-event-time structure. Inputs must already be validated."""
+    """Sort once and build the per-event-time structure. Inputs must already be validated.
+    ``copy_X=False``: ``XT`` is ``X.T`` itself when the rows are in sorted order already, ``X``
+    is Fortran-ordered and no column is centered (never written to)."""
     n = stop.shape[0]
     X = np.asarray(X, dtype=float).reshape(n, -1)
     tm = _times(stop, np.asarray(event, dtype=bool), strata, entry, offset, weights, ties)
-    XT = _sorted_transpose(X, tm["order"])
+    held = not copy_X and X.T.flags.c_contiguous and _is_identity(tm["order"])
+    XT = X.T if held else _sorted_transpose(X, tm["order"])
     cw = tm["cw"]
     if means is None:
         means, xmax = _means_and_bound(XT, cw)
     else:
         xmax = float("inf")  # given centering: keep the overflow guard
+    if held and np.any(means != 0):
+        XT = XT.copy()  # centered below: the caller's rows are never written
     if n <= 5000:
         XT -= means[:, None]
     else:
@@ -188,6 +194,15 @@ def setup(
         xmax = float("inf")  # offsets: always guard
     return CoxSetup(**tm, xmax=xmax, means=np.asarray(means, dtype=float), XT=XT,
                     work=np.empty((XT.shape[0] + 1, n)), xd_sum=xd_sum)
+
+
+def _is_identity(order: np.ndarray, block: int = 1 << 20) -> bool:
+    """Whether ``order`` is ``0, 1, ..., n - 1`` (checked a block at a time: no n-sized temporary)."""
+    for s in range(0, order.shape[0], block):
+        e = min(order.shape[0], s + block)
+        if not np.array_equal(order[s:e], np.arange(s, e)):
+            return False
+    return True
 
 
 #: The last time structures of big data without offsets or case weights, ``(ties, stratified,

@@ -49,7 +49,7 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
     except ImportError:  # pragma: no cover - numba is a dependency
         return None
     n = cs.n
-    cw = np.ones(n) if cs.cw is None else np.ascontiguousarray(cs.cw)
+    cw = np.zeros(0) if cs.cw is None else np.ascontiguousarray(cs.cw)  # empty: every weight 1
     event = cs.event.view(np.uint8)
     strata = np.ascontiguousarray(cs.strata, dtype=np.int64)
     efron = cs.ties == "efron"
@@ -60,7 +60,7 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         entry = cs.entry
         remembered = cs.memo.get("entry_order")  # a remembered time structure: computed once
         if remembered is None:
-            remembered = cs.memo["entry_order"] = np.lexsort((-entry, -strata)).astype(np.int64)
+            remembered = cs.memo["entry_order"] = entry_order(entry, strata)
         e_order = remembered
     offset = np.ascontiguousarray(cs.offset, dtype=float)
     if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p) <= _BINNED_MAX_CELLS:
@@ -94,6 +94,16 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         return Step(b.copy(), float(loglik), u, imat if info else None)
 
     return _eval
+
+
+def entry_order(entry: np.ndarray, strata: np.ndarray) -> np.ndarray:
+    """Rows by stratum, then entry time, both decreasing (stable): the order in which the
+    compiled pass removes rows from the risk set at their entry. One stratum (``strata``
+    sorted and equal at both ends): the stable sort of the entry times alone, the same order
+    without the strata's negated copy."""
+    if strata.shape[0] == 0 or strata[0] == strata[-1]:
+        return np.argsort(-entry, kind="stable").astype(np.int64, copy=False)
+    return np.lexsort((-entry, -strata)).astype(np.int64, copy=False)
 
 
 _BINNED_MIN_ROWS = 50_000  # below this the one sequential pass is as fast

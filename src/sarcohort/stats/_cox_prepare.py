@@ -112,13 +112,14 @@ def _sort_order(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None) 
     return order.copy() if stop.shape[0] >= _RECENT_MIN_ROWS else order
 
 
-def sorted_rows(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def sorted_rows(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None, *,
+                remember: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The stable order by (stratum, stop, deaths first), with ``stop`` and ``event`` in that
-    order. The sort of big data is remembered (:func:`sorts_to`): the order and the sorted
-    times and events returned are the remembered arrays (never written to: the time
-    structures of :mod:`sarcohort.stats._cox_kernel` only read them)."""
-    if stop.shape[0] < _RECENT_MIN_ROWS:
+    order. The sort of big data is remembered (:func:`sorts_to`; not with ``remember=False``,
+    a sort that no fit will repeat): the order and the sorted times and events returned are
+    the remembered arrays (never written to: the time structures of
+    :mod:`sarcohort.stats._cox_kernel` only read them)."""
+    if not remember or stop.shape[0] < _RECENT_MIN_ROWS:
         order = _new_sort_order(stop, event, strata)
         return order, stop[order], event[order]
     for order, st, ev, sk in _RECENT:

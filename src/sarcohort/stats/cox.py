@@ -40,6 +40,7 @@ from scipy import special as _sp
 from sarcohort.exceptions import ConvergenceWarning, InputError
 from sarcohort.stats import _cox_kernel as K
 from sarcohort.stats import _cox_newton as N
+from sarcohort.stats._cox_prepare import sorted_rows
 from sarcohort.stats.cox_result import CoxResult, CoxState, TestResult
 from sarcohort.stats.results import Ties
 from sarcohort.stats.survdata import SurvivalData, numeric_array, refuse_missing
@@ -105,6 +106,7 @@ def cox(
     max_iter: int = 30,
     timefix: bool = True,
     firth: bool = False,
+    copy_X: bool = True,
 ) -> CoxResult:
     """Fit a Cox proportional hazards model (R's ``coxph``).
 
@@ -143,6 +145,12 @@ def cox(
         Firth-penalised estimates (R's ``coxphf``): finite under monotone likelihood, with
         profile penalised-likelihood CIs and penalised likelihood-ratio p-values; returns a
         :class:`~sarcohort.stats._cox_firth.FirthCoxResult` (see :mod:`sarcohort.stats._cox_firth`).
+    copy_X
+        ``False``: a Fortran-ordered ``X`` (as a DataFrame's one float block is) whose rows are
+        already in the fit's order (:func:`cox_row_order`) and whose columns need no centering
+        (values in {-1, 0, 1}) is held by the result instead of a sorted copy, and never
+        written; it must not be changed afterwards. A registry's counting-process rows: one
+        design in memory, not two. Otherwise (or ``True``) the fit works on its own copy.
 
     Returns
     -------
@@ -169,23 +177,42 @@ def cox(
                             extra=(event, X, strata, cluster, entry, offset), firth=firth)
     return _cox_arrays(time_or_formula, event, X, ties=ties, strata=strata, cluster=cluster,
                        entry=entry, offset=offset, robust=robust, weights=weights, names=names,
-                       conf_level=conf_level, max_iter=max_iter, timefix=timefix, firth=firth)
+                       conf_level=conf_level, max_iter=max_iter, timefix=timefix, firth=firth,
+                       copy_X=copy_X)
 
 
-def release_shared(*, sorts: bool = True) -> None:
+def cox_row_order(stop: Any, event: Any, entry: Any = None, *, timefix: bool = True) -> np.ndarray:
+    """The order the fit sorts its rows into: by stop time, deaths first at equal times,
+    otherwise as given (times merged as :func:`cox`'s ``timefix`` merges them).
+
+    Rows given in this order are sorted already, which lets :func:`cox` with
+    ``copy_X=False`` hold the design instead of a sorted copy.
+
+    Examples
+    --------
+    >>> cox_row_order([3.0, 1.0, 1.0, 2.0], [0, 0, 1, 1]).tolist()
+    [2, 1, 3, 0]
+    """
+    surv = SurvivalData.from_arrays(stop, event, entry)
+    t = _timefix(surv.time, surv.entry)[0] if timefix else surv.time
+    return sorted_rows(t, surv.event, None, remember=False)[0]
+
+
+def release_shared(*, sorts: bool = True, keep_rows: int | None = None) -> None:
     """Forget the time structures (and with ``sorts``, the sorts) that fits of big data
     remember for the next fit on the same times, events and strata (the models of one
     endpoint share them): about 100 MB for a million rows, held until the next such fit or
-    this call."""
+    this call. ``keep_rows``: the sorts of that many rows are kept (only they can serve the
+    next fit, of that many rows)."""
     K._RECENT_TIMES.clear()
     if sorts:
         from sarcohort.stats._cox_prepare import _RECENT
 
-        _RECENT.clear()
+        _RECENT[:] = [r for r in _RECENT if r[0].shape[0] == keep_rows]
 
 
 def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust, weights, names,
-                conf_level, max_iter, timefix, firth=False) -> CoxResult:
+                conf_level, max_iter, timefix, firth=False, copy_X=True) -> CoxResult:
     """The array form: every array checked by the one validator (:mod:`.survdata`), so that a
     missing or bad value gets the answer ``kaplan_meier`` and ``logrank`` give (no row is
     silently dropped; the formula form applies R's ``na.omit``)."""
@@ -194,8 +221,8 @@ def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust,
                          fix="call cox(time, event, X) or cox('Surv(time, status) ~ ...', data=df)")
     surv = SurvivalData.from_arrays(time, event, entry)
     n = surv.n
-    t, ev, en = np.array(surv.time), np.array(surv.event), (
-        None if surv.entry is None else np.array(surv.entry))
+    # read only (the fit's sorted copies are its own): a registry's rows are not copied again
+    t, ev, en = surv.time, surv.event, surv.entry
     if hasattr(X, "columns") and hasattr(X, "to_numpy"):
         if names is None:
             names = [str(c) for c in X.columns]
@@ -232,7 +259,7 @@ def _cox_arrays(time, event, X, *, ties, strata, cluster, entry, offset, robust,
     return _fit(t, ev, Xa, names=names, term_labels=names, assign=tuple((j,) for j in range(p)),
                 ties=ties, strata=strata_codes, strata_labels=strata_labels, cluster=cl, entry=en,
                 offset=off, weights=wt, robust=robust, n_missing=0, conf_level=conf_level,
-                max_iter=max_iter, design=None, firth=firth)
+                max_iter=max_iter, design=None, firth=firth, copy_X=copy_X)
 
 
 def _timefix(t: np.ndarray, en: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
@@ -396,7 +423,7 @@ def _check_rank(Xc: np.ndarray, names: tuple[str, ...]) -> None:
 
 def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, cluster, entry,
          offset, weights, robust, n_missing, conf_level, max_iter, design, strata_names=(),
-         strata_levels=(), offset_expr=None, firth=False) -> CoxResult:
+         strata_levels=(), offset_expr=None, firth=False, copy_X=True) -> CoxResult:
     n, p = Xa.shape
     if Xa.size and not np.isfinite(Xa.sum()):
         col = int(np.flatnonzero(~np.isfinite(Xa).all(axis=0))[0])
@@ -420,7 +447,7 @@ def _fit(t, ev, Xa, *, names, term_labels, assign, ties, strata, strata_labels, 
                          fix="use ties='efron' or 'breslow' for a robust variance")
     # the exact partial likelihood is evaluated on top of the Breslow structure (cox_exact)
     cs = K.setup(t, ev, Xa, entry=entry, strata=strata, offset=offset, weights=weights,
-                 ties="breslow" if ties == "exact" else ties)
+                 ties="breslow" if ties == "exact" else ties, copy_X=copy_X)
     if n and p:  # rows of the sorted transposed copy are contiguous: one cheap pass
         constant = np.flatnonzero(np.ptp(cs.XT, axis=1) == 0)
         if constant.size:  # R: an NA coefficient; we stop and name it (never a made-up HR)
