@@ -317,8 +317,9 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
             return np.zeros(t.shape[0], dtype=np.intp)
         out = base.copy()
         for r0, r1, a, b in group_slices():
-            if b > a:
-                out[r0:r1] = a + np.searchsorted(g_time[a:b], t[r0:r1], side="right")
+            if b > a:  # written, then shifted in place (no second n-sized temporary)
+                out[r0:r1] = np.searchsorted(g_time[a:b], t[r0:r1], side="right")
+                out[r0:r1] += a
         return out
 
     def last_group_sorted() -> np.ndarray:
@@ -327,7 +328,7 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
         for r0, r1, a, b in group_slices():
             if b > a:
                 marks[r0 + np.searchsorted(st[r0:r1], g_time[a:b], side="left")] += 1
-        return np.cumsum(marks[:n]) if n else np.zeros(0, dtype=np.intp)
+        return np.cumsum(marks[:n], out=marks[:n]) if n else np.zeros(0, dtype=np.intp)
 
     if strata is None and m and n <= 5000:
         s_idx1 = np.searchsorted(g_time, st, side="right")
@@ -338,10 +339,12 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
     e_idx1 = None
     e_order = e_starts = e_group = None
     if en is not None:
-        e_idx1 = np.maximum(last_group(en), base)
+        e_idx1 = last_group(en)
+        np.maximum(e_idx1, base, out=e_idx1)  # in place: a registry's rows are not copied again
     if e_idx1 is not None and not use_dense:
-        # rows that entered before the first event time of their stratum subtract nothing
-        e_target = np.where(e_idx1 > base, e_idx1, 0)
+        # rows that entered before the first event time of their stratum subtract nothing (one
+        # stratum: base is 0, so that is e_idx1 itself)
+        e_target = e_idx1 if strata is None else np.where(e_idx1 > base, e_idx1, 0)
         e_order = np.argsort(e_target, kind="stable")
         es = e_target[e_order]
         brk = np.ones(n, dtype=bool)
