@@ -145,8 +145,8 @@ def compare_exposure(
                               zph_test=False), exposure)
     if naive is None:  # cannot happen: the exposure is the first covariate of the model
         raise RuntimeError(f"no term for {exposure!r} in the naive model")
-    # the naive fit's time structures are not shared by the split or landmark rows (a registry:
-    # several hundred MB); the sort of these times stays for the next exposure's naive fit
+    # the naive fit's time structures are not shared by the landmark rows (a registry: several
+    # hundred MB); its sort goes before the split rows' fit (:func:`_split_fit`)
     release_shared(sorts=False)
 
     at_risk = time > landmark_time
