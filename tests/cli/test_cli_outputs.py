@@ -207,9 +207,12 @@ def test_top_help_shows_flags_as_flags():
 
 
 def _sarcohort(*args: object, **kwargs):
+    # Ctrl-C's default action in the child, as a terminal gives it: a test process whose
+    # SIGINT is ignored would pass that on, and the CLI rightly keeps an ignored SIGINT ignored
     return subprocess.Popen([sys.executable, "-m", "sarcohort", *map(str, args)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, **kwargs)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL), **kwargs)
 
 
 def test_quiet_prints_only_the_path_and_ctrl_c_exits_130(tmp_path):
@@ -222,6 +225,7 @@ def test_quiet_prints_only_the_path_and_ctrl_c_exits_130(tmp_path):
     # workers are busy) reaches the whole process group, as a terminal sends it. On a busy
     # machine the writing may end between seeing the folder and the signal: that run wrote
     # its whole report (exit 0), and the next one is interrupted instead (a few tries).
+    finished = []
     for _ in range(5):
         before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
         proc = _sarcohort("analyze", protocol, "--out", out, "-q", cwd=tmp_path)
@@ -234,10 +238,12 @@ def test_quiet_prints_only_the_path_and_ctrl_c_exits_130(tmp_path):
         assert [p.name for p in tmp_path.iterdir() if "sarcohort-tmp" in p.name] == []
         if proc.returncode == 0:  # finished before the signal: a whole report, as asked
             assert stdout == f"{out / 'report.html'}\n"
+            finished.append(stderr)
             continue
         assert proc.returncode == 130, stderr
         assert stderr == "sarcohort: interrupted\n" and stdout == ""
         assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
         break
     else:
-        raise AssertionError("no run was interrupted while writing its report")
+        raise AssertionError("no run was interrupted while writing its report; test process "
+                             f"SIGINT {signal.getsignal(signal.SIGINT)!r}; stderr {finished!r}")
