@@ -241,6 +241,10 @@ def test_parquet_dataset_folders_read_as_their_files_in_path_order(tmp_path):
     assert r.stdout.count("\n") > 100 and r.stdout.startswith("patients:")  # (today's date)
     r = runner.invoke(app, [*args, "--engine", "memory"])
     assert r.exit_code == 2 and "dataset folder" in r.stderr
+    # tables that cannot be read in parts (here a workbook sheet named): a folder is never
+    # read whole either, as `analyze` refuses it
+    r = runner.invoke(app, [*args, "--sheet", "patients"])
+    assert r.exit_code == 2 and "dataset folder" in r.stderr and "workbook sheet" in r.stderr, r.output
 
 
 @pytest.mark.parametrize("broken", ["patients", "treatments"])

@@ -65,22 +65,18 @@ def _in_parts(study: Any, chosen: str, quiet: bool) -> bool:
     """Whether the tables are loaded a part at a time: an engine other than memory and
     tables that can be (:func:`~sarcohort.cohort._parts.read_whole_why`; else a note, or
     a usage error for a dataset folder, which is never read whole)."""
-    from sarcohort.cohort._parts import read_whole_why
+    from sarcohort.cohort._parts import read_whole_why, whole_folder_refusal
 
     data = study.cohort_config.data
     base = study.path.parent
     patients = base / data.patients
     treatments = base / data.treatments if data.treatments else None
-    folders = [p for p in (patients, treatments) if p is not None and p.is_dir()]
+    why = None if chosen == "memory" else read_whole_why(study.cohort_config, patients, treatments)
+    refusal = whole_folder_refusal(patients, treatments, engine=chosen, why=why)
+    if refusal is not None:
+        raise _fail(refusal, 2)
     if chosen == "memory":
-        if folders:
-            raise _fail(f"{folders[0]} is a Parquet dataset folder: it is read a part at a "
-                        "time (--engine duckdb or auto)", 2)
         return False
-    why = read_whole_why(study.cohort_config, patients, treatments)
-    if why is not None and folders:
-        raise _fail(f"{folders[0]} is a Parquet dataset folder, which is read a part at a "
-                    f"time, but {why}", 2)
     if why is not None and not quiet:
         typer.echo(f"Note: the tables are read whole ({why}).", err=True)
     return why is None

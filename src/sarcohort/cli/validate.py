@@ -172,7 +172,7 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     """Whether the tables are checked out of core: ``--engine`` (duckdb or spark), else the
     protocol's ``[data] engine``, else auto (Parquet inputs over the engines' size
     threshold); only Parquet files are (the others are read whole, and a note says so)."""
-    from sarcohort.cohort._parts import read_whole_why
+    from sarcohort.cohort._parts import read_whole_why, whole_folder_refusal
     from sarcohort.engines import ENGINES, choose_engine
 
     data = config.data
@@ -180,17 +180,16 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     if wanted.lower() not in ENGINES:
         raise _usage(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}")
     chosen = choose_engine(wanted, [file, treatments])
-    folders = [p for p in (file, treatments) if p is not None and p.is_dir()]
-    if chosen == "memory" and folders:
-        raise _usage(f"{folders[0]} is a Parquet dataset folder: it is checked out of core "
-                     "(--engine duckdb or auto)")
+    why = None if chosen == "memory" else read_whole_why(config, file, treatments, sheet)
+    refusal = whole_folder_refusal(file, treatments, engine=chosen, why=why)
+    if refusal is not None:
+        raise _usage(refusal)
     if chosen == "memory":
         return False
 
     if chosen == "spark":  # a data lake's tables: too big to read whole
         typer.echo("Note: validation runs on this machine, out of core (Spark computes "
                    "`analyze`'s statistics).", err=True)
-    why = read_whole_why(config, file, treatments, sheet)
     if why is not None:
         typer.echo(f"Note: the tables are read whole ({why}).", err=True)
         return False

@@ -60,6 +60,22 @@ def read_whole_why(config: CohortConfig, patients: Path, treatments: Path | None
     return None
 
 
+def whole_folder_refusal(patients: Path, treatments: Path | None, *, engine: str,
+                         why: str | None) -> str | None:
+    """The usage error when a Parquet dataset folder would be read whole, which is never done
+    (it may not fit in memory): with the ``memory`` engine, or when ``why``
+    (:func:`read_whole_why` of these tables) says they cannot be read in parts; else None."""
+    folders = [p for p in (patients, treatments) if p is not None and p.is_dir()]
+    if not folders:
+        return None
+    if engine == "memory":
+        return (f"{folders[0]} is a Parquet dataset folder: it is read a part at a time "
+                "(--engine duckdb or auto)")
+    if why is not None:
+        return f"{folders[0]} is a Parquet dataset folder, which is read a part at a time, but {why}"
+    return None
+
+
 T = TypeVar("T")
 
 
