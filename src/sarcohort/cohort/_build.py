@@ -110,7 +110,7 @@ def _int_if_whole(a: np.ndarray) -> np.ndarray:
     return a
 
 
-def _rows(values: Any, keep: np.ndarray | None) -> Any:
+def column_at_rows(values: Any, keep: np.ndarray | None) -> Any:
     """A column's array (pandas extension arrays kept), at the rows ``keep`` (None: all,
     without a copy)."""
     if isinstance(values, pd.Series):  # numpy dtypes as numpy arrays, the others as they are
@@ -174,13 +174,13 @@ def _patient_columns(checked: ValidatedData, derived: dict[str, np.ndarray],
     if wanted("pseudo_id"):
         columns["pseudo_id"] = ids
     if wanted("source_row"):
-        columns["source_row"] = _rows(checked.patient_rows, keep)
+        columns["source_row"] = column_at_rows(checked.patient_rows, keep)
     for c in p.columns:
         if c != "patient_id" and wanted(c):
-            columns[c] = _rows(p[c], keep)
+            columns[c] = column_at_rows(p[c], keep)
     for c, values in derived.items():
         if wanted(c):
-            columns[c] = _rows(values, keep)
+            columns[c] = column_at_rows(values, keep)
     for c in ("os_days", "pfs_days"):
         if c in columns:
             columns[c] = _int_if_whole(columns[c])
@@ -225,7 +225,7 @@ def patient_flow(checked: ValidatedData, config: CohortConfig) -> PatientFlow:
     derived, analysed, _, flow = _included(checked, config, only=used)
     if config.derived:
         keep = None if analysed.all() else np.flatnonzero(analysed)
-        ids = _rows(pseudo_ids(len(analysed)), keep) if "pseudo_id" in used else None
+        ids = column_at_rows(pseudo_ids(len(analysed)), keep) if "pseudo_id" in used else None
         columns = _patient_columns(checked, derived, keep, ids, only=used)
         del derived
         n = len(analysed) if keep is None else len(keep)
@@ -248,7 +248,7 @@ def cohort_from_checked(checked: ValidatedData, config: CohortConfig, *,
     derived, analysed, reason, flow = _included(checked, config)
     pids = pseudo_ids(len(p)) if ids is None else ids
     keep = None if analysed.all() else np.flatnonzero(analysed)
-    ids = _rows(pids, keep)
+    ids = column_at_rows(pids, keep)
     columns = _patient_columns(checked, derived, keep, ids)
     table = pd.DataFrame(columns, index=pd.Index(ids, name=None), copy=False)
     del columns, derived
@@ -259,12 +259,12 @@ def cohort_from_checked(checked: ValidatedData, config: CohortConfig, *,
     linked = pos >= 0
     linked[linked] = analysed[pos[linked]]
     rows = None if linked.all() else np.flatnonzero(linked)
-    t_pos = _rows(pos, rows)
+    t_pos = column_at_rows(pos, rows)
     tcols: dict[str, object] = {"pseudo_id": pids[t_pos],
-                                "source_row": _rows(checked.treatment_rows, rows)}
+                                "source_row": column_at_rows(checked.treatment_rows, rows)}
     for c in t.columns:
         if c != "patient_id":
-            tcols[c] = _rows(t[c], rows)
+            tcols[c] = column_at_rows(t[c], rows)
     met = p["first_metastasis_date"].to_numpy(dtype="datetime64[ns]")
     tcols["start_days"] = days_between(met[t_pos], np.asarray(tcols["start_date"],
                                                               dtype="datetime64[ns]"))

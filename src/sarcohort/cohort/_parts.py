@@ -24,11 +24,9 @@ import numpy as np
 import pandas as pd
 
 from sarcohort.cohort._build import (
-    _rows as column_array,
-)
-from sarcohort.cohort._build import (
     cohort_from_checked,
     cohort_manifest,
+    column_at_rows,
     pseudo_ids,
     validated,
 )
@@ -122,7 +120,7 @@ def _compact(frame: pd.DataFrame, seen: dict[str, str]) -> pd.DataFrame:
     are not held twice)."""
     # each column an array of its own (not a view of the part's table): joined, it is freed
     return pd.DataFrame({c: shared_objects(s.to_numpy(), seen)
-                         if s.dtype == object and c != "pseudo_id" else column_array(s, None).copy()
+                         if s.dtype == object and c != "pseudo_id" else column_at_rows(s, None).copy()
                          for c, s in frame.items()}, index=pd.RangeIndex(len(frame)), copy=False)
 
 
