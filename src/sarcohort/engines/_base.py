@@ -23,6 +23,9 @@ from sarcohort.exceptions import InputError
 from sarcohort.stats.cox_sums import CoxTimeSums
 
 _ids = itertools.count()
+#: The names :meth:`SqlEngine.register` gives the views and frames it makes: those, and never a
+#: user's own named table, are what :meth:`SqlEngine.unregister` drops.
+SOURCE_PREFIX = "sarcohort_src_"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from sarcohort.engines import _sql as S
-from sarcohort.engines._base import SqlEngine
+from sarcohort.engines._base import SOURCE_PREFIX, SqlEngine
 from sarcohort.exceptions import InputError
 
 _ids = itertools.count()
@@ -66,7 +66,7 @@ class DuckDBEngine(SqlEngine):
         self.con.close()
 
     def register(self, source: Any) -> str:
-        name = f"sarcohort_src_{next(_ids)}"
+        name = f"{SOURCE_PREFIX}{next(_ids)}"
         if isinstance(source, str | Path):
             path = Path(source)
             if not path.exists():
@@ -98,7 +98,7 @@ class DuckDBEngine(SqlEngine):
         if name in self._frames:
             self.con.unregister(name)
             del self._frames[name]
-        elif name.startswith("sarcohort_src_"):  # a file's view
+        elif name.startswith(SOURCE_PREFIX):  # a file's view
             self.con.execute(f"DROP VIEW IF EXISTS {name}")
 
     def columns(self, table: str) -> dict[str, bool]:

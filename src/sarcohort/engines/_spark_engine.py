@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from sarcohort.engines import _sql as S
-from sarcohort.engines._base import SqlEngine
+from sarcohort.engines._base import SOURCE_PREFIX, SqlEngine
 from sarcohort.exceptions import InputError
 
 _ids = itertools.count()
@@ -75,7 +75,7 @@ class SparkEngine(SqlEngine):
         self._cached: dict[str, Any] = {}
 
     def register(self, source: Any) -> str:
-        name = f"sarcohort_src_{next(_ids)}"
+        name = f"{SOURCE_PREFIX}{next(_ids)}"
         if isinstance(source, str | Path):
             path = Path(source)
             suffix = path.suffix.lower()
@@ -97,7 +97,7 @@ class SparkEngine(SqlEngine):
         return name
 
     def unregister(self, name: str) -> None:
-        if name.startswith("sarcohort_src_"):  # a view register() made, not a user's table
+        if name.startswith(SOURCE_PREFIX):  # a view register() made, not a user's table
             self.spark.catalog.dropTempView(name)
 
     def columns(self, table: str) -> dict[str, bool]:
