@@ -175,7 +175,8 @@ def test_group_sums_weights_equal_exp_per_row(has_offset: bool) -> None:
     t = rng.integers(1, 200, n).astype(float)
     e = rng.random(n) < 0.6
     cs = K.setup(t, e, X, ties="efron")
-    gidx = np.where(cs.s_valid, cs.s_idx1 - 1, -1).astype(np.int64)
+    gidx = N.binned_groups(cs)
+    assert np.array_equal(gidx, np.where(cs.s_valid, cs.s_idx1 - 1, -1))
     cuts = N._group_cuts(gidx, 8)
     off = rng.choice([0.0, 0.5], n) if has_offset else np.zeros(0)
     cw = rng.choice([1.0, 2.0], n)
@@ -351,3 +352,43 @@ def test_compiled_pass_without_weights_equals_unit_weights() -> None:
     assert ones[0] == none[0]
     np.testing.assert_array_equal(ones[1], none[1])
     np.testing.assert_array_equal(ones[2], none[2])
+
+
+@pytest.mark.parametrize("stratified", [False, True])
+def test_per_row_group_bounds_built_on_use_are_their_definition(stratified: bool) -> None:
+    """Oracle: the definition, row by row (brute force over the event groups). The bounds of
+    each row's risk sets are built when first read, not by the setup (the compiled Newton
+    passes read none of them), and the numpy evaluation that reads them (the run structure of
+    big data, entry times and strata) equals the compiled pass."""
+    from sarcohort.stats import _cox_kernel as K
+    from sarcohort.stats._cox_newton import compiled_evaluator
+
+    rng = np.random.default_rng(12)
+    n = 3000
+    stop = np.ceil(rng.exponential(40, n))
+    entry = np.floor(stop * rng.uniform(0, 0.9, n))
+    event = rng.random(n) < 0.7
+    strata = rng.integers(0, 3, n) if stratified else None
+    X = np.column_stack([rng.normal(size=n), rng.integers(0, 2, n)])
+    cs = K.setup(stop, event, X, entry=entry, strata=strata, ties="efron")
+    assert cs.dense is None and not cs.memo  # the run structure; nothing per row built yet
+    earlier = (cs.g_stratum[None, :] < cs.strata[:, None]).sum(axis=1)
+    same = cs.g_stratum[None, :] == cs.strata[:, None]
+    np.testing.assert_array_equal(cs.s_idx1, earlier + (same & (cs.g_time[None, :] <= cs.stop[:, None])).sum(axis=1))
+    np.testing.assert_array_equal(cs.e_idx1, earlier + (same & (cs.g_time[None, :] <= cs.entry[:, None])).sum(axis=1))
+    np.testing.assert_array_equal(cs.s_valid, cs.s_idx1 > earlier)
+    beta = np.array([0.3, -0.5])
+    ref, got = K.evaluate(cs, beta), compiled_evaluator(cs)(cs, beta)
+    assert got.loglik == pytest.approx(ref.loglik, rel=1e-12)
+    np.testing.assert_allclose(got.u, ref.u, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(got.imat, ref.imat, rtol=1e-10)
+
+
+def test_weighted_cross_in_blocks_equals_one_product(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Oracle: ``(A * w[:, None]).T @ A`` in one product; blocks of 1,000 rows, the last short."""
+    from sarcohort.stats import _zph
+
+    rng = np.random.default_rng(13)
+    A, w = rng.normal(size=(4500, 3)), rng.uniform(0, 2, 4500)
+    monkeypatch.setattr(_zph, "_CROSS_ROWS", 1000)
+    np.testing.assert_allclose(_zph.weighted_cross(A, w), (A * w[:, None]).T @ A, rtol=1e-12)

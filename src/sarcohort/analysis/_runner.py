@@ -302,10 +302,12 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
 
     for e in a.endpoints:
         say(f"Kaplan-Meier: {label(e)}")
-        days = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float)
+        t = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float) / a.unit_days
         event = data[f"{e}_event"].fillna(False).astype(bool).to_numpy()
-        t = days / a.unit_days
         ok = np.isfinite(t)
+        # the patients with follow-up: every one (a registry's endpoint) is a slice, so the
+        # arrays below are views, not copies (10^7 patients: 80 MB each)
+        rows: slice | np.ndarray = slice(None) if ok.all() else ok
         if (~ok).any():
             warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
         max_t = (study.report.max_time_per_endpoint.get(e) or study.report.max_time
@@ -313,17 +315,17 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
         kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
                         landmarks=a.landmarks, times_at_risk=rt, engine=engine)
-        overall = km_analysis(e, label(e), t[ok], event[ok], options=kmo)
+        overall = km_analysis(e, label(e), t[rows], event[rows], options=kmo)
         survival.append(overall)
-        rev = km_analysis(e, label(e), t[ok], ~event[ok], options=kmo)
+        rev = km_analysis(e, label(e), t[rows], ~event[rows], options=kmo)
         fu = rev.groups[0]
         q1 = q3 = None
         if ok.any():
-            rev_curve = next(iter(kaplan_meier(t[ok], ~event[ok]).curves.values()))
+            rev_curve = next(iter(kaplan_meier(t[rows], ~event[rows]).curves.values()))
             q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
         endpoints.append(EndpointSummary(
             name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
-            n=int(ok.sum()), events=int(event[ok].sum()), median_followup=fu.median,
+            n=int(ok.sum()), events=int(event[rows].sum()), median_followup=fu.median,
             median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
             followup_q1=q1, followup_q3=q3))
         by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
@@ -336,11 +338,11 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             if f == a.group:
                 order = ordered(order, a.group_order)
             survival.append(km_analysis(
-                e, label(e), t[ok], event[ok], coded[ok], order,
+                e, label(e), t[rows], event[rows], coded[rows], order,
                 factor=f, factor_label=label(f), options=kmo))
             if f == a.group and a.rmst_tau is not None:
                 rmst_comp, rmst_why = rmst_comparison(
-                    e, label(e), t[ok], event[ok], np.asarray(coded[ok], dtype=object), order,
+                    e, label(e), t[rows], event[rows], np.asarray(coded[rows], dtype=object), order,
                     factor=f, factor_label=label(f), tau=a.rmst_tau, conf_level=a.conf_level)
                 if rmst_comp is not None:
                     rmst.append(rmst_comp)
@@ -413,14 +415,15 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         release_shared(sorts=False)  # the endpoint's models are fitted (the sort: for the naive fit)
         for x, tcol in a.time_dependent.items():
             say(f"Time-dependent {label(x)}: {label(e)}")
-            s_days = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)
+            exposure_time = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)[rows] / a.unit_days
             adjust = covs if x in covs else []
+            # compare_exposure reads the columns of its model only
+            rows_data = data if ok.all() else data.loc[ok, list(dict.fromkeys([x, *adjust]))]
             # the unadjusted naive model is the univariable model of x (same rows, fit, options)
             uni_x = next((tm for m in uni if m.covariates == (x,) for tm in m.terms if tm.name == x),
                          None)
             fits = [compare_exposure(
-                e, label(e), t[ok], event[ok], data.loc[ok, list(dict.fromkeys([x, *adjust]))], x,
-                s_days[ok] / a.unit_days,
+                e, label(e), t[rows], event[rows], rows_data, x, exposure_time,
                 adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
                 conf_level=a.conf_level, naive=None if adjusted_for else uni_x)
                 for adjusted_for in ((adjust, []) if adjust else ([],))]

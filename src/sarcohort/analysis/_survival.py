@@ -207,12 +207,15 @@ def km_analysis(
     options: KMOptions,
     factor: str | None = None,
     factor_label: str | None = None,
+    test: bool = True,
 ) -> KMAnalysis:
     """Kaplan-Meier curves of one endpoint, overall (groups None) or by group labels.
 
     ``groups`` holds a string label per subject (None/NaN for missing: those
     subjects are left out and counted in ``n_missing``), as an array or a
     ``pd.Categorical`` of string categories; ``order`` gives the order of the curves.
+    ``test``: the log-rank test of the groups; False for groups that are not independent
+    (a patient's lines of treatment), left None.
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -233,7 +236,7 @@ def km_analysis(
                 for i, o in enumerate(order))
     chisq = p = None
     df = None
-    if len(order) > 1:
+    if len(order) > 1 and test:
         keep = codes >= 0
         if options.engine is not None:
             lr = engines.logrank(pd.DataFrame({"t": time[keep], "e": event[keep], "g": codes[keep]}),

@@ -134,7 +134,9 @@ def _level_labels(s: pd.Series, binary: pd.Series | None) -> tuple[pd.Series, li
         order = [str(c) for c in s.cat.categories]
         lab = _map_values(s, {c: str(c) for c in s.cat.categories}).astype(object)
         return lab, order
-    values = sorted(pd.unique(s.dropna()), key=lambda v: (isinstance(v, str), v))
+    values = pd.unique(s)  # then the missing ones dropped: a Series masked would cache its
+    # RangeIndex's values on the index (a registry's 10^7 rows: 80 MB held as long as the data)
+    values = sorted(values[~pd.isna(values)], key=lambda v: (isinstance(v, str), v))
     lab = _map_values(s, {v: display_level(v) for v in values}).astype(object)
     return lab, [display_level(v) for v in values]
 

@@ -87,6 +87,7 @@ def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.n
     for c in dict.fromkeys(covs[1:]):
         b = as_binary(data[c])
         td_data[c] = (b.to_numpy() > 0)[src] if b is not None else data[c].array.take(src)
+        del b
     del src
     # only a sort of the split rows can serve this fit (the other exposure model's, or none)
     release_shared(keep_rows=start.size)
@@ -135,6 +136,7 @@ def compare_exposure(
                             argument="analysis.time_dependent", value=exposure,
                             fix="name a yes/no column such as metastasis_surgery")
     exposed = b.to_numpy(dtype=float)
+    del b  # its values are ``exposed``'s: freed with them, before the split rows' fit
     # an exposed patient without an exposure time cannot be split: left out of the corrections
     s = np.where(exposed > 0, s, np.nan)
     covs = [exposure, *[c for c in adjust if c != exposure]]

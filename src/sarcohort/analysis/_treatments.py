@@ -362,19 +362,21 @@ def course_from_rows(
     if len(lines):
         t = lines["pfs_days"].to_numpy(float) / unit_days
         ok = np.isfinite(t)
+        kept: slice | np.ndarray = slice(None) if ok.all() else ok  # all: views, not copies
         numbers, which = np.unique(lines["line"].to_numpy(), return_inverse=True)
-        # the label of each line's rows through one table of the distinct labels
+        # each row's line as a code of the distinct labels (a registry's 10^7 lines: no label
+        # object per row)
         order = [f"Line {k}" for k in numbers.tolist()]
-        groups = np.array(order, dtype=object)[which.ravel()]
+        groups = pd.Categorical.from_codes(which.ravel()[kept], categories=order)
+        del which
         if times_at_risk is None:
             times_at_risk = risk_times(float(np.max(t[ok])) if ok.any() else 1.0, time_unit)
         # lines are not independent groups (a patient has several): no log-rank test
         pfs_by_line = km_analysis("pfs_line", "Progression-free survival",
-                                  t[ok], lines["pfs_event"].to_numpy(bool)[ok], groups[ok],
+                                  t[kept], lines["pfs_event"].to_numpy(bool)[kept], groups,
                                   order, factor="line", factor_label="Line of treatment",
-                                  options=dataclasses.replace(km, times_at_risk=times_at_risk))
-        pfs_by_line = dataclasses.replace(pfs_by_line, logrank_chisq=None, logrank_df=None,
-                                          logrank_p=None)
+                                  options=dataclasses.replace(km, times_at_risk=times_at_risk),
+                                  test=False)
     lanes: tuple[SwimmerLane, ...] = ()
     if n <= swimmer_max and rows.lanes is not None:
         # longest follow-up on top, as swimmer plots are read (stable: ties keep cohort order)

@@ -20,8 +20,10 @@ except those whose values all lie in {-1, 0, 1}.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -71,8 +73,6 @@ class CoxSetup:
     seg_death: np.ndarray  # bool: the run holds the deaths of its group
     death_seg: np.ndarray  # (m,) the run of each group's deaths (its first run)
     g_next_seg: np.ndarray  # (m,) first run of the next stratum (nseg if none)
-    e_first: np.ndarray | None  # (m,) first entry run with group >= g + 1
-    e_next: np.ndarray | None  # (m,) first entry run of the next stratum's groups
     dense: np.ndarray | None  # small data: (2m, n) risk-set and death indicators (else None)
     dense_t: np.ndarray | None  # its contiguous transpose
     series_q: np.ndarray | None  # (SERIES_TERMS + 3, m) normalised power sums (Efron, big data)
@@ -80,24 +80,100 @@ class CoxSetup:
     nstrata_groups: int  # number of strata with events
     XT: np.ndarray  # (p, n) contiguous transpose of X (fast column-wise products)
     offd_sum: float  # sum over deaths of cw * offset
-    work: np.ndarray  # (p + 1, n) scratch buffer reused by every evaluation (not thread-safe)
     has_offset: bool
     seg_base: np.ndarray  # (nseg,) base (groups of earlier strata) of each run
-    s_valid: np.ndarray  # (n,) row is at risk at one event time at least
-    all_valid: bool
-    s_idx1: np.ndarray  # (n,) last event group at or before stop, + 1 (``base`` = none)
+    all_valid: bool  # every row is at risk at one event time at least
     base: np.ndarray  # (n,) number of event groups in earlier strata
-    e_idx1: np.ndarray | None  # (n,) the same for the entry time (counting process)
-    e_order: np.ndarray | None  # rows sorted by e_idx1
-    e_starts: np.ndarray | None
-    e_group: np.ndarray | None
     death_gstart: np.ndarray  # start of each group in death_rows
     death_rows: np.ndarray  # sorted positions of deaths
     death_group: np.ndarray  # their group
     xd_sum: np.ndarray  # (p,) sum over deaths of cw * x (centered)
-    # what evaluators derive from the time structure alone (the compiled kernel's entry order),
-    # kept for the next setup of the same remembered structure (one dict shared by them)
+    # what evaluators derive from the time structure alone (the compiled kernel's entry order,
+    # the per-row group bounds below), kept for the next setup of the same remembered
+    # structure (one dict shared by them)
     memo: dict = field(default_factory=dict)
+
+    @cached_property
+    def work(self) -> np.ndarray:
+        """(p + 1, n) scratch buffer reused by every evaluation of the numpy evaluator (not
+        thread-safe; built on first use: the compiled Newton kernels do not need it)."""
+        return np.empty((self.p + 1, self.n))
+
+    def _remembered(self, key: str, make: Callable[[], object]) -> Any:
+        got = self.memo.get(key)
+        if got is None:
+            got = self.memo[key] = make()
+        return got
+
+    @property
+    def s_idx1(self) -> np.ndarray:
+        """(n,) index + 1 of each row's last event group (same stratum) at or before its stop
+        time; ``base`` when there is none. Built on first use (the numpy evaluator, residuals,
+        the zph test) and kept: the compiled Newton kernels read none of the per-row bounds
+        (a registry's split rows: 0.1 GB each)."""
+        return self._remembered("s_idx1", lambda: row_groups(self.stop, self.strata, self.g_time,
+                                                             self.g_stratum, self.base))
+
+    @property
+    def s_valid(self) -> np.ndarray:
+        """(n,) whether the row is at risk at one event time at least."""
+        return self._remembered("s_valid", lambda: self.s_idx1 > self.base)
+
+    @property
+    def e_idx1(self) -> np.ndarray | None:
+        """(n,) the same bound for the entry time (counting process; None without entry
+        times): the event groups before the row entered the risk set."""
+        entry = self.entry
+        if entry is None:
+            return None
+        return self._remembered("e_idx1", lambda: entry_groups(entry, self.strata, self.g_time,
+                                                               self.g_stratum, self.base))
+
+    @property
+    def _entry_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Rows sorted by their entry bound (stable), the starts of its runs, and for each event group the first run with group >= g + 1 and the first run of the next
+        stratum's groups; None without entry times or with the dense indicators."""
+        e_idx1 = self.e_idx1
+        if e_idx1 is None or self.dense is not None:
+            return None
+
+        def make() -> tuple[np.ndarray, ...]:
+            # rows that entered before the first event time of their stratum subtract nothing
+            e_target = np.where(e_idx1 > self.base, e_idx1, 0)
+            e_order = np.argsort(e_target, kind="stable")
+            es = e_target[e_order]
+            brk = np.ones(self.n, dtype=bool)
+            brk[1:] = es[1:] != es[:-1]
+            e_starts = np.flatnonzero(brk)
+            e_group = es[e_starts]
+            e_first = np.searchsorted(e_group, np.arange(1, self.m + 1), side="left")
+            e_next = np.searchsorted(e_group, self.g_next + 1, side="left")
+            return e_order, e_starts, e_first, e_next
+
+        return self._remembered("entry_runs", make)
+
+    @property
+    def e_order(self) -> np.ndarray | None:
+        """Rows sorted by ``e_idx1`` (stable)."""
+        runs = self._entry_runs
+        return None if runs is None else runs[0]
+
+    @property
+    def e_starts(self) -> np.ndarray | None:
+        runs = self._entry_runs
+        return None if runs is None else runs[1]
+
+    @property
+    def e_first(self) -> np.ndarray | None:
+        """(m,) first entry run with group >= g + 1."""
+        runs = self._entry_runs
+        return None if runs is None else runs[2]
+
+    @property
+    def e_next(self) -> np.ndarray | None:
+        """(m,) first entry run of the next stratum's groups."""
+        runs = self._entry_runs
+        return None if runs is None else runs[3]
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -192,8 +268,7 @@ def setup(
         xd_sum = np.zeros(XT.shape[0])
     if offset is not None and n:
         xmax = float("inf")  # offsets: always guard
-    return CoxSetup(**tm, xmax=xmax, means=np.asarray(means, dtype=float), XT=XT,
-                    work=np.empty((XT.shape[0] + 1, n)), xd_sum=xd_sum)
+    return CoxSetup(**tm, xmax=xmax, means=np.asarray(means, dtype=float), XT=XT, xd_sum=xd_sum)
 
 
 def _is_identity(order: np.ndarray, block: int = 1 << 20) -> bool:
@@ -290,73 +365,25 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
         nexts = np.append(sfirst[1:], m)
         g_next = nexts[np.cumsum(newstrat) - 1]
 
-    # for each row: index + 1 of the last event group (same stratum) at or before its time;
-    # ``base`` (the number of groups of earlier strata) when there is none. Nondecreasing
-    # along the sorted rows, so runs of equal values are contiguous.
-    # rows of a stratum are contiguous: [row_first[k], row_first[k + 1])
-    if n == 0 or sk[0] == sk[-1]:  # one stratum (sk is sorted)
-        rbrk = np.zeros(min(n, 1), dtype=np.intp)
-    else:
-        rbrk = np.flatnonzero(np.concatenate(([True], sk[1:] != sk[:-1])))
-    row_bounds = np.append(rbrk, n)
-    row_strata = sk[rbrk] if n else np.zeros(0, dtype=np.int64)
-    base_k = np.searchsorted(g_stratum, row_strata, side="left") if m else np.zeros(rbrk.size, dtype=np.intp)
+    # ``base`` per row: the number of event groups of earlier strata (rows of a stratum are
+    # contiguous, sk is sorted); with one stratum, zeros that are never written
     if strata is None:
         base = np.zeros(n, dtype=np.intp)
     else:
-        base = np.repeat(base_k, np.diff(row_bounds)) if n else np.zeros(0, dtype=np.intp)
-
-    def group_slices():
-        for k in range(rbrk.size):
-            a = int(base_k[k])
-            b = int(np.searchsorted(g_stratum, row_strata[k], side="right")) if m else 0
-            yield int(row_bounds[k]), int(row_bounds[k + 1]), a, b
-
-    def last_group(t: np.ndarray) -> np.ndarray:
-        if m == 0:
-            return np.zeros(t.shape[0], dtype=np.intp)
-        out = base.copy()
-        for r0, r1, a, b in group_slices():
-            if b > a:  # written, then shifted in place (no second n-sized temporary)
-                out[r0:r1] = np.searchsorted(g_time[a:b], t[r0:r1], side="right")
-                out[r0:r1] += a
-        return out
-
-    def last_group_sorted() -> np.ndarray:
-        # stop times are sorted within strata: mark where each event time starts, cumulate
-        marks = np.zeros(n + 1, dtype=np.intp)
-        for r0, r1, a, b in group_slices():
-            if b > a:
-                marks[r0 + np.searchsorted(st[r0:r1], g_time[a:b], side="left")] += 1
-        return np.cumsum(marks[:n], out=marks[:n]) if n else np.zeros(0, dtype=np.intp)
-
-    if strata is None and m and n <= 5000:
-        s_idx1 = np.searchsorted(g_time, st, side="right")
-    else:
-        s_idx1 = last_group_sorted()
+        row_bounds, first, _ = _stratum_bounds(sk, g_stratum)
+        base = np.repeat(first, np.diff(row_bounds)) if n else np.zeros(0, dtype=np.intp)
+    # each row's last event group at or before its time (+ 1, ``base`` when none): only the
+    # runs of rows and the risk-set bounds are kept from it (:attr:`CoxSetup.s_idx1`)
+    s_idx1 = row_groups(st, sk, g_time, g_stratum, base)
     s_valid = s_idx1 > base
     use_dense = 0 < n * m <= _DENSE_MAX  # small data: dense indicators, no run structure
-    e_idx1 = None
-    e_order = e_starts = e_group = None
-    if en is not None:
-        e_idx1 = last_group(en)
-        np.maximum(e_idx1, base, out=e_idx1)  # in place: a registry's rows are not copied again
-    if e_idx1 is not None and not use_dense:
-        # rows that entered before the first event time of their stratum subtract nothing (one
-        # stratum: base is 0, so that is e_idx1 itself)
-        e_target = e_idx1 if strata is None else np.where(e_idx1 > base, e_idx1, 0)
-        e_order = np.argsort(e_target, kind="stable")
-        es = e_target[e_order]
-        brk = np.ones(n, dtype=bool)
-        brk[1:] = es[1:] != es[:-1]
-        e_starts = np.flatnonzero(brk)
-        e_group = es[e_starts]
     if n and not use_dense:
         brk = np.ones(n, dtype=bool)
         brk[1:] = (s_idx1[1:] != s_idx1[:-1]) | (ev[1:] != ev[:-1])
         if strata is not None:
             brk[1:] |= sk[1:] != sk[:-1]
         seg_starts = np.flatnonzero(brk)
+        del brk
         seg_group = np.where(s_valid[seg_starts], s_idx1[seg_starts], 0)
         seg_len = np.diff(np.append(seg_starts, n))
         seg_death = ev[seg_starts]
@@ -365,6 +392,7 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
         seg_group = np.zeros(0, dtype=np.intp)
         seg_len = np.zeros(0, dtype=np.intp)
         seg_death = np.zeros(0, dtype=bool)
+    all_valid = bool(s_valid.all())
     death_seg = np.zeros(m, dtype=np.intp)
     if m and not use_dense:
         dseg = np.flatnonzero(seg_death)
@@ -377,32 +405,82 @@ def _build_times(stop: np.ndarray, event: np.ndarray, strata: np.ndarray | None,
         offd_sum = float(cwd @ off[death_rows]) if death_rows.size else 0.0
     seg_stratum = sk[seg_starts]
     g_next_seg = np.searchsorted(seg_stratum, g_stratum, side="right") if m and not use_dense else death_seg
-    e_first = e_next = None
-    if e_group is not None:
-        e_first = np.searchsorted(e_group, np.arange(1, m + 1), side="left")
-        e_next = np.searchsorted(e_group, g_next + 1, side="left")
     dense = dense_t = None
+    memo: dict = {}
     if use_dense:
         g = np.arange(m)
-        start = base if e_idx1 is None else np.maximum(base, e_idx1)
+        start = base if en is None else entry_groups(en, sk, g_time, g_stratum, base)
         dense_t = np.zeros((n, 2 * m))
         dense_t[:, :m] = (g >= start[:, None]) & (g < s_idx1[:, None])
         dense_t[death_rows, m + death_group] = 1.0
         dense = dense_t.T
+        memo["s_idx1"] = s_idx1  # small: kept
+    del s_idx1, s_valid
     return dict(
         dense=dense, dense_t=dense_t,
         series_q=efron_power_sums(g_deaths) if ties == "efron" and death_rows.size > _SERIES_MIN_PAIRS else None,
-        g_next_seg=g_next_seg, e_first=e_first, e_next=e_next,
+        g_next_seg=g_next_seg,
         order=order, offset=off, cw=cw, stop=st,
         entry=en, event=ev, strata=sk, ties=ties, m=m, g_time=g_time, g_stratum=g_stratum,
         g_deaths=g_deaths, g_wdeaths=g_wdeaths, g_first=g_first, g_next=g_next,
         seg_starts=seg_starts, seg_group=seg_group, seg_len=seg_len, seg_death=seg_death,
         death_seg=death_seg, nstrata_groups=int(sfirst.size),
         offd_sum=offd_sum, has_offset=offset is not None,
-        seg_base=base[seg_starts] if n else np.zeros(0, dtype=np.intp), s_valid=s_valid, all_valid=bool(s_valid.all()),
-        s_idx1=s_idx1, base=base, e_idx1=e_idx1, e_order=e_order, e_starts=e_starts, e_group=e_group,
-        death_gstart=gstart, death_rows=death_rows, death_group=death_group, memo={},
+        seg_base=base[seg_starts] if n else np.zeros(0, dtype=np.intp), all_valid=all_valid,
+        base=base, death_gstart=gstart, death_rows=death_rows, death_group=death_group, memo=memo,
     )
+
+
+def _stratum_bounds(strata: np.ndarray, g_stratum: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Of each stratum of the sorted rows (``strata`` nondecreasing): its rows
+    ``[bounds[k], bounds[k + 1])`` and its event groups ``[first[k], end[k])``."""
+    n, m = strata.shape[0], g_stratum.shape[0]
+    if n == 0 or strata[0] == strata[-1]:  # one stratum
+        starts = np.zeros(min(n, 1), dtype=np.intp)
+    else:
+        starts = np.flatnonzero(np.concatenate(([True], strata[1:] != strata[:-1])))
+    row_strata = strata[starts] if n else np.zeros(0, dtype=np.int64)
+    if m == 0:
+        none = np.zeros(starts.size, dtype=np.intp)
+        return np.append(starts, n), none, none
+    return (np.append(starts, n), np.searchsorted(g_stratum, row_strata, side="left"),
+            np.searchsorted(g_stratum, row_strata, side="right"))
+
+
+def row_groups(stop: np.ndarray, strata: np.ndarray, g_time: np.ndarray, g_stratum: np.ndarray,
+               base: np.ndarray) -> np.ndarray:
+    """For each sorted row, index + 1 of the last event group of its stratum at or before
+    ``stop``; ``base`` (the groups of earlier strata) when there is none. Nondecreasing along
+    the rows, so runs of equal values are contiguous."""
+    n, m = stop.shape[0], g_time.shape[0]
+    if m == 0:
+        return np.zeros(n, dtype=np.intp)
+    bounds, first, end = _stratum_bounds(strata, g_stratum)
+    if n <= 5000 and first.size == 1:
+        return np.searchsorted(g_time, stop, side="right")
+    # stop times are sorted within strata: mark where each event time starts, cumulate
+    marks = np.zeros(n + 1, dtype=np.intp)
+    for k in range(first.size):
+        if end[k] > first[k]:
+            r0, r1 = int(bounds[k]), int(bounds[k + 1])
+            marks[r0 + np.searchsorted(stop[r0:r1], g_time[first[k]:end[k]], side="left")] += 1
+    return np.cumsum(marks[:n], out=marks[:n])
+
+
+def entry_groups(entry: np.ndarray, strata: np.ndarray, g_time: np.ndarray, g_stratum: np.ndarray,
+                 base: np.ndarray) -> np.ndarray:
+    """:func:`row_groups` of the entry times (not sorted within strata): the event groups
+    each row's stratum had before the row entered."""
+    if g_time.shape[0] == 0:
+        return np.zeros(entry.shape[0], dtype=np.intp)
+    out = base.copy()
+    bounds, first, end = _stratum_bounds(strata, g_stratum)
+    for k in range(first.size):
+        if end[k] > first[k]:  # written, then shifted in place (no second n-sized temporary)
+            r0, r1 = int(bounds[k]), int(bounds[k + 1])
+            out[r0:r1] = np.searchsorted(g_time[first[k]:end[k]], entry[r0:r1], side="right")
+            out[r0:r1] += first[k]
+    return np.maximum(out, base, out=out)
 
 
 _DENSE_MAX = 40_000  # n * m below which the risk sets are held as a dense indicator matrix

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sarcohort.stats._cox_efron import efron_power_sums
-from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate
+from sarcohort.stats._cox_kernel import CoxSetup, Evaluation, evaluate, row_groups
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         e_order = remembered
     offset = np.ascontiguousarray(cs.offset, dtype=float)
     if cs.entry is None and n >= _BINNED_MIN_ROWS and cs.m * (1 + cs.p) <= _BINNED_MAX_CELLS:
-        gidx = np.where(cs.s_valid, cs.s_idx1 - 1, -1).astype(np.int64)
+        gidx = binned_groups(cs)
         cuts = _group_cuts(gidx, _BINNED_CHUNKS)
         g_stratum = np.ascontiguousarray(cs.g_stratum, dtype=np.int64)
         g_deaths = np.ascontiguousarray(cs.g_deaths, dtype=float)
@@ -94,6 +94,20 @@ def compiled_evaluator(cs: CoxSetup) -> Callable[..., Step] | None:
         return Step(b.copy(), float(loglik), u, imat if info else None)
 
     return _eval
+
+
+def binned_groups(cs: CoxSetup) -> np.ndarray:
+    """Each sorted row's last event group at or before its stop time (0-based), -1 for a row
+    at risk at no event time: :attr:`~sarcohort.stats._cox_kernel.CoxSetup.s_idx1` less one,
+    built in place from a copy not kept with the setup (a registry's rows: one n-sized array
+    held by the fit, not two)."""
+    s_idx1 = cs.memo.get("s_idx1")
+    gidx = (row_groups(cs.stop, cs.strata, cs.g_time, cs.g_stratum, cs.base) if s_idx1 is None
+            else s_idx1.copy()).astype(np.int64, copy=False)
+    outside = gidx <= cs.base
+    gidx -= 1
+    gidx[outside] = -1
+    return gidx
 
 
 def entry_order(entry: np.ndarray, strata: np.ndarray) -> np.ndarray:
