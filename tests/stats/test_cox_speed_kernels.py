@@ -392,3 +392,21 @@ def test_weighted_cross_in_blocks_equals_one_product(monkeypatch: pytest.MonkeyP
     A, w = rng.normal(size=(4500, 3)), rng.uniform(0, 2, 4500)
     monkeypatch.setattr(_zph, "_CROSS_ROWS", 1000)
     np.testing.assert_allclose(_zph.weighted_cross(A, w), (A * w[:, None]).T @ A, rtol=1e-12)
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_rows_in_order_are_not_sorted_again(swap: bool) -> None:
+    """Oracle: np.lexsort((~event, stop)). Rows already in that order keep it (0..n-1, no
+    sort); a censored row before a death at the same time is out of order (deaths first)."""
+    rng = np.random.default_rng(14)
+    n = 20_000
+    t = rng.integers(0, 300, n).astype(float)
+    e = rng.random(n) < 0.6
+    order = np.lexsort((~e, t))
+    t, e = t[order], e[order]
+    if swap:  # a tied (death, censored) pair put the other way round
+        i = int(np.flatnonzero((t[1:] == t[:-1]) & e[:-1] & ~e[1:])[0])
+        e[i], e[i + 1] = False, True
+    got = _sort_order(t, e, None)
+    np.testing.assert_array_equal(got, np.lexsort((~e, t)))
+    assert np.array_equal(got, np.arange(n)) != swap

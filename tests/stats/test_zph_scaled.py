@@ -46,9 +46,16 @@ def test_grouped_terms_match_cox_zph_table(case):
     np.testing.assert_allclose(z.p, t["p"], rtol=1e-6)
 
 
-def test_scaled_residuals_match_cox_zph_y(case):
+@pytest.mark.parametrize("block", [None, 50])
+def test_scaled_residuals_match_cox_zph_y(case, block, monkeypatch):
+    """Oracle: R's cox.zph(fit)$y; also scaled in blocks of 50 events (a registry's blocks)."""
+    from sarcohort.stats import zph_scaled
+
+    if block is not None:
+        monkeypatch.setattr(zph_scaled, "_SOLVE_ROWS", block)
     r, fit = case
     s = scaled_schoenfeld(fit)
+    assert block is None or s.y.shape[0] > 2 * block
     np.testing.assert_allclose(s.time, r["time"], rtol=1e-12)
     np.testing.assert_allclose(s.x, r["x"], rtol=1e-10)
     np.testing.assert_allclose(s.var, np.array(r["var"]), rtol=1e-6)

@@ -558,6 +558,12 @@ class Evaluation:
         out /= self.pair_denom[:, None]
         return out
 
+    def forget_pairs(self) -> None:
+        """Drop the per-pair arrays built on first use (:attr:`pair_denom`, :attr:`pair_xbar`;
+        built again if read): a registry's deaths, 0.3 GB held by the fit otherwise."""
+        self.__dict__.pop("pair_denom", None)
+        self.__dict__.pop("pair_xbar", None)
+
 
 def evaluate(cs: CoxSetup, beta: np.ndarray, *, info: bool = True, offset: bool = True) -> Evaluation:
     """Loglik, score and (optionally) information at ``beta`` (coefficients of the centered X).

@@ -79,7 +79,10 @@ def score_sorted(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
 def schoenfeld_sorted(cs: CoxSetup, ev: Evaluation) -> np.ndarray:
     """Schoenfeld residuals, one row per death in sorted order: x - mean over k of xbar."""
     xm = _group_pair_means(cs, ev)
-    return cs.X[cs.death_rows] - xm[cs.death_group]
+    out = cs.X[cs.death_rows]
+    for j in range(out.shape[1]):  # in place, a column at a time: no (deaths, p) temporary
+        out[:, j] -= xm[cs.death_group, j]
+    return out
 
 
 def _unsort(cs: CoxSetup, values: np.ndarray) -> np.ndarray:

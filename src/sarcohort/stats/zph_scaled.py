@@ -103,6 +103,9 @@ def _score_for(fit: CoxResult, transform: str, score: ZphScore | None) -> ZphSco
     return score
 
 
+_SOLVE_ROWS = 1 << 18  # events per block of :func:`scaled_schoenfeld`'s solve
+
+
 def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] = "km",
                       *, score: ZphScore | None = None) -> ScaledSchoenfeld:
     """The scaled Schoenfeld residuals of an unstratified fit (R's ``cox.zph(fit)$y``).
@@ -121,8 +124,15 @@ def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank
     p = cs.p
     d = int(cs.death_rows.size)
     vmean = imat[:p, :p] / d
-    r = schoenfeld_sorted(cs, ev)
-    y = np.linalg.solve(vmean, r.T).T + np.asarray(fit.coef, float)[None, :]
+    y = schoenfeld_sorted(cs, ev)
+    ev.forget_pairs()  # read by the residuals and the score only
+    coef = np.asarray(fit.coef, float)
+    # scaled in place, a block of events at a time (a registry's events: no second and third
+    # (events, p) array); one block up to _SOLVE_ROWS events
+    for s in range(0, d, _SOLVE_ROWS):
+        block = y[s:s + _SOLVE_ROWS]
+        block[:] = np.linalg.solve(vmean, block.T).T
+        block += coef
     rows = cs.death_rows
     return ScaledSchoenfeld(x=tt[rows], time=cs.stop[rows], y=y, var=np.linalg.inv(vmean),
                             transform=transform, names=tuple(str(n) for n in fit.terms))
