@@ -65,14 +65,13 @@ def _in_parts(study: Any, chosen: str, quiet: bool) -> bool:
     """Whether the tables are loaded a part at a time: an engine other than memory and
     tables that can be (:func:`~sarcohort.cohort._parts.read_whole_why`; else a note, or
     a usage error for a dataset folder, which is never read whole)."""
-    from sarcohort.cohort._parts import read_whole_why, whole_folder_refusal
+    from sarcohort.cohort._parts import whole_read
 
     data = study.cohort_config.data
     base = study.path.parent
     patients = base / data.patients
     treatments = base / data.treatments if data.treatments else None
-    why = None if chosen == "memory" else read_whole_why(study.cohort_config, patients, treatments)
-    refusal = whole_folder_refusal(patients, treatments, engine=chosen, why=why)
+    why, refusal = whole_read(study.cohort_config, patients, treatments, engine=chosen)
     if refusal is not None:
         raise _fail(refusal, 2)
     if chosen == "memory":

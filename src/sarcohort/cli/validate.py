@@ -172,7 +172,7 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     """Whether the tables are checked out of core: ``--engine`` (duckdb or spark), else the
     protocol's ``[data] engine``, else auto (Parquet inputs over the engines' size
     threshold); only Parquet files are (the others are read whole, and a note says so)."""
-    from sarcohort.cohort._parts import read_whole_why, whole_folder_refusal
+    from sarcohort.cohort._parts import whole_read
     from sarcohort.engines import ENGINES, choose_engine
 
     data = config.data
@@ -180,8 +180,7 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     if wanted.lower() not in ENGINES:
         raise _usage(f"--engine {wanted!r}: unknown engine; use one of {', '.join(ENGINES)}")
     chosen = choose_engine(wanted, [file, treatments])
-    why = None if chosen == "memory" else read_whole_why(config, file, treatments, sheet)
-    refusal = whole_folder_refusal(file, treatments, engine=chosen, why=why)
+    why, refusal = whole_read(config, file, treatments, engine=chosen, sheet=sheet)
     if refusal is not None:
         raise _usage(refusal)
     if chosen == "memory":

@@ -58,20 +58,22 @@ def read_whole_why(config: CohortConfig, patients: Path, treatments: Path | None
     return None
 
 
-def whole_folder_refusal(patients: Path, treatments: Path | None, *, engine: str,
-                         why: str | None) -> str | None:
-    """The usage error when a Parquet dataset folder would be read whole, which is never done
-    (it may not fit in memory): with the ``memory`` engine, or when ``why``
-    (:func:`read_whole_why` of these tables) says they cannot be read in parts; else None."""
+def whole_read(config: CohortConfig, patients: Path, treatments: Path | None, *, engine: str,
+               sheet: str | None = None) -> tuple[str | None, str | None]:
+    """Whether ``engine`` reads these tables whole: (why, when an engine other than memory
+    cannot read them in parts (:func:`read_whole_why`), else None; the usage error when that
+    would read a Parquet dataset folder whole, which is never done (it may not fit in
+    memory), else None)."""
+    why = None if engine == "memory" else read_whole_why(config, patients, treatments, sheet)
     folders = [p for p in (patients, treatments) if p is not None and p.is_dir()]
     if not folders:
-        return None
+        return why, None
     if engine == "memory":
-        return (f"{folders[0]} is a Parquet dataset folder: it is read a part at a time "
-                "(--engine duckdb or auto)")
+        return why, (f"{folders[0]} is a Parquet dataset folder: it is read a part at a time "
+                     "(--engine duckdb or auto)")
     if why is not None:
-        return f"{folders[0]} is a Parquet dataset folder, which is read a part at a time, but {why}"
-    return None
+        return why, f"{folders[0]} is a Parquet dataset folder, which is read a part at a time, but {why}"
+    return why, None
 
 
 T = TypeVar("T")
