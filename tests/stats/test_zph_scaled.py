@@ -260,3 +260,30 @@ def test_qr_overwrite_is_numpy_qr_bit_for_bit():
         np.testing.assert_array_equal(q0, q1)
         np.testing.assert_array_equal(r0, r1)
         assert q0.shape == q1.shape and r0.shape == r1.shape
+
+
+def test_smooths_of_tied_times_by_runs_equal_the_full_least_squares():
+    """Oracle: the least-squares fit of every residual on the full spline basis (numpy's
+    lstsq) and the leverage from the QR of that basis, as :func:`zph_smooth` computes them
+    for distinct times. Tied event times (runs of equal x, some residuals missing) are fitted
+    by the runs' weighted means."""
+    from sarcohort.stats.zph_scaled import _runs, natural_spline_basis, zph_smooths
+
+    rng = np.random.default_rng(21)
+    x = np.sort(rng.integers(0, 60, 3000) / 61.0)
+    assert _runs(x) is not None
+    ys = [rng.normal(size=x.size), rng.normal(size=x.size)]
+    ys[1][[5, 700, 701, 2999]] = np.nan
+    var = [0.3, 1.7]
+    got = zph_smooths(x, ys, var)
+    pred_x = np.linspace(x.min(), x.max(), 40)
+    basis = natural_spline_basis(np.r_[pred_x, x], 4)
+    P, B = basis[:40], basis[40:]
+    for y, v, sm in zip(ys, var, got, strict=True):
+        ok = np.isfinite(y)
+        coef = np.linalg.lstsq(B[ok], y[ok], rcond=None)[0]
+        r = np.linalg.qr(B[ok])[1]
+        half = 2 * np.sqrt(v * np.sum((P @ np.linalg.inv(r)) ** 2, axis=1))
+        np.testing.assert_allclose(sm.fit, P @ coef, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(sm.upper - sm.fit, half, rtol=1e-9)
+        np.testing.assert_allclose(sm.fit - sm.lower, half, rtol=1e-9)

@@ -131,8 +131,9 @@ class CoxSetup:
 
     @property
     def _entry_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Rows sorted by their entry bound (stable), the starts of its runs, and for each event group the first run with group >= g + 1 and the first run of the next
-        stratum's groups; None without entry times or with the dense indicators."""
+        """Rows sorted by their entry bound (stable), the starts of its runs, and for each
+        event group the first run with group >= g + 1 and the first run of the next stratum's
+        groups; None without entry times or with the dense indicators."""
         e_idx1 = self.e_idx1
         if e_idx1 is None or self.dense is not None:
             return None
@@ -160,6 +161,7 @@ class CoxSetup:
 
     @property
     def e_starts(self) -> np.ndarray | None:
+        """Starts of the runs of equal entry bounds in ``e_order``."""
         runs = self._entry_runs
         return None if runs is None else runs[1]
 

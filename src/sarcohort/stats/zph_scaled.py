@@ -166,12 +166,13 @@ def _quantile7(x: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.quantile(x, q, method="linear")
 
 
-def natural_spline_basis(x: np.ndarray, df: int = 4) -> np.ndarray:
+def natural_spline_basis(x: np.ndarray, df: int = 4, at: np.ndarray | None = None) -> np.ndarray:
     """A basis of R's ``ns(x, df, intercept = TRUE)`` space (not R's basis itself).
 
     Cubic B-splines on the boundary knots ``range(x)`` and ``df - 2`` interior knots
     at the quantiles of ``x``, constrained to a zero second derivative at both
-    boundaries; ``df`` columns.
+    boundaries; ``df`` columns. ``at``: the points whose rows are returned (default ``x``);
+    the knots are ``x``'s.
     """
     from scipy.interpolate import BSpline
 
@@ -185,7 +186,7 @@ def natural_spline_basis(x: np.ndarray, df: int = 4) -> np.ndarray:
                       for b in (lo, hi)])
     _, _, vt = np.linalg.svd(const)
     null = vt[2:].T  # nb x (nb - 2): coefficients with zero 2nd derivative at both ends
-    return _design_rows(np.clip(x, lo, hi), t, null)
+    return _design_rows(np.clip(x if at is None else np.asarray(at, float), lo, hi), t, null)
 
 
 def _design_rows(x: np.ndarray, t: np.ndarray, right: np.ndarray | None = None) -> np.ndarray:
@@ -201,14 +202,21 @@ def _design_rows(x: np.ndarray, t: np.ndarray, right: np.ndarray | None = None) 
         b = BSpline.design_matrix(v, t, 3).toarray()
         return b if right is None else b @ right
 
+    heads = _runs(x)
+    if heads is None:
+        return rows_of(x)
+    return np.repeat(rows_of(x[heads]), np.diff(np.r_[heads, x.shape[0]]), axis=0)
+
+
+def _runs(x: np.ndarray) -> np.ndarray | None:
+    """The starts of the runs of consecutive equal values of ``x`` (the same bits), or None
+    when most values are distinct (the runs save nothing)."""
     n = x.shape[0]
     if n < 2:
-        return rows_of(x)
+        return None
     bits = np.ascontiguousarray(x, dtype=np.float64).view(np.uint64)  # -0.0 is not 0.0 here
     heads = np.flatnonzero(np.r_[True, bits[1:] != bits[:-1]])
-    if 2 * heads.size > n:  # mostly distinct: the runs save nothing
-        return rows_of(x)
-    return np.repeat(rows_of(x[heads]), np.diff(np.r_[heads, n]), axis=0)
+    return None if 2 * heads.size > n else heads
 
 
 def zph_smooth(x: np.ndarray, y: np.ndarray, var_ii: float, df: int = 4, nsmo: int = 40
@@ -228,6 +236,9 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
     """
     x = np.asarray(x, float)
     pred_x = np.linspace(x.min(), x.max(), nsmo)
+    heads = _runs(x)
+    if heads is not None:
+        return _smooths_by_runs(x, heads, pred_x, ys, var, df)
     basis = natural_spline_basis(np.r_[pred_x, x], df)
     P = basis[:nsmo]
     # every residual of every column finite (the usual case): one factorisation, of the basis
@@ -244,6 +255,37 @@ def zph_smooths(x: np.ndarray, ys: Sequence[np.ndarray], var: Sequence[float], d
                                                 overwrite=last)
         q, r, lev = factors
         coef = np.linalg.solve(r, q.T @ y[ok])
+        fit = P @ coef
+        half = 2.0 * np.sqrt(var_ii * lev)
+        out.append(ZphSmooth(x=pred_x, fit=fit, lower=fit - half, upper=fit + half))
+    return tuple(out)
+
+
+def _smooths_by_runs(x: np.ndarray, heads: np.ndarray, pred_x: np.ndarray,
+                     ys: Sequence[np.ndarray], var: Sequence[float], df: int) -> tuple[ZphSmooth, ...]:
+    """:func:`zph_smooths` when ``x`` comes in runs of equal values (``heads``: their starts;
+    the event times of a registry: a few thousand distinct values in millions of residuals).
+    The rows of a run are one basis row, so the least squares of the residuals are those of
+    the runs' basis rows weighted by their numbers of finite residuals, fitted to the runs'
+    mean residuals (the same normal equations, the same R'R, hence the same fit and
+    leverage): a QR of (runs x df), not of (residuals x df)."""
+    nsmo = pred_x.shape[0]
+    basis = natural_spline_basis(np.r_[pred_x, x], df, at=np.r_[pred_x, x[heads]])
+    P, B = basis[:nsmo], basis[nsmo:]
+    out = []
+    counted = np.zeros(0)  # the finite residuals per run the factors below were computed for
+    factors: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+    for y_j, var_ii in zip(ys, var, strict=True):
+        y = np.asarray(y_j, float)
+        ok = np.isfinite(y)
+        count = np.add.reduceat(ok.astype(float), heads)
+        total = np.add.reduceat(np.where(ok, y, 0.0), heads)
+        used = count > 0
+        root = np.sqrt(count[used])
+        if factors is None or not np.array_equal(count, counted):
+            counted, factors = count, _spline_factors(B[used] * root[:, None], P, df, overwrite=True)
+        q, r, lev = factors
+        coef = np.linalg.solve(r, q.T @ (total[used] / root))
         fit = P @ coef
         half = 2.0 * np.sqrt(var_ii * lev)
         out.append(ZphSmooth(x=pred_x, fit=fit, lower=fit - half, upper=fit + half))
