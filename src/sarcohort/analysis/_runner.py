@@ -292,12 +292,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         continuous), worked out once for every endpoint (a registry's million rows: a hash
         pass each; the codes only are kept, not a label object per row)."""
         if f not in levels:
-            shown = categorical_levels(data[f])
-            if shown is None:
-                levels[f] = None
-            else:
-                levels[f] = (pd.Categorical(shown[0].to_numpy(dtype=object),
-                                            categories=list(dict.fromkeys(shown[1]))), shown[1])
+            levels[f] = categorical_levels(data[f])
         return levels[f]
 
     for e in a.endpoints:

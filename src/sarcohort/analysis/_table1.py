@@ -97,11 +97,19 @@ def level_labels(s: pd.Series) -> tuple[pd.Series, list[str]]:
     return _level_labels(s, as_binary(s))
 
 
-def categorical_levels(s: pd.Series) -> tuple[pd.Series, list[str]] | None:
-    """``level_labels(s)`` of a categorical column, None for a continuous one: the yes/no
-    check done once for both (a registry's million rows: a pass each)."""
+def categorical_levels(s: pd.Series) -> tuple[pd.Categorical, list[str]] | None:
+    """``level_labels(s)`` of a categorical column as a ``pd.Categorical`` of the labels (its
+    categories: the levels in order), None for a continuous one: the yes/no check done once
+    for both, and the codes taken from the values where they give them (a registry's million
+    rows: no label object per row, no hash pass over labels)."""
     b = as_binary(s)
-    return _level_labels(s, b) if _is_categorical(s, b) else None
+    if not _is_categorical(s, b):
+        return None
+    coded = _coded_levels(s, b)
+    if coded is not None:
+        return pd.Categorical.from_codes(coded[0], categories=coded[1]), coded[1]
+    labels, order = _level_labels(s, b)
+    return pd.Categorical(labels.to_numpy(dtype=object), categories=list(dict.fromkeys(order))), order
 
 
 def _take_labels(code: np.ndarray, shown: list[str], s: pd.Series) -> pd.Series:
