@@ -150,3 +150,31 @@ def test_split_rows_of_complete_patients_fit_as_every_split_row():
     assert got.time_dependent_model.terms == want.terms
     assert got.time_dependent_model.n == int((usable & complete).sum())
     assert got.time_dependent_model.n_missing == int((~complete).sum())
+
+
+@pytest.mark.parametrize("missing", [False, True])
+def test_split_rows_shared_by_the_adjusted_and_unadjusted_models(missing: bool) -> None:
+    """Oracle: each model compared on its own (no split shared), every number equal. The
+    runner's adjusted then unadjusted comparison of one exposure share the sorted split rows
+    when the same patients are split (every adjustment covariate known), and split their own
+    when an adjustment covariate is missing for some patients."""
+    rng = np.random.default_rng(8)
+    n = 500
+    t = rng.integers(1, 1500, n) / 30.4375
+    e = rng.random(n) < 0.6
+    exposed = rng.random(n) < 0.4
+    s = np.where(exposed, rng.random(n) * t * 1.2, np.nan)
+    bone = np.where(rng.random(n) < 0.5, 1.0, 0.0)
+    if missing:
+        bone[rng.random(n) < 0.1] = np.nan
+    p = pd.DataFrame({"surgery": exposed, "bone": bone, "age": rng.normal(50, 10, n)})
+    splits: dict = {}
+    options = dict(landmark_time=6.0, ties="efron", conf_level=0.95)
+    adjusted = compare_exposure("os", "OS", t, e, p, "surgery", s, ["bone", "age"], splits=splits,
+                                **options)
+    first = splits["split"]
+    unadjusted = compare_exposure("os", "OS", t, e, p, "surgery", s, [], splits=splits, **options)
+    assert (splits["split"] is first) != missing  # reused, or the unadjusted model's own
+    alone = [compare_exposure("os", "OS", t, e, p, "surgery", s, adjust, **options)
+             for adjust in (["bone", "age"], [])]
+    assert [adjusted, unadjusted] == alone

@@ -417,11 +417,13 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
             # the unadjusted naive model is the univariable model of x (same rows, fit, options)
             uni_x = next((tm for m in uni if m.covariates == (x,) for tm in m.terms if tm.name == x),
                          None)
+            splits: dict = {}  # the split rows, shared by the adjusted and unadjusted models
             fits = [compare_exposure(
                 e, label(e), t[rows], event[rows], rows_data, x, exposure_time,
                 adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
-                conf_level=a.conf_level, naive=None if adjusted_for else uni_x)
+                conf_level=a.conf_level, naive=None if adjusted_for else uni_x, splits=splits)
                 for adjusted_for in ((adjust, []) if adjust else ([],))]
+            del splits
             comparison, unadjusted = fits[0], fits[-1]
             robustness.append(dataclasses.replace(
                 comparison, time_dependent_unadjusted=unadjusted.time_dependent))

@@ -65,7 +65,7 @@ def split_at_exposure(
 def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.ndarray,
                exposure_time: np.ndarray, data: pd.DataFrame, covs: Sequence[str], rows: np.ndarray,
                *, label: Callable[[str], str], ties: Ties, conf_level: float,
-               per: Mapping[str, float] | None) -> CoxModel:
+               per: Mapping[str, float] | None, splits: dict | None = None) -> CoxModel:
     """The time-dependent model of ``covs[0]``: :func:`fit_cox` of the ``rows`` (usable, every
     covariate known) split at the exposure time.
 
@@ -74,25 +74,39 @@ def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.n
     fit holds their design rather than a sorted copy), a yes/no covariate as booleans (the
     design's 0/1 from either), and the fit runs with no other model's sort or time structures
     held. The fit's sorted rows are those of the unsorted split, so are its numbers.
+    ``splits``: where the sorted split of these ``rows`` is kept for the next model of the
+    same exposure and endpoint (the adjusted and unadjusted models of patients with every
+    covariate known: one split and sort, not two); None: not kept.
     """
-    idx = np.flatnonzero(rows)
-    start, stop, ev, exp_td, split_rows = split_at_exposure(time[idx], event[idx], exposure_time[idx])
-    # in the fit's own order: its design is then held, not copied sorted (``copy_X``)
-    order = cox_row_order(stop, ev, start)
-    start, stop, ev = start[order], stop[order], ev[order]
-    td_data = pd.DataFrame({covs[0]: exp_td[order] > 0})
-    del exp_td
-    src = idx[split_rows[order]]
-    del idx, split_rows, order
+    kept = (splits or {}).get("split")
+    if kept is not None and np.array_equal(kept[0], rows):
+        start, stop, ev, exposed, src = kept[1:]
+    else:
+        start, stop, ev, exposed, src = _sorted_split(time, event, exposure_time, rows)
+        if splits is not None:
+            splits["split"] = (rows, start, stop, ev, exposed, src)
+    td_data = pd.DataFrame({covs[0]: exposed})
     for c in dict.fromkeys(covs[1:]):
         b = as_binary(data[c])
         td_data[c] = (b.to_numpy() > 0)[src] if b is not None else data[c].array.take(src)
         del b
-    del src
+    del src, exposed
     # only a sort of the split rows can serve this fit (the other exposure model's, or none)
     release_shared(keep_rows=start.size)
     return fit_cox(endpoint, endpoint_label, stop, ev, td_data, covs, kind="time-dependent",
                    label=label, ties=ties, entry=start, conf_level=conf_level, per=per)
+
+
+def _sorted_split(time: np.ndarray, event: np.ndarray, exposure_time: np.ndarray, rows: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The ``rows`` split at the exposure time (:func:`split_at_exposure`), in the fit's own
+    order (:func:`~sarcohort.stats.cox.cox_row_order`): start, stop, event, exposed (bool) and
+    the input row of each interval."""
+    idx = np.flatnonzero(rows)
+    start, stop, ev, exp_td, split_rows = split_at_exposure(time[idx], event[idx], exposure_time[idx])
+    # in the fit's own order: its design is then held, not copied sorted (``copy_X``)
+    order = cox_row_order(stop, ev, start)
+    return start[order], stop[order], ev[order], exp_td[order] > 0, idx[split_rows[order]]
 
 
 def _term(model: object, name: str) -> CoxTerm | None:
@@ -118,6 +132,7 @@ def compare_exposure(
     label: Callable[[str], str] = str,
     per: Mapping[str, float] | None = None,
     naive: CoxTerm | None = None,
+    splits: dict | None = None,
 ) -> ExposureComparison:
     """Naive, time-dependent and landmark hazard ratios of one exposure.
 
@@ -126,6 +141,9 @@ def compare_exposure(
     HR interval (the protocol's). ``naive``: the exposure's term of the naive model
     (``fit_cox`` of these rows, ``[exposure, *adjust]``, these options) when the caller has
     fitted it already (the unadjusted one is the univariable model): not fitted again.
+    ``splits``: a dict shared by the calls for one exposure and endpoint (the same ``time``,
+    ``event``, ``exposure_time`` and ``data``), where the sorted split rows are kept for the
+    next call (see :func:`_split_fit`); None: nothing kept.
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
@@ -169,7 +187,7 @@ def compare_exposure(
     usable = ~((exposed > 0) & ~np.isfinite(s))
     del exposed
     td_model = _split_fit(endpoint, endpoint_label, time, event, s, data, covs, usable & complete,
-                          label=label, ties=ties, conf_level=conf_level, per=per)
+                          label=label, ties=ties, conf_level=conf_level, per=per, splits=splits)
     td = _term(td_model, exposure)
     td_model = dataclasses.replace(td_model, n=int((usable & complete).sum()),
                                    n_missing=int((~complete).sum()))
