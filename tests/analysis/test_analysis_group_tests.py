@@ -85,3 +85,14 @@ def test_rankdata_many_ties_match_scipy():
     np.testing.assert_array_equal(gt.rankdata(x), stats.rankdata(x, method="average"))
     assert gt.rankdata(np.array([7.0])).tolist() == [1.0]
     assert gt.rankdata(np.array([])).size == 0
+
+
+def test_tie_sizes_of_the_ranking_sort_equal_unique_counts():
+    """Oracle: np.unique(x, return_counts=True)'s counts (the tie correction's sizes), and
+    scipy's average ranks, from the one sort that gives both."""
+    from scipy import stats
+
+    x = np.random.default_rng(4).integers(0, 40, 3000).astype(float)
+    ranks, ties = gt.ranks_and_ties(x)
+    np.testing.assert_array_equal(ties, np.unique(x, return_counts=True)[1].astype(float))
+    np.testing.assert_array_equal(ranks, stats.rankdata(x, method="average"))

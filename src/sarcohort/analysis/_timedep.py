@@ -75,18 +75,21 @@ def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.n
     design's 0/1 from either), and the fit runs with no other model's sort or time structures
     held. The fit's sorted rows are those of the unsorted split, so are its numbers.
     ``splits``: where the sorted split of these ``rows`` is kept for the next model of the
-    same exposure and endpoint (the adjusted and unadjusted models of patients with every
-    covariate known: one split and sort, not two); None: not kept.
+    same exposure and endpoint, the unadjusted one (the same patients when every adjustment
+    covariate is known: one split and sort, not two; its only covariate is the exposure, so
+    the intervals' patient rows are not kept); None: not kept.
     """
     kept = (splits or {}).get("split")
-    if kept is not None and np.array_equal(kept[0], rows):
-        start, stop, ev, exposed, src = kept[1:]
+    src: np.ndarray | None = None
+    if kept is not None and len(covs) == 1 and np.array_equal(kept[0], rows):
+        start, stop, ev, exposed = kept[1:]
     else:
         start, stop, ev, exposed, src = _sorted_split(time, event, exposure_time, rows)
         if splits is not None:
-            splits["split"] = (rows, start, stop, ev, exposed, src)
+            splits["split"] = (rows, start, stop, ev, exposed)
     td_data = pd.DataFrame({covs[0]: exposed})
     for c in dict.fromkeys(covs[1:]):
+        assert src is not None  # a kept split serves a model of the exposure alone
         b = as_binary(data[c])
         td_data[c] = (b.to_numpy() > 0)[src] if b is not None else data[c].array.take(src)
         del b
