@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,6 +39,15 @@ from sarcohort.stats._cox_prepare import (
     sorted_rows,
     sorts_to,
 )
+
+
+class EntryRuns(NamedTuple):
+    """The rows of counting-process data by the event groups before their entry."""
+
+    order: np.ndarray  # rows sorted by e_idx1 (stable)
+    starts: np.ndarray  # starts of its runs of equal bounds
+    first: np.ndarray  # (m,) first run with group >= g + 1
+    next: np.ndarray  # (m,) first run of the next stratum's groups
 
 
 @dataclass(eq=False)
@@ -130,52 +139,26 @@ class CoxSetup:
                                                                self.g_stratum, self.base))
 
     @property
-    def _entry_runs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
-        """Rows sorted by their entry bound (stable), the starts of its runs, and for each
-        event group the first run with group >= g + 1 and the first run of the next stratum's
-        groups; None without entry times or with the dense indicators."""
+    def entry_runs(self) -> EntryRuns | None:
+        """The rows by their entry bound, in runs (:class:`EntryRuns`); None without entry
+        times or with the dense indicators."""
         e_idx1 = self.e_idx1
         if e_idx1 is None or self.dense is not None:
             return None
 
-        def make() -> tuple[np.ndarray, ...]:
+        def make() -> EntryRuns:
             # rows that entered before the first event time of their stratum subtract nothing
             e_target = np.where(e_idx1 > self.base, e_idx1, 0)
-            e_order = np.argsort(e_target, kind="stable")
-            es = e_target[e_order]
+            order = np.argsort(e_target, kind="stable")
+            es = e_target[order]
             brk = np.ones(self.n, dtype=bool)
             brk[1:] = es[1:] != es[:-1]
-            e_starts = np.flatnonzero(brk)
-            e_group = es[e_starts]
-            e_first = np.searchsorted(e_group, np.arange(1, self.m + 1), side="left")
-            e_next = np.searchsorted(e_group, self.g_next + 1, side="left")
-            return e_order, e_starts, e_first, e_next
+            starts = np.flatnonzero(brk)
+            group = es[starts]
+            return EntryRuns(order, starts, np.searchsorted(group, np.arange(1, self.m + 1), side="left"),
+                             np.searchsorted(group, self.g_next + 1, side="left"))
 
         return self._remembered("entry_runs", make)
-
-    @property
-    def e_order(self) -> np.ndarray | None:
-        """Rows sorted by ``e_idx1`` (stable)."""
-        runs = self._entry_runs
-        return None if runs is None else runs[0]
-
-    @property
-    def e_starts(self) -> np.ndarray | None:
-        """Starts of the runs of equal entry bounds in ``e_order``."""
-        runs = self._entry_runs
-        return None if runs is None else runs[1]
-
-    @property
-    def e_first(self) -> np.ndarray | None:
-        """(m,) first entry run with group >= g + 1."""
-        runs = self._entry_runs
-        return None if runs is None else runs[2]
-
-    @property
-    def e_next(self) -> np.ndarray | None:
-        """(m,) first entry run of the next stratum's groups."""
-        runs = self._entry_runs
-        return None if runs is None else runs[3]
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -507,10 +490,11 @@ def _risk_sums_T(cs: CoxSetup, WT: np.ndarray, seg: np.ndarray | None = None) ->
         seg = np.add.reduceat(WT, cs.seg_starts, axis=1) if cs.n else np.zeros((WT.shape[0], 0))
     rc = _revcum_pad(seg)
     out = rc[:, cs.death_seg] - rc[:, cs.g_next_seg]
-    if cs.e_order is not None and cs.e_starts is not None:
-        pe = np.add.reduceat(WT[:, cs.e_order], cs.e_starts, axis=1)
+    runs = cs.entry_runs
+    if runs is not None:
+        pe = np.add.reduceat(WT[:, runs.order], runs.starts, axis=1)
         rce = _revcum_pad(pe)
-        out = out - (rce[:, cs.e_first] - rce[:, cs.e_next])
+        out = out - (rce[:, runs.first] - rce[:, runs.next])
     return out, seg[:, cs.death_seg]
 
 
@@ -591,7 +575,7 @@ def _evaluate(cs: CoxSetup, beta: np.ndarray, info: bool, use_offset: bool) -> E
     # released after the fit: a buffer of this evaluation only (an evaluation at the estimate
     # would otherwise keep (p + 1) x n floats alive with the fit)
     WT: np.ndarray = cs.work if cs.work.shape == (p + 1, cs.n) else np.empty((p + 1, cs.n))
-    unit = cs.dense is None and cs.cw is None and cs.e_order is None and p and not beta.any() and (
+    unit = cs.dense is None and cs.cw is None and cs.entry_runs is None and p and not beta.any() and (
         not (cs.has_offset and use_offset))
     if unit:  # beta = 0, no weights: w = 1, so the run sums are run sizes and sums of x
         risk = w = np.ones(cs.n)
