@@ -61,3 +61,15 @@ def test_codes_from_values_equal_codes_of_labels(name: str) -> None:
     assert coded[1] == order
     np.testing.assert_array_equal(coded[0], _codes(lab, order))
     assert coded[0].dtype == _codes(lab, order).dtype
+
+
+def test_yes_no_text_as_floats_from_one_factorisation() -> None:
+    """Oracle: the values by hand (yes/y/true -> 1, no -> 0, any case and spaces; missing
+    stays NaN; the index and name kept); text that is not yes/no is not binary."""
+    s = pd.Series(["yes", None, "No", "YES", np.nan, " y ", True], index=list("abcdefg"), name="t",
+                  dtype=object)
+    got = as_binary(s)
+    assert got is not None and got.name == "t" and list(got.index) == list("abcdefg")
+    np.testing.assert_array_equal(got.to_numpy(), [1.0, np.nan, 0.0, 1.0, np.nan, 1.0, 1.0])
+    assert as_binary(pd.Series(["M", "F", None], dtype=object)) is None
+    assert as_binary(pd.Series([None, np.nan], dtype=object)) is None

@@ -46,6 +46,8 @@ def as_binary(s: pd.Series) -> pd.Series | None:
     """
     if pd.api.types.is_bool_dtype(s):
         return s.astype(float)
+    if s.dtype == object:  # text: one hash pass for the values and for the result
+        return _binary_text(s)
     values = pd.unique(s)  # then the missing ones dropped: no copy of the column without them
     values = values[~pd.isna(values)]
     if len(values) == 0:
@@ -63,6 +65,22 @@ def as_binary(s: pd.Series) -> pd.Series | None:
         return _map_values(s, {v: 1.0 if str(v).strip().lower() in _YES else 0.0
                                for v in values}).astype(float)
     return None
+
+
+def _binary_text(s: pd.Series) -> pd.Series | None:
+    """:func:`as_binary` of an object column: its distinct values from one factorisation,
+    and the floats taken from a table of them by each row's code (no second hash pass over
+    a registry's million texts to map them)."""
+    codes, values = pd.factorize(s.to_numpy(), use_na_sentinel=True)
+    if len(values) == 0:
+        return None
+    if all(isinstance(v, (bool, np.bool_)) for v in values):
+        table = [float(bool(v)) for v in values]
+    elif {str(v).strip().lower() for v in values} <= (_YES | _NO):
+        table = [1.0 if str(v).strip().lower() in _YES else 0.0 for v in values]
+    else:
+        return None
+    return pd.Series(np.array([*table, np.nan])[codes], index=s.index, name=s.name)
 
 
 def _map_values(s: pd.Series, mapping: dict) -> pd.Series:
