@@ -390,7 +390,7 @@ def test_weighted_cross_in_blocks_equals_one_product(monkeypatch: pytest.MonkeyP
 
     rng = np.random.default_rng(13)
     A, w = rng.normal(size=(4500, 3)), rng.uniform(0, 2, 4500)
-    monkeypatch.setattr(_zph, "_CROSS_ROWS", 1000)
+    monkeypatch.setattr(_zph, "BLOCK_ROWS", 1000)
     np.testing.assert_allclose(_zph.weighted_cross(A, w), (A * w[:, None]).T @ A, rtol=1e-12)
 
 

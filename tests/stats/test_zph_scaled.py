@@ -52,7 +52,7 @@ def test_scaled_residuals_match_cox_zph_y(case, block, monkeypatch):
     from sarcohort.stats import zph_scaled
 
     if block is not None:
-        monkeypatch.setattr(zph_scaled, "_SOLVE_ROWS", block)
+        monkeypatch.setattr(zph_scaled, "BLOCK_ROWS", block)
     r, fit = case
     s = scaled_schoenfeld(fit)
     assert block is None or s.y.shape[0] > 2 * block

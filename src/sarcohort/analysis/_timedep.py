@@ -77,16 +77,19 @@ def _split_fit(endpoint: str, endpoint_label: str, time: np.ndarray, event: np.n
     ``splits``: where the sorted split of these ``rows`` is kept for the next model of the
     same exposure and endpoint, the unadjusted one (the same patients when every adjustment
     covariate is known: one split and sort, not two; its only covariate is the exposure, so
-    the intervals' patient rows are not kept); None: not kept.
+    the intervals' patient rows are not kept). It is reused only for equal rows, times,
+    events and exposure times; None: not kept.
     """
     kept = (splits or {}).get("split")
+    split_of = (rows, time, event, exposure_time)
     src: np.ndarray | None = None
-    if kept is not None and len(covs) == 1 and np.array_equal(kept[0], rows):
+    if kept is not None and len(covs) == 1 and all(
+            np.array_equal(a, b, equal_nan=True) for a, b in zip(kept[0], split_of, strict=True)):
         start, stop, ev, exposed = kept[1:]
     else:
         start, stop, ev, exposed, src = _sorted_split(time, event, exposure_time, rows)
         if splits is not None:
-            splits["split"] = (rows, start, stop, ev, exposed)
+            splits["split"] = (split_of, start, stop, ev, exposed)
     td_data = pd.DataFrame({covs[0]: exposed})
     for c in dict.fromkeys(covs[1:]):
         assert src is not None  # a kept split serves a model of the exposure alone

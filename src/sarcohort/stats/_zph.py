@@ -124,12 +124,12 @@ def zph_score(cs: CoxSetup, ev: Evaluation, gtime_rows: np.ndarray) -> tuple[np.
     return np.r_[u1, u2], imat
 
 
-_CROSS_ROWS = 1 << 18  # rows per block of :func:`weighted_cross`
+BLOCK_ROWS = 1 << 18  # rows per block of the sums over a registry's rows (no n x p temporary)
 
 
 def weighted_cross(A: np.ndarray, w: np.ndarray) -> np.ndarray:
     """``A' diag(w) A`` of the rows of ``A`` (n, p), a block of rows at a time: no n x p
-    temporary (a registry's multivariable model: 0.2 GB each). Up to :data:`_CROSS_ROWS` rows,
+    temporary (a registry's multivariable model: 0.2 GB each). Up to :data:`BLOCK_ROWS` rows,
     one product, ``(A * w[:, None]).T @ A``.
 
     >>> weighted_cross(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, 0.5]))
@@ -137,9 +137,9 @@ def weighted_cross(A: np.ndarray, w: np.ndarray) -> np.ndarray:
            [ 8. , 12. ]])
     """
     out = np.zeros((A.shape[1], A.shape[1]))
-    for s in range(0, A.shape[0], _CROSS_ROWS):
-        block = A[s:s + _CROSS_ROWS]
-        out += (block * w[s:s + _CROSS_ROWS, None]).T @ block
+    for s in range(0, A.shape[0], BLOCK_ROWS):
+        block = A[s:s + BLOCK_ROWS]
+        out += (block * w[s:s + BLOCK_ROWS, None]).T @ block
     return out
 
 

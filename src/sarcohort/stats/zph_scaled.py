@@ -35,7 +35,7 @@ from scipy import special as _sp
 
 from sarcohort.exceptions import InputError
 from sarcohort.stats._cox_residuals import schoenfeld_sorted
-from sarcohort.stats._zph import _TRANSFORMS, ZphResult, _transform_times, zph_score
+from sarcohort.stats._zph import _TRANSFORMS, BLOCK_ROWS, ZphResult, _transform_times, zph_score
 
 if TYPE_CHECKING:
     from sarcohort.stats.cox_result import CoxResult
@@ -103,9 +103,6 @@ def _score_for(fit: CoxResult, transform: str, score: ZphScore | None) -> ZphSco
     return score
 
 
-_SOLVE_ROWS = 1 << 18  # events per block of :func:`scaled_schoenfeld`'s solve
-
-
 def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank", "log"] = "km",
                       *, score: ZphScore | None = None) -> ScaledSchoenfeld:
     """The scaled Schoenfeld residuals of an unstratified fit (R's ``cox.zph(fit)$y``).
@@ -128,9 +125,9 @@ def scaled_schoenfeld(fit: CoxResult, transform: Literal["km", "identity", "rank
     ev.forget_pairs()  # read by the residuals and the score only
     coef = np.asarray(fit.coef, float)
     # scaled in place, a block of events at a time (a registry's events: no second and third
-    # (events, p) array); one block up to _SOLVE_ROWS events
-    for s in range(0, d, _SOLVE_ROWS):
-        block = y[s:s + _SOLVE_ROWS]
+    # (events, p) array); one block up to BLOCK_ROWS events
+    for s in range(0, d, BLOCK_ROWS):
+        block = y[s:s + BLOCK_ROWS]
         block[:] = np.linalg.solve(vmean, block.T).T
         block += coef
     rows = cs.death_rows
