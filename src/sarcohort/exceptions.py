@@ -74,6 +74,22 @@ class InputError(SarcohortError, ValueError):
             text = f"{text}; {fix}"
         super().__init__(text)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (an error raised in a worker process reaches the caller as raised:
+        its message, argument, value and fix)."""
+        return (_rebuilt, (type(self), self.reason),
+                {"argument": self.argument, "value": self.value, "fix": self.fix})
+
+    def __setstate__(self, state: dict[str, Any] | None) -> None:
+        InputError.__init__(self, self.reason, **(state or {}))
+
+
+def _rebuilt(cls: type[InputError], message: str) -> InputError:
+    """An error of class ``cls`` before its state is set (:meth:`InputError.__setstate__`)."""
+    err = cls.__new__(cls)
+    err.reason = message
+    return err
+
 
 class FormulaError(InputError):
     """A model formula that cannot be parsed or refers to unknown columns."""

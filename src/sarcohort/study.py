@@ -132,7 +132,7 @@ class Study(Protocol):
 
     def analyze(self, cohort: Cohort, *, progress: Callable[[str], None] | None = None,
                 engine: Any = None, release_treatments: bool = False,
-                course: CourseRows | None = None) -> Results:
+                course: CourseRows | None = None, workers: int | None = None) -> Results:
         """Run the protocol's analyses on a cohort; returns :class:`~sarcohort.analysis.Results`.
 
         ``engine``: a SQL engine of :mod:`sarcohort.engines` for the Kaplan-Meier curves and
@@ -141,8 +141,10 @@ class Study(Protocol):
         course is built (memory at registry scale; for a cohort analysed once).
         ``course``: the treatment course's rows when the cohort holds no treatment row
         (:meth:`load_in_parts`).
+        ``workers``: how many processes run the analyses at once (None: as the cores and
+        the cohort's size allow; see :func:`~sarcohort.analysis._runner.analysis_workers`).
         """
         from sarcohort.analysis._runner import run_analysis
 
         return run_analysis(self, cohort, progress=progress, engine=engine,
-                            release_treatments=release_treatments, course=course)
+                            release_treatments=release_treatments, course=course, workers=workers)

@@ -5,7 +5,10 @@ itself tested against R's survival)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -142,3 +145,25 @@ def test_parquet_cohort_from_synth(study: Path, tmp_path: Path) -> None:
     assert ca.keys() == cb.keys() and len(ca) > 4
     for key in ca:
         np.testing.assert_allclose(cb[key], ca[key], rtol=1e-10, equal_nan=True, err_msg=key)
+
+
+def test_workers_give_the_same_report(study: Path, tmp_path: Path) -> None:
+    """``--workers 2`` (the analyses in forked workers) writes the report of ``--workers 1``,
+    byte for byte; with an engine other than memory it is a usage error, before any work.
+    Each run is a new process: its workers are forked before numba's OpenMP threads start."""
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    outs = []
+    for n in ("2", "1"):
+        res = subprocess.run([sys.executable, "-m", "sarcohort", "analyze", str(study), "--out",
+                              str(tmp_path / n), "--workers", n], capture_output=True, text=True,
+                             env=env, timeout=300)
+        assert res.returncode in (0, 1), res.stderr
+        outs.append(tmp_path / n)
+    files = sorted(p.relative_to(outs[0]) for p in outs[0].rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(outs[1]) for p in outs[1].rglob("*") if p.is_file())
+    for f in files:
+        assert (outs[0] / f).read_bytes() == (outs[1] / f).read_bytes(), f
+    res = CliRunner().invoke(app, ["analyze", str(study), "--out", str(tmp_path / "d"),
+                                   "--engine", "duckdb", "--workers", "2"])
+    assert res.exit_code == 2 and "--workers 2" in res.output and "--engine memory" in res.output
+    assert not (tmp_path / "d").exists()

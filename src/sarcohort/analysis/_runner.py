@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import platform
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sarcohort._clock import now_utc
+from sarcohort._forked import run_forked, usable_cores
 from sarcohort.analysis._centre import centre_effect
 from sarcohort.analysis._competing import competing_risks
 from sarcohort.analysis._data_problems import check_unlinked_treatments, data_warnings
@@ -24,12 +27,15 @@ from sarcohort.analysis._results import (
     CompetingRisks,
     CoxModel,
     EndpointSummary,
+    ExposureComparison,
     FlowStep,
     ImputedModel,
+    KMAnalysis,
     ModelValidation,
     Results,
     RmstComparison,
     StudyMeta,
+    Table1,
     TreatmentCourse,
     clean_float,
 )
@@ -47,11 +53,16 @@ from sarcohort.analysis._treatments import CourseRows, course_from_rows, treatme
 from sarcohort.analysis._validation import validate_model
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
+from sarcohort.data._memory import memory_available, memory_resident, release_memory
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol._options import DEFAULT_LANDMARK_DAYS
 from sarcohort.protocol._spec import Protocol
 from sarcohort.stats.cox import release_shared
 from sarcohort.stats.km import kaplan_meier
+
+#: Patients from which the analyses of a cohort in memory run at once on several cores (in
+#: forked workers); below, starting the workers takes longer than it saves.
+PARALLEL_PATIENTS = 20_000
 
 #: Columns that identify a patient: never described, modelled or written.
 IDENTIFYING = frozenset({"patient_id", "pseudo_id", "source_row", "birth_date", "name",
@@ -198,13 +209,41 @@ def ph_warnings(m: CoxModel) -> list[str]:
     return out
 
 
+def analysis_workers(n_patients: int, *, engine: Any = None, workers: int | None = None) -> int:
+    """How many processes :func:`run_analysis` runs the analyses in: ``workers`` when given
+    (more than 1 with an ``engine``: an error); else 1 for a cohort under :data:`PARALLEL_PATIENTS` patients or when a SQL ``engine``
+    computes the curves (its connection is not shared with a forked process, and its tables
+    are those that do not fit in memory twice); else one per usable core, and at most one
+    per what this process holds in memory still available (a worker's analyses of a cohort
+    in memory take up to about that much: 10^6 patients, 0.75 GB held, 2 workers: 1.9 GB
+    in all, 1.3 GB one after the other).
+
+    >>> analysis_workers(120), analysis_workers(10**6, engine=object()), analysis_workers(5, workers=2)
+    (1, 1, 2)
+    """
+    if workers is not None and int(workers) > 1 and engine is not None:
+        raise InputError("the analyses run in several processes only for a cohort analysed in "
+                         "memory", argument="workers", value=workers,
+                         fix="use --engine memory, or leave --workers out")
+    if workers is not None:
+        return max(1, int(workers))
+    if engine is not None or n_patients < PARALLEL_PATIENTS:
+        return 1
+    n = usable_cores()
+    held, available = memory_resident(), memory_available()
+    if held and available is not None:
+        n = min(n, available // held)
+    return max(1, n)
+
+
 def _json_safe(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str, allow_nan=True).replace("NaN", "null"))
 
 
 def run_analysis(study: Protocol, cohort: Cohort, *,
                  progress: Callable[[str], None] | None = None, engine: Any = None,
-                 release_treatments: bool = False, course: CourseRows | None = None) -> Results:
+                 release_treatments: bool = False, course: CourseRows | None = None,
+                 workers: int | None = None) -> Results:
     """Run every analysis of ``study``'s protocol on ``cohort``.
 
     ``engine``: a SQL engine of :mod:`sarcohort.engines` (DuckDB, Spark) that computes the
@@ -217,6 +256,9 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     ``course``: the treatment course's rows (:func:`~sarcohort.analysis._treatments.course_rows`)
     of a cohort that holds no treatment row (built a part at a time); None: from
     ``cohort.treatments``.
+    ``workers``: how many processes run the treatment course, Table 1 and the endpoints'
+    analyses at once (:func:`analysis_workers`; None: as the cores and the cohort allow).
+    The results are the same, in the same order, whatever the number.
     """
     say = progress or (lambda _msg: None)
     a = study.analysis
@@ -244,24 +286,89 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
 
     # the treatment course first, while the memory holds the cohort only: its transient tables
     # (a registry's million lines) never add to the Cox models' (1e6: peak 2.3 -> 2.1 GB)
-    course_notes: list[str] = []
     has_treatment_rows = (len(cohort.treatments) > 0 if course is None
                           else cohort.manifest["treatment_rows"]["analysed"] > 0)
-    if a.treatments.show and has_treatment_rows:
-        say("Treatment course")
-    treatment_summary = _treatment_course(cohort, study, course_notes, course)
-    if release_treatments:
-        cohort.treatments.drop(index=cohort.treatments.index, inplace=True)
-        if course is not None:  # a registry's lines, not held beside the models
-            course.lines.drop(index=course.lines.index, inplace=True)
-    del course
 
-    say("Table 1")
+    def release() -> None:
+        """The treatment rows, of no further use once the course is built (in the process
+        that calls it: here, or the worker that built the course)."""
+        if release_treatments:
+            cohort.treatments.drop(index=cohort.treatments.index, inplace=True)
+            if course is not None:  # a registry's lines, not held beside the models
+                course.lines.drop(index=course.lines.index, inplace=True)
+
+    def treatment_course() -> tuple[TreatmentCourse | None, list[str]]:
+        if a.treatments.show and has_treatment_rows:
+            step("Treatment course")
+        notes: list[str] = []
+        summary = _treatment_course(cohort, study, notes, course)
+        release()
+        return summary, notes
+
     # the grouping variable is the columns of Table 1, never a row (gtsummary's by=)
     descriptive = [c for c in (list(a.descriptive) or a.factors) if c != a.group]
-    table1 = build_table1(data, descriptive, a.group, label=label,
-                          continuous_test=a.continuous_test, group_order=a.group_order,
-                          not_tested=a.group_defined_by, summary=a.continuous_summary)
+
+    def table_1() -> Table1:
+        step("Table 1")
+        return build_table1(data, descriptive, a.group, label=label,
+                            continuous_test=a.continuous_test, group_order=a.group_order,
+                            not_tested=a.group_defined_by, summary=a.continuous_summary)
+
+    lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
+    levels: dict[str, tuple[pd.Categorical, list[str]] | None] = {}
+
+    def factor_levels(f: str) -> tuple[pd.Categorical, list[str]] | None:
+        """A categorical factor's label per patient, coded, and its levels (None:
+        continuous), worked out once for every endpoint (a registry's million rows: a hash
+        pass each; the codes only are kept, not a label object per row)."""
+        if f not in levels:
+            levels[f] = categorical_levels(data[f])
+        return levels[f]
+
+    # the treatment course, Table 1 and each endpoint's analyses are independent: on several
+    # cores they run at once, in forked workers (the same results, in the same order); an
+    # endpoint's time-dependent comparisons too, when its multivariable covariates are known
+    # before its univariable models are fitted
+    n_workers = analysis_workers(len(data), engine=engine, workers=workers)
+    step = say if n_workers < 2 else (lambda _msg: None)  # a worker shows no progress
+    apart = n_workers > 1 and bool(a.time_dependent) and a.multivariable.selection != "univariable"
+    # in the order they start: the longest first (the course: a registry's million lines),
+    # Table 1 last (the shortest)
+    tasks: list[Callable[[], Any]] = [treatment_course]
+    task_names = ["Treatment course"]
+    for e in a.endpoints:
+        tasks.append(functools.partial(
+            _endpoint_analyses, e, study, data, engine=engine, lm_time=lm_time,
+            factor_levels=factor_levels, say=step, exposures=not apart))
+        task_names.append(label(e))
+    if apart:
+        for e in a.endpoints:
+            tasks.append(functools.partial(
+                _exposure_comparisons, e, study, data,
+                list(a.multivariable.covariates.get(e, a.factors)), lm_time=lm_time, say=step))
+            task_names.append(f"{label(e)}: time-dependent")
+    tasks.append(table_1)
+    task_names.append("Table 1")
+    finished: list[str] = []
+
+    def done(i: int) -> None:
+        if n_workers > 1:
+            finished.append(task_names[i])
+            say(f"Analyses done: {', '.join(finished)} ({len(finished)} of {len(tasks)})")
+
+    if n_workers > 1:
+        say(f"Treatment course, Table 1 and the analyses of {len(a.endpoints)} endpoint(s) "
+            f"on {n_workers} cores")
+    if n_workers > 1:
+        release_memory(heap=True)  # what the load freed: not copied into every worker
+    parts = run_forked(tasks, n_workers, forked=release, done=done)
+    (treatment_summary, course_notes), table1 = parts[0], parts[-1]
+    k = len(a.endpoints)
+    by_endpoint: list[_EndpointAnalyses] = parts[1:1 + k]
+    if apart:
+        by_endpoint = [dataclasses.replace(p, robustness=r)
+                       for p, r in zip(by_endpoint, parts[1 + k:1 + 2 * k], strict=True)]
+
     treatment_columns = {"local_treatment", "metastasis_surgery", "n_systemic_lines",
                          "no_systemic_treatment", "in_trial"}
     used = {*descriptive, *a.factors, *a.time_dependent,
@@ -278,158 +385,17 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         if len(table1.columns) < 3:
             warnings_out.append(f"{label(a.group)} takes a single value in the analysed patients: "
                                 "there is nothing to compare.")
-
-    endpoints, survival, univariable, multivariable, robustness = [], [], [], [], []
-    rmst: list[RmstComparison] = []
-    validation: list[ModelValidation] = []
-    imputed: list[ImputedModel] = []
-    centre_effects: list[CentreEffect] = []
-    lm_time = a.landmark_time if a.landmark_time is not None else DEFAULT_LANDMARK_DAYS / a.unit_days
-    levels: dict[str, tuple[pd.Categorical, list[str]] | None] = {}
-
-    def factor_levels(f: str) -> tuple[pd.Categorical, list[str]] | None:
-        """A categorical factor's label per patient, coded, and its levels (None:
-        continuous), worked out once for every endpoint (a registry's million rows: a hash
-        pass each; the codes only are kept, not a label object per row)."""
-        if f not in levels:
-            levels[f] = categorical_levels(data[f])
-        return levels[f]
-
-    for e in a.endpoints:
-        say(f"Kaplan-Meier: {label(e)}")
-        t = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float) / a.unit_days
-        event = data[f"{e}_event"].fillna(False).astype(bool).to_numpy()
-        ok = np.isfinite(t)
-        # the patients with follow-up: every one (a registry's endpoint) is a slice, so the
-        # arrays below are views, not copies (10^7 patients: 80 MB each)
-        rows: slice | np.ndarray = slice(None) if ok.all() else ok
-        if (~ok).any():
-            warnings_out.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
-        max_t = (study.report.max_time_per_endpoint.get(e) or study.report.max_time
-                 or float(np.nanmax(t))) if ok.any() else 1.0
-        rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
-        kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
-                        landmarks=a.landmarks, times_at_risk=rt, engine=engine)
-        overall = km_analysis(e, label(e), t[rows], event[rows], options=kmo)
-        survival.append(overall)
-        rev = km_analysis(e, label(e), t[rows], ~event[rows], options=kmo)
-        fu = rev.groups[0]
-        q1 = q3 = None
-        if ok.any():
-            rev_curve = next(iter(kaplan_meier(t[rows], ~event[rows]).curves.values()))
-            q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
-        endpoints.append(EndpointSummary(
-            name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
-            n=int(ok.sum()), events=int(event[rows].sum()), median_followup=fu.median,
-            median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
-            followup_q1=q1, followup_q3=q3))
-        by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
-        for f in by:
-            shown = factor_levels(f)
-            if shown is None:
-                warnings_out.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
-                continue
-            coded, order = shown
-            if f == a.group:
-                order = ordered(order, a.group_order)
-            survival.append(km_analysis(
-                e, label(e), t[rows], event[rows], coded[rows], order,
-                factor=f, factor_label=label(f), options=kmo))
-            if f == a.group and a.rmst_tau is not None:
-                rmst_comp, rmst_why = rmst_comparison(
-                    e, label(e), t[rows], event[rows], np.asarray(coded[rows], dtype=object), order,
-                    factor=f, factor_label=label(f), tau=a.rmst_tau, conf_level=a.conf_level)
-                if rmst_comp is not None:
-                    rmst.append(rmst_comp)
-                elif rmst_why:
-                    warnings_out.append(rmst_why)
-
-        say(f"Cox models: {label(e)}")
-        uni: list[CoxModel] = []
-        for f in a.factors:
-            uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label, per=a.per,
-                               ties=a.ties, conf_level=a.conf_level))
-        univariable.extend(uni)
-        mv = a.multivariable
-        if mv.selection == "univariable":
-            candidates = mv.covariates.get(e) or a.factors
-            chosen = [m.covariates[0] for m in uni if m.covariates[0] in candidates
-                      and any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms)]
-            extra = [c for c in candidates if c not in a.factors]
-            for c in extra:
-                m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label, per=a.per,
-                            ties=a.ties, conf_level=a.conf_level)
-                if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
-                    chosen.append(c)
-            covs = chosen
-        else:
-            covs = list(mv.covariates.get(e, a.factors))
-        for c in covs:  # every variable of the multivariable model gets its univariable row
-            if c not in a.factors and not any(m.covariates == (c,) for m in uni):
-                uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable", per=a.per,
-                                   label=label, ties=a.ties, conf_level=a.conf_level))
-                univariable.append(uni[-1])
-        if covs:
-            multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
-                                         per=a.per,
-                                         label=label, ties=a.ties, selection=mv.selection,
-                                         conf_level=a.conf_level))
-            if a.missing.method == "multiple-imputation":
-                say(f"Multiple imputation ({a.missing.m} data sets): {label(e)}")
-                imp, imp_note = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
-                                       seed=a.missing.seed, ties=a.ties, conf_level=a.conf_level,
-                                       label=label, per=a.per, firth=multivariable[-1].firth)
-                if imp is not None:
-                    imputed.append(imp)
-                elif imp_note:
-                    warnings_out.append(f"{label(e)}, multivariable model: {imp_note}.")
-            if a.validation.bootstrap > 0:
-                say(f"Bootstrap validation: {label(e)}")
-                horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
-                val, val_note = validate_model(
-                    e, label(e), t, event, data, covs, mv.covariates.get(e) or a.factors,
-                    selection=mv.selection, p_threshold=mv.p_threshold, ties=a.ties,
-                    B=a.validation.bootstrap, seed=a.validation.seed, horizon=horizon,
-                    conf_level=a.conf_level, label=label)
-                if val is not None:
-                    validation.append(val)
-                elif val_note:
-                    warnings_out.append(f"{label(e)}, multivariable model: {val_note}.")
-        else:
-            warnings_out.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
-        centre_covs = covs or ([a.group] if a.group else [])
-        if a.centre_effect is not None and centre_covs:
-            say(f"Centre effect ({a.centre_effect}): {label(e)}")
-            ce, ce_notes = centre_effect(e, label(e), t, event, data, centre_covs, method=a.centre_effect,
-                                         model="multivariable" if covs else "univariable", ties=a.ties,
-                                         conf_level=a.conf_level, label=label, per=a.per)
-            warnings_out.extend(ce_notes)
-            if ce is not None:
-                centre_effects.append(ce)
-
-        release_shared(sorts=False)  # the endpoint's models are fitted (the sort: for the naive fit)
-        for x, tcol in a.time_dependent.items():
-            say(f"Time-dependent {label(x)}: {label(e)}")
-            exposure_time = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)[rows] / a.unit_days
-            adjust = covs if x in covs else []
-            # compare_exposure reads the columns of its model only
-            rows_data = data if ok.all() else data.loc[ok, list(dict.fromkeys([x, *adjust]))]
-            # the unadjusted naive model is the univariable model of x (same rows, fit, options)
-            uni_x = next((tm for m in uni if m.covariates == (x,) for tm in m.terms if tm.name == x),
-                         None)
-            splits: dict = {}  # the split rows, shared by the adjusted and unadjusted models
-            fits = [compare_exposure(
-                e, label(e), t[rows], event[rows], rows_data, x, exposure_time,
-                adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
-                conf_level=a.conf_level, naive=None if adjusted_for else uni_x, splits=splits)
-                for adjusted_for in ((adjust, []) if adjust else ([],))]
-            del splits
-            comparison, unadjusted = fits[0], fits[-1]
-            robustness.append(dataclasses.replace(
-                comparison, time_dependent_unadjusted=unadjusted.time_dependent))
-        # the Cox fits' remembered sorts and time structures (a registry: ~100 MB each), of no
-        # use to the next endpoint's models
-        release_shared()
+    for part in by_endpoint:
+        warnings_out.extend(part.notes)
+    endpoints = [p.endpoint for p in by_endpoint]
+    survival = [x for p in by_endpoint for x in p.survival]
+    rmst = [x for p in by_endpoint for x in p.rmst]
+    univariable = [x for p in by_endpoint for x in p.univariable]
+    multivariable = [x for p in by_endpoint for x in p.multivariable]
+    imputed = [x for p in by_endpoint for x in p.imputed]
+    validation = [x for p in by_endpoint for x in p.validation]
+    centre_effects = [x for p in by_endpoint for x in p.centre_effects]
+    robustness = [x for p in by_endpoint for x in p.robustness]
 
     competing: CompetingRisks | None = None
     comp = a.competing
@@ -477,6 +443,205 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         treatments=treatment_summary, validation=tuple(validation),
         imputed=tuple(imputed), rmst=tuple(rmst), competing=competing,
         centre_effects=tuple(centre_effects))
+
+
+@dataclass(frozen=True)
+class _EndpointAnalyses:
+    """What :func:`_endpoint_analyses` finds for one endpoint, in the report's order."""
+
+    endpoint: EndpointSummary
+    survival: list[KMAnalysis]
+    rmst: list[RmstComparison]
+    univariable: list[CoxModel]
+    multivariable: list[CoxModel]
+    imputed: list[ImputedModel]
+    validation: list[ModelValidation]
+    centre_effects: list[CentreEffect]
+    robustness: list[ExposureComparison]
+    notes: list[str]
+
+
+def _endpoint_times(data: pd.DataFrame, e: str, unit_days: float,
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, slice | np.ndarray]:
+    """Endpoint ``e``'s times (in the protocol's unit) and events, which patients have a
+    time, and those rows as a slice when every one has (views, not copies: a registry's
+    endpoint, 10^7 patients: 80 MB an array)."""
+    t = pd.to_numeric(data[f"{e}_days"], errors="coerce").to_numpy(float) / unit_days
+    event = data[f"{e}_event"].fillna(False).astype(bool).to_numpy()
+    ok = np.isfinite(t)
+    return t, event, ok, slice(None) if ok.all() else ok
+
+
+def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: Any,
+                       lm_time: float,
+                       factor_levels: Callable[[str], tuple[pd.Categorical, list[str]] | None],
+                       say: Callable[[str], None], exposures: bool = True) -> _EndpointAnalyses:
+    """Endpoint ``e``'s Kaplan-Meier curves, RMST, Cox models (univariable, multivariable,
+    imputed, validated, by centre) and, with ``exposures``, its time-dependent comparisons
+    (:func:`_exposure_comparisons`), with its warnings."""
+    a = study.analysis
+    label = a.label
+    notes: list[str] = []
+    endpoints: list[EndpointSummary] = []
+    survival: list[KMAnalysis] = []
+    univariable: list[CoxModel] = []
+    multivariable: list[CoxModel] = []
+    robustness: list[ExposureComparison] = []
+    rmst: list[RmstComparison] = []
+    validation: list[ModelValidation] = []
+    imputed: list[ImputedModel] = []
+    centre_effects: list[CentreEffect] = []
+    say(f"Kaplan-Meier: {label(e)}")
+    t, event, ok, rows = _endpoint_times(data, e, a.unit_days)
+    if (~ok).any():
+        notes.append(f"{label(e)}: {int((~ok).sum())} patient(s) without follow-up time left out.")
+    max_t = (study.report.max_time_per_endpoint.get(e) or study.report.max_time
+             or float(np.nanmax(t))) if ok.any() else 1.0
+    rt = risk_times(max_t, a.time_unit, study.report.risk_table_step)
+    kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
+                    landmarks=a.landmarks, times_at_risk=rt, engine=engine)
+    overall = km_analysis(e, label(e), t[rows], event[rows], options=kmo)
+    survival.append(overall)
+    rev = km_analysis(e, label(e), t[rows], ~event[rows], options=kmo)
+    fu = rev.groups[0]
+    q1 = q3 = None
+    if ok.any():
+        rev_curve = next(iter(kaplan_meier(t[rows], ~event[rows]).curves.values()))
+        q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
+    endpoints.append(EndpointSummary(
+        name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
+        n=int(ok.sum()), events=int(event[rows].sum()), median_followup=fu.median,
+        median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
+        followup_q1=q1, followup_q3=q3))
+    by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
+    for f in by:
+        shown = factor_levels(f)
+        if shown is None:
+            notes.append(f"{label(f)} is continuous: no Kaplan-Meier curves by it.")
+            continue
+        coded, order = shown
+        if f == a.group:
+            order = ordered(order, a.group_order)
+        survival.append(km_analysis(
+            e, label(e), t[rows], event[rows], coded[rows], order,
+            factor=f, factor_label=label(f), options=kmo))
+        if f == a.group and a.rmst_tau is not None:
+            rmst_comp, rmst_why = rmst_comparison(
+                e, label(e), t[rows], event[rows], np.asarray(coded[rows], dtype=object), order,
+                factor=f, factor_label=label(f), tau=a.rmst_tau, conf_level=a.conf_level)
+            if rmst_comp is not None:
+                rmst.append(rmst_comp)
+            elif rmst_why:
+                notes.append(rmst_why)
+
+    say(f"Cox models: {label(e)}")
+    uni: list[CoxModel] = []
+    for f in a.factors:
+        uni.append(fit_cox(e, label(e), t, event, data, [f], kind="univariable", label=label, per=a.per,
+                           ties=a.ties, conf_level=a.conf_level))
+    univariable.extend(uni)
+    mv = a.multivariable
+    if mv.selection == "univariable":
+        candidates = mv.covariates.get(e) or a.factors
+        chosen = [m.covariates[0] for m in uni if m.covariates[0] in candidates
+                  and any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms)]
+        extra = [c for c in candidates if c not in a.factors]
+        for c in extra:
+            m = fit_cox(e, label(e), t, event, data, [c], kind="univariable", label=label, per=a.per,
+                        ties=a.ties, conf_level=a.conf_level)
+            if any(tm.p is not None and tm.p < mv.p_threshold for tm in m.terms):
+                chosen.append(c)
+        covs = chosen
+    else:
+        covs = list(mv.covariates.get(e, a.factors))
+    for c in covs:  # every variable of the multivariable model gets its univariable row
+        if c not in a.factors and not any(m.covariates == (c,) for m in uni):
+            uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable", per=a.per,
+                               label=label, ties=a.ties, conf_level=a.conf_level))
+            univariable.append(uni[-1])
+    if covs:
+        multivariable.append(fit_cox(e, label(e), t, event, data, covs, kind="multivariable",
+                                     per=a.per,
+                                     label=label, ties=a.ties, selection=mv.selection,
+                                     conf_level=a.conf_level))
+        if a.missing.method == "multiple-imputation":
+            say(f"Multiple imputation ({a.missing.m} data sets): {label(e)}")
+            imp, imp_note = fit_imputed(e, label(e), t, event, data, covs, m=a.missing.m,
+                                   seed=a.missing.seed, ties=a.ties, conf_level=a.conf_level,
+                                   label=label, per=a.per, firth=multivariable[-1].firth)
+            if imp is not None:
+                imputed.append(imp)
+            elif imp_note:
+                notes.append(f"{label(e)}, multivariable model: {imp_note}.")
+        if a.validation.bootstrap > 0:
+            say(f"Bootstrap validation: {label(e)}")
+            horizon = a.validation.horizon or (a.landmarks[-1] if a.landmarks else None)
+            val, val_note = validate_model(
+                e, label(e), t, event, data, covs, mv.covariates.get(e) or a.factors,
+                selection=mv.selection, p_threshold=mv.p_threshold, ties=a.ties,
+                B=a.validation.bootstrap, seed=a.validation.seed, horizon=horizon,
+                conf_level=a.conf_level, label=label)
+            if val is not None:
+                validation.append(val)
+            elif val_note:
+                notes.append(f"{label(e)}, multivariable model: {val_note}.")
+    else:
+        notes.append(f"{label(e)}: no covariate passed the selection; no multivariable model.")
+    centre_covs = covs or ([a.group] if a.group else [])
+    if a.centre_effect is not None and centre_covs:
+        say(f"Centre effect ({a.centre_effect}): {label(e)}")
+        ce, ce_notes = centre_effect(e, label(e), t, event, data, centre_covs, method=a.centre_effect,
+                                     model="multivariable" if covs else "univariable", ties=a.ties,
+                                     conf_level=a.conf_level, label=label, per=a.per)
+        notes.extend(ce_notes)
+        if ce is not None:
+            centre_effects.append(ce)
+
+    if exposures:
+        release_shared(sorts=False)  # the endpoint's models are fitted (the sort: for the naive fit)
+        robustness = _exposure_comparisons(e, study, data, covs, lm_time=lm_time, say=say,
+                                           univariable=uni)
+    # the Cox fits' remembered sorts and time structures (a registry: ~100 MB each), of no
+    # use to the next endpoint's models
+    release_shared()
+    return _EndpointAnalyses(endpoints[0], survival, rmst, univariable, multivariable, imputed,
+                             validation, centre_effects, robustness, notes)
+
+
+def _exposure_comparisons(e: str, study: Protocol, data: pd.DataFrame, covs: list[str], *,
+                          lm_time: float, say: Callable[[str], None],
+                          univariable: Iterable[CoxModel] = ()) -> list[ExposureComparison]:
+    """Endpoint ``e``'s naive, time-dependent and landmark comparisons of each post-baseline
+    exposure (adjusted for the multivariable model's ``covs`` when the exposure is one of
+    them, and unadjusted). The unadjusted naive model is the exposure's model among
+    ``univariable`` when given (the same rows, fit and options), else fitted."""
+    a = study.analysis
+    label = a.label
+    t, event, ok, rows = _endpoint_times(data, e, a.unit_days)
+    robustness: list[ExposureComparison] = []
+    for x, tcol in a.time_dependent.items():
+        say(f"Time-dependent {label(x)}: {label(e)}")
+        exposure_time = pd.to_numeric(data[tcol], errors="coerce").to_numpy(float)[rows] / a.unit_days
+        adjust = covs if x in covs else []
+        # compare_exposure reads the columns of its model only
+        rows_data = data if ok.all() else data.loc[ok, list(dict.fromkeys([x, *adjust]))]
+        # the unadjusted naive model is the univariable model of x (same rows, fit, options)
+        uni_x = next((tm for m in univariable if m.covariates == (x,) for tm in m.terms if tm.name == x),
+                     None)
+        splits: dict = {}  # the split rows, shared by the adjusted and unadjusted models
+        fits = [compare_exposure(
+            e, label(e), t[rows], event[rows], rows_data, x, exposure_time,
+            adjusted_for, landmark_time=lm_time, label=label, ties=a.ties,
+            conf_level=a.conf_level, naive=None if adjusted_for else uni_x, splits=splits)
+            for adjusted_for in ((adjust, []) if adjust else ([],))]
+        del splits
+        comparison, unadjusted = fits[0], fits[-1]
+        robustness.append(dataclasses.replace(
+            comparison, time_dependent_unadjusted=unadjusted.time_dependent))
+    # the Cox fits' remembered sorts and time structures (a registry: ~100 MB each), of no
+    # use to the next endpoint's models
+    release_shared()
+    return robustness
 
 
 def _treatment_course(cohort: Cohort, study: Protocol, warnings_out: list[str],

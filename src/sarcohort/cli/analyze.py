@@ -15,11 +15,13 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
-            in_parts: bool = False) -> tuple[dict[str, Path], bool]:
+            in_parts: bool = False, workers: int | None = None) -> tuple[dict[str, Path], bool]:
     """Load, analyse and report a parsed :class:`~sarcohort.study.Study`.
 
     ``in_parts``: the Parquet tables are validated and derived a part at a time
     (:meth:`~sarcohort.study.Study.load_in_parts`: tables larger than memory).
+    ``workers``: the processes that run the analyses at once (None: as the cores, the
+    memory and the cohort allow).
     Returns the paths written, and whether the data were clean (no data error excluded
     or changed a patient; otherwise the report opens its warnings with the problems).
     """
@@ -35,7 +37,7 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
         else:
             cohort = study.load()
         results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True,
-                                course=course)
+                                course=course, workers=workers)
         del course
         say("writing the report")
         paths = write(results, out)
@@ -101,6 +103,7 @@ def run(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="What computes the Kaplan-Meier curves and log-rank tests: auto | memory | duckdb | spark (default: the protocol's [data] engine, else auto: DuckDB for inputs over 200 MB or a Parquet folder); other than memory, Parquet tables are read out of core, a part at a time. The numbers are the same.")] = None,
     master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes that run the treatment course, Table 1 and each endpoint's analyses at once, for a cohort analysed in memory (default: one per core, as the memory still available allows, for 20,000 patients or more; 1 with --engine duckdb or spark). Each takes up to about the memory the cohort does; the numbers are the same.")] = None,
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.
 
@@ -121,6 +124,10 @@ def run(
         _check_sources(study)
         check_target(out)  # a folder of other files is refused before any work
         chosen = _engine(study, engine)
+        if workers is not None and workers > 1 and chosen != "memory":
+            raise _fail(f"--workers {workers}: the analyses run in several processes only for a "
+                        f"cohort analysed in memory, and the {chosen} engine runs; use "
+                        "--engine memory, or leave --workers out", 2)
         in_parts = _in_parts(study, chosen, quiet)
         eng = None
         if chosen != "memory":
@@ -130,7 +137,8 @@ def run(
             if not quiet:
                 typer.echo(f"Kaplan-Meier curves and log-rank tests by the {chosen} engine", err=True)
         try:
-            paths, clean = analyze(study, out, quiet=quiet, engine=eng, in_parts=in_parts)
+            paths, clean = analyze(study, out, quiet=quiet, engine=eng, in_parts=in_parts,
+                                   workers=workers)
         finally:
             if eng is not None:
                 eng.close()

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sarcohort._forked import can_fork, fork_pool, retire
 from sarcohort.analysis._results import Results
 from sarcohort.data._printable import printable
 from sarcohort.report._format import ci_name
@@ -156,9 +157,7 @@ class Pending:
     def cancel(self) -> None:
         """Stop the workers now (nothing more is written); safe to call twice."""
         if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            _retire(self._pool)
+            retire(self._pool, stop=True)
             self._pool = self._async = None
 
     def result(self) -> list[Figure]:
@@ -173,9 +172,7 @@ class Pending:
                 self.cancel()
                 raise
             if self._pool is not None:
-                self._pool.close()
-                self._pool.join()
-                _retire(self._pool)
+                retire(self._pool)
         if done is None:
             done = [_job(s) for s in self._specs]
         return [Figure(s.key, s.caption, svg, files, s.section)
@@ -185,16 +182,7 @@ class Pending:
 _PREPARED: Any = None  # a pool started by prepare(), used by the next start()
 
 
-def _quiet_worker() -> None:
-    """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers), so a
-    worker neither dies with a traceback of its own nor leaves a half-written figure."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _warm_worker() -> None:
-    _quiet_worker()
     try:
         _warm()
     except Exception:  # noqa: BLE001 - a failing initializer makes a Pool respawn workers
@@ -215,54 +203,6 @@ def _warm() -> None:
     text_width_in("0")
 
 
-_LIVE: list[Any] = []  # pools started and not yet closed: stopped at interpreter exit
-
-
-def _stop_live_pools() -> None:
-    """Stop the workers of pools nobody waited for (a prepared pool left unused, a report
-    that failed before its figures were collected), so that the interpreter exits without
-    ``Pool.__del__`` complaining about running workers."""
-    while _LIVE:
-        pool = _LIVE.pop()
-        pool.terminate()
-        pool.join()
-
-
-def _retire(pool: Any) -> None:
-    if pool in _LIVE:
-        _LIVE.remove(pool)
-
-
-def _pool(workers: int, initializer: Any) -> Any:
-    """A pool of forked workers that never see Ctrl-C: they are forked with SIGINT
-    ignored (and their initializer ignores it too), so a Ctrl-C is the parent's alone.
-    Until it is closed, it is stopped at interpreter exit."""
-    import atexit
-    import multiprocessing as mp
-    import signal
-
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to set
-        previous = None
-    try:
-        pool = mp.get_context("fork").Pool(workers, initializer=initializer)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    if not _LIVE:
-        atexit.unregister(_stop_live_pools)
-        atexit.register(_stop_live_pools)
-    _LIVE.append(pool)
-    return pool
-
-
-def _can_fork() -> bool:
-    import multiprocessing as mp
-
-    return "fork" in mp.get_all_start_methods()
-
-
 def prepare(workers: int | None = None) -> bool:
     """Start the figure workers now, so they import matplotlib while the analysis runs.
 
@@ -277,10 +217,10 @@ def prepare(workers: int | None = None) -> bool:
     if _PREPARED is not None:
         return True
     workers = min(2, os.cpu_count() or 1) if workers is None else workers
-    if workers < 2 or not _can_fork():
+    if workers < 2 or not can_fork():
         return False
     try:
-        _PREPARED = _pool(workers, _warm_worker)
+        _PREPARED = fork_pool(workers, _warm_worker)
     except Exception:  # noqa: BLE001 - no /dev/shm or no fork: figures render here later
         return False
     return True
@@ -300,19 +240,18 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
     pool, _PREPARED = _PREPARED, None
     if workers is None:
         workers = min(2, os.cpu_count() or 1)
-    if pool is None and workers > 1 and len(specs) >= 3 and _can_fork():
+    if pool is None and workers > 1 and len(specs) >= 3 and can_fork():
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
         try:
-            pool = _pool(workers, _quiet_worker)
+            pool = fork_pool(workers)
         except Exception:  # noqa: BLE001 - e.g. no /dev/shm in a sandbox: render serially
             pool = None
     if pool is not None:
         try:
             return Pending(specs, pool.map_async(_job, specs, chunksize=1), pool)
         except Exception:  # noqa: BLE001 - render serially
-            pool.terminate()
-            _retire(pool)
+            retire(pool, stop=True)
     return Pending(specs)
 
 

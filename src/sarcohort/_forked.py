@@ -1,0 +1,178 @@
+"""Forked worker processes: how the analysis and the report use several cores.
+
+A pool's workers are forked: they start with the parent's memory (a cohort included, shared
+copy-on-write), so only a task's index and its result are pickled. They ignore Ctrl-C, which
+is the parent's to handle (it stops them), and a pool nobody closed is stopped at
+interpreter exit. :func:`run_forked` runs independent tasks on such a pool and returns
+their results in the tasks' order, the same as running them one after the other.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_LIVE: list[Any] = []  # pools started and not yet closed: stopped at interpreter exit
+_TASKS: Sequence[Callable[[], Any]] = ()  # what run_forked's workers run, inherited by the fork
+_IN_WORKER = False  # a worker of a pool runs its tasks one by one (a worker has no children)
+
+
+def can_fork() -> bool:
+    """Whether this process can fork workers (POSIX; not from within a worker)."""
+    import multiprocessing as mp
+
+    return not _IN_WORKER and "fork" in mp.get_all_start_methods()
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system says)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def _quiet_worker(initializer: Callable[[], None] | None) -> None:
+    """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers), so a
+    worker neither dies with a traceback of its own nor leaves half-written output."""
+    import signal
+
+    global _IN_WORKER
+    _IN_WORKER = True
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer()
+
+
+def stop_live_pools() -> None:
+    """Stop the workers of pools nobody waited for (a prepared pool left unused, work that
+    failed before its results were collected), so that the interpreter exits without
+    ``Pool.__del__`` complaining about running workers."""
+    while _LIVE:
+        pool = _LIVE.pop()
+        pool.terminate()
+        pool.join()
+
+
+def retire(pool: Any, *, stop: bool = False) -> None:
+    """Wait for ``pool``'s workers to end (``stop``: end them now) and forget the pool."""
+    if stop:
+        pool.terminate()
+    else:
+        pool.close()
+    pool.join()
+    if pool in _LIVE:
+        _LIVE.remove(pool)
+
+
+def fork_pool(workers: int, initializer: Callable[[], None] | None = None) -> Any:
+    """A pool of ``workers`` forked workers that never see Ctrl-C: they are forked with
+    SIGINT ignored (and ignore it after their ``initializer`` too), so a Ctrl-C is the
+    parent's alone. Until :func:`retire` ends it, it is stopped at interpreter exit."""
+    import atexit
+    import multiprocessing as mp
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        previous = None
+    try:
+        pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker,
+                                           initargs=(initializer,))
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if not _LIVE:
+        atexit.unregister(stop_live_pools)
+        atexit.register(stop_live_pools)
+    _LIVE.append(pool)
+    return pool
+
+
+def _openmp_started() -> bool:
+    """Whether numba's OpenMP threads run in this process: GNU OpenMP aborts a forked child
+    that uses them (numba's own thread pool, ``workqueue``, does not)."""
+    numba = sys.modules.get("numba")
+    if numba is None:
+        return False
+    try:
+        return numba.threading_layer() == "omp"
+    except ValueError:  # not started yet: each child starts its own
+        return False
+
+
+def _run_task(i: int) -> tuple[Any, list[tuple[str, type[Warning]]]]:
+    """Task ``i`` of :data:`_TASKS`, and the warnings it raised (for the parent to raise)."""
+    with warnings.catch_warnings(record=True) as caught:
+        value = _TASKS[i]()
+    return value, [(str(w.message), w.category) for w in caught]
+
+
+def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
+               forked: Callable[[], None] | None = None,
+               done: Callable[[int], None] | None = None) -> list[Any]:
+    """Run independent ``tasks`` on ``workers`` forked workers; their results in order.
+
+    Each task is called with no argument in a worker forked now, so it sees this process's
+    memory as it is (a closure over a cohort is not pickled); its result and the exception
+    it raises are pickled back. Its warnings are raised here, in the tasks' order, once all
+    are done. With fewer than 2 workers or tasks, or where forking is not possible or safe
+    (no ``fork``, within a worker, numba's OpenMP threads already running), the tasks run
+    here one after the other.
+
+    Parameters
+    ----------
+    tasks
+        Functions of no argument; what one changes in memory is not seen by the others
+        (nor here) when they run in workers.
+    workers
+        The most processes that run tasks at once.
+    forked
+        Called here once the workers are forked (not when the tasks run here): e.g. to free
+        what only the tasks needed.
+    done
+        Called here with a task's index when it is done (in the order they finish).
+
+    Examples
+    --------
+    >>> run_forked([lambda: 1, lambda: 2, lambda: 3], workers=2)
+    [1, 2, 3]
+    """
+    global _TASKS
+    if workers < 2 or len(tasks) < 2 or not can_fork() or _openmp_started():
+        out = []
+        for i, task in enumerate(tasks):
+            out.append(task())
+            if done is not None:
+                done(i)
+        return out
+    _TASKS = tasks
+    pool = None
+    try:
+        pool = fork_pool(min(workers, len(tasks)))
+        if forked is not None:
+            forked()
+        results: list[Any] = [None] * len(tasks)
+        for i, result in pool.imap_unordered(_indexed, range(len(tasks))):
+            results[i] = result
+            if done is not None:
+                done(i)
+        retire(pool)
+    except BaseException:
+        if pool is not None:
+            retire(pool, stop=True)
+        raise
+    finally:
+        _TASKS = ()
+    for _, caught in results:
+        for message, category in caught:
+            warnings.warn(message, category, stacklevel=2)
+    return [value for value, _ in results]
+
+
+def _indexed(i: int) -> tuple[int, tuple[Any, list[tuple[str, type[Warning]]]]]:
+    return i, _run_task(i)
