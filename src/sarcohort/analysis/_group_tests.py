@@ -28,11 +28,6 @@ from collections.abc import Sequence
 import numpy as np
 
 
-def rankdata(x: np.ndarray) -> np.ndarray:
-    """Mid-ranks (ties get the mean of their ranks), 1-based."""
-    return ranks_and_ties(x)[0]
-
-
 def ranks_and_ties(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Mid-ranks (1-based) and the sizes of the runs of tied values, in increasing value
     (``np.unique(x, return_counts=True)``'s counts, as floats), from one sort (a registry's

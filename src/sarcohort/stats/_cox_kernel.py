@@ -124,11 +124,6 @@ class CoxSetup:
                                                              self.g_stratum, self.base))
 
     @property
-    def s_valid(self) -> np.ndarray:
-        """(n,) whether the row is at risk at one event time at least."""
-        return self._remembered("s_valid", lambda: self.s_idx1 > self.base)
-
-    @property
     def e_idx1(self) -> np.ndarray | None:
         """(n,) the same bound for the entry time (counting process; None without entry
         times): the event groups before the row entered the risk set."""
