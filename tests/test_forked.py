@@ -16,7 +16,13 @@ import pytest
 
 from sarcohort import _forked
 from sarcohort._forked import can_fork, run_forked
-from sarcohort.exceptions import ConvergenceWarning, InputError, OutputError, ProtocolError
+from sarcohort.exceptions import (
+    ConvergenceWarning,
+    InputError,
+    OutputError,
+    ProtocolError,
+    WorkerError,
+)
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="needs fork (POSIX)")
 
@@ -82,7 +88,7 @@ def test_an_error_reaches_the_caller_whole():
     assert not any(p.is_alive() for p in mp.active_children())
 
 
-@pytest.mark.parametrize("cls", [InputError, ProtocolError, OutputError])
+@pytest.mark.parametrize("cls", [InputError, ProtocolError, OutputError, WorkerError])
 def test_errors_pickle_with_their_fields(cls):
     err = cls("bad key", argument="analysis.ties", value="breslow2", fix="use efron")
     back = pickle.loads(pickle.dumps(err))
@@ -117,6 +123,18 @@ def test_running_openmp_threads_keep_the_tasks_here(monkeypatch):
     assert {p for p, _ in out} == {os.getpid()}
 
 
+def test_a_killed_worker_is_an_error_not_a_wait():
+    # as the system's out-of-memory killer would: the caller gets an error naming the fix
+    def killed() -> None:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    t0 = time.perf_counter()
+    with pytest.raises(WorkerError, match="--workers 1"):
+        run_forked([lambda: time.sleep(30), killed], workers=2)
+    assert time.perf_counter() - t0 < 10
+    assert not any(p.is_alive() for p in mp.active_children())
+
+
 def test_ctrl_c_stops_the_workers():
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals go to the main thread")
@@ -129,5 +147,16 @@ def test_ctrl_c_stops_the_workers():
     finally:
         timer.cancel()
     assert time.perf_counter() - t0 < 10  # stopped, not waited for
-    assert _forked._LIVE == []
     assert not any(p.is_alive() for p in mp.active_children())
+
+
+def test_no_semaphores_run_the_tasks_here(monkeypatch):
+    # a sandbox without /dev/shm cannot make a process pool: the tasks run here, unchanged
+    def no_pool(*_args):
+        raise PermissionError(13, "Permission denied: /dev/shm")
+
+    monkeypatch.setattr(_forked, "_started", no_pool)
+    forked: list[bool] = []
+    out = run_forked([lambda: _pid_and(1), lambda: _pid_and(2)], workers=2,
+                     forked=lambda: forked.append(True))
+    assert out == [(os.getpid(), 1), (os.getpid(), 2)] and forked == []

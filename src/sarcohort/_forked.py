@@ -15,6 +15,8 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from sarcohort.exceptions import WorkerError
+
 _LIVE: list[Any] = []  # pools started and not yet closed: stopped at interpreter exit
 _TASKS: Sequence[Callable[[], Any]] = ()  # what run_forked's workers run, inherited by the fork
 _IN_WORKER = False  # a worker of a pool runs its tasks one by one (a worker has no children)
@@ -121,8 +123,9 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
     memory as it is (a closure over a cohort is not pickled); its result and the exception
     it raises are pickled back. Its warnings are raised here, in the tasks' order, once all
     are done. With fewer than 2 workers or tasks, or where forking is not possible or safe
-    (no ``fork``, within a worker, numba's OpenMP threads already running), the tasks run
-    here one after the other.
+    (no ``fork`` or no semaphores, within a worker, numba's OpenMP threads already running),
+    the tasks run here one after the other. A worker killed before its answer (e.g. by the
+    system when memory runs out) is a :class:`~sarcohort.exceptions.WorkerError`.
 
     Parameters
     ----------
@@ -143,36 +146,78 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
     [1, 2, 3]
     """
     global _TASKS
-    if workers < 2 or len(tasks) < 2 or not can_fork() or _openmp_started():
+    pool = None
+    if min(workers, len(tasks)) >= 2 and can_fork() and not _openmp_started():
+        _TASKS = tasks
+        try:
+            pool, futures = _started(min(workers, len(tasks)), len(tasks))
+        except (OSError, ImportError):  # no semaphores (a sandbox without /dev/shm): here
+            _TASKS = ()
+    if pool is None:
         out = []
         for i, task in enumerate(tasks):
             out.append(task())
             if done is not None:
                 done(i)
         return out
-    _TASKS = tasks
-    pool = None
+    from concurrent.futures import as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: list[Any] = [None] * len(tasks)
     try:
-        pool = fork_pool(min(workers, len(tasks)))
         if forked is not None:
             forked()
-        results: list[Any] = [None] * len(tasks)
-        for i, result in pool.imap_unordered(_indexed, range(len(tasks))):
-            results[i] = result
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
             if done is not None:
                 done(i)
-        retire(pool)
-    except BaseException:
-        if pool is not None:
-            retire(pool, stop=True)
+    except BrokenProcessPool:
+        _stop(pool)
+        raise WorkerError("a worker process of the analyses ended before its answer (killed, "
+                          "e.g. by the system when memory ran out)", argument="workers",
+                          value=workers, fix="run again with --workers 1 (one process: less "
+                          "memory)") from None
+    except BaseException:  # the task's error, Ctrl-C: the other workers stop now
+        _stop(pool)
         raise
     finally:
         _TASKS = ()
+    pool.shutdown(wait=True)
     for _, caught in results:
         for message, category in caught:
             warnings.warn(message, category, stacklevel=2)
     return [value for value, _ in results]
 
 
-def _indexed(i: int) -> tuple[int, tuple[Any, list[tuple[str, type[Warning]]]]]:
-    return i, _run_task(i)
+def _started(workers: int, n: int) -> tuple[Any, dict[Any, int]]:
+    """A process pool of ``workers`` forked workers (forked with SIGINT ignored: a Ctrl-C
+    is the parent's alone) running the ``n`` tasks of :data:`_TASKS`, and their futures."""
+    import multiprocessing as mp
+    import signal
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                               initializer=_quiet_worker, initargs=(None,))
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals are not ours to set
+        previous = None
+    try:  # a fork pool forks all its workers at the first submit
+        futures = {pool.submit(_run_task, i): i for i in range(n)}
+    except BaseException:
+        _stop(pool)
+        raise
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return pool, futures
+
+
+def _stop(pool: Any) -> None:
+    """End ``pool``'s workers now (a process pool only waits for them: its workers are
+    ended one by one, as ``Process.terminate`` does) and forget its pending tasks."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)

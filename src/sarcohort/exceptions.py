@@ -6,8 +6,9 @@ column), the offending value and what to do about it.
 
 :class:`SarcohortError` is the base of every error raised on purpose; :class:`InputError` has
 two kinds, :class:`FormulaError` (a model formula) and :class:`ProtocolError` (``study.toml``);
-:class:`OutputError` refuses a write that would lose a file; :class:`ConvergenceWarning` says
-an iterative fit stopped before converging.
+:class:`OutputError` refuses a write that would lose a file; :class:`WorkerError` says a worker
+process was killed before its answer; :class:`ConvergenceWarning` says an iterative fit stopped
+before converging.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ __all__ = [
     "FormulaError",
     "ProtocolError",
     "OutputError",
+    "WorkerError",
     "ConvergenceWarning",
 ]
 
@@ -102,6 +104,11 @@ class ProtocolError(InputError):
 class OutputError(InputError):
     """An output path that cannot be used: it exists (no ``--force``), it is one of the
     command's inputs, or it is a folder of files sarcohort did not write."""
+
+
+class WorkerError(InputError):
+    """A worker process ended before its answer (killed, e.g. by the system when memory ran
+    out): the work it had is not done, and nothing is written."""
 
 
 class ConvergenceWarning(UserWarning):

@@ -3,7 +3,7 @@
 The command lines are read from the README itself (its code blocks and its table of
 commands), so a changed README is tested as changed. ``[...]`` parts are optional:
 each line runs with none and with all of them. Placeholders: FILE = a cohort workbook,
-DIR = a new folder, S = a seed; of alternatives (``auto\\|memory``) the first; a
+DIR = a new folder, S = a seed, N = a count (2); of alternatives (``auto\\|memory``) the first; a
 registry-sized ``--n`` (1,000,000) runs at 2,000 so that the suite stays fast. Each run starts in a fresh folder holding what the
 command reads (a protocol from `sarcohort init`, the synthetic cohort as CSV next to it
 and as cohort.xlsx).
@@ -21,7 +21,7 @@ from typer.testing import CliRunner
 from sarcohort.cli import app
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-PLACEHOLDERS = {"FILE": "cohort.xlsx", "DIR": "out-dir", "S": "1"}
+PLACEHOLDERS = {"FILE": "cohort.xlsx", "DIR": "out-dir", "S": "1", "N": "2"}
 #: exit codes a command may give on the (synthetic, slightly messy) data: never 2 (usage)
 ALLOWED = {"validate": {0, 1}, "analyze": {0, 1}}
 
