@@ -1,10 +1,10 @@
 """Forked worker processes: how the analysis and the report use several cores.
 
-A pool's workers are forked: they start with the parent's memory (a cohort included, shared
-copy-on-write), so only a task's index and its result are pickled. They ignore Ctrl-C, which
-is the parent's to handle (it stops them), and a pool nobody closed is stopped at
-interpreter exit. :func:`run_forked` runs independent tasks on such a pool and returns
-their results in the tasks' order, the same as running them one after the other.
+A pool's workers are forked (:func:`fork_executor`): they start with the parent's memory (a
+cohort included, shared copy-on-write), so only a task's index and its result are pickled.
+They ignore Ctrl-C, which is the parent's to handle (it stops them); a worker killed before
+its answer is an error, not a wait. :func:`run_forked` runs independent tasks on such a pool
+and returns their results in the tasks' order, the same as running them one after the other.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from typing import Any
 
 from sarcohort.exceptions import WorkerError
 
-_LIVE: list[Any] = []  # pools started and not yet closed: stopped at interpreter exit
 _TASKS: Sequence[Callable[[], Any]] = ()  # what run_forked's workers run, inherited by the fork
 _IN_WORKER = False  # a worker of a pool runs its tasks one by one (a worker has no children)
 
@@ -49,50 +48,48 @@ def _quiet_worker(initializer: Callable[[], None] | None) -> None:
         initializer()
 
 
-def stop_live_pools() -> None:
-    """Stop the workers of pools nobody waited for (a prepared pool left unused, work that
-    failed before its results were collected), so that the interpreter exits without
-    ``Pool.__del__`` complaining about running workers."""
-    while _LIVE:
-        pool = _LIVE.pop()
-        pool.terminate()
-        pool.join()
+def _noop() -> None:
+    return None
 
 
-def retire(pool: Any, *, stop: bool = False) -> None:
-    """Wait for ``pool``'s workers to end (``stop``: end them now) and forget the pool."""
-    if stop:
-        pool.terminate()
-    else:
-        pool.close()
-    pool.join()
-    if pool in _LIVE:
-        _LIVE.remove(pool)
+def fork_executor(workers: int, initializer: Callable[[], None] | None = None) -> Any:
+    """A process pool of ``workers`` workers forked now, that never see Ctrl-C: they are
+    forked with SIGINT ignored (and ignore it after their ``initializer`` too), so a Ctrl-C
+    is the parent's alone (:func:`stop` ends them). A worker killed before its answer makes
+    the pool's futures raise ``BrokenProcessPool`` (never a wait for ever); a pool left
+    unused is shut down at interpreter exit.
 
-
-def fork_pool(workers: int, initializer: Callable[[], None] | None = None) -> Any:
-    """A pool of ``workers`` forked workers that never see Ctrl-C: they are forked with
-    SIGINT ignored (and ignore it after their ``initializer`` too), so a Ctrl-C is the
-    parent's alone. Until :func:`retire` ends it, it is stopped at interpreter exit."""
-    import atexit
+    Raises ``OSError`` where no process pool can be made (no semaphores: a sandbox without
+    ``/dev/shm``).
+    """
     import multiprocessing as mp
     import signal
+    from concurrent.futures import ProcessPoolExecutor
 
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
+                               initializer=_quiet_worker, initargs=(initializer,))
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: signals are not ours to set
         previous = None
     try:
-        pool = mp.get_context("fork").Pool(workers, initializer=_quiet_worker,
-                                           initargs=(initializer,))
+        pool.submit(_noop)  # a fork pool forks all its workers at its first task
+    except BaseException:
+        stop(pool)
+        raise
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
-    if not _LIVE:
-        atexit.unregister(stop_live_pools)
-        atexit.register(stop_live_pools)
-    _LIVE.append(pool)
     return pool
+
+
+def stop(pool: Any) -> None:
+    """End ``pool``'s workers now (a process pool would wait for their tasks: they are
+    terminated as ``Process.terminate`` does) and forget its pending tasks."""
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _openmp_started() -> bool:
@@ -173,13 +170,13 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
             if done is not None:
                 done(i)
     except BrokenProcessPool:
-        _stop(pool)
+        stop(pool)
         raise WorkerError("a worker process of the analyses ended before its answer (killed, "
                           "e.g. by the system when memory ran out)", argument="workers",
                           value=workers, fix="run again with --workers 1 (one process: less "
                           "memory)") from None
     except BaseException:  # the task's error, Ctrl-C: the other workers stop now
-        _stop(pool)
+        stop(pool)
         raise
     finally:
         _TASKS = ()
@@ -191,33 +188,11 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
 
 
 def _started(workers: int, n: int) -> tuple[Any, dict[Any, int]]:
-    """A process pool of ``workers`` forked workers (forked with SIGINT ignored: a Ctrl-C
-    is the parent's alone) running the ``n`` tasks of :data:`_TASKS`, and their futures."""
-    import multiprocessing as mp
-    import signal
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"),
-                               initializer=_quiet_worker, initargs=(None,))
+    """A pool of ``workers`` forked workers running the ``n`` tasks of :data:`_TASKS`, and
+    their futures."""
+    pool = fork_executor(workers)
     try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals are not ours to set
-        previous = None
-    try:  # a fork pool forks all its workers at the first submit
-        futures = {pool.submit(_run_task, i): i for i in range(n)}
+        return pool, {pool.submit(_run_task, i): i for i in range(n)}
     except BaseException:
-        _stop(pool)
+        stop(pool)
         raise
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-    return pool, futures
-
-
-def _stop(pool: Any) -> None:
-    """End ``pool``'s workers now (a process pool only waits for them: its workers are
-    ended one by one, as ``Process.terminate`` does) and forget its pending tasks."""
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
-        process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)

@@ -270,3 +270,31 @@ def test_a_figure_pool_nobody_waited_for_is_stopped_at_exit() -> None:
     assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr
     assert "unclosed running multiprocessing pool" not in run.stderr
     assert "Exception ignored" not in run.stderr
+
+
+def test_a_killed_figure_worker_leaves_its_figures_to_this_process(monkeypatch, tmp_path):
+    """A figure worker killed mid-report (e.g. by the system when memory runs out) is no
+    wait for ever: the figures it did not hand back are rendered here, the same."""
+    import os
+    import signal
+    import time
+
+    from sarcohort.report import _figures as figures
+
+    parent = os.getpid()
+    real = figures._job
+
+    def job(spec):
+        if os.getpid() != parent:  # in a worker: killed
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(spec)
+
+    monkeypatch.setattr(figures, "_job", job)  # before the fork: the workers run it too
+    specs = figures.plan(results(), tmp_path)[:3]
+    t0 = time.perf_counter()
+    pending = figures.start(specs, workers=2)
+    assert pending._pool is not None  # forked workers took the figures
+    got = pending.result()
+    assert time.perf_counter() - t0 < 60
+    assert [f.key for f in got] == [s.key for s in specs]
+    assert all(f.svg.lstrip().startswith(("<?xml", "<svg")) and f.files for f in got)

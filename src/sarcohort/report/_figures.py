@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sarcohort._forked import can_fork, fork_pool, retire
+from sarcohort._forked import can_fork, fork_executor, stop
 from sarcohort.analysis._results import Results
 from sarcohort.data._printable import printable
 from sarcohort.report._format import ci_name
@@ -144,9 +144,10 @@ def _job(spec: FigureSpec) -> tuple[str, tuple[Path, ...]]:
 class Pending:
     """Figures being rendered (in worker processes, or on demand here)."""
 
-    def __init__(self, specs: list[FigureSpec], async_result: Any = None, pool: Any = None):
+    def __init__(self, specs: list[FigureSpec], futures: list[Any] | None = None,
+                 pool: Any = None):
         self._specs = specs
-        self._async = async_result
+        self._futures = futures
         self._pool = pool
 
     @property
@@ -157,24 +158,27 @@ class Pending:
     def cancel(self) -> None:
         """Stop the workers now (nothing more is written); safe to call twice."""
         if self._pool is not None:
-            retire(self._pool, stop=True)
-            self._pool = self._async = None
+            stop(self._pool)
+            self._pool = self._futures = None
 
     def result(self) -> list[Figure]:
-        """Wait for the figures (rendering them here if no worker does)."""
-        done = None
-        if self._async is not None:
+        """Wait for the figures (rendering here those no worker rendered: a worker that
+        failed or was killed)."""
+        done: list[Any] = [None] * len(self._specs)
+        if self._futures is not None:
             try:
-                done = self._async.get()
-            except Exception:  # noqa: BLE001 - a failed worker: render here instead
-                done = None
+                for i, future in enumerate(self._futures):
+                    try:
+                        done[i] = future.result()
+                    except Exception:  # noqa: BLE001 - a failed or killed worker: render here
+                        done[i] = None
             except BaseException:  # Ctrl-C: stop the workers, write nothing more
                 self.cancel()
                 raise
             if self._pool is not None:
-                retire(self._pool)
-        if done is None:
-            done = [_job(s) for s in self._specs]
+                self._pool.shutdown(wait=True)
+                self._pool = self._futures = None
+        done = [d if d is not None else _job(s) for s, d in zip(self._specs, done, strict=True)]
         return [Figure(s.key, s.caption, svg, files, s.section)
                 for s, (svg, files) in zip(self._specs, done, strict=True)]
 
@@ -220,7 +224,7 @@ def prepare(workers: int | None = None) -> bool:
     if workers < 2 or not can_fork():
         return False
     try:
-        _PREPARED = fork_pool(workers, _warm_worker)
+        _PREPARED = fork_executor(workers, _warm_worker)
     except Exception:  # noqa: BLE001 - no /dev/shm or no fork: figures render here later
         return False
     return True
@@ -244,14 +248,14 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
         try:
-            pool = fork_pool(workers)
+            pool = fork_executor(workers)
         except Exception:  # noqa: BLE001 - e.g. no /dev/shm in a sandbox: render serially
             pool = None
     if pool is not None:
         try:
-            return Pending(specs, pool.map_async(_job, specs, chunksize=1), pool)
+            return Pending(specs, [pool.submit(_job, s) for s in specs], pool)
         except Exception:  # noqa: BLE001 - render serially
-            retire(pool, stop=True)
+            stop(pool)
     return Pending(specs)
 
 
