@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -36,14 +37,29 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+#: How often a worker looks whether its parent is still there (seconds).
+PARENT_CHECK_SECONDS = 0.5
+
+
 def _quiet_worker(initializer: Callable[[], None] | None) -> None:
     """Worker initialiser: Ctrl-C is the parent's to handle (it stops the workers), so a
-    worker neither dies with a traceback of its own nor leaves half-written output."""
+    worker neither dies with a traceback of its own nor leaves half-written output; and a
+    worker whose parent is gone (killed: SIGKILL, the system's out-of-memory killer) ends
+    within :data:`PARENT_CHECK_SECONDS`, not idle or computing for nobody for ever."""
     import signal
+    import threading
 
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sarcohort-parent-watch", daemon=True).start()
     if initializer is not None:
         initializer()
 

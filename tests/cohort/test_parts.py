@@ -206,3 +206,58 @@ def test_shared_texts_keep_every_value():
     assert again[0] is got[1]
     mixed = np.array([1, 1.0, True, "1"], dtype=object)
     assert [type(v) for v in shared_objects(mixed, {})] == [int, float, bool, str]
+
+
+#: Run in a new process: its workers are forked before numba's OpenMP threads start (they
+#: would check the parts in this process instead: see ``sarcohort._forked._openmp_started``).
+FORKED = """
+import pickle, sys
+from pathlib import Path
+from sarcohort import _forked
+from sarcohort.cohort._build import build_cohort
+from sarcohort.cohort._parts import cohort_in_parts
+from sarcohort.data.validation import _partitioned
+from sarcohort.protocol import parse_cohort
+
+base = Path(sys.argv[1])
+config = parse_cohort({
+    "data": {"patients": "c/patients.parquet", "treatments": "c/treatments.parquet",
+             "on_unlinked_treatments": "ignore"},
+    "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}})
+real, calls = _partitioned.run_forked, []
+
+def spy(tasks, workers, **kw):
+    calls.append((len(tasks), workers, not _forked._openmp_started()))
+    return real(tasks, workers, **kw)
+
+_partitioned.run_forked = spy
+parts, _ = cohort_in_parts(config, base, keep={"pseudo_id", "os_days", "os_event", "sex",
+                                               "many", "age_at_metastasis"},
+                           today="2024-01-01", parts=4, workers=2)
+whole = build_cohort(config, base, today="2024-01-01")
+(base / "out.pickle").write_bytes(pickle.dumps((calls, whole, parts)))
+"""
+
+
+def test_parts_built_in_forked_workers_give_the_same_cohort(tmp_path):
+    """Four parts built by two forked workers (each part's cohort pickled back): the cohort
+    of the whole tables."""
+    import pickle
+    import subprocess
+    import sys
+
+    from sarcohort.cli import app
+
+    _synthetic(tmp_path, CliRunner(), app)
+    run = subprocess.run([sys.executable, "-c", FORKED, str(tmp_path)], capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    calls, whole, parts = pickle.loads((tmp_path / "out.pickle").read_bytes())
+    assert calls == [(4, 2, True)]  # forked
+    keep = list(parts.patients.columns)
+    assert len(keep) == 6 and len(whole.excluded) > 5
+    pd.testing.assert_frame_equal(parts.patients, whole.patients[keep])
+    pd.testing.assert_frame_equal(parts.excluded.reset_index(drop=True),
+                                  whole.excluded.reset_index(drop=True))
+    assert parts.flow.to_dict() == whole.flow.to_dict()
+    assert parts.report.problems == whole.report.problems

@@ -196,6 +196,18 @@ def test_a_kill_at_every_step_of_the_swap(tmp_path, monkeypatch, exchange):
     assert n_steps and n_steps >= 3  # the swap's steps were all interrupted once
 
 
+def _processes_of(out: Path) -> list[int]:
+    """The processes whose command line names ``out`` (Linux's /proc; none elsewhere)."""
+    found = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            if str(out).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # ended meanwhile
+            pass
+    return found
+
+
 def test_sigkill_at_random_moments_of_analyze(tmp_path):
     """`sarcohort analyze` killed (SIGKILL) at random moments: the folder is the earlier
     report or the new one, never a mix; the next run cleans up what the killed one left."""
@@ -215,6 +227,11 @@ def test_sigkill_at_random_moments_of_analyze(tmp_path):
         time.sleep(rng.uniform(0.3, duration))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        # its forked workers (figures, analyses) end with it, not orphaned for ever
+        deadline = time.monotonic() + 10
+        while _processes_of(out) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _processes_of(out) == []
         state = snapshot(out) if out.exists() else None
         assert state == old or is_complete_report(out)
         outcomes.add("old" if state == old else "new")

@@ -210,13 +210,15 @@ def ph_warnings(m: CoxModel) -> list[str]:
 
 
 def analysis_workers(n_patients: int, *, engine: Any = None, workers: int | None = None) -> int:
-    """How many processes :func:`run_analysis` runs the analyses in: ``workers`` when given
-    (more than 1 with an ``engine``: an error); else 1 for a cohort under :data:`PARALLEL_PATIENTS` patients or when a SQL ``engine``
-    computes the curves (its connection is not shared with a forked process, and its tables
-    are those that do not fit in memory twice); else one per usable core, and at most one
-    per what this process holds in memory still available (a worker's analyses of a cohort
-    in memory take up to about that much: 10^6 patients, 0.75 GB held, 2 workers: 1.9 GB
-    in all, 1.3 GB one after the other).
+    """How many processes :func:`run_analysis` runs the analyses in.
+
+    ``workers`` when given (more than 1 with an ``engine``: an error). Else 1 for a cohort
+    under :data:`PARALLEL_PATIENTS` patients, or when a SQL ``engine`` computes the curves
+    (its connection is not shared with a forked process, and its tables are those that do
+    not fit in memory twice); else one per usable core, and at most one per what this
+    process holds in memory still available (a worker's analyses of a cohort in memory take
+    up to about that much: 10^6 patients, 0.75 GB held, 2 workers: 1.9 GB in all, 1.3 GB
+    one after the other).
 
     >>> analysis_workers(120), analysis_workers(10**6, engine=object()), analysis_workers(5, workers=2)
     (1, 1, 2)
@@ -343,9 +345,9 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         task_names.append(label(e))
     if apart:
         for e in a.endpoints:
-            tasks.append(functools.partial(
-                _exposure_comparisons, e, study, data,
-                list(a.multivariable.covariates.get(e, a.factors)), lm_time=lm_time, say=step))
+            tasks.append(functools.partial(_exposure_comparisons, e, study, data,
+                                           _named_covariates(study, e), lm_time=lm_time,
+                                           say=step))
             task_names.append(f"{label(e)}: time-dependent")
     tasks.append(table_1)
     task_names.append("Table 1")
@@ -461,6 +463,13 @@ class _EndpointAnalyses:
     notes: list[str]
 
 
+def _named_covariates(study: Protocol, e: str) -> list[str]:
+    """The covariates of endpoint ``e``'s multivariable model when they are named, not
+    selected (``[analysis.multivariable]``, else the factors)."""
+    a = study.analysis
+    return list(a.multivariable.covariates.get(e, a.factors))
+
+
 def _endpoint_times(data: pd.DataFrame, e: str, unit_days: float,
                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, slice | np.ndarray]:
     """Endpoint ``e``'s times (in the protocol's unit) and events, which patients have a
@@ -553,7 +562,7 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
                 chosen.append(c)
         covs = chosen
     else:
-        covs = list(mv.covariates.get(e, a.factors))
+        covs = _named_covariates(study, e)
     for c in covs:  # every variable of the multivariable model gets its univariable row
         if c not in a.factors and not any(m.covariates == (c,) for m in uni):
             uni.append(fit_cox(e, label(e), t, event, data, [c], kind="univariable", per=a.per,

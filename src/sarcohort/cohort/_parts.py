@@ -8,7 +8,8 @@ uses: a patient's endpoints, inclusion, ``[derived]`` covariates and treatment s
 read that patient's rows only, and a patient's rows are all in one part. The parts are
 joined in the tables' row order, so the cohort is the one
 :func:`~sarcohort.cohort._build.build_cohort` builds from the whole tables, in the
-columns kept; the peak memory is one part's cohort plus the joined columns.
+columns kept; the peak memory is one part's cohort per worker (the parts are built at once
+in forked workers where the cores and memory allow) plus the joined columns.
 """
 
 from __future__ import annotations
@@ -170,6 +171,7 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
                     each: Callable[[Cohort], T | None] | None = None, treatments: bool = True,
                     parts: int | None = None,
                     on_part: Callable[[int, int], None] | None = None,
+                    workers: int | None = None,
                     ) -> tuple[Cohort, list[T | None]]:
     """The cohort of the protocol's Parquet tables, built a part at a time, and what
     ``each`` makes of each part's cohort (in full) before it is cut to ``keep``.
@@ -198,6 +200,10 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         The number of parts (default: of about
         :data:`~sarcohort.data.validation._partitioned.PART_PATIENTS` patients each), and
         what is called with (parts done, parts) after each.
+    workers
+        Processes that build parts at once (forked; default: as the cores and memory allow,
+        :func:`~sarcohort.data.validation._partitioned.part_workers`). The cohort is the
+        same.
     """
     map_big_allocations()  # the parts' columns, freed, go back to the system
     base = Path(base_dir) if base_dir is not None else config.base_dir
@@ -227,7 +233,8 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         p_path, t_path,
         lambda p, t, whole: validated(p, t, config, today=day, needed=needed, whole=whole,
                                       consume=True),
-        part, mapping=data.mapping, date_format=data.date_format, parts=parts, on_part=done)
+        part, mapping=data.mapping, date_format=data.date_format, parts=parts, on_part=done,
+        workers=workers)
     frames = [p.patients for p in built]
     columns = joined_columns(frames, _row_order(frames))
     if "source_row" not in keep:
