@@ -298,3 +298,28 @@ def test_a_killed_figure_worker_leaves_its_figures_to_this_process(monkeypatch, 
     assert time.perf_counter() - t0 < 60
     assert [f.key for f in got] == [s.key for s in specs]
     assert all(f.svg.lstrip().startswith(("<?xml", "<svg")) and f.files for f in got)
+
+
+def test_ctrl_c_while_figures_are_handed_out_stops_the_workers(monkeypatch, tmp_path):
+    """Ctrl-C between two figures handed to the workers: no worker goes on drawing into a
+    report folder that is being removed (the workers are ended before the error goes up)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sarcohort.report import _figures as figures
+
+    real = ProcessPoolExecutor.submit
+    calls = {"n": 0}
+
+    def submit(self, fn, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:  # the _noop that forks the workers, one figure, then Ctrl-C
+            raise KeyboardInterrupt
+        return real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", submit)
+    specs = figures.plan(results(), tmp_path)[:3]
+    with pytest.raises(KeyboardInterrupt):
+        figures.start(specs, workers=2)
+    assert calls["n"] == 3
+    assert not any(p.is_alive() for p in mp.active_children())

@@ -103,11 +103,13 @@ def _write_into(out: Path, results: Any, *, extra_sections: Any, formats: tuple[
 
     paths: dict[str, Path] = {}
     specs = plan(results, out, formats=figure_formats, dpi=dpi, factor_figures=factor_figures)
-    pending = start(specs)  # figures render in worker processes meanwhile
+    pending = None
     try:
+        pending = start(specs)  # figures render in worker processes meanwhile
         return _write_files(out, paths, pending, results, extra, formats, title)
     except BaseException:
-        pending.cancel()  # no worker may write into a folder being removed
+        if pending is not None:
+            pending.cancel()  # no worker may write into a folder being removed
         raise
 
 

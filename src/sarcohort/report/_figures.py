@@ -256,6 +256,9 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
             return Pending(specs, [pool.submit(_job, s) for s in specs], pool)
         except Exception:  # noqa: BLE001 - render serially
             stop(pool)
+        except BaseException:  # Ctrl-C while the figures are handed out: none is drawn
+            stop(pool)
+            raise
     return Pending(specs)
 
 
