@@ -187,10 +187,10 @@ def run_forked(tasks: Sequence[Callable[[], Any]], workers: int, *,
                 done(i)
     except BrokenProcessPool:
         stop(pool)
-        raise WorkerError("a worker process of the analyses ended before its answer (killed, "
-                          "e.g. by the system when memory ran out)", argument="workers",
-                          value=workers, fix="run again with --workers 1 (one process: less "
-                          "memory)") from None
+        raise WorkerError("a worker process ended before its answer (killed, e.g. by the "
+                          "system when memory ran out)", argument="workers", value=workers,
+                          fix="free memory and run again; `sarcohort analyze --workers 1` "
+                          "runs its analyses in one process") from None
     except BaseException:  # the task's error, Ctrl-C: the other workers stop now
         stop(pool)
         raise

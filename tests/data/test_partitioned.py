@@ -265,3 +265,16 @@ def test_an_unreadable_file_is_named_as_in_memory(tmp_path, broken):
         r = runner.invoke(app, [*args, "--engine", engine])
         assert r.exit_code == 2, r.output
         assert f"{broken}.parquet: cannot be read as Parquet" in r.stderr
+
+
+def test_part_workers_by_cores_and_memory(monkeypatch):
+    import sarcohort.data.validation._partitioned as P
+
+    monkeypatch.setattr(P, "usable_cores", lambda: 4)
+    monkeypatch.setattr(P, "memory_available", lambda: 3 * P.PART_MEMORY + 1)
+    assert P.part_workers(40) == 3  # one per PART_MEMORY still available
+    assert P.part_workers(2) == 2  # never more than the parts
+    monkeypatch.setattr(P, "memory_available", lambda: P.PART_MEMORY // 2)
+    assert P.part_workers(40) == 1
+    monkeypatch.setattr(P, "memory_available", lambda: None)  # the system does not say
+    assert P.part_workers(40) == 4
