@@ -261,3 +261,51 @@ def test_parts_built_in_forked_workers_give_the_same_cohort(tmp_path):
                                   whole.excluded.reset_index(drop=True))
     assert parts.flow.to_dict() == whole.flow.to_dict()
     assert parts.report.problems == whole.report.problems
+
+
+#: ``sarcohort analyze`` in a new process (its part workers forked before any OpenMP thread),
+#: with parts of 150 patients checked by two workers: each worker counts only its own parts'
+#: patients when it decides on the swimmer lanes.
+FORKED_ANALYZE = """
+import sys
+from sarcohort.data.validation import _partitioned
+_partitioned.PART_PATIENTS = 150
+_partitioned.usable_cores = lambda: 2
+from sarcohort.cli import app
+app(sys.argv[1:])
+"""
+
+
+@pytest.mark.parametrize("swimmer_max", [400, 5000])
+def test_analyze_with_parts_in_forked_workers_writes_the_memory_report(tmp_path, swimmer_max):
+    """The report of parts built by forked workers is the memory path's, swimmer lanes
+    included: with lanes for at most 400 patients, parts of 150 have lanes one by one
+    (a worker counts 150, 300) although the cohort (about 600) has none; with 5000, every
+    patient's lane is kept."""
+    import os
+    import subprocess
+    import sys
+
+    from sarcohort.cli import app
+
+    runner = CliRunner()
+    _synthetic(tmp_path, runner, app, swimmer_max)
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    out = {}
+    for folder, engine in (("c", "memory"), ("ds", "auto")):
+        run = subprocess.run([sys.executable, "-c", FORKED_ANALYZE, "analyze",
+                              str(tmp_path / f"{folder}.toml"), "--out",
+                              str(tmp_path / f"out-{folder}"), "--engine", engine],
+                             capture_output=True, text=True, env=env, timeout=300)
+        assert run.returncode == 1, run.stderr  # the messy data have errors
+        res = json.loads((tmp_path / f"out-{folder}" / "results.json").read_text())
+        manifest = res["meta"]["manifest"]
+        manifest.pop("sources")
+        manifest["protocol"] = {}
+        res["meta"].pop("protocol_hash")
+        manifest["config"].pop("data")
+        out[folder] = res
+    assert bool(out["c"]["treatments"]["lanes"]) == (swimmer_max > 600)
+    assert out["ds"] == out["c"]
+    for f in sorted((tmp_path / "out-c" / "csv").iterdir()):
+        assert (tmp_path / "out-ds" / "csv" / f.name).read_bytes() == f.read_bytes(), f.name
