@@ -37,6 +37,39 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def memory_available() -> int | None:
+    """Bytes of memory the system can still give (Linux's ``MemAvailable``), or None where
+    it does not say."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def memory_resident() -> int | None:
+    """Bytes of memory this process holds (its resident set, Linux), or None where the
+    system does not say."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def workers_for(memory_each: int | None) -> int:
+    """Workers to fork: one per usable core, and at most one per ``memory_each`` bytes of
+    memory still available (no such limit where the system or the caller does not say)."""
+    n = usable_cores()
+    available = memory_available()
+    if memory_each and available is not None:
+        n = min(n, available // memory_each)
+    return max(1, n)
+
+
 #: How often a worker looks whether its parent is still there (seconds).
 PARENT_CHECK_SECONDS = 0.5
 

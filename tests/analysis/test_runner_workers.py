@@ -91,11 +91,11 @@ def test_workers_by_default():
 
 
 def test_workers_as_the_memory_allows(monkeypatch):
-    monkeypatch.setattr(_runner, "usable_cores", lambda: 4)
+    monkeypatch.setattr(_forked, "usable_cores", lambda: 4)
     monkeypatch.setattr(_runner, "memory_resident", lambda: 1_000)
-    monkeypatch.setattr(_runner, "memory_available", lambda: 2_500)
+    monkeypatch.setattr(_forked, "memory_available", lambda: 2_500)
     assert analysis_workers(10**6) == 2
-    monkeypatch.setattr(_runner, "memory_available", lambda: 900)
+    monkeypatch.setattr(_forked, "memory_available", lambda: 900)
     assert analysis_workers(10**6) == 1
-    monkeypatch.setattr(_runner, "memory_available", lambda: None)  # the system does not say
+    monkeypatch.setattr(_forked, "memory_available", lambda: None)  # the system does not say
     assert analysis_workers(10**6) == 4

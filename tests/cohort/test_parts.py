@@ -268,9 +268,10 @@ def test_parts_built_in_forked_workers_give_the_same_cohort(tmp_path):
 #: patients when it decides on the swimmer lanes.
 FORKED_ANALYZE = """
 import sys
+from sarcohort import _forked
 from sarcohort.data.validation import _partitioned
 _partitioned.PART_PATIENTS = 150
-_partitioned.usable_cores = lambda: 2
+_forked.usable_cores = lambda: 2
 from sarcohort.cli import app
 app(sys.argv[1:])
 """

@@ -268,13 +268,14 @@ def test_an_unreadable_file_is_named_as_in_memory(tmp_path, broken):
 
 
 def test_part_workers_by_cores_and_memory(monkeypatch):
+    import sarcohort._forked as F
     import sarcohort.data.validation._partitioned as P
 
-    monkeypatch.setattr(P, "usable_cores", lambda: 4)
-    monkeypatch.setattr(P, "memory_available", lambda: 3 * P.PART_MEMORY + 1)
+    monkeypatch.setattr(F, "usable_cores", lambda: 4)
+    monkeypatch.setattr(F, "memory_available", lambda: 3 * P.PART_MEMORY + 1)
     assert P.part_workers(40) == 3  # one per PART_MEMORY still available
     assert P.part_workers(2) == 2  # never more than the parts
-    monkeypatch.setattr(P, "memory_available", lambda: P.PART_MEMORY // 2)
+    monkeypatch.setattr(F, "memory_available", lambda: P.PART_MEMORY // 2)
     assert P.part_workers(40) == 1
-    monkeypatch.setattr(P, "memory_available", lambda: None)  # the system does not say
+    monkeypatch.setattr(F, "memory_available", lambda: None)  # the system does not say
     assert P.part_workers(40) == 4

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sarcohort._clock import now_utc
-from sarcohort._forked import run_forked, usable_cores
+from sarcohort._forked import memory_resident, run_forked, workers_for
 from sarcohort.analysis._centre import centre_effect
 from sarcohort.analysis._competing import competing_risks
 from sarcohort.analysis._data_problems import check_unlinked_treatments, data_warnings
@@ -53,7 +53,7 @@ from sarcohort.analysis._treatments import CourseRows, course_from_rows, treatme
 from sarcohort.analysis._validation import validate_model
 from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
-from sarcohort.data._memory import memory_available, memory_resident, release_memory
+from sarcohort.data._memory import release_memory
 from sarcohort.exceptions import InputError, ProtocolError
 from sarcohort.protocol._options import DEFAULT_LANDMARK_DAYS
 from sarcohort.protocol._spec import Protocol
@@ -231,11 +231,7 @@ def analysis_workers(n_patients: int, *, engine: Any = None, workers: int | None
         return max(1, int(workers))
     if engine is not None or n_patients < PARALLEL_PATIENTS:
         return 1
-    n = usable_cores()
-    held, available = memory_resident(), memory_available()
-    if held and available is not None:
-        n = min(n, available // held)
-    return max(1, n)
+    return workers_for(memory_resident())
 
 
 def _json_safe(obj: Any) -> Any:
@@ -361,7 +357,6 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     if n_workers > 1:
         say(f"Treatment course, Table 1 and the analyses of {len(a.endpoints)} endpoint(s) "
             f"on {n_workers} cores")
-    if n_workers > 1:
         release_memory(heap=True)  # what the load freed: not copied into every worker
     parts = run_forked(tasks, n_workers, forked=release, done=done)
     (treatment_summary, course_notes), table1 = parts[0], parts[-1]
@@ -491,7 +486,6 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
     a = study.analysis
     label = a.label
     notes: list[str] = []
-    endpoints: list[EndpointSummary] = []
     survival: list[KMAnalysis] = []
     univariable: list[CoxModel] = []
     multivariable: list[CoxModel] = []
@@ -517,11 +511,11 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
     if ok.any():
         rev_curve = next(iter(kaplan_meier(t[rows], ~event[rows]).curves.values()))
         q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
-    endpoints.append(EndpointSummary(
+    summary = EndpointSummary(
         name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
         n=int(ok.sum()), events=int(event[rows].sum()), median_followup=fu.median,
         median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
-        followup_q1=q1, followup_q3=q3))
+        followup_q1=q1, followup_q3=q3)
     by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
     for f in by:
         shown = factor_levels(f)
@@ -609,24 +603,27 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
     if exposures:
         release_shared(sorts=False)  # the endpoint's models are fitted (the sort: for the naive fit)
         robustness = _exposure_comparisons(e, study, data, covs, lm_time=lm_time, say=say,
-                                           univariable=uni)
+                                           univariable=uni, times=(t, event, ok, rows))
     # the Cox fits' remembered sorts and time structures (a registry: ~100 MB each), of no
     # use to the next endpoint's models
     release_shared()
-    return _EndpointAnalyses(endpoints[0], survival, rmst, univariable, multivariable, imputed,
+    return _EndpointAnalyses(summary, survival, rmst, univariable, multivariable, imputed,
                              validation, centre_effects, robustness, notes)
 
 
 def _exposure_comparisons(e: str, study: Protocol, data: pd.DataFrame, covs: list[str], *,
                           lm_time: float, say: Callable[[str], None],
-                          univariable: Iterable[CoxModel] = ()) -> list[ExposureComparison]:
+                          univariable: Iterable[CoxModel] = (),
+                          times: tuple[np.ndarray, np.ndarray, np.ndarray, slice | np.ndarray]
+                          | None = None) -> list[ExposureComparison]:
     """Endpoint ``e``'s naive, time-dependent and landmark comparisons of each post-baseline
     exposure (adjusted for the multivariable model's ``covs`` when the exposure is one of
     them, and unadjusted). The unadjusted naive model is the exposure's model among
-    ``univariable`` when given (the same rows, fit and options), else fitted."""
+    ``univariable`` when given (the same rows, fit and options), else fitted; ``times``:
+    the endpoint's :func:`_endpoint_times` when the caller has them."""
     a = study.analysis
     label = a.label
-    t, event, ok, rows = _endpoint_times(data, e, a.unit_days)
+    t, event, ok, rows = times if times is not None else _endpoint_times(data, e, a.unit_days)
     robustness: list[ExposureComparison] = []
     for x, tcol in a.time_dependent.items():
         say(f"Time-dependent {label(x)}: {label(e)}")

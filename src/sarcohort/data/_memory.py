@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
 
 
@@ -22,29 +21,6 @@ def release_memory(*, heap: bool = False) -> None:
         pyarrow.default_memory_pool().release_unused()
     if heap and _TRIM is not None:
         _TRIM(0)
-
-
-def memory_available() -> int | None:
-    """Bytes of memory the system can still give (Linux's ``MemAvailable``), or None where
-    it does not say."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
-def memory_resident() -> int | None:
-    """Bytes of memory this process holds (its resident set, Linux), or None where the
-    system does not say."""
-    try:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return None
 
 
 #: glibc's ``mallopt`` parameter of the size from which an allocation is its own mapping.

@@ -32,9 +32,8 @@ from typing import Any, TypeVar
 import numpy as np
 import pandas as pd
 
-from sarcohort._forked import run_forked, usable_cores
+from sarcohort._forked import run_forked, workers_for
 from sarcohort.data import _dates as D
-from sarcohort.data._memory import memory_available
 from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
 from sarcohort.data.readers._mapping import map_columns
 from sarcohort.data.readers._parquet import to_frame, unreadable
@@ -76,11 +75,7 @@ PART_MEMORY = 1 << 30
 def part_workers(k: int) -> int:
     """Processes that check ``k`` parts at once: one per usable core, at most one per
     :data:`PART_MEMORY` of memory still available."""
-    n = min(k, usable_cores())
-    available = memory_available()
-    if available is not None:
-        n = min(n, available // PART_MEMORY)
-    return max(1, n)
+    return min(k, workers_for(PART_MEMORY))
 
 
 def parts_for(n_patients: int) -> int:
