@@ -87,7 +87,7 @@ class Study(Protocol):
 
     def load_in_parts(self, base_dir: str | Path | None = None, *,
                       on_part: Callable[[int, int], None] | None = None,
-                      ) -> tuple[Cohort, CourseRows | None]:
+                      parts_from: Any = None) -> tuple[Cohort, CourseRows | None]:
         """:meth:`load` for Parquet tables larger than memory, and the rows of the treatment
         course (for :meth:`analyze`'s ``course``).
 
@@ -96,7 +96,9 @@ class Study(Protocol):
         :meth:`analysed_columns` only, indexed by row number, and no treatment row: each
         part's course rows are made from its treatments
         (:func:`~sarcohort.analysis._treatments.course_rows`). :meth:`analyze` gives the
-        same results as from :meth:`load`.
+        same results as from :meth:`load`. ``parts_from``: what makes and checks the parts
+        elsewhere (a SQL engine's :meth:`~sarcohort.engines._base.SqlEngine.parts`, e.g.
+        Spark's executors), default this machine.
         """
         from sarcohort.analysis._treatments import course_rows, joined_rows, narrowed
         from sarcohort.cohort._parts import cohort_in_parts
@@ -120,7 +122,8 @@ class Study(Protocol):
 
         cohort, parts = cohort_in_parts(self.cohort_config, base, keep=self.analysed_columns(),
                                         needed=self.needed_columns(), each=course,
-                                        treatments=False, on_part=on_part)
+                                        treatments=False, on_part=on_part,
+                                        parts_from=parts_from)
         made = [p for p in parts if p is not None]
         rows = joined_rows([r for r, _ in made], [o for _, o in made]) if made else None
         return cohort, rows

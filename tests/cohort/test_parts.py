@@ -14,22 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
 from data.validation.test_arrow_text import _patients, _treatments
+from fixtures.parquet_tables import write_parquet
 from sarcohort.cohort._build import build_cohort
 from sarcohort.cohort._parts import cohort_in_parts
 from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
-
-
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    pq.write_table(pa.Table.from_pandas(frame.astype(object), preserve_index=False), path)
-    return path
 
 
 def _assert_same(whole, parts) -> None:
@@ -47,8 +41,8 @@ def _assert_same(whole, parts) -> None:
 def test_tables_of_errors_only_in_parts_give_the_same_empty_cohort(seed, tmp_path):
     """Random hand-filled tables: every patient row has an error, all are excluded."""
     rng = np.random.default_rng(700 + seed)
-    _write(_patients(rng, 400, seed % 2 == 0), tmp_path / "patients.parquet")
-    _write(_treatments(rng, 700, seed % 2 == 0), tmp_path / "treatments.parquet")
+    write_parquet(_patients(rng, 400, seed % 2 == 0), tmp_path / "patients.parquet")
+    write_parquet(_treatments(rng, 700, seed % 2 == 0), tmp_path / "treatments.parquet")
     config = parse_cohort({
         "data": {"patients": "patients.parquet", "treatments": "treatments.parquet",
                  "on_unlinked_treatments": "ignore",
@@ -118,9 +112,9 @@ def _synthetic(tmp_path: Path, runner, app, swimmer_max: int = 150,
     (tmp_path / "ds" / "treatments").mkdir()
     for name in ("patients", "treatments"):
         frame = pd.read_csv(tmp_path / "c" / f"{name}.csv", dtype=str, keep_default_na=False)
-        _write(frame, tmp_path / "c" / f"{name}.parquet")
+        write_parquet(frame, tmp_path / "c" / f"{name}.parquet")
         for i, rows in enumerate(np.array_split(np.arange(len(frame)), 2)):
-            _write(frame.iloc[rows], tmp_path / "ds" / name / f"part-{i}.parquet")
+            write_parquet(frame.iloc[rows], tmp_path / "ds" / name / f"part-{i}.parquet")
     from sarcohort.protocol._options import example_protocol
 
     text = example_protocol().replace("bootstrap = 200", "bootstrap = 0")

@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 from test_bad_inputs import CASES
 from typer.testing import CliRunner
 
 from data.validation.test_arrow_text import _patients, _treatments
+from fixtures.parquet_tables import as_parquet, table_cases, write_parquet
 from sarcohort.cohort._build import patient_flow, validated
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.data.readers import read_sources
@@ -29,11 +29,6 @@ from sarcohort.data.validation._partitioned import hash_text, id_hash, validate_
 from sarcohort.protocol import CohortConfig, parse_cohort
 
 TODAY = "2024-01-01"
-
-
-def _write(frame: pd.DataFrame, path: Path) -> Path:
-    pq.write_table(pa.Table.from_pandas(frame.astype(object), preserve_index=False), path)
-    return path
 
 
 def _both(p_path: Path, t_path: Path | None, config: CohortConfig, parts: int):
@@ -55,8 +50,8 @@ def test_messy_tables_in_parts_give_the_same_problems(seed, tmp_path):
     if seed % 3 == 1:  # linked on centre, and ids in several centres
         t["centre"] = rng.choice(np.array(["Lyon", "paris", "", None], dtype=object), len(t))
     config = parse_cohort({"data": {"date_format": "dayfirst"}} if seed % 3 == 2 else {})
-    ref, got = _both(_write(p, tmp_path / "patients.parquet"),
-                     _write(t, tmp_path / "treatments.parquet"), config, parts=3 + seed % 2)
+    ref, got = _both(write_parquet(p, tmp_path / "patients.parquet"),
+                     write_parquet(t, tmp_path / "treatments.parquet"), config, parts=3 + seed % 2)
     assert len(ref[0]) > 100
     assert got == ref
 
@@ -78,27 +73,15 @@ def test_one_row_decides_for_every_part(tmp_path):
     p.loc[11, "grade"] = "3"
     t["centre"] = None
     t.loc[3, "centre"] = "Lyon"
-    ref, got = _both(_write(p, tmp_path / "patients.parquet"),
-                     _write(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=4)
+    ref, got = _both(write_parquet(p, tmp_path / "patients.parquet"),
+                     write_parquet(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=4)
     rules = {q.rule for q in ref[0]}
     assert "date.format" in rules and "duplicate_id.centre" not in rules
     assert got == ref
 
 
-def _as_parquet(p_path: Path, t_path: Path | None) -> tuple[Path, Path | None]:
-    """CSV files as Parquet files of text (the cells as written)."""
-    out = []
-    for path in (p_path, t_path):
-        if path is None or path.suffix == ".parquet":
-            out.append(path)
-            continue
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        out.append(_write(frame, path.with_suffix(".parquet")))
-    return out[0], out[1]
-
-
-#: The bad-input cases written as tables (not workbooks, whose faults Parquet cannot hold).
-TABLE_CASES = [c for c in CASES if "xlsx_file" not in c.write.__qualname__]
+#: The bad-input cases written as tables.
+TABLE_CASES = table_cases(CASES)
 
 
 @pytest.mark.parametrize("case", TABLE_CASES, ids=[c.id for c in TABLE_CASES])
@@ -106,7 +89,7 @@ def test_bad_input_files_in_parts(case, tmp_path):
     p_path, t_path = case.write(tmp_path)
     assert {p.suffix for p in (p_path, t_path) if p is not None} <= {".csv", ".parquet"}
     try:
-        p_path, t_path = _as_parquet(p_path, t_path)
+        p_path, t_path = as_parquet(p_path, t_path)
     except (ValueError, pd.errors.ParserError):
         pytest.skip("not a table Parquet can hold")
     ref, got = _both(p_path, t_path, parse_cohort(case.config), parts=3)
@@ -123,7 +106,7 @@ def test_validate_command_out_of_core_is_byte_identical(tmp_path, monkeypatch):
     r = runner.invoke(app, ["synth", "--n", "1500", "--messy", "--out", str(tmp_path / "c"),
                             "-f", "csv"])
     assert r.exit_code == 0, r.output
-    p_path, t_path = _as_parquet(tmp_path / "c" / "patients.csv", tmp_path / "c" / "treatments.csv")
+    p_path, t_path = as_parquet(tmp_path / "c" / "patients.csv", tmp_path / "c" / "treatments.csv")
     monkeypatch.setattr(P, "PART_PATIENTS", 400)
     for fmt in ("json", "lines"):
         out = {}
@@ -168,23 +151,24 @@ def test_a_patient_with_several_treatment_errors_is_excluded_for_the_first_in_th
     t.loc[rows[1], "start_date"] = "not a date"
     other = np.flatnonzero((part != part[rows[0]]) & (np.arange(len(t)) < rows[0]))
     t.loc[other[0], "start_date"] = "not a date"  # date.invalid first in the whole table
-    ref, got = _both(_write(p, tmp_path / "patients.parquet"),
-                     _write(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=k)
+    ref, got = _both(write_parquet(p, tmp_path / "patients.parquet"),
+                     write_parquet(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=k)
     assert "data error (rule date.invalid in treatments)" in ref[1].excluded
     assert ref[1].excluded["data error (rule date.invalid in treatments)"] == 2
     assert got == ref
 
 
 def test_engine_option_and_protocol_choose_the_path(tmp_path):
-    """``--engine`` (else the protocol's ``[data] engine``) chooses the path; ``spark`` checks
-    out of core on this machine; a CSV file is read whole with a note; an unknown engine is a usage error."""
+    """``--engine`` (else the protocol's ``[data] engine``) chooses the path (``spark``: see
+    tests/engines/test_spark_parts.py); a CSV file is read whole with a note; an unknown
+    engine is a usage error."""
     from sarcohort.cli import app
 
     runner = CliRunner()
     r = runner.invoke(app, ["synth", "--n", "200", "--out", str(tmp_path / "c"), "-f", "csv"])
     assert r.exit_code == 0, r.output
     csv = tmp_path / "c" / "patients.csv"
-    p_path, t_path = _as_parquet(csv, tmp_path / "c" / "treatments.csv")
+    p_path, t_path = as_parquet(csv, tmp_path / "c" / "treatments.csv")
     protocol = tmp_path / "study.toml"
     protocol.write_text('[data]\npatients = "c/patients.parquet"\n'
                         'treatments = "c/treatments.parquet"\nengine = "duckdb"\n')
@@ -196,8 +180,6 @@ def test_engine_option_and_protocol_choose_the_path(tmp_path):
     whole = r.stdout
     r = runner.invoke(app, ["validate", str(p_path), "-f", "json", "-p", str(protocol)])
     assert r.stdout == whole and "out of core" in r.stderr  # the protocol's treatments
-    r = runner.invoke(app, [*args, "--engine", "spark"])  # out of core here, not on Spark
-    assert r.exit_code == 0 and "out of core" in r.stderr and r.stdout == whole
     r = runner.invoke(app, ["validate", str(csv), "--engine", "duckdb", "-f", "json"])
     assert r.exit_code == 0 and "only Parquet" in r.stderr
     r = runner.invoke(app, [*args, "--engine", "pandas"])
@@ -212,16 +194,16 @@ def test_parquet_dataset_folders_read_as_their_files_in_path_order(tmp_path):
     t["source"] = rng.choice(np.array(["b", "a"], dtype=object), len(t))
     (tmp_path / "patients").mkdir()
     for i, rows in enumerate(np.array_split(np.arange(len(p)), 3)):
-        _write(p.iloc[rows], tmp_path / "patients" / f"part-{i}.parquet")
+        write_parquet(p.iloc[rows], tmp_path / "patients" / f"part-{i}.parquet")
     for value in ("a", "b"):
         (tmp_path / "treatments" / f"source={value}").mkdir(parents=True)
-        _write(t[t["source"] == value].drop(columns="source"),
+        write_parquet(t[t["source"] == value].drop(columns="source"),
                tmp_path / "treatments" / f"source={value}" / "part-0.parquet")
     one = tmp_path / "one"
     one.mkdir()
     ordered = pd.concat([t[t["source"] == v] for v in ("a", "b")])
     ordered = ordered[[c for c in ordered.columns if c != "source"] + ["source"]]
-    ref, _ = _both(_write(p, one / "patients.parquet"), _write(ordered, one / "treatments.parquet"),
+    ref, _ = _both(write_parquet(p, one / "patients.parquet"), write_parquet(ordered, one / "treatments.parquet"),
                    CohortConfig(), parts=1)
     config = CohortConfig()
     rep, flows, n_p, n_t = validate_parquet(
@@ -255,8 +237,8 @@ def test_an_unreadable_file_is_named_as_in_memory(tmp_path, broken):
     from sarcohort.cli import app
 
     rng = np.random.default_rng(5)
-    paths = {"patients": _write(_patients(rng, 50, False), tmp_path / "patients.parquet"),
-             "treatments": _write(_treatments(rng, 80, False), tmp_path / "treatments.parquet")}
+    paths = {"patients": write_parquet(_patients(rng, 50, False), tmp_path / "patients.parquet"),
+             "treatments": write_parquet(_treatments(rng, 80, False), tmp_path / "treatments.parquet")}
     whole = paths[broken].read_bytes()
     paths[broken].write_bytes(whole[: len(whole) // 2])
     args = ["validate", str(paths["patients"]), "-t", str(paths["treatments"])]

@@ -33,7 +33,8 @@ def analyze(study: Any, out: Path, *, quiet: bool = False, engine: Any = None,
         course = None
         if in_parts:
             cohort, course = study.load_in_parts(on_part=lambda done, k: say(
-                f"loading the cohort: part {done} of {k} checked"))
+                f"loading the cohort: part {done} of {k} checked"),
+                parts_from=engine.parts() if engine is not None else None)
         else:
             cohort = study.load()
         results = study.analyze(cohort, progress=say, engine=engine, release_treatments=True,
@@ -135,7 +136,10 @@ def run(
 
             eng = open_engine(chosen, **({"master": master} if chosen == "spark" and master else {}))
             if not quiet:
-                typer.echo(f"Kaplan-Meier curves and log-rank tests by the {chosen} engine", err=True)
+                done_there = ("validation, derivation, " if in_parts and eng.parts() is not None
+                              else "")
+                typer.echo(f"The {done_there}Kaplan-Meier curves and log-rank tests by the "
+                           f"{chosen} engine", err=True)
         try:
             paths, clean = analyze(study, out, quiet=quiet, engine=eng, in_parts=in_parts,
                                    workers=workers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Annotated
 
@@ -50,7 +51,8 @@ def run(
     treatments: Annotated[Path | None, typer.Option("--treatments", "-t", help="Treatments table, when not in the same workbook.")] = None,
     output_format: Annotated[str, typer.Option("--format", "-f", help="auto: a table on a wide terminal, else one line per problem (file:row: column: severity: message [rule]); table; lines; json.")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --report file.")] = False,
-    engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb | spark: memory reads the tables whole; duckdb checks Parquet tables out of core, a quarter of a million patients at a time (the same problems), and so does spark, on this machine; auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb | spark: memory reads the tables whole; duckdb checks Parquet tables out of core on this machine, a quarter of a million patients at a time (the same problems), and spark on Spark's executors; auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
+    master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]); the executors need sarcohort installed.")] = None,
 ) -> None:
     """Check a cohort data file against the template and the clinical rules.
 
@@ -61,7 +63,8 @@ def run(
     if output_format not in FORMATS:
         raise _usage(f"--format {output_format!r}: use one of {', '.join(FORMATS)}")
     try:
-        code = _run(file, protocol, report, sheet, treatments, output_format, force, engine)
+        code = _run(file, protocol, report, sheet, treatments, output_format, force, engine,
+                    master)
     except typer.Exit:
         raise
     except (ValueError, OSError) as exc:  # an unreadable file (a bug goes to cli.main: no traceback)
@@ -73,7 +76,7 @@ def run(
 
 def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str | None,
          treatments: Path | None, output_format: str = "auto", force: bool = False,
-         engine: str | None = None) -> int:
+         engine: str | None = None, master: str | None = None) -> int:
     from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.data.readers import read_sources
     from sarcohort.exceptions import InputError, ProtocolError
@@ -114,8 +117,10 @@ def _run(file: Path, protocol: Path | None, report_path: Path | None, sheet: str
     if t_file is None and config.data.treatments and not config.data.redcap_dictionary:
         t_file = Path(config.base_dir if config.base_dir is not None else Path.cwd()) / (
             config.data.treatments)
-    if _out_of_core(file, t_file, sheet, config, engine):
-        rep, flow, n_patients, n_treatments = _partitioned(file, t_file, config, needed)
+    out_of_core = _out_of_core(file, t_file, sheet, config, engine)
+    if out_of_core is not None:
+        rep, flow, n_patients, n_treatments = _partitioned(file, t_file, config, needed,
+                                                           out_of_core, master)
         return _show(rep, flow, n_patients, n_treatments, output_format, report_path)
     from sarcohort.cli._progress import progress
 
@@ -168,10 +173,11 @@ def _show(rep, flow, n_patients: int, n_treatments: int | None, output_format: s
 
 
 def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
-                 engine: str | None) -> bool:
-    """Whether the tables are checked out of core: ``--engine`` (duckdb or spark), else the
-    protocol's ``[data] engine``, else auto (Parquet inputs over the engines' size
-    threshold); only Parquet files are (the others are read whole, and a note says so)."""
+                 engine: str | None) -> str | None:
+    """The engine that checks the tables out of core (None: they are read whole):
+    ``--engine`` (duckdb or spark), else the protocol's ``[data] engine``, else auto
+    (Parquet inputs over the engines' size threshold); only Parquet files are (the others
+    are read whole, and a note says so)."""
     from sarcohort.cohort._parts import whole_read
     from sarcohort.engines import ENGINES, choose_engine
 
@@ -184,20 +190,18 @@ def _out_of_core(file: Path, treatments: Path | None, sheet: str | None, config,
     if refusal is not None:
         raise _usage(refusal)
     if chosen == "memory":
-        return False
-
-    if chosen == "spark":  # a data lake's tables: too big to read whole
-        typer.echo("Note: validation runs on this machine, out of core (Spark computes "
-                   "`analyze`'s statistics).", err=True)
+        return None
     if why is not None:
         typer.echo(f"Note: the tables are read whole ({why}).", err=True)
-        return False
-    return True
+        return None
+    return chosen
 
 
-def _partitioned(file: Path, treatments: Path | None, config, needed):
+def _partitioned(file: Path, treatments: Path | None, config, needed, engine: str,
+                 master: str | None):
     """The problems, flow and row counts of Parquet tables checked out of core, a part at a
-    time (:func:`~sarcohort.data.validation._partitioned.validate_parquet`)."""
+    time (:func:`~sarcohort.data.validation._partitioned.validate_parquet`), on this machine
+    or by Spark's executors (``engine``, on ``master``)."""
     import datetime as dt
 
     from sarcohort.cli._progress import progress_bar
@@ -212,17 +216,24 @@ def _partitioned(file: Path, treatments: Path | None, config, needed):
     except InputError as exc:  # an unreadable file: as the whole-table reader says it
         raise _usage(str(exc)) from None
     k = parts_for(n)
-    typer.echo(f"Checking out of core: {k} part(s) of about {-(-n // k)} patient rows",
-               err=True)
-    with progress_bar(k, "checking", "parts") as advance:
+    typer.echo(f"Checking out of core: {k} part(s) of about {-(-n // k)} patient rows"
+               + (" on Spark" if engine == "spark" else ""), err=True)
+    spark = None
+    with contextlib.ExitStack() as stack, progress_bar(k, "checking", "parts") as advance:
         try:
+            if engine == "spark":
+                from sarcohort.engines import open_engine
+
+                spark = stack.enter_context(open_engine("spark", **({"master": master}
+                                                                    if master else {})))
             rep, flows, n_patients, n_treatments = validate_parquet(
                 file, treatments,
                 lambda p, t, whole: validated(p, t, config, today=today, needed=needed,
                                               whole=whole),
                 lambda checked: patient_flow(checked, config),
                 mapping=config.data.mapping, date_format=config.data.date_format, parts=k,
-                on_part=lambda _done, _total: advance(1))
+                on_part=lambda _done, _total: advance(1),
+                parts_from=spark.parts() if spark is not None else None)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
         except InputError as exc:

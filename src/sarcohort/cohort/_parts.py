@@ -35,7 +35,7 @@ from sarcohort.cohort._cohort import Cohort
 from sarcohort.cohort._flow import PatientFlow
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.data._memory import map_big_allocations, release_memory
-from sarcohort.data.validation._partitioned import source_rows, validate_parquet
+from sarcohort.data.validation._partitioned import PartsMaker, source_rows, validate_parquet
 from sarcohort.protocol import CohortConfig
 
 
@@ -171,7 +171,7 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
                     each: Callable[[Cohort], T | None] | None = None, treatments: bool = True,
                     parts: int | None = None,
                     on_part: Callable[[int, int], None] | None = None,
-                    workers: int | None = None,
+                    workers: int | None = None, parts_from: PartsMaker | None = None,
                     ) -> tuple[Cohort, list[T | None]]:
     """The cohort of the protocol's Parquet tables, built a part at a time, and what
     ``each`` makes of each part's cohort (in full) before it is cut to ``keep``.
@@ -204,6 +204,10 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         Processes that build parts at once (forked; default: as the cores and memory allow,
         :func:`~sarcohort.data.validation._partitioned.part_workers`). The cohort is the
         same.
+    parts_from
+        What makes and builds the parts elsewhere (e.g. Spark's executors: a SQL engine's
+        :meth:`~sarcohort.engines._base.SqlEngine.parts`); default: this machine. The
+        cohort is the same.
     """
     map_big_allocations()  # the parts' columns, freed, go back to the system
     base = Path(base_dir) if base_dir is not None else config.base_dir
@@ -234,7 +238,7 @@ def cohort_in_parts(config: CohortConfig, base_dir: str | Path | None = None, *,
         lambda p, t, whole: validated(p, t, config, today=day, needed=needed, whole=whole,
                                       consume=True),
         part, mapping=data.mapping, date_format=data.date_format, parts=parts, on_part=done,
-        workers=workers)
+        workers=workers, parts_from=parts_from)
     frames = [p.patients for p in built]
     columns = joined_columns(frames, _row_order(frames))
     if "source_row" not in keep:

@@ -110,6 +110,12 @@ class SqlEngine(ABC):
     def close(self) -> None:
         """Release the engine's resources (tables it made; a shared session stays up)."""
 
+    def parts(self) -> Any:
+        """What makes and checks the parts of tables validated out of core where this engine
+        runs (a :data:`~sarcohort.data.validation._partitioned.PartsMaker`), or None: on
+        this machine (DuckDB is embedded here)."""
+        return None
+
     def __enter__(self) -> SqlEngine:
         return self
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,8 @@ def spark_session(master: str | None = None, *, app_name: str = "sarcohort",
                 "spark.sql.session.timeZone": "UTC"}
     if local:  # listen and advertise on loopback: task results over 1 MB travel by the block manager
         settings.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"})
+        # the executors' Python functions run in this Python (not the first python3 on the PATH)
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(config or {})
     for key, value in settings.items():
         builder = builder.config(key, value)
@@ -124,6 +127,13 @@ class SparkEngine(SqlEngine):
                 arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
             out[col] = arr
         return out
+
+    def parts(self) -> Any:
+        """Parts of tables validated out of core are read, split and checked by Spark's
+        executors (:func:`~sarcohort.engines._spark_parts.spark_parts`)."""
+        from sarcohort.engines._spark_parts import spark_parts
+
+        return spark_parts(self.spark)
 
     def close(self) -> None:
         for name in list(self._cached):

@@ -121,6 +121,28 @@ def test_parquet_text_validates_as_python_text(seed, tmp_path):
     assert list(got.patient_error) == list(ref.patient_error)
 
 
+def test_parquet_code_column_with_no_value_validates_as_python_text(tmp_path):
+    """A code column whose every cell is missing arrives with an empty dictionary: the
+    problems of Python text (regression: an IndexError)."""
+    import pyarrow.parquet as pq
+
+    from sarcohort.data.readers._parquet import read_parquet
+
+    p = pd.DataFrame({"patient_id": ["1", "2", "3"], "sex": [None, None, None],
+                      "vital_status": ["dead", None, "alive"]})
+    pq.write_table(pa.table({"patient_id": p["patient_id"].tolist(),
+                             "sex": pa.array([None] * 3, pa.string()),
+                             "vital_status": p["vital_status"].tolist()}),
+                   tmp_path / "patients.parquet")
+    raw = read_parquet(tmp_path / "patients.parquet", display_name="patients")
+    assert pa.types.is_dictionary(raw.frame["sex"].dtype.pyarrow_dtype)
+    ref = validate_tables(RawTable.from_frame(p, "patients"), None, today=TODAY)
+    got = validate_tables(raw, None, today=TODAY)
+    assert "required" in {q.rule for q in ref.report.problems}
+    assert got.report.problems == ref.report.problems
+    pd.testing.assert_frame_equal(got.patients, ref.patients)
+
+
 def test_id_key_in_arrow_is_python_casefold():
     rng = np.random.default_rng(7)
     alphabet = list("aZ09 +.-_\t") + ["ß", "İ", "é", "\u00a0", "\x1c"]

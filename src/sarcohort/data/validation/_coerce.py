@@ -547,8 +547,8 @@ def _codes_arrow(spec: Column, a, col: Collector, user: Mapping[str, str],
     valid = a.is_valid().to_numpy(zero_copy_only=False)
     found = pc.index_in(pc.utf8_lower(a.dictionary if coded else a), value_set=pa.array(
         keys, type=pa.string())).fill_null(-1).to_numpy(zero_copy_only=False)
-    if coded:  # each distinct value's key, taken by the rows
-        at = found[a.indices.fill_null(0).to_numpy(zero_copy_only=False)]
+    if coded:  # each distinct value's key, taken by the rows (a missing one: none)
+        at = np.append(found, -1)[a.indices.fill_null(len(found)).to_numpy(zero_copy_only=False)]
         at[~valid] = -1
     else:
         at = found

@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import functools
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -145,11 +145,11 @@ def id_hash(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass
-class _Split:
-    """A table split into parts: their files, row counts, and what the whole table says."""
+class TableParts:
+    """A table split into parts: its file's name, each part's row count, and what the
+    whole table says (the d/m/y dates' evidence, whether its centre column is filled)."""
 
     file: str
-    paths: list[Path]
     counts: np.ndarray
     evidence: tuple[int, int, int] = (0, 0, 0)
     centre_filled: bool = False
@@ -158,14 +158,27 @@ class _Split:
     def n(self) -> int:
         return int(self.counts.sum())
 
+
+@dataclass
+class _Split(TableParts):
+    """A table split into parts written to files on this machine."""
+
+    paths: list[Path] = field(default_factory=list)
+
     def part(self, i: int) -> RawTable:
         """Part ``i`` as the Parquet reader gives a table, with the rows' own numbers."""
         import pyarrow as pa
 
         with pa.memory_map(str(self.paths[i])) as source:
-            frame = to_frame(pa.ipc.open_file(source).read_all())
-        rows = frame.pop(ROW).to_numpy(dtype=np.int64) + 2  # the header is row 1
-        return RawTable(frame, self.file, None, rows)
+            return part_table(pa.ipc.open_file(source).read_all(), self.file)
+
+
+def part_table(table: Any, file: str) -> RawTable:
+    """A part's rows (an Arrow table with their numbers in :data:`ROW`, in file order) as
+    the Parquet reader gives a table, with the rows' own numbers."""
+    frame = to_frame(table)
+    rows = frame.pop(ROW).to_numpy(dtype=np.int64) + 2  # the header is row 1
+    return RawTable(frame, file, None, rows)
 
 
 def _source(path: Path) -> tuple[Any, Iterator[Any]]:
@@ -221,6 +234,43 @@ def source_rows(path: Path) -> int:
                    for f in ds.dataset(path, format="parquet").get_fragments())
 
 
+def split_columns(names: list[str], file: str, table: Table, mapping: Mapping[str, str] | None,
+                  count_dates: bool) -> tuple[str | None, str | None, list[str]]:
+    """The columns of a table (its column ``names``) that splitting it reads: the patient
+    id's (None when there is none), the treatments' centre (None for the patients or when
+    there is none) and the dates whose d/m/y evidence is counted (none unless
+    ``count_dates``)."""
+    if ROW in names:
+        raise ValueError(f"{file} has a column named {ROW}")
+    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in names})
+    found = map_columns(RawTable.from_frame(empty, file), table, mapping).source_names
+    id_col = found.get("patient_id") if "patient_id" in found else None
+    centre = found.get("centre") if table is TREATMENTS and "centre" in found else None
+    dates = [found[c] for c in _DATE_COLUMNS[table] if c in found] if count_dates else []
+    return id_col, centre, dates
+
+
+def part_of(ids: pd.Series | None, rows: np.ndarray, k: int) -> np.ndarray:
+    """The part (of ``k``) of each row: by the hash of its patient id (:func:`id_hash`),
+    and for a row without one (or a table without the column) by its number ``rows``."""
+    part = rows % k  # rows without an id: any part
+    if ids is not None:
+        h, has = id_hash(ids)
+        part = np.where(has, (h % np.uint64(k)).astype(np.int64), part)
+    return part
+
+
+def dates_evidence(cells: pd.DataFrame, dates: list[str]) -> np.ndarray:
+    """The d/m/y evidence (:func:`~sarcohort.data._dates.date_evidence`) of the columns
+    ``dates`` of ``cells``, summed."""
+    evidence = np.zeros(3, np.int64)
+    for c in dates:
+        text = date_text(cells[c])
+        if text is not None:
+            evidence += D.date_evidence(cells[c], text)
+    return evidence
+
+
 def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, folder: Path,
            role: str, count_dates: bool) -> _Split:
     """Stream the Parquet file ``path`` into ``k`` parts by id hash (written under
@@ -228,19 +278,13 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
     import pyarrow as pa
 
     schema, tables = _source(path)
-    if ROW in schema.names:
-        raise ValueError(f"{path.name} has a column named {ROW}")
-    empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in schema.names})
-    names = map_columns(RawTable.from_frame(empty, path.name), table, mapping).source_names
-    id_col = names.get("patient_id") if "patient_id" in names else None
-    centre = names.get("centre") if table is TREATMENTS and "centre" in names else None
-    dates = [names[c] for c in _DATE_COLUMNS[table] if c in names] if count_dates else []
+    id_col, centre, dates = split_columns(schema.names, path.name, table, mapping, count_dates)
     used = list(dict.fromkeys(c for c in (id_col, centre, *dates) if c is not None))
     out_schema = schema.append(pa.field(ROW, pa.int64()))
     paths = [folder / f"{role}-{i}.arrow" for i in range(k)]
     options = pa.ipc.IpcWriteOptions(compression="lz4")
     writers = [pa.ipc.new_file(str(p), out_schema, options=options) for p in paths]
-    split = _Split(path.name, paths, np.zeros(k, np.int64))
+    split = _Split(path.name, np.zeros(k, np.int64), paths=paths)
     evidence = np.zeros(3, np.int64)
     first = 0
     try:
@@ -249,14 +293,8 @@ def _split(path: Path, table: Table, mapping: Mapping[str, str] | None, k: int, 
             rows = np.arange(first, first + n, dtype=np.int64)
             first += n
             cells = to_frame(batch.select(used))
-            part = rows % k  # rows without an id: any part
-            if id_col is not None:
-                h, has = id_hash(cells[id_col])
-                part = np.where(has, (h % np.uint64(k)).astype(np.int64), part)
-            for c in dates:
-                text = date_text(cells[c])
-                if text is not None:
-                    evidence += D.date_evidence(cells[c], text)
+            part = part_of(cells[id_col] if id_col is not None else None, rows, k)
+            evidence += dates_evidence(cells, dates)
             if centre is not None and not split.centre_filled:
                 split.centre_filled = bool(to_text(cells[centre]).notna().any())
             del cells
@@ -308,11 +346,72 @@ def _table_problems(parts: list[list[Problem]], nonempty: dict[str, list[bool]],
     return out + notes
 
 
-def _notes(split: _Split, note: str | None) -> list[Problem]:
+def _notes(split: TableParts, note: str | None) -> list[Problem]:
     """The ``date.format`` problem of a whole table (none when ``note`` is None)."""
     col = Collector(split.file, None, np.zeros(0, np.int64))
     note_dates(col, note)
     return col.problems
+
+
+class Parts(Protocol):
+    """Tables split into parts, and how the parts are checked (on this machine:
+    :func:`local_parts`; by Spark's executors:
+    :func:`~sarcohort.engines._spark_parts.spark_parts`)."""
+
+    patients: TableParts
+    treatments: TableParts | None
+
+    def check(self, checked: Callable[[RawTable, RawTable | None, WholeTables], T],
+              wholes: Sequence[tuple[int, WholeTables]],
+              done: Callable[[int], None] | None = None) -> list[T]:
+        """``checked(patients, treatments, whole)`` of each part ``i`` of ``wholes`` (with its
+        ``whole``), in that order; ``done`` is called with a position in ``wholes`` when
+        that part is done."""
+        ...
+
+
+#: Makes the :class:`Parts` of (patients, treatments, column mapping, number of parts,
+#: whether the d/m/y evidence is counted), removing what it made on leaving.
+PartsMaker = Callable[[Path, "Path | None", "Mapping[str, str] | None", int, bool],
+                      AbstractContextManager[Parts]]
+
+
+@dataclass
+class _LocalParts:
+    """Parts in files on this machine, checked at once in forked workers."""
+
+    patients: _Split
+    treatments: _Split | None
+    workers: int | None
+
+    def check(self, checked: Callable[[RawTable, RawTable | None, WholeTables], T],
+              wholes: Sequence[tuple[int, WholeTables]],
+              done: Callable[[int], None] | None = None) -> list[T]:
+        def one(i: int, whole: WholeTables) -> T:
+            ts = self.treatments
+            return checked(self.patients.part(i), ts.part(i) if ts is not None else None, whole)
+
+        return run_forked([functools.partial(one, i, whole) for i, whole in wholes],
+                          part_workers(len(wholes)) if self.workers is None else self.workers,
+                          done=done)
+
+
+@contextmanager
+def local_parts(patients: Path, treatments: Path | None, mapping: Mapping[str, str] | None,
+                k: int, count_dates: bool, *, folder: str | Path | None = None,
+                workers: int | None = None) -> Iterator[_LocalParts]:
+    """The tables streamed into ``k`` parts in temporary files (under ``folder``, default the
+    system's temporary folder; removed on leaving), checked by ``workers`` forked workers
+    (default :func:`part_workers`)."""
+    with tempfile.TemporaryDirectory(prefix="sarcohort-parts-", dir=folder) as tmp:
+        with _reading(patients):
+            ps = _split(patients, PATIENTS, mapping, k, Path(tmp), "patients", count_dates)
+        ts = None
+        if treatments is not None:
+            with _reading(treatments):
+                ts = _split(treatments, TREATMENTS, mapping, k, Path(tmp), "treatments",
+                            count_dates)
+        yield _LocalParts(ps, ts, workers)
 
 
 def validate_parquet(
@@ -322,6 +421,7 @@ def validate_parquet(
     mapping: Mapping[str, str] | None = None, date_format: str | None = None,
     parts: int | None = None, on_part: Callable[[int, int], None] | None = None,
     folder: str | Path | None = None, workers: int | None = None,
+    parts_from: PartsMaker | None = None,
 ) -> tuple[ValidationReport, list[T], int, int | None]:
     """Validate Parquet tables part by part, holding one part in memory per worker.
 
@@ -343,9 +443,14 @@ def validate_parquet(
         Number of parts (default: :func:`parts_for` the patients).
     on_part
         Called with (parts done, parts) after each part.
-    folder
-        Where the parts' files are written (default: the system's temporary folder); they
-        are removed at the end.
+    folder, workers
+        Where the parts' files are written (default: the system's temporary folder; they
+        are removed at the end), and the processes that check parts at once (default:
+        :func:`part_workers`): of the parts made on this machine (:func:`local_parts`).
+    parts_from
+        What makes and checks the parts elsewhere (e.g. Spark's executors,
+        :func:`~sarcohort.engines._spark_parts.spark_parts`; ``check`` and ``each`` are
+        then pickled there). The report and results are the same.
 
     Returns
     -------
@@ -357,30 +462,19 @@ def validate_parquet(
     n_patients = source_rows(Path(patients))
     k = parts or parts_for(n_patients)
     count_dates = date_format is None
-    with tempfile.TemporaryDirectory(prefix="sarcohort-parts-", dir=folder) as tmp:
-        with _reading(Path(patients)):
-            ps = _split(Path(patients), PATIENTS, mapping, k, Path(tmp), "patients",
-                        count_dates)
-        ts = None
-        if treatments is not None:
-            with _reading(Path(treatments)):
-                ts = _split(Path(treatments), TREATMENTS, mapping, k, Path(tmp),
-                            "treatments", count_dates)
+    make = parts_from or functools.partial(local_parts, folder=folder, workers=workers)
+    with make(Path(patients), None if treatments is None else Path(treatments), mapping, k,
+              count_dates) as split:
+        ps, ts = split.patients, split.treatments
         p_conv, p_note = D.choose_convention(*ps.evidence, date_format, None)
         t_conv, t_note = (D.choose_convention(*ts.evidence, date_format, p_conv)
                           if ts is not None else (None, None))
         whole = WholeTables(p_conv, t_conv, ts is not None and ts.centre_filled)
         notes = _notes(ps, p_note) + (_notes(ts, t_note) if ts else [])
-        rowwise: list[Problem] = []
-        tablewise: list[list[Problem]] = []
-        results: list[T] = []
-        orders: list[tuple[dict[str, int], bool]] = []
 
-        def run(i: int, whole: WholeTables) -> ValidatedData:
-            return check(ps.part(i), ts.part(i) if ts is not None else None, whole)
-
-        def checked_part(i: int) -> tuple[T, list[Problem], list[Problem], tuple[dict[str, int], bool]]:
-            checked = run(i, whole)
+        def checked_part(p: RawTable, t: RawTable | None, whole: WholeTables,
+                         ) -> tuple[T, list[Problem], list[Problem], tuple[dict[str, int], bool]]:
+            checked = check(p, t, whole)
             problems = checked.report.problems
             return (each(checked), [q for q in problems if q.row is not None],
                     [q for q in problems if q.row is None], _treatment_rules(checked))
@@ -393,14 +487,13 @@ def validate_parquet(
             if on_part is not None:
                 on_part(finished, k)
 
-        # the parts are checked at once in forked workers where the cores and memory allow
-        for result, rows_problems, table_problems, rule_order in run_forked(
-                [functools.partial(checked_part, i) for i in range(k)],
-                part_workers(k) if workers is None else workers, done=done):
-            results.append(result)
-            rowwise.extend(rows_problems)
-            tablewise.append(table_problems)
-            orders.append(rule_order)
+        # the parts are checked at once where the cores and memory allow
+        checked = split.check(checked_part, [(i, whole) for i in range(k)], done)
+        results = [result for result, _, _, _ in checked]
+        rowwise = [q for _, rows_problems, _, _ in checked for q in rows_problems]
+        tablewise = [table_problems for _, _, table_problems, _ in checked]
+        orders = [rule_order for _, _, _, rule_order in checked]
+        del checked
         # a patient whose treatment rows have several error rules is excluded for the one
         # first seen in the whole table: the parts where that order differs from their own
         # and such a patient exists are checked again in the whole table's order
@@ -409,9 +502,16 @@ def validate_parquet(
             for rule, row in seen.items():
                 first[rule] = min(row, first.get(rule, row))
         order = tuple(sorted(first, key=first.__getitem__))
-        for i, (seen, several) in enumerate(orders):
-            if several and list(seen) != [r for r in order if r in seen]:
-                results[i] = each(run(i, replace(whole, treatment_rules=order)))
+        again = [i for i, (seen, several) in enumerate(orders)
+                 if several and list(seen) != [r for r in order if r in seen]]
+        if again:
+            def each_part(p: RawTable, t: RawTable | None, whole: WholeTables) -> T:
+                return each(check(p, t, whole))
+
+            redone = split.check(each_part, [(i, replace(whole, treatment_rules=order))
+                                             for i in again])
+            for i, result in zip(again, redone, strict=True):
+                results[i] = result
     nonempty = {ps.file: list(ps.counts > 0)}
     if ts is not None:
         nonempty[ts.file] = list(ts.counts > 0)
