@@ -7,8 +7,8 @@ validated, and its cohort derived, by the functions written once, pickled to the
 Spark reads the Parquet files; a row's number is its index in its file after the rows of the
 files before it in path order, as on this machine. Each part's rows reach its function in
 the files' Arrow types (Spark's pandas frames are turned back into them), so its problems
-are those of the same part checked here; its result comes back pickled, in pieces of at most
-:data:`CHUNK` bytes.
+are those of the same part checked here; its result comes back pickled and compressed, in
+pieces of at most :data:`CHUNK` bytes, a part per Spark task.
 
 Three Spark jobs: the rows counted per file (for their numbers), the whole tables' d/m/y
 evidence and filled centres (when the protocol leaves the date format to the data), and the
@@ -30,6 +30,7 @@ from urllib.parse import unquote, urlparse
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from sarcohort.data._schema import PATIENTS, TREATMENTS, Table
 from sarcohort.data.readers._parquet import to_frame
@@ -56,7 +57,7 @@ PART = "__sarcohort_part__"
 #: Bytes of a part's pickled result per row that Spark brings back.
 CHUNK = 4 << 20
 
-_RESULT = "part long, pieces long, piece binary"
+_RESULT = "part long, pieces long, size long, piece binary"
 
 
 def _cells(frame: pd.DataFrame, schema: Any) -> pd.DataFrame:
@@ -67,8 +68,6 @@ def _cells(frame: pd.DataFrame, schema: Any) -> pd.DataFrame:
 
 
 def _arrow(frame: pd.DataFrame, schema: Any) -> Any:
-    import pyarrow as pa
-
     if not len(frame):  # a side of a part without rows (its columns may be absent)
         return schema.empty_table()
     return pa.Table.from_pandas(frame[schema.names], schema=schema, preserve_index=False)
@@ -113,7 +112,6 @@ def _table(spark: Any, path: Path, table: Table, mapping: Mapping[str, str] | No
            count_dates: bool) -> _SparkTable:
     """A table read by Spark, numbered and split into ``k`` parts, with its d/m/y evidence
     (``count_dates``) and whether its centre column is filled."""
-    import pyarrow as pa
     from pyspark.sql import functions as F
     from pyspark.sql.functions import pandas_udf
 
@@ -169,8 +167,9 @@ def _part_result(i: int, tables: Sequence[tuple[pd.DataFrame, _SparkTable]],
     except Exception as exc:  # the check's error (an InputError: which file, row, rule)
         answer = (False, exc, [], counts)
     blob = pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL)
-    pieces = [blob[j:j + CHUNK] for j in range(0, len(blob), CHUNK)] or [b""]
-    return pd.DataFrame({"part": i, "pieces": len(pieces), "piece": pieces})
+    packed = pa.compress(blob, codec="zstd", asbytes=True)
+    pieces = [packed[j:j + CHUNK] for j in range(0, len(packed), CHUNK)] or [b""]
+    return pd.DataFrame({"part": i, "pieces": len(pieces), "size": len(blob), "piece": pieces})
 
 
 @dataclass
@@ -197,8 +196,10 @@ class _SparkParts:
         whole_of = dict(wholes)
         position = {i: j for j, (i, _) in enumerate(wholes)}
         meta = [_SparkTable(None, t.schema, t.summary) for t in self.tables]  # what is pickled
-        frames = [t.frame if len(whole_of) == self.k else t.frame.where(F.col(PART).isin(list(whole_of)))
-                  for t in self.tables]
+        # as many Spark partitions as parts: a task brings back about one part's result
+        frames = [(t.frame if len(whole_of) == self.k
+                   else t.frame.where(F.col(PART).isin(list(whole_of)))
+                   ).repartition(len(whole_of), PART) for t in self.tables]
         if len(frames) == 1:
             def one(key: tuple, p: pd.DataFrame) -> pd.DataFrame:
                 i = int(key[0])
@@ -219,7 +220,8 @@ class _SparkParts:
                 i = int(row["part"])
                 pieces.setdefault(i, []).append(bytes(row["piece"]))
                 if len(pieces[i]) == int(row["pieces"]):
-                    out[i] = self._answer(i, b"".join(pieces.pop(i)))
+                    out[i] = self._answer(i, pa.decompress(
+                        b"".join(pieces.pop(i)), int(row["size"]), codec="zstd", asbytes=True))
                     if done is not None:
                         done(position[i])
         except Exception as exc:
@@ -233,7 +235,9 @@ class _SparkParts:
             if i not in out:
                 answer = _part_result(i, [(pd.DataFrame(), t) for t in meta], checked,
                                       whole_of[i])
-                out[i] = self._answer(i, b"".join(answer["piece"]))
+                out[i] = self._answer(i, pa.decompress(b"".join(answer["piece"]),
+                                                       int(answer["size"].iloc[0]),
+                                                       codec="zstd", asbytes=True))
                 if done is not None:
                     done(position[i])
         return [out[i] for i, _ in wholes]
