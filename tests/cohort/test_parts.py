@@ -25,6 +25,12 @@ from sarcohort.protocol import parse_cohort
 
 TODAY = "2024-01-01"
 
+#: The protocol of the messy synthetic cohort (:func:`_synthetic`'s tables in ``c/``).
+MESSY_COHORT = {
+    "data": {"patients": "c/patients.parquet", "treatments": "c/treatments.parquet",
+             "on_unlinked_treatments": "ignore"},
+    "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}}
+
 
 def _assert_same(whole, parts) -> None:
     pd.testing.assert_frame_equal(parts.patients, whole.patients)
@@ -62,10 +68,7 @@ def test_messy_cohort_in_parts_gives_the_same_cohort(parts, tmp_path):
     from sarcohort.cli import app
 
     _synthetic(tmp_path, CliRunner(), app)
-    config = parse_cohort({
-        "data": {"patients": "c/patients.parquet", "treatments": "c/treatments.parquet",
-                 "on_unlinked_treatments": "ignore"},
-        "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}})
+    config = parse_cohort(MESSY_COHORT)
     whole = build_cohort(config, tmp_path, today=TODAY)
     got, _ = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
                              parts=parts)

@@ -21,7 +21,7 @@ from test_bad_inputs import CASES
 from typer.testing import CliRunner
 
 from data.validation.test_arrow_text import _patients, _treatments
-from fixtures.parquet_tables import as_parquet, table_cases, write_parquet
+from fixtures.parquet_tables import as_parquet, decided_by_one_row, table_cases, write_parquet
 from sarcohort.cohort._build import patient_flow, validated
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.data.readers import read_sources
@@ -60,19 +60,9 @@ def test_one_row_decides_for_every_part(tmp_path):
     """The day-first date, the filled centre and the filled column are in one part only: the
     other parts read as the whole table does (no ambiguous dates, the centre check, no
     column.empty), and the note counts the whole table."""
-    rng = np.random.default_rng(5)
-    p, t = _patients(rng, 300, True), _treatments(rng, 500, True)
-    for frame, cols in ((p, ["primary_diagnosis_date", "first_metastasis_date", "birth_date",
-                             "progression_date", "death_date", "last_followup_date"]),
-                        (t, ["start_date", "end_date"])):
-        for c in cols:
-            frame[c] = frame[c].replace({"13/05/2014": "06/05/2014", "05/13/2014": "06/05/2014",
-                                         "17/05/1980": "06/05/1980"})
-    p.loc[7, "death_date"] = "25/12/2015"
+    p, t = decided_by_one_row()
     p["grade"] = None
     p.loc[11, "grade"] = "3"
-    t["centre"] = None
-    t.loc[3, "centre"] = "Lyon"
     ref, got = _both(write_parquet(p, tmp_path / "patients.parquet"),
                      write_parquet(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=4)
     rules = {q.rule for q in ref[0]}

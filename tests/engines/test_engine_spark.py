@@ -8,19 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
-from sarcohort.engines import SparkEngine
-
-
-@pytest.fixture(scope="module")
-def spark():
-    eng = SparkEngine("local[2]")
-    yield eng
-    eng.close()
-    eng.spark.stop()
 
 
 def test_kaplan_meier_logrank_cox(spark):

@@ -18,16 +18,15 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cohort.test_parts import _assert_same, _synthetic
+from cohort.test_parts import MESSY_COHORT, _assert_same, _synthetic
 from data.test_bad_inputs import CASES
 from data.validation.test_arrow_text import _patients, _treatments
-from fixtures.parquet_tables import as_parquet, table_cases, write_parquet
+from fixtures.parquet_tables import as_parquet, decided_by_one_row, table_cases, write_parquet
 from sarcohort.cohort._build import build_cohort, patient_flow, validated
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.cohort._parts import cohort_in_parts
 from sarcohort.data.readers import read_sources
 from sarcohort.data.validation._partitioned import validate_parquet
-from sarcohort.engines import SparkEngine
 from sarcohort.exceptions import InputError, WorkerError
 from sarcohort.protocol import CohortConfig, parse_cohort
 
@@ -35,14 +34,6 @@ TODAY = "2024-01-01"
 
 #: The bad-input cases written as tables.
 TABLE_CASES = table_cases(CASES)
-
-
-@pytest.fixture(scope="module")
-def spark():
-    eng = SparkEngine("local[2]")
-    yield eng
-    eng.close()
-    eng.spark.stop()
 
 
 def _validate(spark, p_path, t_path, config: CohortConfig, parts: int):
@@ -103,17 +94,7 @@ def test_typed_columns_and_parts_without_rows(spark, tmp_path):
 def test_one_row_decides_for_every_part(spark, tmp_path):
     """The day-first date and the filled centre are in one part only: every part is
     checked as the whole table says (the evidence counted by a Spark job first)."""
-    rng = np.random.default_rng(5)
-    p, t = _patients(rng, 300, True), _treatments(rng, 500, True)
-    for frame, cols in ((p, ["primary_diagnosis_date", "first_metastasis_date", "birth_date",
-                             "progression_date", "death_date", "last_followup_date"]),
-                        (t, ["start_date", "end_date"])):
-        for c in cols:
-            frame[c] = frame[c].replace({"13/05/2014": "06/05/2014", "05/13/2014": "06/05/2014",
-                                         "17/05/1980": "06/05/1980"})
-    p.loc[7, "death_date"] = "25/12/2015"
-    t["centre"] = None
-    t.loc[3, "centre"] = "Lyon"
+    p, t = decided_by_one_row()
     ref, got = _both(spark, write_parquet(p, tmp_path / "patients.parquet"),
                      write_parquet(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=4)
     assert "date.format" in {q.rule for q in ref[0]}
@@ -197,10 +178,7 @@ def test_cohort_built_by_spark_is_the_whole_tables_cohort(spark, tmp_path):
     from sarcohort.cli import app
 
     _synthetic(tmp_path, CliRunner(), app)
-    config = parse_cohort({
-        "data": {"patients": "c/patients.parquet", "treatments": "c/treatments.parquet",
-                 "on_unlinked_treatments": "ignore"},
-        "inclusion": {"age_min": 18}, "derived": {"many": "n_metastases > 2"}})
+    config = parse_cohort(MESSY_COHORT)
     whole = build_cohort(config, tmp_path, today=TODAY)
     got, _ = cohort_in_parts(config, tmp_path, keep=set(whole.patients.columns), today=TODAY,
                              parts=3, parts_from=spark.parts())
