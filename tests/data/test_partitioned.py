@@ -21,7 +21,13 @@ from test_bad_inputs import CASES
 from typer.testing import CliRunner
 
 from data.validation.test_arrow_text import _patients, _treatments
-from fixtures.parquet_tables import as_parquet, decided_by_one_row, table_cases, write_parquet
+from fixtures.parquet_tables import (
+    as_parquet,
+    decided_by_one_row,
+    messy_synthetic_parquet,
+    table_cases,
+    write_parquet,
+)
 from sarcohort.cohort._build import patient_flow, validated
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.data.readers import read_sources
@@ -93,10 +99,7 @@ def test_validate_command_out_of_core_is_byte_identical(tmp_path, monkeypatch):
     from sarcohort.cli import app
 
     runner = CliRunner()
-    r = runner.invoke(app, ["synth", "--n", "1500", "--messy", "--out", str(tmp_path / "c"),
-                            "-f", "csv"])
-    assert r.exit_code == 0, r.output
-    p_path, t_path = as_parquet(tmp_path / "c" / "patients.csv", tmp_path / "c" / "treatments.csv")
+    p_path, t_path = messy_synthetic_parquet(tmp_path)
     monkeypatch.setattr(P, "PART_PATIENTS", 400)
     for fmt in ("json", "lines"):
         out = {}

@@ -21,7 +21,13 @@ from typer.testing import CliRunner
 from cohort.test_parts import MESSY_COHORT, _assert_same, _synthetic
 from data.test_bad_inputs import CASES
 from data.validation.test_arrow_text import _patients, _treatments
-from fixtures.parquet_tables import as_parquet, decided_by_one_row, table_cases, write_parquet
+from fixtures.parquet_tables import (
+    as_parquet,
+    decided_by_one_row,
+    messy_synthetic_parquet,
+    table_cases,
+    write_parquet,
+)
 from sarcohort.cohort._build import build_cohort, patient_flow, validated
 from sarcohort.cohort._inclusion import merge_flows
 from sarcohort.cohort._parts import cohort_in_parts
@@ -214,10 +220,7 @@ def test_validate_command_on_spark_is_byte_identical(spark, tmp_path, monkeypatc
     from sarcohort.cli import app
 
     runner = CliRunner()
-    r = runner.invoke(app, ["synth", "--n", "1500", "--messy", "--out", str(tmp_path / "c"),
-                            "-f", "csv"])
-    assert r.exit_code == 0, r.output
-    p_path, t_path = as_parquet(tmp_path / "c" / "patients.csv", tmp_path / "c" / "treatments.csv")
+    p_path, t_path = messy_synthetic_parquet(tmp_path)
     monkeypatch.setattr(P, "PART_PATIENTS", 400)
     out = {}
     for engine in ("memory", "spark"):
@@ -227,3 +230,21 @@ def test_validate_command_on_spark_is_byte_identical(spark, tmp_path, monkeypatc
         out[engine] = r.stdout
     assert "4 part(s)" in r.stderr and "on Spark" in r.stderr
     assert out["spark"] == out["memory"] and out["memory"].count("patients.parquet") > 3
+
+
+@pytest.mark.parametrize("broken", ["patients", "treatments"])
+def test_an_unreadable_file_is_named_as_in_memory(spark, tmp_path, broken):
+    """A truncated Parquet file checked on Spark gets the whole-table reader's message,
+    naming that file, and the usage exit code (as on this machine)."""
+    from sarcohort.cli import app
+
+    rng = np.random.default_rng(5)
+    paths = {"patients": write_parquet(_patients(rng, 50, False), tmp_path / "patients.parquet"),
+             "treatments": write_parquet(_treatments(rng, 80, False),
+                                         tmp_path / "treatments.parquet")}
+    whole = paths[broken].read_bytes()
+    paths[broken].write_bytes(whole[: len(whole) // 2])
+    r = CliRunner().invoke(app, ["validate", str(paths["patients"]), "-t",
+                                 str(paths["treatments"]), "--engine", "spark"])
+    assert r.exit_code == 2, r.output
+    assert f"{broken}.parquet: cannot be read as Parquet" in r.stderr

@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from sarcohort.cli._engine_options import MasterOption
+
 
 def _fail(message: str, code: int) -> typer.Exit:
     typer.echo(f"sarcohort analyze: {message}", err=True)
@@ -103,7 +105,7 @@ def run(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for report.html, tables.docx, tables.xlsx, csv/, figures/ and results.json: new, empty, or an earlier report, which is replaced whole (never a folder of other files).")] = Path("report"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the report's path.")] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="What computes the Kaplan-Meier curves and log-rank tests: auto | memory | duckdb | spark (default: the protocol's [data] engine, else auto: DuckDB for inputs over 200 MB or a Parquet folder); other than memory, Parquet tables are read out of core, a part at a time. The numbers are the same.")] = None,
-    master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]).")] = None,
+    master: MasterOption = None,
     workers: Annotated[int | None, typer.Option("--workers", min=1, help="Processes that run the treatment course, Table 1 and each endpoint's analyses at once, for a cohort analysed in memory (default: one per core, as the memory still available allows, for 20,000 patients or more; 1 with --engine duckdb or spark). Each takes up to about the memory the cohort does; the numbers are the same.")] = None,
 ) -> None:
     """Run a study protocol: patient flow, Table 1, Kaplan-Meier, Cox models, and the report.

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from sarcohort.cli._engine_options import MasterOption
+
 #: Problems printed in the terminal's table (all of them go to --report, and to a pipe).
 MAX_SHOWN = 50
 
@@ -52,7 +54,7 @@ def run(
     output_format: Annotated[str, typer.Option("--format", "-f", help="auto: a table on a wide terminal, else one line per problem (file:row: column: severity: message [rule]); table; lines; json.")] = "auto",
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --report file.")] = False,
     engine: Annotated[str | None, typer.Option("--engine", help="auto | memory | duckdb | spark: memory reads the tables whole; duckdb checks Parquet tables out of core on this machine, a quarter of a million patients at a time (the same problems), and spark on Spark's executors; auto: duckdb for Parquet inputs over 200 MB (default: the protocol's [data] engine, else auto).")] = None,
-    master: Annotated[str | None, typer.Option("--master", help="Spark master for --engine spark: local[4], spark://host:7077, yarn, or a Spark Connect URL sc://host:15002 (default: the active session, else local[2]); the executors need sarcohort installed.")] = None,
+    master: MasterOption = None,
 ) -> None:
     """Check a cohort data file against the template and the clinical rules.
 

@@ -176,7 +176,6 @@ def _part_result(i: int, tables: Sequence[tuple[pd.DataFrame, _SparkTable]],
 class _SparkParts:
     """The tables read by Spark and split into parts, which Spark's executors check."""
 
-    spark: Any
     tables: list[_SparkTable]
     k: int
 
@@ -247,7 +246,7 @@ class _SparkParts:
         ok, value, caught, counts = pickle.loads(blob)
         if not ok:
             raise value
-        for table, n in zip(self.tables, counts, strict=False):
+        for table, n in zip(self.tables, counts, strict=True):
             table.summary.counts[i] = n
         for message, category in caught:
             warnings.warn(message, category, stacklevel=3)
@@ -266,6 +265,6 @@ def spark_parts(spark: Any) -> Callable[..., Any]:
             if path is not None:
                 with _reading(path):
                     tables.append(_table(spark, path, table, mapping, k, count_dates))
-        yield _SparkParts(spark, tables, k)
+        yield _SparkParts(tables, k)
 
     return parts
