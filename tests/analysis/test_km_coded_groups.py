@@ -23,3 +23,13 @@ def test_categorical_groups_give_the_same_analysis() -> None:
         a = km_analysis("os", "OS", time, event, labels, order, options=options, factor="f")
         b = km_analysis("os", "OS", time, event, coded, order, options=options, factor="f")
         assert a == b
+
+
+def test_curves_from_rows_duckdb_holds_are_the_memory_ones() -> None:
+    """Oracle: the memory path (R's survival through its own tests)."""
+    from fixtures.held_curves import check_held_curves
+    from sarcohort.engines import DuckDBEngine
+
+    with DuckDBEngine() as engine:
+        check_held_curves(engine)
+        assert not engine.con.execute("SHOW TABLES").fetchall()  # the held table dropped

@@ -12,54 +12,20 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from fixtures.engine_study import SLIM, assert_same_curves, slim_study
 from sarcohort.cli import app
 from sarcohort.cli._demo import PROTOCOL
 from sarcohort.engines import _registry as registry
 from sarcohort.engines import choose_engine
 from sarcohort.exceptions import InputError
-from sarcohort.synth import generate
-
-#: The reference protocol's data, endpoints and groups, without what the engines do not
-#: compute (multivariable and frailty models, competing risks, landmarks, 300 dpi figures):
-#: the test stays quick.
-SLIM = """\
-[study]
-title = "Engine check"
-version = "1"
-
-[data]
-patients = "patients.csv"
-treatments = "treatments.csv"
-date_format = "iso"
-
-[analysis]
-endpoints = ["pfs", "os"]
-group = "timing"
-group_order = ["synchronous", "metachronous"]
-descriptive = ["sex", "n_metastases"]
-factors = ["met_bone", "metastasis_surgery"]
-time_unit = "months"
-median_ci = "spss"
-conf_type = "log-log"
-
-[report]
-formats = ["csv"]
-figure_formats = ["svg"]
-dpi = 72
-factor_figures = false
-"""
 
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("study")
-    generate(n=150, seed=4).write(folder)
-    (folder / "study.toml").write_text(SLIM, encoding="utf-8")
-    return folder / "study.toml"
+    return slim_study(tmp_path_factory.mktemp("study"))
 
 
 def test_slim_protocol_is_the_reference_one_cut_down() -> None:
@@ -71,27 +37,13 @@ def test_slim_protocol_is_the_reference_one_cut_down() -> None:
         assert line in reference and line in SLIM, line
 
 
-def _curves(report: Path) -> dict[str, list[float]]:
-    res = json.loads((report / "results.json").read_text())
-    out = {}
-    for k, analysis in enumerate(res["survival"]):
-        for g in analysis["groups"]:
-            out[f"{k}:{g['label']}"] = [np.nan if v is None else v for v in g["curve"]["survival"]]
-            out[f"{k}:{g['label']}:median"] = [np.nan if g["median"] is None else g["median"]]
-        out[f"{k}:chisq"] = [np.nan if analysis.get("logrank_chisq") is None else analysis["logrank_chisq"]]
-    return out
-
-
 def test_duckdb_engine_gives_the_memory_numbers(study: Path, tmp_path: Path) -> None:
     runner = CliRunner()
     a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q", "--engine", "memory"])
     b = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "duck"), "--engine", "duckdb"])
     assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
     assert "by the duckdb engine" in b.output
-    ca, cb = _curves(tmp_path / "mem"), _curves(tmp_path / "duck")
-    assert ca.keys() == cb.keys() and len(ca) > 4
-    for key in ca:
-        np.testing.assert_allclose(cb[key], ca[key], rtol=1e-10, equal_nan=True, err_msg=key)
+    assert_same_curves(tmp_path / "duck", tmp_path / "mem")
 
 
 def test_protocol_engine_option(study: Path, tmp_path: Path) -> None:
@@ -141,10 +93,7 @@ def test_parquet_cohort_from_synth(study: Path, tmp_path: Path) -> None:
     b = runner.invoke(app, ["analyze", str(folder / "study.toml"), "--out", str(tmp_path / "duck"),
                             "-q", "--engine", "duckdb"])
     assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
-    ca, cb = _curves(tmp_path / "mem"), _curves(tmp_path / "duck")
-    assert ca.keys() == cb.keys() and len(ca) > 4
-    for key in ca:
-        np.testing.assert_allclose(cb[key], ca[key], rtol=1e-10, equal_nan=True, err_msg=key)
+    assert_same_curves(tmp_path / "duck", tmp_path / "mem")
 
 
 def test_workers_give_the_same_report(study: Path, tmp_path: Path) -> None:

@@ -254,3 +254,24 @@ def test_part_workers_by_cores_and_memory(monkeypatch):
     assert P.part_workers(40) == 1
     monkeypatch.setattr(F, "memory_available", lambda: None)  # the system does not say
     assert P.part_workers(40) == 4
+
+
+def test_a_check_that_did_not_finish_exits_3(tmp_path, monkeypatch):
+    """A part's worker that dies (e.g. killed when memory runs out) is neither the data's
+    errors (1) nor a usage error (2): exit 3, the reason said, no report written."""
+    import sarcohort.data.validation._partitioned as P
+    from sarcohort.cli import app
+    from sarcohort.exceptions import WorkerError
+
+    def dies(*_args, **_kwargs):
+        raise WorkerError("a worker process ended before its answer (killed, e.g. by the system "
+                          "when memory ran out)")
+
+    p_path, t_path = messy_synthetic_parquet(tmp_path)
+    monkeypatch.setattr(P, "validate_parquet", dies)
+    report = tmp_path / "problems.csv"
+    r = CliRunner().invoke(app, ["validate", str(p_path), "-t", str(t_path), "--engine", "duckdb",
+                                 "--report", str(report)])
+    assert r.exit_code == 3, r.output
+    assert "patients.parquet was not checked: a worker process ended" in r.stderr
+    assert not report.exists()

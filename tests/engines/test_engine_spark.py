@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
+
+from fixtures.engine_study import assert_same_curves, slim_study
+from fixtures.held_curves import check_held_curves
 from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
+from sarcohort.cli import app
 
 
 def test_kaplan_meier_logrank_cox(spark):
@@ -32,3 +38,68 @@ def test_parquet_folder(spark, tmp_path: Path):
     df.to_parquet(folder, partition_cols=["centre"])
     kw = dict(time="time", event="status", covariates=["x1", "x2"], ties="breslow")
     same_cox(E.cox(df, **kw), E.cox(folder, **kw, engine=spark))
+
+
+def test_curves_from_rows_spark_holds_are_the_memory_ones(spark):
+    """An endpoint's rows sent to Spark once (cached) for all its curves and tests: the
+    memory path's analyses (its oracle R's survival), and nothing left cached."""
+    check_held_curves(spark)
+    assert not spark.spark.catalog.listTables()
+    assert not spark._cached
+
+
+def test_analyze_on_spark_writes_the_memory_numbers(spark, tmp_path: Path):
+    """``sarcohort analyze --engine spark`` (the session of this module) reports the curves,
+    medians and log-rank tests of ``--engine memory``."""
+    study = slim_study(tmp_path / "study")
+    runner = CliRunner()
+    a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q", "--engine", "memory"])
+    b = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "spark"), "--engine", "spark"])
+    assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
+    assert "by the spark engine" in b.output
+    assert_same_curves(tmp_path / "spark", tmp_path / "mem")
+
+
+def test_spark_failing_is_one_line_and_its_end_is_not_hidden(spark):
+    """Spark's Java process ending (as it does out of memory: the local session is told to
+    end rather than live on with dead threads, which hung) is one error saying so, raised
+    once: the tables it held are not released one error each; other Spark failures give
+    their first line, not a Java traceback."""
+    from py4j.protocol import Py4JNetworkError
+    from pyspark.errors import AnalysisException
+
+    from sarcohort.engines._spark_engine import spark_failures
+    from sarcohort.exceptions import WorkerError
+
+    conf = spark.spark.sparkContext.getConf()
+    assert "-XX:+ExitOnOutOfMemoryError" in conf.get("spark.driver.extraJavaOptions")
+    for gone in (Py4JNetworkError("Answer from Java side is empty"), ConnectionRefusedError(111, "refused")):
+        with pytest.raises(WorkerError, match="could not run a query: its Java process ended"):
+            with spark_failures("run a query"):
+                raise gone
+    with pytest.raises(WorkerError, match=r"could not read the data: \[PATH_NOT_FOUND\] first \(got"):
+        with spark_failures("read the data"):
+            raise AnalysisException("[PATH_NOT_FOUND] first\nsecond line")
+    with pytest.raises(KeyError):  # not Spark's: as it is
+        with spark_failures("run a query"):
+            raise KeyError("x")
+
+    class Ended:
+        """A session whose Java process has ended: every call fails."""
+
+        def __getattr__(self, name):
+            raise Py4JNetworkError("Answer from Java side is empty")
+
+    engine = E.SparkEngine(session=spark.spark)
+    try:
+        with pytest.raises(WorkerError, match="its Java process ended") as caught:
+            with engine.holding(random_frame(3, n=20)):
+                engine.spark = Ended()
+                engine.fetch("SELECT 1")
+        assert "could not run a query" in str(caught.value)  # not "forget a table" after it
+        assert not engine._cached
+        engine.close()  # nothing to release, no error
+    finally:  # what the ended engine left in the (living) session of this module
+        for table in spark.spark.catalog.listTables():
+            spark.spark.catalog.dropTempView(table.name)
+        spark.spark.catalog.clearCache()

@@ -11,8 +11,9 @@ estimable (None). Numbers at risk at a time ``t`` count subjects whose time is
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -41,9 +42,6 @@ class KMOptions:
         Times at which survival is reported.
     times_at_risk
         Times of the numbers-at-risk table.
-    engine
-        A SQL engine of :mod:`sarcohort.engines` that computes the per-time counts of the
-        curves and log-rank tests (the same numbers), or None for numpy in memory.
     """
 
     conf_type: str
@@ -51,7 +49,6 @@ class KMOptions:
     median_ci: MedianMethod
     landmarks: Sequence[float] = ()
     times_at_risk: Sequence[float] = (0.0,)
-    engine: Any = None
 
 _STEPS = {
     "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
@@ -154,19 +151,13 @@ def curve_to_result(curve: KaplanMeierCurve) -> Curve:
     )
 
 
-def _single_curve(time: np.ndarray, event: np.ndarray, options: KMOptions) -> KaplanMeierCurve:
-    if options.engine is not None:
-        km = engines.kaplan_meier(pd.DataFrame({"t": time, "e": event}), time="t", event="e",
-                                  engine=options.engine, conf_type=options.conf_type,
-                                  conf_level=options.conf_level)
-    else:
+def km_group(label: str, time: np.ndarray, event: np.ndarray, options: KMOptions,
+             curve: KaplanMeierCurve | None = None) -> KMGroup:
+    """One Kaplan-Meier curve summarised for the report (``curve``: the curve of these rows
+    as an engine computed it; None: computed here)."""
+    if curve is None:
         km = kaplan_meier(time, event, conf_type=options.conf_type, conf_level=options.conf_level)
-    return next(iter(km.curves.values()))
-
-
-def km_group(label: str, time: np.ndarray, event: np.ndarray, options: KMOptions) -> KMGroup:
-    """One Kaplan-Meier curve summarised for the report."""
-    curve = _single_curve(time, event, options)
+        curve = next(iter(km.curves.values()))
     lo, hi = curve.median_ci(method=options.median_ci)
     return KMGroup(
         label=label,
@@ -196,6 +187,93 @@ def _group_codes(groups: np.ndarray | pd.Categorical) -> tuple[np.ndarray, dict[
     return found, {u: k for k, u in enumerate(uniques)}
 
 
+def curve_codes(groups: np.ndarray | pd.Categorical, order: Sequence[str] | None
+                ) -> tuple[np.ndarray, list[str], int]:
+    """Each subject's curve, as its label's place in ``order`` (-1: a missing label), the
+    labels of ``order`` that subjects hold (all present labels, sorted, when None), and how
+    many subjects have no label."""
+    found, where = _group_codes(groups)
+    present = found >= 0
+    shown = [o for o in (order or sorted(where)) if o in where]
+    codes = np.full(found.size, -1)
+    lookup = np.full(max(where.values(), default=-1) + 1, -1)
+    for i, o in enumerate(shown):
+        lookup[where[o]] = i
+    codes[present] = lookup[found[present]]
+    return codes, shown, int((~present).sum())
+
+
+@dataclass(frozen=True)
+class EngineRows:
+    """The rows of a :func:`km_analysis` as a SQL engine holds them: its table, the columns
+    of time and event, and of each subject's curve (:func:`curve_codes`; None: one curve)."""
+
+    engine: Any
+    table: str
+    time: str
+    event: str
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class HeldEndpoint:
+    """An endpoint's analysed rows held once by a SQL engine for all its curves
+    (:func:`held_endpoint`)."""
+
+    engine: Any
+    table: str
+    groupings: Mapping[str, str] = field(default_factory=dict)  # factor -> its curve column
+
+    def rows(self, factor: str | None = None, *, reverse: bool = False) -> EngineRows:
+        """The curves overall (``factor`` None) or by ``factor``; ``reverse``: of censoring
+        (the follow-up's curve)."""
+        return EngineRows(self.engine, self.table, "t", "c" if reverse else "e",
+                          None if factor is None else self.groupings[factor])
+
+
+def _curve_column(codes: np.ndarray) -> pd.arrays.IntegerArray:
+    """Curve codes as an integer column, a missing label as a missing value (left out)."""
+    return pd.arrays.IntegerArray(np.maximum(codes, 0).astype(np.int32), mask=codes < 0)
+
+
+@contextmanager
+def held_endpoint(engine: Any, time: np.ndarray, event: np.ndarray,
+                  groupings: Mapping[str, tuple[np.ndarray | pd.Categorical, Sequence[str] | None]],
+                  ) -> Iterator[HeldEndpoint | None]:
+    """An endpoint's rows (time, event, each grouping's curve codes, ordered as
+    :func:`km_analysis` is given them) held by ``engine`` while the block runs; None
+    without an engine."""
+    if engine is None:
+        yield None
+        return
+    frame = pd.DataFrame({"t": np.asarray(time, float), "e": np.asarray(event, bool),
+                          "c": ~np.asarray(event, bool)})
+    columns = {}
+    for i, (factor, (groups, order)) in enumerate(groupings.items()):
+        columns[factor] = f"g{i}"
+        frame[f"g{i}"] = _curve_column(curve_codes(groups, order)[0])
+    with engine.holding(frame) as table:
+        yield HeldEndpoint(engine, table, columns)
+
+
+def _engine_curves(rows: EngineRows, n_curves: int, options: KMOptions
+                   ) -> tuple[list[KaplanMeierCurve], Any]:
+    """The curves (one per curve code, in code order) and the log-rank test of the codes
+    (None: one curve), from one aggregation by the engine holding the ``rows``."""
+    if rows.group is None:
+        km = engines.kaplan_meier(rows.table, time=rows.time, event=rows.event, engine=rows.engine,
+                                  conf_type=options.conf_type, conf_level=options.conf_level)
+        test = None
+    else:
+        km, test = engines.kaplan_meier_and_logrank(
+            rows.table, time=rows.time, event=rows.event, group=rows.group, engine=rows.engine,
+            conf_type=options.conf_type, conf_level=options.conf_level)
+    curves = list(km.curves.values())  # in the codes' order: the engine sorts the group values
+    if len(curves) != n_curves:
+        raise RuntimeError(f"the engine gave {len(curves)} curves where the rows have {n_curves}")
+    return curves, test
+
+
 def km_analysis(
     endpoint: str,
     endpoint_label: str,
@@ -208,6 +286,7 @@ def km_analysis(
     factor: str | None = None,
     factor_label: str | None = None,
     test: bool = True,
+    on_engine: EngineRows | None = None,
 ) -> KMAnalysis:
     """Kaplan-Meier curves of one endpoint, overall (groups None) or by group labels.
 
@@ -216,35 +295,36 @@ def km_analysis(
     ``pd.Categorical`` of string categories; ``order`` gives the order of the curves.
     ``test``: the log-rank test of the groups; False for groups that are not independent
     (a patient's lines of treatment), left None.
+
+    ``on_engine``: the same rows as a SQL engine holds them (an endpoint's, held once by
+    :func:`held_endpoint`); the engine then computes the curves and the test (the same
+    numbers) from one aggregation of them. None: numpy, here.
     """
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
     risk = tuple(options.times_at_risk)
+    if on_engine is not None and not time.size:
+        on_engine = None  # no rows: nothing to aggregate (an engine refuses an empty table)
     if groups is None:
-        g = km_group("All", time, event, options)
+        curve = _engine_curves(on_engine, 1, options)[0][0] if on_engine else None
+        g = km_group("All", time, event, options, curve)
         return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=None,
                           factor_label=None, groups=(g,), risk_times=risk)
-    found, where = _group_codes(groups)
-    present = found >= 0
-    order = [o for o in (order or sorted(where)) if o in where]
-    codes = np.full(found.size, -1)
-    lookup = np.full(max(where.values(), default=-1) + 1, -1)
-    for i, o in enumerate(order):
-        lookup[where[o]] = i
-    codes[present] = lookup[found[present]]
-    out = tuple(km_group(str(o), time[codes == i], event[codes == i], options)
+    codes, order, n_missing = curve_codes(groups, order)
+    curves: list[KaplanMeierCurve | None] = [None] * len(order)
+    lr = None
+    if on_engine is not None and order:
+        curves[:], lr = _engine_curves(on_engine, len(order), options)
+    out = tuple(km_group(str(o), time[codes == i], event[codes == i], options, curves[i])
                 for i, o in enumerate(order))
     chisq = p = None
     df = None
     if len(order) > 1 and test:
-        keep = codes >= 0
-        if options.engine is not None:
-            lr = engines.logrank(pd.DataFrame({"t": time[keep], "e": event[keep], "g": codes[keep]}),
-                                 time="t", event="e", group="g", engine=options.engine)
-        else:
+        if lr is None:
+            keep = codes >= 0
             lr = logrank(time[keep], event[keep], codes[keep])
         chisq, p, df = clean_float(lr.chisq), clean_float(lr.p), int(lr.df)
     return KMAnalysis(endpoint=endpoint, endpoint_label=endpoint_label, factor=factor,
                       factor_label=factor_label, groups=out, risk_times=risk,
                       logrank_chisq=chisq, logrank_df=df, logrank_p=p,
-                      n_missing=int((~present).sum()))
+                      n_missing=n_missing)

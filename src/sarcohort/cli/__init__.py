@@ -3,7 +3,8 @@
 Each command's implementation lives in :mod:`sarcohort.cli` (one module per command,
 a ``run`` function with typed options). This module only registers them, so that
 ``sarcohort --help`` imports nothing heavy. Exit codes: 0 success, 1 the data or the
-analysis has errors, 2 usage error (bad option, missing or unreadable file).
+analysis has errors, 2 usage error (bad option, missing or unreadable file), 3 (``validate``)
+the check did not finish (a worker process or Spark failed).
 """
 
 from __future__ import annotations

@@ -60,7 +60,8 @@ def run(
 
     Every problem is listed with its file, sheet, row (as seen in the sheet, header =
     row 1), column, rule and what to do. Exit code 0: no error; 1: errors (those
-    patients would be excluded); 2: usage error (missing or unreadable file).
+    patients would be excluded); 2: usage error (missing or unreadable file); 3: the check
+    did not finish (a worker process or Spark failed, e.g. out of memory).
     """
     if output_format not in FORMATS:
         raise _usage(f"--format {output_format!r}: use one of {', '.join(FORMATS)}")
@@ -210,7 +211,7 @@ def _partitioned(file: Path, treatments: Path | None, config, needed, engine: st
     from sarcohort.cohort._build import patient_flow, validated
     from sarcohort.cohort._inclusion import merge_flows
     from sarcohort.data.validation._partitioned import parts_for, source_rows, validate_parquet
-    from sarcohort.exceptions import InputError, ProtocolError
+    from sarcohort.exceptions import InputError, ProtocolError, WorkerError
 
     today = dt.date.today().isoformat()  # one day for every part
     try:
@@ -238,6 +239,9 @@ def _partitioned(file: Path, treatments: Path | None, config, needed, engine: st
                 parts_from=spark.parts() if spark is not None else None)
         except ProtocolError as exc:
             raise _usage(f"protocol: {exc}") from None
+        except WorkerError as exc:  # not the user's input: the check did not finish
+            typer.echo(f"sarcohort validate: {file.name} was not checked: {exc}", err=True)
+            raise typer.Exit(3) from None
         except InputError as exc:
             raise _usage(str(exc)) from None
     return rep, merge_flows(flows), n_patients, n_treatments

@@ -8,6 +8,7 @@ functions to rounding. Importing this package imports neither duckdb nor pyspark
 
 - :func:`kaplan_meier`, :func:`logrank`, :func:`cox`: the statistics of a pandas DataFrame,
   a Parquet file or dataset folder, or a Spark table, by the engine named (``engine=``);
+  :func:`kaplan_meier_and_logrank`: a grouping's curves and test from one aggregation;
 - :data:`ENGINES`: the names (``auto``, ``memory``, ``duckdb``, ``spark``);
   :func:`choose_engine` resolves ``auto`` by the inputs (a folder, or more than
   :data:`AUTO_BYTES`, goes to DuckDB); :func:`open_engine` opens a SQL engine by name;
@@ -29,6 +30,7 @@ __all__ = [
     "open_engine",
     "kaplan_meier",
     "logrank",
+    "kaplan_meier_and_logrank",
     "cox",
     "DuckDBEngine",
     "SparkEngine",
@@ -37,6 +39,7 @@ __all__ = [
 _LAZY = {
     "kaplan_meier": "sarcohort.engines._survival",
     "logrank": "sarcohort.engines._survival",
+    "kaplan_meier_and_logrank": "sarcohort.engines._survival",
     "cox": "sarcohort.engines._survival",
     "DuckDBEngine": "sarcohort.engines._duckdb_engine",
     "SparkEngine": "sarcohort.engines._spark_engine",
@@ -45,7 +48,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from sarcohort.engines._duckdb_engine import DuckDBEngine
     from sarcohort.engines._spark_engine import SparkEngine
-    from sarcohort.engines._survival import cox, kaplan_meier, logrank
+    from sarcohort.engines._survival import cox, kaplan_meier, kaplan_meier_and_logrank, logrank
 
 
 def __getattr__(name: str) -> Any:

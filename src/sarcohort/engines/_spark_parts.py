@@ -47,7 +47,7 @@ from sarcohort.data.validation._partitioned import (
     split_columns,
 )
 from sarcohort.data.validation._validate import WholeTables
-from sarcohort.exceptions import WorkerError
+from sarcohort.engines._spark_engine import spark_failures
 
 T = TypeVar("T")
 
@@ -214,7 +214,8 @@ class _SparkParts:
                 two, _RESULT)
         out: dict[int, T] = {}
         pieces: dict[int, list[bytes]] = {}
-        try:
+        with spark_failures("check the tables' parts",
+                            fix="see the Spark log; the executors need sarcohort installed"):
             for row in result.toLocalIterator(prefetchPartitions=True):
                 i = int(row["part"])
                 pieces.setdefault(i, []).append(bytes(row["piece"]))
@@ -223,13 +224,6 @@ class _SparkParts:
                         b"".join(pieces.pop(i)), int(row["size"]), codec="zstd", asbytes=True))
                     if done is not None:
                         done(position[i])
-        except Exception as exc:
-            if type(exc).__module__.startswith(("py4j", "pyspark")):
-                raise WorkerError("Spark could not check the tables' parts: "
-                                  + str(exc).strip().splitlines()[0][:500], argument="engine",
-                                  value="spark", fix="see the Spark log; the executors need "
-                                  "sarcohort installed") from None
-            raise
         for i in whole_of:  # a part without a row in either table: checked here
             if i not in out:
                 answer = _part_result(i, [(pd.DataFrame(), t) for t in meta], checked,

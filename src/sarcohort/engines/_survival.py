@@ -100,8 +100,13 @@ def kaplan_meier(source: Any, *, time: str, event: str, group: str | None = None
     finally:
         if owned:
             eng.close()
-    if group:
-        ((g, eg, labels),) = _table(counts, 1)
+    return _curves(counts, grouped=bool(group), conf_type=conf_type, conf_level=conf_level)
+
+
+def _curves(counts: SurvivalCounts, *, grouped: bool, conf_type: str, conf_level: float) -> KaplanMeierResult:
+    """The Kaplan-Meier curves of the cells' counts (one per value of the first key)."""
+    if grouped:
+        g, eg, labels = _table(counts, 1)[0]
     else:
         g, eg, labels = None, None, ("All",)
     table = risk_table_from_counts(
@@ -109,6 +114,16 @@ def kaplan_meier(source: Any, *, time: str, event: str, group: str | None = None
         entry_time=counts.entry_time, entry_count=counts.entry_count, entry_strata=eg)
     return kaplan_meier_from_table(table, labels, start=min(0.0, counts.min_time), conf_type=conf_type,
                                    conf_level=conf_level, n_missing=counts.n_read - counts.n)
+
+
+def kaplan_meier_and_logrank(source: Any, *, time: str, event: str, group: str, engine: SqlEngine,
+                             conf_type: str = "log", conf_level: float = 0.95
+                             ) -> tuple[KaplanMeierResult, LogRankResult | None]:
+    """The curves of :func:`kaplan_meier` by ``group`` and the log-rank test of
+    :func:`logrank` (None for a single group), from one aggregation by the SQL ``engine``."""
+    counts = engine.survival_counts(source, time=time, event=event, keys=[group])
+    km = _curves(counts, grouped=True, conf_type=conf_type, conf_level=conf_level)
+    return km, (_test(counts, strata=False, rho=0.0) if len(km.curves) > 1 else None)
 
 
 def logrank(source: Any, *, time: str, event: str, group: str, strata: Sequence[str] = (),
@@ -133,6 +148,11 @@ def logrank(source: Any, *, time: str, event: str, group: str, strata: Sequence[
     finally:
         if owned:
             eng.close()
+    return _test(counts, strata=bool(strata), rho=rho)
+
+
+def _test(counts: SurvivalCounts, *, strata: bool, rho: float) -> LogRankResult:
+    """The test of the groups of the first key, stratified by the second (``strata``)."""
     coded = _table(counts, 1)
     g, _, labels = coded[0]
     s, s_labels = (coded[1][0], coded[1][2]) if strata else (None, ())
