@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sarcohort._forked import can_fork, fork_executor, stop
+from sarcohort._forked import can_fork, fork_executor, stop, usable_cores
 from sarcohort.analysis._results import Results
 from sarcohort.data._printable import printable
 from sarcohort.report._format import ci_name
@@ -215,12 +215,10 @@ def prepare(workers: int | None = None) -> bool:
     :func:`start` (and :func:`sarcohort.report.write`) uses these workers. Returns
     whether workers were started.
     """
-    import os
-
     global _PREPARED
     if _PREPARED is not None:
         return True
-    workers = min(2, os.cpu_count() or 1) if workers is None else workers
+    workers = min(2, usable_cores()) if workers is None else workers
     if workers < 2 or not can_fork():
         return False
     try:
@@ -238,12 +236,10 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
     writes the tables. Any failure of the pool falls back to rendering in this
     process, one by one.
     """
-    import os
-
     global _PREPARED
     pool, _PREPARED = _PREPARED, None
     if workers is None:
-        workers = min(2, os.cpu_count() or 1)
+        workers = min(2, usable_cores())
     if pool is None and workers > 1 and len(specs) >= 3 and can_fork():
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
