@@ -107,6 +107,22 @@ def test_one_row_decides_for_every_part(spark, tmp_path):
     assert got == ref
 
 
+def test_columns_differing_only_by_case_are_two(spark, tmp_path):
+    """``sex`` and ``SEX``, ``Notes`` and ``NOTES``: two columns each, as in memory (the
+    duplicate template column an error, the others free text); Spark SQL, which by default
+    takes them for one and refused the table, has its setting given back after."""
+    rng = np.random.default_rng(9)
+    p, t = _patients(rng, 200, True), _treatments(rng, 300, True)
+    p["SEX"] = p["sex"].iloc[::-1].to_numpy()
+    p["Notes"], p["NOTES"] = "x", "y"
+    before = spark.spark.conf.get("spark.sql.caseSensitive")
+    ref, got = _both(spark, write_parquet(p, tmp_path / "patients.parquet"),
+                     write_parquet(t, tmp_path / "treatments.parquet"), CohortConfig(), parts=3)
+    assert {("SEX", "column.duplicate"), ("NOTES", "column.unknown")} <= {(q.column, q.rule) for q in ref[0]}
+    assert got == ref
+    assert spark.spark.conf.get("spark.sql.caseSensitive") == before
+
+
 @pytest.mark.parametrize("case", TABLE_CASES, ids=[c.id for c in TABLE_CASES])
 def test_bad_input_files_checked_by_spark(spark, case, tmp_path):
     p_path, t_path = case.write(tmp_path)

@@ -254,11 +254,26 @@ def spark_parts(spark: Any) -> Callable[..., Any]:
     @contextmanager
     def parts(patients: Path, treatments: Path | None, mapping: Mapping[str, str] | None,
               k: int, count_dates: bool) -> Iterator[_SparkParts]:
-        tables = []
-        for path, table in ((patients, PATIENTS), (treatments, TREATMENTS)):
-            if path is not None:
-                with _reading(path):
-                    tables.append(_table(spark, path, table, mapping, k, count_dates))
-        yield _SparkParts(tables, k)
+        with _columns_as_named(spark):
+            tables = []
+            for path, table in ((patients, PATIENTS), (treatments, TREATMENTS)):
+                if path is not None:
+                    with _reading(path), spark_failures(f"read {path.name}"):
+                        tables.append(_table(spark, path, table, mapping, k, count_dates))
+            yield _SparkParts(tables, k)
 
     return parts
+
+
+@contextmanager
+def _columns_as_named(spark: Any) -> Iterator[None]:
+    """Column names as the files write them while Spark reads and checks the parts: by
+    default Spark SQL takes ``Notes`` and ``NOTES`` for one column and refuses the table;
+    here, as in memory, they are two. The session's setting is given back after."""
+    key = "spark.sql.caseSensitive"
+    before = spark.conf.get(key)
+    spark.conf.set(key, "true")
+    try:
+        yield
+    finally:
+        spark.conf.set(key, before)
