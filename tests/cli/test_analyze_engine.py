@@ -15,7 +15,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from fixtures.engine_study import SLIM, assert_same_curves, slim_study
+from fixtures.engine_study import (
+    SLIM,
+    assert_engine_writes_the_memory_report,
+    assert_same_curves,
+    slim_study,
+)
 from sarcohort.cli import app
 from sarcohort.cli._demo import PROTOCOL
 from sarcohort.engines import _registry as registry
@@ -38,12 +43,7 @@ def test_slim_protocol_is_the_reference_one_cut_down() -> None:
 
 
 def test_duckdb_engine_gives_the_memory_numbers(study: Path, tmp_path: Path) -> None:
-    runner = CliRunner()
-    a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q", "--engine", "memory"])
-    b = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "duck"), "--engine", "duckdb"])
-    assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
-    assert "by the duckdb engine" in b.output
-    assert_same_curves(tmp_path / "duck", tmp_path / "mem")
+    assert_engine_writes_the_memory_report(study, tmp_path, "duckdb")
 
 
 def test_protocol_engine_option(study: Path, tmp_path: Path) -> None:

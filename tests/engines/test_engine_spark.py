@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from fixtures.engine_study import assert_same_curves, slim_study
+from fixtures.engine_study import assert_engine_writes_the_memory_report, slim_study
 from fixtures.held_curves import check_held_curves
 from fixtures.survival_frames import close, random_frame, same_cox, same_km
 from sarcohort import engines as E
-from sarcohort.cli import app
 
 
 def test_kaplan_meier_logrank_cox(spark):
@@ -51,13 +49,7 @@ def test_curves_from_rows_spark_holds_are_the_memory_ones(spark):
 def test_analyze_on_spark_writes_the_memory_numbers(spark, tmp_path: Path):
     """``sarcohort analyze --engine spark`` (the session of this module) reports the curves,
     medians and log-rank tests of ``--engine memory``."""
-    study = slim_study(tmp_path / "study")
-    runner = CliRunner()
-    a = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "mem"), "-q", "--engine", "memory"])
-    b = runner.invoke(app, ["analyze", str(study), "--out", str(tmp_path / "spark"), "--engine", "spark"])
-    assert a.exit_code in (0, 1) and b.exit_code == a.exit_code, b.output
-    assert "by the spark engine" in b.output
-    assert_same_curves(tmp_path / "spark", tmp_path / "mem")
+    assert_engine_writes_the_memory_report(slim_study(tmp_path / "study"), tmp_path, "spark")
 
 
 def test_spark_failing_is_one_line_and_its_end_is_not_hidden(spark):
