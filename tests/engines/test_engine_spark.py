@@ -38,6 +38,22 @@ def test_parquet_folder(spark, tmp_path: Path):
     same_cox(E.cox(df, **kw), E.cox(folder, **kw, engine=spark))
 
 
+def test_data_named_by_uri(spark, tmp_path: Path):
+    """A URI (``hdfs:///...``, ``s3a://bucket/...``; here ``file://``) goes to Spark as
+    written: a dataset folder, a Parquet file and a CSV file (``Path()`` made
+    ``file:/...`` of it, a type it refused)."""
+    df = random_frame(13, n=200)
+    df.to_parquet(tmp_path / "cohort", partition_cols=["centre"])
+    df.to_parquet(tmp_path / "cohort.parquet")
+    df.to_csv(tmp_path / "cohort.csv", index=False)
+    kw = dict(time="time", event="status", group="group")
+    want = E.kaplan_meier(df, **kw)
+    for name in ("cohort", "cohort.parquet", "cohort.csv"):
+        uri = (tmp_path / name).as_uri()
+        assert uri.startswith("file:///")
+        same_km(want, E.kaplan_meier(uri, **kw, engine=spark))
+
+
 def test_curves_from_rows_spark_holds_are_the_memory_ones(spark):
     """An endpoint's rows sent to Spark once (cached) for all its curves and tests: the
     memory path's analyses (its oracle R's survival), and nothing left cached."""

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -25,6 +27,9 @@ from sarcohort.engines._base import SOURCE_PREFIX, SqlEngine
 from sarcohort.exceptions import InputError, WorkerError
 
 _ids = itertools.count()
+#: A URI of the data (``hdfs:///registry/``, ``s3a://bucket/registry/``, ``file:///data/x``):
+#: handed to Spark as written; read by the cluster, not here.
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def _java_home() -> None:
@@ -119,15 +124,16 @@ class SparkEngine(SqlEngine):
 
     def _as_view(self, source: Any, name: str) -> None:
         if isinstance(source, str | Path):
-            path = Path(source)
-            suffix = path.suffix.lower()
-            if path.is_dir() or suffix in (".parquet", ".pq"):
-                df = self.spark.read.parquet(str(path))
-            elif suffix in (".csv", ".tsv", ".txt"):
-                df = self.spark.read.csv(str(path), header=True, inferSchema=True)
+            uri = isinstance(source, str) and _URI.match(source) is not None
+            where = str(source) if uri else str(Path(source))  # a URI as written: Path() drops a /
+            suffix = Path(urlparse(where).path if uri else where).suffix.lower()
+            if suffix in (".csv", ".tsv", ".txt"):
+                df = self.spark.read.csv(where, header=True, inferSchema=True)
+            elif uri or Path(where).is_dir() or suffix in (".parquet", ".pq"):
+                df = self.spark.read.parquet(where)  # a URI: a file or a dataset folder
             else:
                 raise InputError("unsupported file type for the Spark engine", argument="source",
-                                 value=str(path), fix="use Parquet (a file or a folder) or CSV")
+                                 value=where, fix="use Parquet (a file or a folder) or CSV")
         elif hasattr(source, "columns") and hasattr(source, "dtypes") and hasattr(source, "iloc"):
             df = self.spark.createDataFrame(source)  # a pandas DataFrame of this process
             if not type(df).__module__.startswith("pyspark.sql.connect"):
