@@ -263,16 +263,7 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     data: pd.DataFrame = cohort.patients
     check_unlinked_treatments(cohort, str(study.path))
     if data.empty:
-        flow = cohort.flow
-        reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
-        report = getattr(cohort, "report", None)
-        whole = [p for p in (report.errors if report is not None else ()) if p.row is None]
-        why = "".join(f"\n  {p.file}: {p.message} [{p.rule}]" for p in whole[:5])
-        raise InputError(
-            f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})"
-            + why,
-            argument=str(study.path), fix="run `sarcohort validate` on the data with this protocol to see "
-            "each problem by file, row and column")
+        raise _nobody_left(study, cohort)
     _check_columns(data, study)
     label = a.label
     # value labels: the data dictionary's, then the protocol's [analysis.levels] (which win);
@@ -395,24 +386,9 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
     robustness = [x for p in by_endpoint for x in p.robustness]
 
     competing: CompetingRisks | None = None
-    comp = a.competing
-    if comp.event is not None:
+    if a.competing.event is not None:
         say("Competing risks")
-        covs_fg = list(comp.factors or a.multivariable.covariates.get("pfs") or a.factors)
-        g_lab, g_order = None, list[str]()
-        if a.group and is_categorical(data[a.group]):
-            lab, g_order = level_labels(data[a.group])
-            g_order = ordered(g_order, a.group_order)
-            g_lab = lab.to_numpy(dtype=object)
-        pfs_t = pd.to_numeric(data["pfs_days"], errors="coerce").to_numpy(float) / a.unit_days
-        max_t = (study.report.max_time_per_endpoint.get("pfs") or study.report.max_time
-                 or (float(np.nanmax(pfs_t)) if np.isfinite(pfs_t).any() else 1.0))
-        competing, notes = competing_risks(
-            data, event=comp.event, competing=comp.competing or "death", unit_days=a.unit_days,
-            group=a.group if g_lab is not None else None, group_labels=g_lab, order=g_order,
-            covariates=covs_fg, landmarks=a.landmarks,
-            risk_times=risk_times(max_t, a.time_unit, study.report.risk_table_step),
-            conf_type=a.conf_type, conf_level=a.conf_level, label=label, per=a.per)
+        competing, notes = _competing_risks(study, data, a.competing.event)
         warnings_out.extend(notes)
 
     for m in multivariable:
@@ -440,6 +416,44 @@ def run_analysis(study: Protocol, cohort: Cohort, *,
         treatments=treatment_summary, validation=tuple(validation),
         imputed=tuple(imputed), rmst=tuple(rmst), competing=competing,
         centre_effects=tuple(centre_effects))
+
+
+def _nobody_left(study: Protocol, cohort: Cohort) -> InputError:
+    """The refusal of a cohort whose every patient was excluded: how many were read, why
+    they were excluded, and the problems of whole files (a missing column...)."""
+    flow = cohort.flow
+    reasons = "; ".join(f"{st.n_excluded} {st.reason}" for st in flow.steps if st.n_excluded)
+    report = getattr(cohort, "report", None)
+    whole = [p for p in (report.errors if report is not None else ()) if p.row is None]
+    why = "".join(f"\n  {p.file}: {p.message} [{p.rule}]" for p in whole[:5])
+    return InputError(
+        f"no patient left to analyse: {flow.n_read} read, all excluded ({reasons or 'no rows'})"
+        + why,
+        argument=str(study.path), fix="run `sarcohort validate` on the data with this protocol to see "
+        "each problem by file, row and column")
+
+
+def _competing_risks(study: Protocol, data: pd.DataFrame, event: str,
+                     ) -> tuple[CompetingRisks | None, list[str]]:
+    """The competing-risks analysis of progression (``[analysis.competing]``: ``event``
+    against its competing event), by the grouping when it is categorical, and its warnings."""
+    a = study.analysis
+    comp = a.competing
+    covs_fg = list(comp.factors or a.multivariable.covariates.get("pfs") or a.factors)
+    g_lab, g_order = None, list[str]()
+    if a.group and is_categorical(data[a.group]):
+        lab, g_order = level_labels(data[a.group])
+        g_order = ordered(g_order, a.group_order)
+        g_lab = lab.to_numpy(dtype=object)
+    pfs_t = pd.to_numeric(data["pfs_days"], errors="coerce").to_numpy(float) / a.unit_days
+    max_t = (study.report.max_time_per_endpoint.get("pfs") or study.report.max_time
+             or (float(np.nanmax(pfs_t)) if np.isfinite(pfs_t).any() else 1.0))
+    return competing_risks(
+        data, event=event, competing=comp.competing or "death", unit_days=a.unit_days,
+        group=a.group if g_lab is not None else None, group_labels=g_lab, order=g_order,
+        covariates=covs_fg, landmarks=a.landmarks,
+        risk_times=risk_times(max_t, a.time_unit, study.report.risk_table_step),
+        conf_type=a.conf_type, conf_level=a.conf_level, label=a.label, per=a.per)
 
 
 @dataclass(frozen=True)
