@@ -518,23 +518,26 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
     kmo = KMOptions(conf_type=a.conf_type, conf_level=a.conf_level, median_ci=a.median_ci,
                     landmarks=a.landmarks, times_at_risk=rt)
     by = ([a.group] if a.group else []) + [f for f in a.factors if f != a.group]
-    levels = {f: factor_levels(f) for f in by}
-    groupings = {f: (coded[rows], ordered(order, a.group_order) if f == a.group else order)
-                 for f, (coded, order) in ((f, lv) for f, lv in levels.items() if lv is not None)}
-    with held_endpoint(engine if ok.any() else None, t[rows], event[rows], groupings) as held:
-        overall = km_analysis(e, label(e), t[rows], event[rows], options=kmo,
-                              on_engine=held.rows() if held else None)
+    groupings = {}  # the categorical factors: each patient's label, and the curves' order
+    for f in by:
+        shown = factor_levels(f)
+        if shown is not None:
+            coded, order = shown
+            groupings[f] = (coded[rows], ordered(order, a.group_order) if f == a.group else order)
+    t_in, event_in = t[rows], event[rows]  # the patients with a time (a copy when not all)
+    with held_endpoint(engine, t_in, event_in, groupings) as held:
+        overall = km_analysis(e, label(e), t_in, event_in, options=kmo, on_engine=held.rows())
         survival.append(overall)
-        rev = km_analysis(e, label(e), t[rows], ~event[rows], options=kmo,
-                          on_engine=held.rows(reverse=True) if held else None)
+        rev = km_analysis(e, label(e), t_in, ~event_in, options=kmo,
+                          on_engine=held.rows(reverse=True))
         fu = rev.groups[0]
         q1 = q3 = None
         if ok.any():
-            rev_curve = next(iter(kaplan_meier(t[rows], ~event[rows]).curves.values()))
+            rev_curve = next(iter(kaplan_meier(t_in, ~event_in).curves.values()))
             q1, q3 = (clean_float(rev_curve.quantile(q)[0]) for q in (0.25, 0.75))
         summary = EndpointSummary(
             name=e, label=label(e), time_column=f"{e}_days", event_column=f"{e}_event",
-            n=int(ok.sum()), events=int(event[rows].sum()), median_followup=fu.median,
+            n=int(ok.sum()), events=int(event_in.sum()), median_followup=fu.median,
             median_followup_lower=fu.median_lower, median_followup_upper=fu.median_upper,
             followup_q1=q1, followup_q3=q3)
         for f in by:
@@ -543,16 +546,17 @@ def _endpoint_analyses(e: str, study: Protocol, data: pd.DataFrame, *, engine: A
                 continue
             groups, order = groupings[f]
             survival.append(km_analysis(
-                e, label(e), t[rows], event[rows], groups, order,
-                factor=f, factor_label=label(f), options=kmo, on_engine=held.rows(f) if held else None))
+                e, label(e), t_in, event_in, groups, order,
+                factor=f, factor_label=label(f), options=kmo, on_engine=held.rows(f)))
             if f == a.group and a.rmst_tau is not None:
                 rmst_comp, rmst_why = rmst_comparison(
-                    e, label(e), t[rows], event[rows], np.asarray(groups, dtype=object), order,
+                    e, label(e), t_in, event_in, np.asarray(groups, dtype=object), order,
                     factor=f, factor_label=label(f), tau=a.rmst_tau, conf_level=a.conf_level)
                 if rmst_comp is not None:
                     rmst.append(rmst_comp)
                 elif rmst_why:
                     notes.append(rmst_why)
+    del t_in, event_in
 
     say(f"Cox models: {label(e)}")
     uni: list[CoxModel] = []

@@ -218,15 +218,17 @@ class EngineRows:
 @dataclass(frozen=True)
 class HeldEndpoint:
     """An endpoint's analysed rows held once by a SQL engine for all its curves
-    (:func:`held_endpoint`)."""
+    (:func:`held_endpoint`); ``engine`` None: none holds them (numpy computes the curves)."""
 
-    engine: Any
-    table: str
+    engine: Any = None
+    table: str = ""
     groupings: Mapping[str, str] = field(default_factory=dict)  # factor -> its curve column
 
-    def rows(self, factor: str | None = None, *, reverse: bool = False) -> EngineRows:
+    def rows(self, factor: str | None = None, *, reverse: bool = False) -> EngineRows | None:
         """The curves overall (``factor`` None) or by ``factor``; ``reverse``: of censoring
-        (the follow-up's curve)."""
+        (the follow-up's curve). None where no engine holds the rows."""
+        if self.engine is None:
+            return None
         return EngineRows(self.engine, self.table, "t", "c" if reverse else "e",
                           None if factor is None else self.groupings[factor])
 
@@ -241,12 +243,12 @@ def _curve_column(codes: np.ndarray) -> pd.arrays.IntegerArray:
 @contextmanager
 def held_endpoint(engine: Any, time: np.ndarray, event: np.ndarray,
                   groupings: Mapping[str, tuple[np.ndarray | pd.Categorical, Sequence[str] | None]],
-                  ) -> Iterator[HeldEndpoint | None]:
+                  ) -> Iterator[HeldEndpoint]:
     """An endpoint's rows (time, event, each grouping's curve codes, ordered as
-    :func:`km_analysis` is given them) held by ``engine`` while the block runs; None
-    without an engine."""
-    if engine is None:
-        yield None
+    :func:`km_analysis` is given them) held by ``engine`` while the block runs; held by
+    none without an engine or a row (an engine refuses an empty table)."""
+    if engine is None or not len(time):
+        yield HeldEndpoint()
         return
     frame = pd.DataFrame({"t": np.asarray(time, float), "e": np.asarray(event, bool),
                           "c": ~np.asarray(event, bool)})
@@ -305,8 +307,6 @@ def km_analysis(
     time = np.asarray(time, float)
     event = np.asarray(event).astype(bool)
     risk = tuple(options.times_at_risk)
-    if on_engine is not None and not time.size:
-        on_engine = None  # no rows: nothing to aggregate (an engine refuses an empty table)
     if groups is None:
         curve = _engine_curves(on_engine, 1, options)[0][0] if on_engine else None
         g = km_group("All", time, event, options, curve)

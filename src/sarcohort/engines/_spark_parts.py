@@ -220,23 +220,22 @@ class _SparkParts:
                 i = int(row["part"])
                 pieces.setdefault(i, []).append(bytes(row["piece"]))
                 if len(pieces[i]) == int(row["pieces"]):
-                    out[i] = self._answer(i, pa.decompress(
-                        b"".join(pieces.pop(i)), int(row["size"]), codec="zstd", asbytes=True))
+                    out[i] = self._answer(i, pieces.pop(i), int(row["size"]))
                     if done is not None:
                         done(position[i])
         for i in whole_of:  # a part without a row in either table: checked here
             if i not in out:
                 answer = _part_result(i, [(pd.DataFrame(), t) for t in meta], checked,
                                       whole_of[i])
-                out[i] = self._answer(i, pa.decompress(b"".join(answer["piece"]),
-                                                       int(answer["size"].iloc[0]),
-                                                       codec="zstd", asbytes=True))
+                out[i] = self._answer(i, list(answer["piece"]), int(answer["size"].iloc[0]))
                 if done is not None:
                     done(position[i])
         return [out[i] for i, _ in wholes]
 
-    def _answer(self, i: int, blob: bytes) -> Any:
-        """A part's result, unpickled (its error raised, its warnings raised here)."""
+    def _answer(self, i: int, pieces: Sequence[bytes], size: int) -> Any:
+        """A part's result from the pieces of :func:`_part_result` (``size``: the pickle's
+        bytes), unpickled: its error raised, its warnings raised here."""
+        blob = pa.decompress(b"".join(pieces), size, codec="zstd", asbytes=True)
         ok, value, caught, counts = pickle.loads(blob)
         if not ok:
             raise value

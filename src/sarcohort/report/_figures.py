@@ -207,6 +207,11 @@ def _warm() -> None:
     text_width_in("0")
 
 
+def _default_workers() -> int:
+    """Figure workers when none are asked for: two where this process may use two cores."""
+    return min(2, usable_cores())
+
+
 def prepare(workers: int | None = None) -> bool:
     """Start the figure workers now, so they import matplotlib while the analysis runs.
 
@@ -218,7 +223,7 @@ def prepare(workers: int | None = None) -> bool:
     global _PREPARED
     if _PREPARED is not None:
         return True
-    workers = min(2, usable_cores()) if workers is None else workers
+    workers = _default_workers() if workers is None else workers
     if workers < 2 or not can_fork():
         return False
     try:
@@ -239,7 +244,7 @@ def start(specs: list[FigureSpec], workers: int | None = None) -> Pending:
     global _PREPARED
     pool, _PREPARED = _PREPARED, None
     if workers is None:
-        workers = min(2, usable_cores())
+        workers = _default_workers()
     if pool is None and workers > 1 and len(specs) >= 3 and can_fork():
         # import and set up matplotlib once, here, so the forked children inherit it
         _warm()
